@@ -1,0 +1,62 @@
+/** How a principal proved who it is. */
+export type AuthMethod = 'jwt' | 'api-key' | 'none' | (string & {});
+
+/** Who is calling: built once per request by authentication, read by every other package. */
+export interface Principal {
+  /** Stable identifier: the JWT `sub`, the API key's client id; `'anonymous'` when nobody. */
+  readonly id: string;
+  /** A human/end user, a machine client, or nobody. */
+  readonly kind: 'user' | 'service' | 'anonymous';
+  /** OAuth2 scopes granted. */
+  readonly scopes: ReadonlySet<string>;
+  /** Roles granted (from a configured claim or the API key). */
+  readonly roles: ReadonlySet<string>;
+  /** OAuth2 client id (`client_id`/`azp`) or the API key's client. */
+  readonly clientId?: string | undefined;
+  /** Tenant, where the deployment has one. */
+  readonly tenant?: string | undefined;
+  /** How the principal authenticated. */
+  readonly authMethod: AuthMethod;
+  /** The client address as decided by the IP rules (socket peer or trusted-proxy header). */
+  readonly ip?: string | undefined;
+  /** Verified token claims, when the principal came from a token. */
+  readonly claims?: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** Fields accepted by {@link createPrincipal}; arrays are turned into sets. */
+export interface PrincipalInit {
+  id: string;
+  kind: Principal['kind'];
+  scopes?: Iterable<string>;
+  roles?: Iterable<string>;
+  clientId?: string | undefined;
+  tenant?: string | undefined;
+  authMethod: AuthMethod;
+  ip?: string | undefined;
+  claims?: Record<string, unknown> | undefined;
+}
+
+/** Builds a frozen {@link Principal}. */
+export function createPrincipal(init: PrincipalInit): Principal {
+  return Object.freeze({
+    id: init.id,
+    kind: init.kind,
+    scopes: new Set(init.scopes ?? []),
+    roles: new Set(init.roles ?? []),
+    clientId: init.clientId,
+    tenant: init.tenant,
+    authMethod: init.authMethod,
+    ip: init.ip,
+    claims: init.claims ? Object.freeze({ ...init.claims }) : undefined,
+  });
+}
+
+/** The principal of a request that carried no credentials. */
+export function anonymousPrincipal(ip?: string): Principal {
+  return createPrincipal({ id: 'anonymous', kind: 'anonymous', authMethod: 'none', ip });
+}
+
+/** True when the principal is nobody. */
+export function isAnonymous(principal: Principal): boolean {
+  return principal.kind === 'anonymous';
+}

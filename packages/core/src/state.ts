@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import { anonymousPrincipal, type Principal } from './principal.js';
+
+/** Which Rampart package took a decision. */
+export type DecisionSource =
+  | 'apollo'
+  | 'auth'
+  | 'ip-filter'
+  | 'rules'
+  | 'scopes'
+  | 'limits'
+  | 'rate-limit'
+  | 'audit'
+  | (string & {});
+
+/** What a decision did to the request or field. */
+export type DecisionOutcome = 'allowed' | 'denied' | 'limited' | 'removed' | 'measured' | 'error';
+
+/** One decision, appended by the package that took it; read by the audit package. */
+export interface DecisionEvent {
+  /** The package that decided. */
+  readonly source: DecisionSource;
+  /** What it decided. */
+  readonly outcome: DecisionOutcome;
+  /** The error code sent to the client, if any. */
+  readonly code?: string | undefined;
+  /** Schema coordinate (`Type.field`, `Type.field(arg:)`) the decision is about. */
+  readonly coordinate?: string | undefined;
+  /** Response path (`orders.0.total`), where the decision is about one place in the response. */
+  readonly path?: string | undefined;
+  /** The rule, policy or limit name. */
+  readonly rule?: string | undefined;
+  /** Human-readable reason. Never contains argument values. */
+  readonly reason?: string | undefined;
+  /** Structured details (limits and measured values, missing scopes…). */
+  readonly details?: Readonly<Record<string, unknown>> | undefined;
+  /** Milliseconds since the epoch, from the state's clock. */
+  readonly at: number;
+}
+
+/** A source of the current time, injectable for tests. */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+/** The wall clock. */
+export const systemClock: Clock = Object.freeze({ now: () => Date.now() });
+
+/** Cost figures shared between packages (limits writes, rate-limit and audit read). */
+export interface CostFigures {
+  /** Estimated before execution (from `@cost`/`@listSize`). */
+  estimated?: number;
+  /** Counted after execution (objects actually resolved). */
+  actual?: number;
+}
+
+/** Fields accepted by {@link SecurityState}'s constructor. */
+export interface SecurityStateInit {
+  principal?: Principal;
+  requestId?: string;
+  clock?: Clock;
+  /** Request headers, for packages that need them (user agent, traceparent). Never logged raw. */
+  headers?: ReadonlyMap<string, string> | undefined;
+}
+
+/**
+ * Per-request security state: who is calling, the request id, and the append-only list of decisions.
+ * Attached to the Apollo context under a symbol ({@link SECURITY_STATE}) so it never collides with
+ * the user's own context keys.
+ */
+export class SecurityState {
+  /** The principal; replaced only by authentication, once. */
+  principal: Principal;
+  /** Request id (from a well-formed `x-request-id` header, else a random UUID). */
+  readonly requestId: string;
+  /** The clock all packages use for this request. */
+  readonly clock: Clock;
+  /** When the request started (ms since epoch). */
+  readonly startedAt: number;
+  /** Request headers, lower-cased names. */
+  readonly headers: ReadonlyMap<string, string>;
+  /** Cost figures (limits writes, rate-limit and audit read). */
+  readonly cost: CostFigures = {};
+  /** Free slots for packages to share per-request data, keyed by package-owned symbols or strings. */
+  readonly slots = new Map<string | symbol, unknown>();
+  readonly #events: DecisionEvent[] = [];
+
+  constructor(init: SecurityStateInit = {}) {
+    this.clock = init.clock ?? systemClock;
+    this.principal = init.principal ?? anonymousPrincipal();
+    this.requestId = init.requestId ?? randomUUID();
+    this.startedAt = this.clock.now();
+    this.headers = init.headers ?? new Map();
+  }
+
+  /** Appends a decision (the timestamp is taken from the state's clock). */
+  record(event: Omit<DecisionEvent, 'at'> & { at?: number }): DecisionEvent {
+    const frozen = Object.freeze({ ...event, at: event.at ?? this.clock.now() });
+    this.#events.push(frozen);
+    return frozen;
+  }
+
+  /** Every decision so far, in order. */
+  get events(): readonly DecisionEvent[] {
+    return this.#events;
+  }
+
+  /** A state for one operation of a batched request: same principal, headers and clock, own events. */
+  fork(index: number): SecurityState {
+    const child = new SecurityState({
+      principal: this.principal,
+      requestId: `${this.requestId}#${index}`,
+      clock: this.clock,
+      headers: this.headers,
+    });
+    return child;
+  }
+}
+
+/** The symbol under which the security state lives on the Apollo context value. */
+export const SECURITY_STATE: unique symbol = Symbol.for('rampart.security-state') as never;
+
+/** A context value that may carry a security state. */
+export type WithSecurityState = { [SECURITY_STATE]?: SecurityState };
+
+/** The security state of a context value, if one was attached. */
+export function getSecurityState(contextValue: unknown): SecurityState | undefined {
+  if (contextValue === null || typeof contextValue !== 'object') return undefined;
+  return (contextValue as WithSecurityState)[SECURITY_STATE];
+}
+
+/**
+ * The security state of a context value, attaching a fresh one (anonymous principal) when none is
+ * there, so each package also works when used alone, without `rampart().context`.
+ */
+export function ensureSecurityState(contextValue: object, init?: SecurityStateInit): SecurityState {
+  const existing = (contextValue as WithSecurityState)[SECURITY_STATE];
+  if (existing) return existing;
+  const state = new SecurityState(init);
+  attachSecurityState(contextValue, state);
+  return state;
+}
+
+/**
+ * Attaches `state` to a context value. The property is an enumerable symbol: Apollo clones the
+ * context per operation with `Object.assign`, which keeps enumerable symbols, while JSON never sees them.
+ */
+export function attachSecurityState(contextValue: object, state: SecurityState): void {
+  Object.defineProperty(contextValue, SECURITY_STATE, {
+    value: state,
+    writable: true,
+    configurable: true,
+    enumerable: true,
+  });
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** A request id from an `x-request-id` header if it is well formed, else a new random UUID. */
+export function requestIdFrom(header: string | undefined | null): string {
+  return header && REQUEST_ID.test(header) ? header : randomUUID();
+}
