@@ -87,11 +87,7 @@ export function isRampartCode(code: unknown): code is ErrorCode {
  * The one error factory of Rampart: builds a `GraphQLError` with `extensions.code` and, for
  * request-scoped errors, `extensions.http = { status, headers: HeaderMap }` as Apollo Server expects.
  */
-export function rampartError(
-  code: ErrorCode,
-  message: string,
-  options: RampartErrorOptions = {},
-): GraphQLError {
+export function rampartError(code: ErrorCode, message: string, options: RampartErrorOptions = {}): GraphQLError {
   const extensions: Record<string, unknown> = { ...options.details, code };
   const status = options.status ?? defaultStatus[code];
   if ((options.scope ?? 'request') === 'request' && status !== undefined) {
@@ -103,7 +99,10 @@ export function rampartError(
     }
     extensions.http = { status, headers };
   }
-  return new GraphQLError(message, { ...options.graphql, extensions: { ...options.graphql?.extensions, ...extensions } });
+  return new GraphQLError(message, {
+    ...options.graphql,
+    extensions: { ...options.graphql?.extensions, ...extensions },
+  });
 }
 
 /** The `extensions.code` of any thrown value, if it has one. */

@@ -1,27 +1,35 @@
-export { ErrorCode, defaultStatus, errorCodeOf, isRampartCode, rampartError, type RampartErrorOptions } from './errors.js';
+export { argumentCoordinate, fieldCoordinate, pathToString } from './coordinates.js';
 export {
+  defaultStatus,
+  ErrorCode,
+  errorCodeOf,
+  isRampartCode,
+  type RampartErrorOptions,
+  rampartError,
+} from './errors.js';
+export type { RampartModule, RequestInfo } from './module.js';
+export { type Check, check, describe, type OptionSchema, RampartConfigError, resolveOptions } from './options.js';
+export {
+  type AuthMethod,
   anonymousPrincipal,
   createPrincipal,
   isAnonymous,
-  type AuthMethod,
   type Principal,
   type PrincipalInit,
 } from './principal.js';
 export {
-  SECURITY_STATE,
-  SecurityState,
   attachSecurityState,
-  ensureSecurityState,
-  getSecurityState,
-  requestIdFrom,
-  systemClock,
   type Clock,
   type CostFigures,
   type DecisionEvent,
   type DecisionOutcome,
   type DecisionSource,
+  ensureSecurityState,
+  getSecurityState,
+  requestIdFrom,
+  SECURITY_STATE,
+  SecurityState,
   type SecurityStateInit,
+  systemClock,
   type WithSecurityState,
 } from './state.js';
-export { RampartConfigError, check, describe, resolveOptions, type Check, type OptionSchema } from './options.js';
-export { argumentCoordinate, fieldCoordinate, pathToString } from './coordinates.js';

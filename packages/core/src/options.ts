@@ -39,12 +39,16 @@ export const check = {
   string:
     (allowEmpty = false): Check =>
     (v) =>
-      typeof v === 'string' && (allowEmpty || v.length > 0) ? undefined : `must be a non-empty string, got ${describe(v)}`,
+      typeof v === 'string' && (allowEmpty || v.length > 0)
+        ? undefined
+        : `must be a non-empty string, got ${describe(v)}`,
   /** One of the listed literal values. */
   oneOf:
     (...values: readonly unknown[]): Check =>
     (v) =>
-      values.includes(v) ? undefined : `must be one of ${values.map((x) => JSON.stringify(x)).join(', ')}, got ${describe(v)}`,
+      values.includes(v)
+        ? undefined
+        : `must be one of ${values.map((x) => JSON.stringify(x)).join(', ')}, got ${describe(v)}`,
   /** A function. */
   function: (): Check => (v) => (typeof v === 'function' ? undefined : `must be a function, got ${describe(v)}`),
   /** A plain object (shape not checked here). */

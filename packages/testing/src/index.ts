@@ -1,3 +1,3 @@
-export { postGraphQL, portOf, startTestServer, type GraphQLHttpResponse, type TestServer } from './server.js';
 export { LogSink, readJsonLines } from './logs.js';
-export { connectRedis, deleteKeys, freePort, redisUrl, startPrivateRedis, type PrivateRedis } from './redis.js';
+export { connectRedis, deleteKeys, freePort, type PrivateRedis, redisUrl, startPrivateRedis } from './redis.js';
+export { type GraphQLHttpResponse, portOf, postGraphQL, startTestServer, type TestServer } from './server.js';

@@ -75,9 +75,13 @@ export interface PrivateRedis {
 /** Starts a private `redis-server` (no persistence) on a free port and waits until it answers. */
 export async function startPrivateRedis(port?: number): Promise<PrivateRedis> {
   const p = port ?? (await freePort());
-  const child = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const failed = new Promise<never>((_, reject) =>
     child.once('error', (e) => reject(new Error(`cannot start redis-server (is it installed?): ${e.message}`))),
@@ -85,14 +89,20 @@ export async function startPrivateRedis(port?: number): Promise<PrivateRedis> {
   const url = `redis://127.0.0.1:${p}`;
   const deadline = Date.now() + 5000;
   for (;;) {
-    const probe = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    const probe = new Redis(url, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+      maxRetriesPerRequest: 0,
+    });
     try {
       await Promise.race([probe.connect().then(() => probe.ping()), failed]);
       probe.disconnect();
       break;
     } catch (e) {
       probe.disconnect();
-      if (Date.now() > deadline) throw new Error(`private redis-server on port ${p} did not answer: ${(e as Error).message}`);
+      if (Date.now() > deadline)
+        throw new Error(`private redis-server on port ${p} did not answer: ${(e as Error).message}`);
       await sleep(50);
     }
   }

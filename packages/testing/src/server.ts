@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerOptions, type BaseContext } from '@apollo/server';
-import { startStandaloneServer, type StartStandaloneServerOptions } from '@apollo/server/standalone';
+import { type StartStandaloneServerOptions, startStandaloneServer } from '@apollo/server/standalone';
 
 /** A running test server. */
 export interface TestServer<TContext extends BaseContext> {
