@@ -1,1 +1,11 @@
-export {};
+export { DEADLINE, Deadline, withDeadlineChecks } from './deadline.js';
+export {
+  type HardeningOptions,
+  hardeningDefaults,
+  type RampartOptions,
+  type ResolvedRampartOptions,
+  resolveRampartOptions,
+} from './options.js';
+export { hardeningPlugin, MASKED_MESSAGE } from './plugin.js';
+export { type ContextArgs, type Rampart, type RampartServerOptions, rampart, requestInfo } from './rampart.js';
+export { schemaUsesCacheControl } from './schema.js';

@@ -1,0 +1,145 @@
+import type { ApolloServerPlugin, BaseContext, GraphQLRequestContext } from '@apollo/server';
+import {
+  attachSecurityState,
+  type Clock,
+  ErrorCode,
+  ensureSecurityState,
+  errorCodeOf,
+  rampartError,
+  type SecurityState,
+} from '@rampart/core';
+import { DEADLINE, Deadline } from './deadline.js';
+import type { HardeningOptions } from './options.js';
+
+/** The message unexpected errors get when masked. */
+export const MASKED_MESSAGE = 'Internal server error';
+
+/** Counts the operations of one batched HTTP request (they share one headers object). */
+const batchSizes = new WeakMap<object, number>();
+
+/**
+ * The Apollo plugin of the hardened preset: request id, batch cap, execution deadline, error masking.
+ * Pure per-operation work; it never instruments fields (no `willResolveField`).
+ */
+export function hardeningPlugin(options: Readonly<HardeningOptions>, clock: Clock): ApolloServerPlugin<BaseContext> {
+  const { batching, executionTimeoutMs, maskErrors, requestIdHeader } = options;
+  return {
+    async requestDidStart(requestContext) {
+      const ctx = requestContext.contextValue as object;
+      let state = ensureSecurityState(ctx, { clock });
+      let batchIndex = -1;
+      if (requestContext.requestIsBatched) {
+        // Apollo starts every operation of a batch synchronously before any of them is parsed, so
+        // the count is complete before the first didResolveOperation runs.
+        const key = requestContext.request.http?.headers ?? ctx;
+        batchIndex = batchSizes.get(key) ?? 0;
+        batchSizes.set(key, batchIndex + 1);
+        state = state.fork(batchIndex);
+        attachSecurityState(ctx, state);
+      }
+      let deadline: Deadline | undefined;
+      return {
+        async didResolveOperation(rc) {
+          if (batchIndex >= 0 && batching !== false) {
+            const size = batchSizes.get(rc.request.http?.headers ?? ctx) ?? 0;
+            if (size > batching) {
+              state.record({
+                source: 'apollo',
+                outcome: 'denied',
+                code: ErrorCode.MAX_BATCH_SIZE_LIMIT,
+                rule: 'batching',
+                reason: `batch of ${size} operations, at most ${batching} allowed`,
+                details: { measured: size, max: batching },
+              });
+              throw rampartError(
+                ErrorCode.MAX_BATCH_SIZE_LIMIT,
+                `Batched request has ${size} operations; at most ${batching} are allowed.`,
+                { details: { batch: { size, max: batching } } },
+              );
+            }
+          }
+        },
+        async executionDidStart(rc) {
+          if (executionTimeoutMs === false) return;
+          deadline = new Deadline(executionTimeoutMs, clock);
+          (rc.contextValue as Record<symbol, unknown>)[DEADLINE] = deadline;
+          return {
+            async executionDidEnd() {
+              deadline?.stop();
+            },
+          };
+        },
+        async didEncounterErrors(rc) {
+          if (!maskErrors) return;
+          for (const error of rc.errors) {
+            const code = errorCodeOf(error);
+            if (code === undefined || code === ErrorCode.INTERNAL_SERVER_ERROR) {
+              rc.logger.error(
+                `[rampart] request ${state.requestId}: ${error.originalError?.stack ?? error.stack ?? error.message}`,
+              );
+            }
+          }
+        },
+        async willSendResponse(rc) {
+          rc.response.http.headers.set(requestIdHeader, state.requestId);
+          if (deadline) {
+            deadline.stop();
+            if (deadline.expired) finishTimeout(rc, deadline, state);
+          }
+          if (maskErrors) maskUnexpected(rc, state);
+        },
+      };
+    },
+  };
+}
+
+function errorsOf(rc: GraphQLRequestContext<BaseContext>) {
+  const body = rc.response.body;
+  return body?.kind === 'single' ? body.singleResult : body?.kind === 'incremental' ? body.initialResult : undefined;
+}
+
+/** One EXECUTION_TIMEOUT error instead of one per refused resolver, and HTTP 503. */
+function finishTimeout(rc: GraphQLRequestContext<BaseContext>, deadline: Deadline, state: SecurityState): void {
+  const result = errorsOf(rc);
+  state.record({
+    source: 'apollo',
+    outcome: 'limited',
+    code: ErrorCode.EXECUTION_TIMEOUT,
+    rule: 'executionTimeoutMs',
+    reason: `deadline of ${deadline.ms} ms passed; ${deadline.refused} resolver starts refused`,
+    details: { max: deadline.ms, refused: deadline.refused },
+  });
+  rc.response.http.status = 503;
+  if (!result?.errors) return;
+  let first = true;
+  const kept = result.errors.filter((e) => {
+    if (e.extensions?.code !== ErrorCode.EXECUTION_TIMEOUT) return true;
+    if (!first) return false;
+    first = false;
+    return true;
+  });
+  const timeoutError = kept.find((e) => e.extensions?.code === ErrorCode.EXECUTION_TIMEOUT);
+  if (timeoutError) {
+    (timeoutError as { extensions?: Record<string, unknown> }).extensions = {
+      ...timeoutError.extensions,
+      timeout: { ms: deadline.ms, refusedResolvers: deadline.refused },
+    };
+  }
+  (result as { errors?: unknown }).errors = kept;
+}
+
+/** Masks unexpected errors, keeping the request id so support can find the server-side log line. */
+function maskUnexpected(rc: GraphQLRequestContext<BaseContext>, state: SecurityState): void {
+  const result = errorsOf(rc);
+  if (!result?.errors) return;
+  (result as { errors?: unknown }).errors = result.errors.map((e) => {
+    const code = e.extensions?.code;
+    if (code !== undefined && code !== ErrorCode.INTERNAL_SERVER_ERROR) return e;
+    return {
+      message: MASKED_MESSAGE,
+      ...(e.locations ? { locations: e.locations } : {}),
+      ...(e.path ? { path: e.path } : {}),
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, requestId: state.requestId },
+    };
+  });
+}

@@ -1,0 +1,143 @@
+import type { IncomingMessage } from 'node:http';
+import type { ApolloServerOptions, ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import {
+  anonymousPrincipal,
+  attachSecurityState,
+  type RampartModule,
+  type RequestInfo,
+  requestIdFrom,
+  SecurityState,
+} from '@rampart/core';
+import type { GraphQLSchema } from 'graphql';
+import { withDeadlineChecks } from './deadline.js';
+import { type RampartOptions, type ResolvedRampartOptions, resolveRampartOptions } from './options.js';
+import { hardeningPlugin } from './plugin.js';
+import { schemaUsesCacheControl } from './schema.js';
+
+/** The part of Apollo's server options `rampart()` sets; spread it into `new ApolloServer({...})`. */
+export type RampartServerOptions = Pick<
+  ApolloServerOptions<BaseContext>,
+  | 'parseOptions'
+  | 'maxRecursiveSelections'
+  | 'hideSchemaDetailsFromClientErrors'
+  | 'introspection'
+  | 'includeStacktraceInErrorResponses'
+  | 'allowBatchedHttpRequests'
+>;
+
+/** What integrations pass to a context function: Node's request (standalone, express, …). */
+export interface ContextArgs {
+  req: Pick<IncomingMessage, 'headers'> & { socket?: { remoteAddress?: string | undefined } | undefined };
+}
+
+/** What {@link rampart} returns: the pieces to spread into Apollo. */
+export interface Rampart {
+  /** SDL of every Rampart directive; put it first in your `typeDefs`. */
+  readonly typeDefs: string;
+  /** Applies every Rampart schema transform (call it on your executable schema, once). */
+  transformSchema(schema: GraphQLSchema): GraphQLSchema;
+  /**
+   * Apollo plugins, in Rampart's order. Read it after `transformSchema` (the cache-control decision
+   * in `'auto'` mode depends on the schema).
+   */
+  readonly plugins: ApolloServerPlugin<BaseContext>[];
+  /** Apollo server options of the hardened preset. */
+  readonly serverOptions: RampartServerOptions;
+  /**
+   * Wraps your context function: builds the security state (request id, principal via the
+   * authentication modules), then calls yours and attaches the state to what it returns.
+   */
+  context<TArgs extends ContextArgs, TContext extends object = BaseContext>(
+    userContext?: (args: TArgs) => TContext | Promise<TContext>,
+  ): (args: TArgs) => Promise<TContext>;
+  /** The resolved options (for inspection and tests). */
+  readonly options: ResolvedRampartOptions;
+}
+
+/** Rampart modules run in this order (authentication first, audit last). */
+function orderedModules(resolved: ResolvedRampartOptions): RampartModule[] {
+  return [...resolved.modules];
+}
+
+/**
+ * Composes the Rampart suite for Apollo Server 5: hardened defaults plus every configured package.
+ *
+ * @example
+ * ```ts
+ * const security = rampart({ hardening: { batching: 5 } });
+ * const schema = security.transformSchema(makeExecutableSchema({ typeDefs: [security.typeDefs, typeDefs], resolvers }));
+ * const server = new ApolloServer({ schema, ...security.serverOptions, plugins: [...security.plugins] });
+ * await startStandaloneServer(server, { context: security.context(async ({ req }) => ({ db })) });
+ * ```
+ */
+export function rampart(options: RampartOptions = {}): Rampart {
+  const resolved = resolveRampartOptions(options);
+  const { hardening, clock } = resolved;
+  const modules = orderedModules(resolved);
+  let schemaHasCacheControl: boolean | undefined;
+
+  const typeDefs = modules
+    .map((m) => m.typeDefs ?? '')
+    .filter((t) => t.trim().length > 0)
+    .join('\n');
+
+  const preset = hardeningPlugin(hardening, clock);
+  const modulePlugins = modules.flatMap((m) => m.plugins ?? []);
+
+  return {
+    typeDefs,
+    options: resolved,
+    transformSchema(schema) {
+      schemaHasCacheControl = schemaUsesCacheControl(schema);
+      let out = schema;
+      for (const m of modules) if (m.transformSchema) out = m.transformSchema(out);
+      if (hardening.executionTimeoutMs !== false) out = withDeadlineChecks(out);
+      return out;
+    },
+    get plugins() {
+      const disableCacheControl =
+        hardening.cacheControl === 'disable' || (hardening.cacheControl === 'auto' && schemaHasCacheControl !== true);
+      return [
+        preset,
+        ...modulePlugins,
+        ...(disableCacheControl ? [ApolloServerPluginCacheControlDisabled() as ApolloServerPlugin<BaseContext>] : []),
+      ];
+    },
+    serverOptions: {
+      parseOptions: { maxTokens: hardening.maxTokens },
+      maxRecursiveSelections: hardening.maxRecursiveSelections,
+      hideSchemaDetailsFromClientErrors: hardening.hideSchemaDetailsFromClientErrors,
+      introspection: hardening.introspection,
+      includeStacktraceInErrorResponses: hardening.includeStacktraceInErrorResponses,
+      allowBatchedHttpRequests: hardening.batching !== false,
+    },
+    context(userContext) {
+      return async (args) => {
+        const info = requestInfo(args);
+        const state = new SecurityState({
+          clock,
+          headers: info.headers,
+          requestId: requestIdFrom(info.headers.get(hardening.requestIdHeader)),
+          principal: anonymousPrincipal(info.remoteAddress),
+        });
+        for (const m of modules) if (m.onRequest) await m.onRequest(state, info);
+        const value = userContext ? await userContext(args) : ({} as never);
+        const ctx = (value ?? {}) as object;
+        attachSecurityState(ctx, state);
+        return ctx as never;
+      };
+    },
+  };
+}
+
+/** Normalises Node's request into Rampart's {@link RequestInfo}. */
+export function requestInfo(args: ContextArgs): RequestInfo {
+  const headers = new Map<string, string>();
+  const raw = args?.req?.headers ?? {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    headers.set(name.toLowerCase(), Array.isArray(value) ? value.join(', ') : String(value));
+  }
+  return { headers, remoteAddress: args?.req?.socket?.remoteAddress };
+}

@@ -1,0 +1,302 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { MASKED_MESSAGE, rampart } from '@rampart/apollo';
+import { getSecurityState, RampartConfigError } from '@rampart/core';
+import { postGraphQL, startTestServer, type TestServer } from '@rampart/testing';
+import { ManualClock, testSchema } from './fixtures.js';
+
+async function serve(options: Parameters<typeof rampart>[0] = {}, schema = testSchema()) {
+  const security = rampart(options);
+  return startTestServer(
+    { schema: security.transformSchema(schema), ...security.serverOptions, plugins: security.plugins },
+    { context: security.context(async () => ({ mine: true })) },
+  );
+}
+
+describe('hardened preset: hostile documents', () => {
+  let server: TestServer<any>;
+  before(async () => {
+    server = await serve();
+  });
+  after(() => server.stop());
+
+  const cases: Array<[string, () => string, string]> = [
+    [
+      '5,000-level nested query',
+      () => `{ ${'node { child { '.repeat(2500)}id${' }'.repeat(5000)} }`,
+      'GRAPHQL_PARSE_FAILED',
+    ],
+    [
+      '10,000-alias query',
+      () => `{ ${Array.from({ length: 10_000 }, (_, i) => `a${i}: hello`).join(' ')} }`,
+      'GRAPHQL_PARSE_FAILED',
+    ],
+    [
+      '30-level fragment DAG (each fragment spreads the next twice)',
+      () => {
+        const frags = Array.from(
+          { length: 30 },
+          (_, i) => `fragment F${i} on Node { ...F${i + 1} child { ...F${i + 1} } }`,
+        ).join('\n');
+        return `query Q { node { ...F0 } }\n${frags}\nfragment F30 on Node { id }`;
+      },
+      'GRAPHQL_VALIDATION_FAILED',
+    ],
+    [
+      '10,000-fragment linear chain',
+      () => {
+        const frags = Array.from({ length: 10_000 }, (_, i) => `fragment F${i} on Node { ...F${i + 1} }`).join('\n');
+        return `query Q { node { ...F0 } }\n${frags}\nfragment F10000 on Node { id }`;
+      },
+      'GRAPHQL_PARSE_FAILED',
+    ],
+  ];
+  for (const [name, make, code] of cases) {
+    it(`${name}: HTTP 400 with ${code}`, async () => {
+      const res = await postGraphQL(server.graphqlUrl, { query: make() });
+      assert.equal(res.status, 400, res.text.slice(0, 300));
+      assert.equal(res.body.errors[0].extensions.code, code);
+      assert.equal(res.body.data, undefined);
+    });
+  }
+
+  it('a modest fragment DAG under maxRecursiveSelections still runs', async () => {
+    const frags = Array.from({ length: 5 }, (_, i) => `fragment F${i} on Node { ...F${i + 1} child { ...F${i + 1} } }`);
+    const query = `query Q { node { ...F0 } }\n${frags.join('\n')}\nfragment F5 on Node { id }`;
+    const res = await postGraphQL(server.graphqlUrl, { query });
+    assert.equal(res.status, 200, res.text.slice(0, 300));
+    assert.equal(res.body.data.node.id, '0');
+  });
+
+  it('hides "Did you mean" suggestions', async () => {
+    const res = await postGraphQL(server.graphqlUrl, { query: '{ helo }' });
+    assert.equal(res.status, 400);
+    assert.equal(res.body.errors[0].extensions.code, 'GRAPHQL_VALIDATION_FAILED');
+    assert.doesNotMatch(res.body.errors[0].message, /Did you mean/);
+  });
+
+  it('sets a request id header, and honours a well-formed incoming one', async () => {
+    const own = await postGraphQL(server.graphqlUrl, { query: '{ hello }' }, { headers: { 'x-request-id': 'req-42' } });
+    assert.equal(own.headers.get('x-request-id'), 'req-42');
+    const bad = await postGraphQL(server.graphqlUrl, { query: '{ hello }' }, { headers: { 'x-request-id': 'a b' } });
+    assert.match(bad.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('hardened preset: production defaults', () => {
+  let server: TestServer<any>;
+  let previous: string | undefined;
+  before(async () => {
+    previous = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    server = await serve();
+  });
+  after(async () => {
+    process.env.NODE_ENV = previous;
+    await server.stop();
+  });
+
+  it('introspection is off', async () => {
+    const res = await postGraphQL(server.graphqlUrl, { query: '{ __schema { types { name } } }' });
+    assert.equal(res.status, 400);
+    assert.equal(res.body.errors[0].extensions.code, 'GRAPHQL_VALIDATION_FAILED');
+    assert.match(res.body.errors[0].message, /introspection/i);
+  });
+
+  it('unexpected errors are masked with the request id; no stack trace', async () => {
+    const res = await postGraphQL(
+      server.graphqlUrl,
+      { query: '{ hello boom }' },
+      { headers: { 'x-request-id': 'r-1' } },
+    );
+    assert.equal(res.status, 200);
+    assert.equal(res.body.data.hello, 'world');
+    assert.equal(res.body.errors.length, 1);
+    const e = res.body.errors[0];
+    assert.equal(e.message, MASKED_MESSAGE);
+    assert.deepEqual(e.extensions, { code: 'INTERNAL_SERVER_ERROR', requestId: 'r-1' });
+    assert.deepEqual(e.path, ['boom']);
+    assert.doesNotMatch(res.text, /hunter2/);
+  });
+
+  it('errors with a code pass unchanged', async () => {
+    const res = await postGraphQL(server.graphqlUrl, { query: '{ badInput }' });
+    assert.equal(res.body.errors[0].message, 'name is too long');
+    assert.equal(res.body.errors[0].extensions.code, 'BAD_USER_INPUT');
+    assert.equal(res.body.errors[0].extensions.stacktrace, undefined);
+  });
+
+  it('introspection can be turned back on', async () => {
+    const on = await serve({ hardening: { introspection: true } });
+    try {
+      const res = await postGraphQL(on.graphqlUrl, { query: '{ __schema { queryType { name } } }' });
+      assert.equal(res.status, 200);
+      assert.equal(res.body.data.__schema.queryType.name, 'Query');
+    } finally {
+      await on.stop();
+    }
+  });
+});
+
+describe('hardened preset: development defaults', () => {
+  it('unexpected errors are not masked outside production', async () => {
+    const server = await serve();
+    try {
+      const res = await postGraphQL(server.graphqlUrl, { query: '{ boom }' });
+      assert.match(res.body.errors[0].message, /database password/);
+      assert.ok(Array.isArray(res.body.errors[0].extensions.stacktrace));
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('hardened preset: batching', () => {
+  const op = { query: '{ hello }' };
+  it('is refused by default with HTTP 400', async () => {
+    const server = await serve();
+    try {
+      const res = await postGraphQL(server.graphqlUrl, [op, op]);
+      assert.equal(res.status, 400);
+      assert.match(res.text, /batching disabled/i);
+    } finally {
+      await server.stop();
+    }
+  });
+  it('when on, is capped: 3 of 3 pass, 4 get HTTP 400 MAX_BATCH_SIZE_LIMIT', async () => {
+    const server = await serve({ hardening: { batching: 3 } });
+    try {
+      const ok = await postGraphQL(server.graphqlUrl, [op, op, op]);
+      assert.equal(ok.status, 200);
+      assert.equal(ok.body.length, 3);
+      for (const r of ok.body) assert.equal(r.data.hello, 'world');
+      const over = await postGraphQL(server.graphqlUrl, [op, op, op, op]);
+      assert.equal(over.status, 400);
+      assert.equal(over.body.length, 4);
+      for (const r of over.body) {
+        assert.equal(r.errors[0].extensions.code, 'MAX_BATCH_SIZE_LIMIT');
+        assert.deepEqual(r.errors[0].extensions.batch, { size: 4, max: 3 });
+        assert.equal(r.data, undefined);
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('hardened preset: execution deadline', () => {
+  it('stops starting resolvers after the deadline; one EXECUTION_TIMEOUT error; HTTP 503', async () => {
+    const clock = new ManualClock();
+    const calls = { n: 0 };
+    const schema = testSchema({ calls, onSlow: () => clock.advance(10) });
+    const server = await serve({ clock, hardening: { executionTimeoutMs: 1000 } }, schema);
+    try {
+      const res = await postGraphQL(server.graphqlUrl, { query: '{ items(n: 5000) { id slow } }' });
+      assert.equal(res.status, 503);
+      const timeouts = res.body.errors.filter((e: any) => e.extensions.code === 'EXECUTION_TIMEOUT');
+      assert.equal(timeouts.length, 1);
+      assert.equal(res.body.errors.length, 1);
+      assert.equal(timeouts[0].extensions.timeout.ms, 1000);
+      assert.ok(timeouts[0].extensions.timeout.refusedResolvers > 0);
+      // 100 slow calls reach the deadline; the clock is read every 256 resolver starts
+      assert.ok(calls.n >= 100 && calls.n <= 100 + 256, `slow resolver ran ${calls.n} times`);
+    } finally {
+      await server.stop();
+    }
+  });
+  it('an operation within its deadline is untouched', async () => {
+    const clock = new ManualClock();
+    const server = await serve({ clock, hardening: { executionTimeoutMs: 1000 } });
+    try {
+      const res = await postGraphQL(server.graphqlUrl, { query: '{ items(n: 2000) { id slow } }' });
+      assert.equal(res.status, 200);
+      assert.equal(res.body.errors, undefined);
+      assert.equal(res.body.data.items.length, 2000);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('hardened preset: cache control', () => {
+  const cached = makeExecutableSchema({
+    typeDefs: `
+      enum CacheControlScope { PUBLIC PRIVATE }
+      directive @cacheControl(maxAge: Int, scope: CacheControlScope, inheritMaxAge: Boolean) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
+      type Query { hello: String @cacheControl(maxAge: 60) }`,
+    resolvers: { Query: { hello: () => 'hi' } },
+  });
+  it("'auto' keeps Apollo's cache-control plugin when the schema uses @cacheControl", async () => {
+    const server = await serve({}, cached);
+    try {
+      const res = await postGraphQL(server.graphqlUrl, { query: '{ hello }' });
+      assert.equal(res.headers.get('cache-control'), 'max-age=60, public');
+    } finally {
+      await server.stop();
+    }
+  });
+  it("'disable' removes it", async () => {
+    const server = await serve({ hardening: { cacheControl: 'disable' } }, cached);
+    try {
+      const res = await postGraphQL(server.graphqlUrl, { query: '{ hello }' });
+      assert.equal(res.headers.get('cache-control'), null);
+    } finally {
+      await server.stop();
+    }
+  });
+  it("'auto' disables it for a schema without @cacheControl", () => {
+    const security = rampart();
+    security.transformSchema(testSchema());
+    assert.ok(
+      security.plugins.some(
+        (p) => (p as { __internal_plugin_id__?: string }).__internal_plugin_id__ === 'CacheControl',
+      ),
+    );
+    const keep = rampart({ hardening: { cacheControl: 'keep' } });
+    keep.transformSchema(testSchema());
+    assert.ok(
+      !keep.plugins.some((p) => (p as { __internal_plugin_id__?: string }).__internal_plugin_id__ === 'CacheControl'),
+    );
+  });
+});
+
+describe('rampart(): options and context', () => {
+  it('rejects a bad option at startup, naming it', () => {
+    assert.throws(
+      () => rampart({ hardening: { maxTokens: 0 } }),
+      (e: unknown) => e instanceof RampartConfigError && e.option === 'rampart.hardening.maxTokens',
+    );
+    assert.throws(
+      () => rampart({ hardening: { maxToken: 10 } as never }),
+      (e: unknown) => e instanceof RampartConfigError && /did you mean "maxTokens"/.test(e.message),
+    );
+  });
+  it("attaches the security state to the user's context without touching its keys", async () => {
+    let seen: any;
+    const security = rampart();
+    const schema = makeExecutableSchema({
+      typeDefs: 'type Query { me: String }',
+      resolvers: {
+        Query: {
+          me: (_: unknown, __: unknown, ctx: any) => {
+            seen = ctx;
+            return getSecurityState(ctx)?.principal.kind;
+          },
+        },
+      },
+    });
+    const server = await startTestServer(
+      { schema: security.transformSchema(schema), ...security.serverOptions, plugins: security.plugins },
+      { context: security.context(async () => ({ db: 'mine' })) },
+    );
+    try {
+      const res = await postGraphQL(server.graphqlUrl, { query: '{ me }' });
+      assert.equal(res.body.data.me, 'anonymous');
+      assert.deepEqual(Object.keys(seen), ['db']);
+      assert.equal(getSecurityState(seen)?.principal.ip, '127.0.0.1');
+    } finally {
+      await server.stop();
+    }
+  });
+});
