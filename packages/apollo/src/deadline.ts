@@ -67,7 +67,7 @@ export function withDeadlineChecks(schema: GraphQLSchema): GraphQLSchema {
         ...field,
         resolve(source, args, context, info) {
           const deadline = (context as DeadlineCarrier)?.[DEADLINE];
-          if (deadline !== undefined && deadline.passed()) throw deadline.error();
+          if (deadline?.passed()) throw deadline.error();
           return resolve(source, args, context, info);
         },
       };

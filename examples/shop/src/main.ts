@@ -1,0 +1,20 @@
+import { ApolloServer } from '@apollo/server';
+import { startStandaloneServer } from '@apollo/server/standalone';
+import { createShop } from './app.js';
+
+const port = Number(process.env.PORT ?? 4000);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`PORT must be a TCP port number, got ${JSON.stringify(process.env.PORT)}`);
+  process.exit(1);
+}
+const redisUrl = process.env.REDIS_URL;
+const shop = createShop({ redisUrl });
+const server = new ApolloServer(shop.apolloConfig);
+const { url } = await startStandaloneServer(server, { listen: { port }, context: shop.context });
+console.log(`Rampart shop ready at ${url.replace(/\/$/, '')}/graphql (stores: ${redisUrl ? 'Redis' : 'in-memory'})`);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    server.stop().finally(() => process.exit(0));
+  });
+}

@@ -1,0 +1,210 @@
+import { getSecurityState } from '@rampart/core';
+import DataLoader from 'dataloader';
+import { GraphQLError } from 'graphql';
+import type { Category, Customer, Order, Product, ShopData } from './data.js';
+
+/** The example's own context (Rampart's security state rides along under a symbol). */
+export interface ShopContext {
+  data: ShopData;
+  loaders: {
+    category: DataLoader<string, Category | undefined>;
+    product: DataLoader<string, Product | undefined>;
+    customer: DataLoader<string, Customer | undefined>;
+  };
+}
+
+/** Per-request loaders: batch lookups of the same kind made in one tick. */
+export function createLoaders(data: ShopData): ShopContext['loaders'] {
+  return {
+    category: new DataLoader(async (ids) => ids.map((id) => data.categories.get(id))),
+    product: new DataLoader(async (ids) => ids.map((id) => data.products.get(id))),
+    customer: new DataLoader(async (ids) => ids.map((id) => data.customers.get(id))),
+  };
+}
+
+const money = (amount: number) => ({ amount, currency: 'USD' });
+const clampFirst = (first: number | null | undefined, max = 1000) => Math.max(0, Math.min(first ?? 20, max));
+const notFound = (what: string) => new GraphQLError(`${what} not found`, { extensions: { code: 'NOT_FOUND' } });
+const me = (ctx: ShopContext) => getSecurityState(ctx)?.principal;
+
+function nodeType(id: string): string | undefined {
+  if (id.startsWith('prod-')) return 'Product';
+  if (id.startsWith('cat-')) return 'Category';
+  if (id.startsWith('cust-')) return 'Customer';
+  if (id.startsWith('order-')) return 'Order';
+  return undefined;
+}
+
+function cartOf(ctx: ShopContext) {
+  const owner = me(ctx)?.id ?? 'anonymous';
+  let cart = ctx.data.carts.get(owner);
+  if (!cart) {
+    cart = new Map();
+    ctx.data.carts.set(owner, cart);
+  }
+  return { id: `cart-${owner}`, lines: cart };
+}
+
+export const resolvers = {
+  Node: {
+    __resolveType: (obj: { id: string }) => nodeType(obj.id) ?? null,
+  },
+  SearchResult: {
+    __resolveType: (obj: { id: string }) => nodeType(obj.id) ?? null,
+  },
+  Query: {
+    node: (_: unknown, { id }: { id: string }, ctx: ShopContext) => {
+      switch (nodeType(id)) {
+        case 'Product':
+          return ctx.data.products.get(id) ?? null;
+        case 'Category':
+          return ctx.data.categories.get(id) ?? null;
+        case 'Customer':
+          return ctx.data.customers.get(id) ?? null;
+        case 'Order':
+          return ctx.data.orders.get(id) ?? null;
+        default:
+          return null;
+      }
+    },
+    product: (_: unknown, { id }: { id: string }, ctx: ShopContext) => ctx.data.products.get(id) ?? null,
+    products: (_: unknown, args: { first?: number; categoryId?: string }, ctx: ShopContext) => {
+      const out: Product[] = [];
+      const n = clampFirst(args.first);
+      for (const p of ctx.data.products.values()) {
+        if (out.length >= n) break;
+        if (!args.categoryId || p.categoryId === args.categoryId) out.push(p);
+      }
+      return out;
+    },
+    categories: (_: unknown, __: unknown, ctx: ShopContext) => [...ctx.data.categories.values()],
+    search: (_: unknown, { text, first }: { text: string; first?: number }, ctx: ShopContext) => {
+      const needle = text.toLowerCase();
+      const n = clampFirst(first, 100);
+      const out: Array<Product | Category | Customer> = [];
+      for (const coll of [ctx.data.categories, ctx.data.products, ctx.data.customers] as const) {
+        for (const item of (coll as Map<string, Product | Category | Customer>).values()) {
+          if (out.length >= n) return out;
+          if (item.name.toLowerCase().includes(needle)) out.push(item);
+        }
+      }
+      return out;
+    },
+    me: (_: unknown, __: unknown, ctx: ShopContext) => {
+      const p = me(ctx);
+      return p && p.kind === 'user' ? (ctx.data.customers.get(p.id) ?? null) : null;
+    },
+    customer: (_: unknown, { id }: { id: string }, ctx: ShopContext) => ctx.data.customers.get(id) ?? null,
+    customers: (_: unknown, { first }: { first?: number }, ctx: ShopContext) =>
+      [...ctx.data.customers.values()].slice(0, clampFirst(first)),
+    order: (_: unknown, { id }: { id: string }, ctx: ShopContext) => ctx.data.orders.get(id) ?? null,
+    orders: (_: unknown, { first }: { first?: number }, ctx: ShopContext) => {
+      const p = me(ctx);
+      const all = [...ctx.data.orders.values()];
+      // customers see their own orders; services (back office) see all
+      const mine = p?.kind === 'user' ? all.filter((o) => o.customerId === p.id) : all;
+      return mine.slice(0, clampFirst(first));
+    },
+    cart: (_: unknown, __: unknown, ctx: ShopContext) => cartOf(ctx),
+  },
+  Mutation: {
+    login: (_: unknown, { email, password }: { email: string; password: string }, ctx: ShopContext) => {
+      const customer = ctx.data.checkPassword(email, password);
+      return { success: customer !== undefined, token: null, customer: customer ?? null };
+    },
+    addToCart: (_: unknown, { productId, quantity }: { productId: string; quantity: number }, ctx: ShopContext) => {
+      if (!ctx.data.products.has(productId)) throw notFound('Product');
+      if (!Number.isInteger(quantity) || quantity < 1 || quantity > 100) {
+        throw new GraphQLError('quantity must be from 1 to 100', { extensions: { code: 'BAD_USER_INPUT' } });
+      }
+      const cart = cartOf(ctx);
+      cart.lines.set(productId, (cart.lines.get(productId) ?? 0) + quantity);
+      return cart;
+    },
+    placeOrder: (
+      _: unknown,
+      { input }: { input: { items: Array<{ productId: string; quantity: number }> } },
+      ctx: ShopContext,
+    ) => {
+      const p = me(ctx);
+      const customerId = p?.kind === 'user' ? p.id : 'cust-1';
+      const lines = input.items.map((l) => {
+        const product = ctx.data.products.get(l.productId);
+        if (!product) throw notFound('Product');
+        return { productId: product.id, quantity: l.quantity, unitPriceCents: product.priceCents };
+      });
+      const order: Order = {
+        id: ctx.data.newId('order'),
+        customerId,
+        lines,
+        status: 'PENDING',
+        createdAt: new Date().toISOString(),
+      };
+      ctx.data.orders.set(order.id, order);
+      return order;
+    },
+    createProduct: (
+      _: unknown,
+      { input }: { input: Omit<Product, 'id'> & { priceCents: number } },
+      ctx: ShopContext,
+    ) => {
+      const product: Product = {
+        id: ctx.data.newId('prod'),
+        sku: input.sku,
+        name: input.name,
+        description: input.description ?? null,
+        priceCents: input.priceCents,
+        stock: input.stock,
+        categoryId: input.categoryId ?? null,
+      };
+      ctx.data.products.set(product.id, product);
+      return product;
+    },
+    updateStock: (_: unknown, { productId, stock }: { productId: string; stock: number }, ctx: ShopContext) => {
+      const product = ctx.data.products.get(productId);
+      if (!product) throw notFound('Product');
+      product.stock = stock;
+      return product;
+    },
+    deleteCustomer: (_: unknown, { id }: { id: string }, ctx: ShopContext) => ctx.data.customers.delete(id),
+  },
+  Category: {
+    products: (c: Category, { first }: { first?: number }, ctx: ShopContext) => {
+      const out: Product[] = [];
+      const n = clampFirst(first);
+      for (const p of ctx.data.products.values()) {
+        if (out.length >= n) break;
+        if (p.categoryId === c.id) out.push(p);
+      }
+      return out;
+    },
+  },
+  Product: {
+    price: (p: Product) => money(p.priceCents),
+    category: (p: Product, _: unknown, ctx: ShopContext) =>
+      p.categoryId ? ctx.loaders.category.load(p.categoryId) : null,
+  },
+  Customer: {
+    orders: (c: Customer, { first }: { first?: number }, ctx: ShopContext) =>
+      [...ctx.data.orders.values()].filter((o) => o.customerId === c.id).slice(0, clampFirst(first)),
+  },
+  Order: {
+    customer: (o: Order, _: unknown, ctx: ShopContext) => ctx.loaders.customer.load(o.customerId),
+    items: (o: Order, _: unknown, ctx: ShopContext) =>
+      o.lines.map((l) => ({
+        product: () => ctx.loaders.product.load(l.productId),
+        quantity: l.quantity,
+        unitPrice: money(l.unitPriceCents),
+      })),
+    total: (o: Order) => money(o.lines.reduce((s, l) => s + l.quantity * l.unitPriceCents, 0)),
+  },
+  Cart: {
+    items: (cart: { lines: Map<string, number> }, _: unknown, ctx: ShopContext) =>
+      [...cart.lines].map(([productId, quantity]) => ({
+        product: () => ctx.loaders.product.load(productId),
+        quantity,
+      })),
+    total: (cart: { lines: Map<string, number> }, _: unknown, ctx: ShopContext) =>
+      money([...cart.lines].reduce((s, [id, q]) => s + q * (ctx.data.products.get(id)?.priceCents ?? 0), 0)),
+  },
+};
