@@ -38,7 +38,10 @@ describe('shop example', () => {
 
   it('login succeeds with the demo password and fails otherwise', async () => {
     const query = 'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { success customer { id } } }';
-    const ok = await postGraphQL(server.graphqlUrl, { query, variables: { e: 'customer1@example.com', p: DEMO_PASSWORD } });
+    const ok = await postGraphQL(server.graphqlUrl, {
+      query,
+      variables: { e: 'customer1@example.com', p: DEMO_PASSWORD },
+    });
     assert.deepEqual(ok.body.data.login, { success: true, customer: { id: 'cust-1' } });
     const bad = await postGraphQL(server.graphqlUrl, { query, variables: { e: 'customer1@example.com', p: 'nope' } });
     assert.deepEqual(bad.body.data.login, { success: false, customer: null });
