@@ -42,7 +42,7 @@ describe('rampartError', () => {
 });
 
 describe('resolveOptions', () => {
-  const defaults = Object.freeze({ depth: 10, enabled: true });
+  const defaults: Readonly<{ depth: number; enabled: boolean }> = Object.freeze({ depth: 10, enabled: true });
   const schema = { depth: check.integer(1, 1000), enabled: check.boolean() };
   it('returns defaults for undefined', () => {
     assert.equal(resolveOptions('limits', defaults, schema, undefined), defaults);
