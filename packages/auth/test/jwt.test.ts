@@ -42,7 +42,10 @@ async function sign(keys: DevKeys, payload: Record<string, unknown>, header: Rec
 
 const bearer = (t: string) => ({ headers: { authorization: `Bearer ${t}` } });
 
-function assertInvalidToken(res: { status: number; headers: Headers; body: any }, description = 'The access token is invalid') {
+function assertInvalidToken(
+  res: { status: number; headers: Headers; body: any },
+  description = 'The access token is invalid',
+) {
   assert.equal(res.status, 401, JSON.stringify(res.body));
   assert.equal(res.body.errors[0].extensions.code, 'UNAUTHENTICATED');
   assert.equal(
@@ -78,7 +81,10 @@ describe('JWT configuration', () => {
   });
   it('refuses "none", HMAC with a JWKS, both or neither key source, unknown options', () => {
     const base = { issuer, audience, jwksUri: 'https://x.test/jwks' };
-    assert.throws(() => authContext({ authentication: { jwt: { ...base, algorithms: ['RS256', 'None'] } } }), /never accepted/);
+    assert.throws(
+      () => authContext({ authentication: { jwt: { ...base, algorithms: ['RS256', 'None'] } } }),
+      /never accepted/,
+    );
     assert.throws(() => authContext({ authentication: { jwt: { ...base, algorithms: ['HS256'] } } }), /key confusion/);
     assert.throws(
       () => authContext({ authentication: { jwt: { ...base, algorithms: ['RS256'], keys: [keyA.publicJwk] } } }),
@@ -98,7 +104,11 @@ describe('JWT over a JWKS served on loopback', () => {
   });
 
   it('accepts a valid token and builds the principal (scope string, roles from a claim path)', async () => {
-    const token = await sign(keyA, { scope: 'orders:read orders:write', client_id: 'web', realm_access: { roles: ['admin'] } });
+    const token = await sign(keyA, {
+      scope: 'orders:read orders:write',
+      client_id: 'web',
+      realm_access: { roles: ['admin'] },
+    });
     const res = await postGraphQL(server.graphqlUrl, ME, bearer(token));
     assert.equal(res.status, 200);
     assert.deepEqual(res.body.data.me, {
@@ -186,11 +196,20 @@ describe('JWT over a JWKS served on loopback', () => {
     for (const scope of [123, ['a', 'b'], 'a "b"', { a: 1 }]) {
       assertInvalidToken(await postGraphQL(server.graphqlUrl, ME, bearer(await sign(keyA, { scope }))));
     }
-    assertInvalidToken(await postGraphQL(server.graphqlUrl, ME, bearer(await sign(keyA, { scope: undefined, scp: [1] }))));
+    assertInvalidToken(
+      await postGraphQL(server.graphqlUrl, ME, bearer(await sign(keyA, { scope: undefined, scp: [1] }))),
+    );
   });
 
   it('rejects garbage of every shape with 401 and a challenge, never 500', async () => {
-    const garbage = ['abc', 'a.b.c', '..', `${b64url('{')}.${b64url('{}')}.x`, `${b64url({ alg: 'RS256' })}.bm90IGpzb24.AAAA`, 'x'.repeat(10_000)];
+    const garbage = [
+      'abc',
+      'a.b.c',
+      '..',
+      `${b64url('{')}.${b64url('{}')}.x`,
+      `${b64url({ alg: 'RS256' })}.bm90IGpzb24.AAAA`,
+      'x'.repeat(10_000),
+    ];
     for (const t of garbage) assertInvalidToken(await postGraphQL(server.graphqlUrl, ME, bearer(t)));
     for (const authorization of ['Bearer', 'Bearer a b', 'Basic dXNlcjpwYXNz', 'Token x']) {
       const res = await postGraphQL(server.graphqlUrl, ME, { headers: { authorization } });
@@ -252,7 +271,10 @@ describe('JWKS rotation, cooldown and outages', () => {
       await down.close();
     }
     const refused = await serve({ jwksUri: 'http://127.0.0.1:9/jwks.json', jwksTimeout: 500 });
-    assertInvalidToken(await postGraphQL(refused.graphqlUrl, ME, bearer(await sign(keyA, {}))), 'The token signing keys are unavailable');
+    assertInvalidToken(
+      await postGraphQL(refused.graphqlUrl, ME, bearer(await sign(keyA, {}))),
+      'The token signing keys are unavailable',
+    );
   });
 });
 
@@ -277,12 +299,28 @@ describe('JWT time checks use the injected clock', () => {
       { typeDefs: principalTypeDefs, resolvers: principalResolvers },
       {
         context: authContext({
-          authentication: { jwt: { issuer, audience, algorithms: ['RS256'], keys: [keyA.publicJwk], typ: 'at+jwt', rolesClaim: 'roles' } },
+          authentication: {
+            jwt: {
+              issuer,
+              audience,
+              algorithms: ['RS256'],
+              keys: [keyA.publicJwk],
+              typ: 'at+jwt',
+              rolesClaim: 'roles',
+            },
+          },
         }) as never,
       },
     );
     servers.push(s);
-    const token = await mintToken(keyA, { issuer, audience, subject: 'alice', scopes: ['a', 'b'], roles: ['admin'], expiresIn: '5m' });
+    const token = await mintToken(keyA, {
+      issuer,
+      audience,
+      subject: 'alice',
+      scopes: ['a', 'b'],
+      roles: ['admin'],
+      expiresIn: '5m',
+    });
     const res = await postGraphQL(s.graphqlUrl, ME, bearer(token));
     assert.equal(res.status, 200);
     assert.deepEqual(res.body.data.me.scopes, ['a', 'b']);
