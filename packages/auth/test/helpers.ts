@@ -16,7 +16,7 @@ export async function startJwksServer(keys: JWK[]): Promise<JwksServer> {
   let hits = 0;
   const sockets = new Set<import('node:net').Socket>();
   const state: { keys: JWK[]; mode: JwksServer['mode'] } = { keys, mode: 'ok' };
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer((_req, res) => {
     hits++;
     if (state.mode === 'hang') return; // never answers
     if (state.mode === 'error') {

@@ -16,7 +16,6 @@ import {
   defaultFieldResolver,
   GraphQLError,
   type GraphQLFieldResolver,
-  type GraphQLObjectType,
   type GraphQLResolveInfo,
   type GraphQLSchema,
   isInterfaceType,
