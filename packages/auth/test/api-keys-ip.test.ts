@@ -113,7 +113,10 @@ describe('API keys and IP filtering over HTTP', () => {
   });
 
   it('authenticates a key from x-api-key and from Authorization: ApiKey', async () => {
-    for (const headers of [{ 'x-api-key': partner.key }, { authorization: `ApiKey ${partner.key}` }]) {
+    for (const headers of [{ 'x-api-key': partner.key }, { authorization: `ApiKey ${partner.key}` }] as Record<
+      string,
+      string
+    >[]) {
       const res = await postGraphQL(server.graphqlUrl, ME, { headers });
       assert.equal(res.status, 200, res.text);
       assert.deepEqual(res.body.data.me, {

@@ -150,7 +150,7 @@ describe('JWT over a JWKS served on loopback', () => {
   });
 
   it('rejects HS256 signed with the RSA public key (key confusion)', async () => {
-    const pem = await exportSPKI((await importJWK(keyA.publicJwk, 'RS256')) as CryptoKey);
+    const pem = await exportSPKI((await importJWK(keyA.publicJwk, 'RS256')) as Parameters<typeof exportSPKI>[0]);
     const now = Math.floor(Date.now() / 1000);
     for (const secret of [pem, JSON.stringify(keyA.publicJwk), keyA.publicJwk.n as string]) {
       const token = await new SignJWT({ iss: issuer, aud: audience, sub: 'admin', exp: now + 60, iat: now })
