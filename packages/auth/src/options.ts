@@ -15,7 +15,7 @@ export interface JwtOptions {
   audience: string | string[];
   /** Accepted `alg` values, e.g. `['RS256']`. Mandatory; `none` is never accepted. HMAC (`HS*`) only with local `keys`. */
   algorithms: string[];
-  /** URL of the issuer's JWKS. Exactly one of `jwksUri` and `keys` is required. @default undefined */
+  /** URL of the issuer's JWKS (https; http only on loopback). Exactly one of `jwksUri` and `keys` is required. @default undefined */
   jwksUri?: string | undefined;
   /** Local verification keys (public JWKs; a JWK `{ kty: 'oct' }` for HMAC). @default undefined */
   keys?: JWK[] | undefined;
@@ -173,7 +173,11 @@ const jwtSchema: OptionSchema<JwtOptions> = {
     if (typeof v !== 'string') return 'must be a URL string';
     try {
       const u = new URL(v);
-      return u.protocol === 'https:' || u.protocol === 'http:' ? undefined : 'must be an http(s) URL';
+      if (u.protocol === 'https:') return undefined;
+      const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname);
+      return u.protocol === 'http:' && loopback
+        ? undefined
+        : 'must be an https URL (plain http only for localhost/127.0.0.1/[::1]: a tampered JWKS lets anyone mint tokens)';
     } catch {
       return `must be a URL, got ${JSON.stringify(v)}`;
     }
