@@ -91,8 +91,12 @@ describe('JWT configuration', () => {
       /exactly one of jwksUri and keys/,
     );
     assert.throws(
-      () => authContext({ authentication: { jwt: { ...base, algorithms: ['RS256'], jwksUri: 'http://idp.example/jwks' } } }),
-      (e: unknown) => e instanceof RampartConfigError && e.option === 'authentication.jwt.jwksUri' && /https/.test(e.message),
+      () =>
+        authContext({
+          authentication: { jwt: { ...base, algorithms: ['RS256'], jwksUri: 'http://idp.example/jwks' } },
+        }),
+      (e: unknown) =>
+        e instanceof RampartConfigError && e.option === 'authentication.jwt.jwksUri' && /https/.test(e.message),
     );
     assert.throws(
       () => authContext({ authentication: { jwt: { ...base, algorithms: ['RS256'], audiance: 'x' } as never } }),
