@@ -1,0 +1,50 @@
+export { ApiKeyStore, generateApiKey, hashApiKey } from './api-keys.js';
+export { type Authenticator, createAuthenticator } from './authenticate.js';
+export { createDevKeys, type DevKeys, loadOrCreateDevKeys, type MintTokenOptions, mintToken } from './dev.js';
+export { AddressList, clientAddress, type IpDecision, IpFilter, normaliseAddress } from './ip.js';
+export { AuthFailure, createJwtVerifier, type JwtVerifier } from './jwt.js';
+export {
+  type ApiKeyEntry,
+  type ApiKeyOptions,
+  type AuthenticationOptions,
+  type AuthOptions,
+  apiKeyDefaults,
+  authenticationDefaults,
+  type FallbackError,
+  type IpFilterOptions,
+  ipFilterDefaults,
+  type JwtOptions,
+  jwtDefaults,
+  resolveApiKeyOptions,
+  resolveAuthenticationOptions,
+  resolveAuthOptions,
+  resolveIpFilterOptions,
+  resolveJwtOptions,
+  resolveShieldOptions,
+  type ShieldOptions,
+  shieldDefaults,
+} from './options.js';
+export { authContext, authModule, requestInfoFrom } from './plugin.js';
+export {
+  allow,
+  and,
+  chain,
+  deny,
+  InputRule,
+  type InputRuleOptions,
+  inputRule,
+  isShieldRule,
+  LogicRule,
+  not,
+  or,
+  Rule,
+  type RuleCache,
+  type RuleFunction,
+  type RuleOptions,
+  type RuleResult,
+  race,
+  rule,
+  type ShieldRule,
+  type StandardSchemaV1,
+} from './rules/constructors.js';
+export { type RuleTree, type Shield, shield } from './rules/shield.js';

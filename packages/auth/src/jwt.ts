@@ -1,0 +1,161 @@
+/**
+ * OAuth2 bearer JWT verification with jose: mandatory issuer/audience/algorithms, remote (cached,
+ * time-limited, cooled-down) or local keys, RFC 9068 claims into a Principal.
+ */
+import { createPrincipal, type Principal } from '@rampart/core';
+import { createLocalJWKSet, createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { type JwtOptions, resolveJwtOptions } from './options.js';
+
+/** Why a credential was refused: `invalid_token` (401), `unavailable` (JWKS unreachable: 401 or 503). */
+export class AuthFailure extends Error {
+  override readonly name = 'AuthFailure';
+  constructor(
+    /** RFC 6750 error class, or `unavailable` for a key-set outage. */
+    readonly kind: 'invalid_token' | 'invalid_request' | 'unavailable',
+    /** Safe to show the client (no secrets, no token content). */
+    readonly description: string,
+    /** For the decision record (jose error code, claim name). */
+    readonly detail: string,
+  ) {
+    super(description);
+  }
+}
+
+const TOKEN_CODES = new Set([
+  'ERR_JWKS_NO_MATCHING_KEY',
+  'ERR_JWKS_MULTIPLE_MATCHING_KEYS',
+  'ERR_JOSE_NOT_SUPPORTED',
+  'ERR_JOSE_ALG_NOT_ALLOWED',
+  'ERR_JWS_INVALID',
+  'ERR_JWK_INVALID',
+]);
+
+class KeySetUnavailable extends Error {
+  constructor(override readonly cause: unknown) {
+    super('key set unavailable');
+  }
+}
+
+function codeOf(e: unknown): string | undefined {
+  const c = (e as { code?: unknown } | null)?.code;
+  return typeof c === 'string' ? c : undefined;
+}
+
+/** A compiled verifier. */
+export interface JwtVerifier {
+  /**
+   * Verifies a compact JWS and builds the principal (without `ip`).
+   * @throws AuthFailure for every failure, whatever its origin.
+   */
+  verify(token: string, now: number): Promise<Principal>;
+}
+
+function claimAt(payload: JWTPayload, path: string): unknown {
+  let v: unknown = payload;
+  for (const part of path.split('.')) {
+    if (v === null || typeof v !== 'object' || !Object.hasOwn(v, part)) return undefined;
+    v = (v as Record<string, unknown>)[part];
+  }
+  return v;
+}
+
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/; // RFC 6749 scope-token
+
+function stringList(v: unknown, name: string, allowArray: boolean, allowString: boolean): string[] {
+  if (v === undefined) return [];
+  if (typeof v === 'string' && allowString) {
+    const items = v.split(' ').filter((s) => s.length > 0);
+    if (!items.every((s) => SCOPE_TOKEN.test(s)))
+      throw new AuthFailure('invalid_token', 'The access token is invalid', `malformed ${name} claim`);
+    return items;
+  }
+  if (Array.isArray(v) && allowArray && v.every((s) => typeof s === 'string' && SCOPE_TOKEN.test(s)))
+    return v as string[];
+  throw new AuthFailure('invalid_token', 'The access token is invalid', `malformed ${name} claim`);
+}
+
+/** Builds a verifier; fails at startup on missing issuer, audience or algorithms. */
+export function createJwtVerifier(user: JwtOptions): JwtVerifier {
+  const o = resolveJwtOptions(user);
+  let getKey: JWTVerifyGetKey;
+  if (o.jwksUri) {
+    const remote = createRemoteJWKSet(new URL(o.jwksUri), {
+      timeoutDuration: o.jwksTimeout,
+      cooldownDuration: o.jwksCooldown,
+      cacheMaxAge: o.jwksCacheMaxAge,
+    });
+    getKey = async (header, token) => {
+      try {
+        return await remote(header, token);
+      } catch (e) {
+        if (TOKEN_CODES.has(codeOf(e) ?? '')) throw e;
+        throw new KeySetUnavailable(e);
+      }
+    };
+  } else {
+    getKey = createLocalJWKSet({ keys: o.keys });
+  }
+  const verifyOptions = {
+    issuer: o.issuer,
+    audience: o.audience,
+    algorithms: o.algorithms,
+    clockTolerance: o.clockTolerance,
+    requiredClaims: o.requiredClaims,
+    ...(o.typ ? { typ: o.typ } : {}),
+    ...(o.maxTokenAge !== undefined ? { maxTokenAge: o.maxTokenAge } : {}),
+  };
+  return {
+    async verify(token, now) {
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(token, getKey, { ...verifyOptions, currentDate: new Date(now) }));
+      } catch (e) {
+        if (e instanceof KeySetUnavailable) {
+          throw new AuthFailure(
+            'unavailable',
+            'The token signing keys are unavailable',
+            `jwks: ${codeOf(e.cause) ?? (e.cause as Error)?.name ?? 'error'}`,
+          );
+        }
+        const code = codeOf(e);
+        if (code === 'ERR_JWT_EXPIRED') throw new AuthFailure('invalid_token', 'The access token expired', code);
+        const claim = (e as { claim?: unknown }).claim;
+        throw new AuthFailure(
+          'invalid_token',
+          'The access token is invalid',
+          `${code ?? (e as Error)?.name ?? 'error'}${typeof claim === 'string' ? ` (${claim})` : ''}`,
+        );
+      }
+      const sub = payload.sub;
+      if (typeof sub !== 'string' || sub.length === 0) {
+        throw new AuthFailure('invalid_token', 'The access token is invalid', 'missing sub claim');
+      }
+      const scopes = o.scopeClaim
+        ? stringList(claimAt(payload, o.scopeClaim), o.scopeClaim, true, true)
+        : payload.scope !== undefined
+          ? stringList(payload.scope, 'scope', false, true)
+          : stringList(payload.scp, 'scp', true, true);
+      const roles = o.rolesClaim ? stringList(claimAt(payload, o.rolesClaim), o.rolesClaim, true, true) : [];
+      const clientId =
+        typeof payload.client_id === 'string'
+          ? payload.client_id
+          : typeof payload.azp === 'string'
+            ? payload.azp
+            : undefined;
+      const tenantValue = o.tenantClaim ? claimAt(payload, o.tenantClaim) : undefined;
+      if (tenantValue !== undefined && typeof tenantValue !== 'string') {
+        throw new AuthFailure('invalid_token', 'The access token is invalid', `malformed ${o.tenantClaim} claim`);
+      }
+      return createPrincipal({
+        id: sub,
+        kind: clientId !== undefined && clientId === sub ? 'service' : 'user',
+        scopes,
+        roles,
+        clientId,
+        tenant: tenantValue,
+        authMethod: 'jwt',
+        claims: payload as Record<string, unknown>,
+      });
+    },
+  };
+}

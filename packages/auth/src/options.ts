@@ -1,0 +1,366 @@
+/**
+ * The options of @rampart/auth: one type ({@link AuthOptions}) with three groups —
+ * `authentication`, `ipFilter`, `rules` — each resolved with core's `resolveOptions`.
+ */
+import { type Clock, check, type OptionSchema, RampartConfigError, resolveOptions } from '@rampart/core';
+import type { GraphQLResolveInfo } from 'graphql';
+import type { JWK } from 'jose';
+import type { ShieldRule } from './rules/constructors.js';
+
+/** Options of OAuth2 bearer JWT verification (RFC 9068 access tokens, RFC 8725 practices). */
+export interface JwtOptions {
+  /** Accepted `iss` value(s). Mandatory. */
+  issuer: string | string[];
+  /** Accepted `aud` value(s). Mandatory: without it jose accepts a token minted for another API. */
+  audience: string | string[];
+  /** Accepted `alg` values, e.g. `['RS256']`. Mandatory; `none` is never accepted. HMAC (`HS*`) only with local `keys`. */
+  algorithms: string[];
+  /** URL of the issuer's JWKS (https; http only on loopback). Exactly one of `jwksUri` and `keys` is required. @default undefined */
+  jwksUri?: string | undefined;
+  /** Local verification keys (public JWKs; a JWK `{ kty: 'oct' }` for HMAC). @default undefined */
+  keys?: JWK[] | undefined;
+  /** JWKS fetch timeout, ms (jose `timeoutDuration`). @default 5000 */
+  jwksTimeout?: number;
+  /** Minimum time between two JWKS fetches triggered by an unknown `kid`, ms (jose `cooldownDuration`). @default 30000 */
+  jwksCooldown?: number;
+  /** How long a fetched JWKS is used before it is fetched again, ms (jose `cacheMaxAge`). @default 600000 */
+  jwksCacheMaxAge?: number;
+  /** Required `typ` header, e.g. `'at+jwt'` (RFC 9068). @default undefined (not checked) */
+  typ?: string | undefined;
+  /** Tolerance for `exp`/`nbf`/`iat`, seconds. @default 5 */
+  clockTolerance?: number;
+  /** Maximum age from `iat`, seconds (requires `iat`). @default undefined (not checked) */
+  maxTokenAge?: number | undefined;
+  /** Claims that must be present. @default ['exp', 'sub'] */
+  requiredClaims?: string[];
+  /** Dotted path of a claim holding scopes (string, space-delimited, or array). Default: `scope`, else `scp`. @default undefined */
+  scopeClaim?: string | undefined;
+  /** Dotted path of a claim holding roles (string array or space-delimited string). @default undefined (no roles) */
+  rolesClaim?: string | undefined;
+  /** Dotted path of a claim holding the tenant. @default undefined */
+  tenantClaim?: string | undefined;
+}
+
+/** One API key, as stored in configuration: never the key itself, only its SHA-256. */
+export interface ApiKeyEntry {
+  /** The client the key belongs to: becomes `principal.id` and `principal.clientId`. */
+  clientId: string;
+  /** `sha256:<64 hex>` or 64 hex characters: the SHA-256 of the key (see `hashApiKey`). */
+  hash: string;
+  /** Scopes granted to the key. @default [] */
+  scopes?: string[];
+  /** Roles granted to the key. @default [] */
+  roles?: string[];
+  /** Addresses/CIDRs the key may be used from; others get 403. @default undefined (any) */
+  allowedCidrs?: string[];
+  /** Tenant of the client. @default undefined */
+  tenant?: string;
+}
+
+/** Options of API-key authentication. */
+export interface ApiKeyOptions {
+  /** The keys. */
+  keys: ApiKeyEntry[];
+  /** Header carrying the key (also accepted: `Authorization: ApiKey <key>`). @default 'x-api-key' */
+  header?: string;
+  /** Shortest key accepted (shorter ones are refused before hashing). @default 32 */
+  minLength?: number;
+}
+
+/** Options of authentication. */
+export interface AuthenticationOptions {
+  /** Bearer JWT verification. @default undefined (no JWTs accepted) */
+  jwt?: JwtOptions | undefined;
+  /** API keys. @default undefined (no API keys accepted) */
+  apiKeys?: ApiKeyOptions | undefined;
+  /** Refuse requests without credentials (401) instead of giving them an anonymous principal. @default false */
+  required?: boolean;
+  /** HTTP status when the JWKS cannot be fetched (401, or 503 to tell clients to retry). @default 401 */
+  jwksUnavailableStatus?: 401 | 503;
+  /** `realm` of the `WWW-Authenticate` challenge. @default 'api' */
+  realm?: string;
+  /** Include an `error_description` in the challenge (no secrets, just the failure class). @default true */
+  describeErrors?: boolean;
+}
+
+/** Options of IP filtering and client-address resolution. */
+export interface IpFilterOptions {
+  /** Addresses/CIDRs allowed (IPv4/IPv6). Empty: every address not denied is allowed. @default [] */
+  allow?: string[];
+  /** Addresses/CIDRs denied; deny wins over allow. @default [] */
+  deny?: string[];
+  /**
+   * Proxies whose `X-Forwarded-For` is believed. When the socket peer is one of them, the client is the
+   * right-most `X-Forwarded-For` entry that is not itself a trusted proxy. @default [] (the socket peer is the client)
+   */
+  trustedProxies?: string[];
+}
+
+/** The error of a denial: a message, an `Error`, or a function building one (graphql-shield's `fallbackError`). */
+export type FallbackError =
+  | string
+  | Error
+  | ((
+      thrown: unknown,
+      parent: unknown,
+      args: unknown,
+      ctx: unknown,
+      info: GraphQLResolveInfo,
+    ) => Error | Promise<Error>);
+
+/** Options of `shield(ruleTree, options)`: graphql-shield's, plus Rampart's. */
+export interface ShieldOptions {
+  /** Rule for fields the tree does not cover. Anything but `allow` wraps every uncovered field. @default allow */
+  fallbackRule?: ShieldRule;
+  /** Error of a denial. Strings and plain `Error`s become `FORBIDDEN` errors with that message. @default 'Not Authorised!' */
+  fallbackError?: FallbackError;
+  /**
+   * Let an error thrown by a rule reach the client as is (the field is still denied). Errors thrown by
+   * resolvers always reach the client unchanged, whatever this says. @default false
+   */
+  allowExternalErrors?: boolean;
+  /** Like `allowExternalErrors`, for debugging rules. @default false */
+  debug?: boolean;
+  /** Key of `strict` cache entries (graphql-shield's option). @default parent identity + JSON of the arguments */
+  hashFunction?: ((input: { parent: unknown; args: unknown }) => string) | undefined;
+  /** Accepted for graphql-shield compatibility; no effect. @default false */
+  disableFragmentsAndPostExecRules?: boolean;
+  /**
+   * When a denial carries HTTP 403: `'sole-root-field'` when the denied field is the operation's only root
+   * field (otherwise partial data with 200), `'always'` on any denial, `'never'`. @default 'sole-root-field'
+   */
+  forbiddenStatus?: 'sole-root-field' | 'always' | 'never';
+  /** Which allowed decisions are recorded in the security state: the first per field per request, all, or none. Denials are always recorded. @default 'first' */
+  recordAllowed?: 'first' | 'all' | 'none';
+}
+
+/** The options of the whole package, as `rampart({ authentication, ipFilter, rules })` takes them. */
+export interface AuthOptions {
+  /** Who is calling. @default undefined (everyone anonymous) */
+  authentication?: AuthenticationOptions | undefined;
+  /** Who may connect. @default undefined (no filtering; the socket peer is the client) */
+  ipFilter?: IpFilterOptions | undefined;
+  /** What they may do: the result of `shield(ruleTree, options)`. @default undefined */
+  rules?: { readonly transformSchema: (schema: any) => any } | undefined;
+  /** Clock for token time checks in the standalone `authContext` (rampart() uses the security state's). @default systemClock */
+  clock?: Clock | undefined;
+}
+
+const stringOrStrings = check.anyOf(check.string(), check.arrayOf(check.string()));
+const strings = check.arrayOf(check.string());
+
+/** Defaults of {@link JwtOptions} (the mandatory fields have none). */
+export const jwtDefaults = Object.freeze({
+  jwksUri: undefined,
+  keys: undefined,
+  jwksTimeout: 5000,
+  jwksCooldown: 30_000,
+  jwksCacheMaxAge: 600_000,
+  typ: undefined,
+  clockTolerance: 5,
+  maxTokenAge: undefined,
+  requiredClaims: Object.freeze(['exp', 'sub']) as unknown as string[],
+  scopeClaim: undefined,
+  rolesClaim: undefined,
+  tenantClaim: undefined,
+}) as Readonly<Omit<JwtOptions, 'issuer' | 'audience' | 'algorithms'>>;
+
+const jwtSchema: OptionSchema<JwtOptions> = {
+  issuer: stringOrStrings,
+  audience: stringOrStrings,
+  algorithms: check.arrayOf(check.string()),
+  jwksUri: (v) => {
+    if (typeof v !== 'string') return 'must be a URL string';
+    try {
+      const u = new URL(v);
+      if (u.protocol === 'https:') return undefined;
+      const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname);
+      return u.protocol === 'http:' && loopback
+        ? undefined
+        : 'must be an https URL (plain http only for localhost/127.0.0.1/[::1]: a tampered JWKS lets anyone mint tokens)';
+    } catch {
+      return `must be a URL, got ${JSON.stringify(v)}`;
+    }
+  },
+  keys: check.arrayOf(check.object()),
+  jwksTimeout: check.integer(1, 120_000),
+  jwksCooldown: check.integer(0, 86_400_000),
+  jwksCacheMaxAge: check.integer(0, 86_400_000),
+  typ: check.string(),
+  clockTolerance: check.integer(0, 3600),
+  maxTokenAge: check.integer(1, 31_536_000),
+  requiredClaims: strings,
+  scopeClaim: check.string(),
+  rolesClaim: check.string(),
+  tenantClaim: check.string(),
+};
+
+/** Resolves and checks JWT options: `issuer`, `audience` and `algorithms` are mandatory. */
+export function resolveJwtOptions(user: JwtOptions, path = 'authentication.jwt'): Readonly<Required<JwtOptions>> {
+  const o = resolveOptions(path, { ...jwtDefaults } as JwtOptions, jwtSchema, user) as Required<JwtOptions>;
+  for (const key of ['issuer', 'audience', 'algorithms'] as const) {
+    const v = o[key];
+    if (v === undefined || (Array.isArray(v) && v.length === 0)) {
+      throw new RampartConfigError(
+        `${path}.${key}`,
+        `is mandatory (a token must be checked for its ${key === 'algorithms' ? 'algorithm' : key})`,
+      );
+    }
+  }
+  if (o.algorithms.some((a) => a.toLowerCase() === 'none')) {
+    throw new RampartConfigError(`${path}.algorithms`, '"none" is never accepted');
+  }
+  if ((o.jwksUri === undefined) === (o.keys === undefined)) {
+    throw new RampartConfigError(`${path}`, 'exactly one of jwksUri and keys is required');
+  }
+  if (o.jwksUri !== undefined && o.algorithms.some((a) => /^HS/i.test(a))) {
+    throw new RampartConfigError(
+      `${path}.algorithms`,
+      'HMAC algorithms (HS*) cannot be used with a JWKS of public keys (key confusion, RFC 8725 §2.1)',
+    );
+  }
+  return o;
+}
+
+/** Defaults of {@link ApiKeyOptions}. */
+export const apiKeyDefaults = Object.freeze({ header: 'x-api-key', minLength: 32 });
+
+const HASH = /^(sha256:)?[0-9a-f]{64}$/i;
+
+/** Resolves and checks API-key options (every key a well-formed SHA-256, client ids unique). */
+export function resolveApiKeyOptions(
+  user: ApiKeyOptions,
+  path = 'authentication.apiKeys',
+): Readonly<Required<ApiKeyOptions>> {
+  const o = resolveOptions(
+    path,
+    { ...apiKeyDefaults, keys: [] } as ApiKeyOptions,
+    {
+      keys: check.arrayOf(check.object()),
+      header: check.string(),
+      minLength: check.integer(16, 512),
+    },
+    user,
+  ) as Required<ApiKeyOptions>;
+  const hashes = new Set<string>();
+  o.keys.forEach((k, i) => {
+    resolveOptions(
+      `${path}.keys[${i}]`,
+      {} as ApiKeyEntry,
+      {
+        clientId: check.string(),
+        hash: (v) =>
+          typeof v === 'string' && HASH.test(v) ? undefined : 'must be "sha256:" + 64 hex characters (see hashApiKey)',
+        scopes: strings,
+        roles: strings,
+        allowedCidrs: strings,
+        tenant: check.string(),
+      },
+      k,
+    );
+    if (typeof k.clientId !== 'string' || typeof k.hash !== 'string') {
+      throw new RampartConfigError(`${path}.keys[${i}]`, 'clientId and hash are mandatory');
+    }
+    const h = k.hash.toLowerCase().replace(/^sha256:/, '');
+    if (hashes.has(h)) throw new RampartConfigError(`${path}.keys[${i}].hash`, 'duplicate key hash');
+    hashes.add(h);
+  });
+  return o;
+}
+
+/** Defaults of {@link AuthenticationOptions}. */
+export const authenticationDefaults: Readonly<AuthenticationOptions> = Object.freeze({
+  jwt: undefined,
+  apiKeys: undefined,
+  required: false,
+  jwksUnavailableStatus: 401,
+  realm: 'api',
+  describeErrors: true,
+});
+
+/** Resolves authentication options (nested groups checked by their own resolvers). */
+export function resolveAuthenticationOptions(user: AuthenticationOptions | undefined): Readonly<AuthenticationOptions> {
+  return resolveOptions(
+    'authentication',
+    authenticationDefaults,
+    {
+      jwt: check.object(),
+      apiKeys: check.object(),
+      required: check.boolean(),
+      jwksUnavailableStatus: check.oneOf(401, 503),
+      realm: (v) =>
+        typeof v === 'string' && /^[\x20-\x7e]*$/.test(v) && !v.includes('"')
+          ? undefined
+          : 'must be printable ASCII without quotes',
+      describeErrors: check.boolean(),
+    },
+    user,
+  );
+}
+
+/** Defaults of {@link IpFilterOptions}. */
+export const ipFilterDefaults: Readonly<Required<IpFilterOptions>> = Object.freeze({
+  allow: [],
+  deny: [],
+  trustedProxies: [],
+});
+
+/** Resolves IP-filter options (addresses are parsed by the engine, which names a bad entry). */
+export function resolveIpFilterOptions(user: IpFilterOptions | undefined): Readonly<Required<IpFilterOptions>> {
+  return resolveOptions('ipFilter', ipFilterDefaults, { allow: strings, deny: strings, trustedProxies: strings }, user);
+}
+
+/** Defaults of {@link ShieldOptions} (`fallbackRule` is `allow`, set by `shield()`). */
+export const shieldDefaults = Object.freeze({
+  fallbackError: 'Not Authorised!',
+  allowExternalErrors: false,
+  debug: false,
+  hashFunction: undefined,
+  disableFragmentsAndPostExecRules: false,
+  forbiddenStatus: 'sole-root-field',
+  recordAllowed: 'first',
+}) as Readonly<Omit<ShieldOptions, 'fallbackRule'>>;
+
+/** Resolves shield options. */
+export function resolveShieldOptions(
+  user: ShieldOptions | undefined,
+  defaultFallbackRule: ShieldRule,
+): Readonly<Required<ShieldOptions>> {
+  return resolveOptions(
+    'rules',
+    { ...shieldDefaults, fallbackRule: defaultFallbackRule } as ShieldOptions,
+    {
+      fallbackRule: check.object(),
+      fallbackError: check.anyOf(check.string(), check.function(), (v) =>
+        v instanceof Error ? undefined : 'must be an Error',
+      ),
+      allowExternalErrors: check.boolean(),
+      debug: check.boolean(),
+      hashFunction: check.function(),
+      disableFragmentsAndPostExecRules: check.boolean(),
+      forbiddenStatus: check.oneOf('sole-root-field', 'always', 'never'),
+      recordAllowed: check.oneOf('first', 'all', 'none'),
+    },
+    user,
+  ) as Required<ShieldOptions>;
+}
+
+/** Resolves the package's top-level options. */
+export function resolveAuthOptions(user: AuthOptions | undefined): Readonly<AuthOptions> {
+  return resolveOptions(
+    'auth',
+    {} as AuthOptions,
+    {
+      authentication: check.object(),
+      ipFilter: check.object(),
+      rules: (v) =>
+        v !== null &&
+        typeof v === 'object' &&
+        typeof (v as { transformSchema?: unknown }).transformSchema === 'function'
+          ? undefined
+          : 'must be the result of shield(ruleTree, options)',
+      clock: check.object(),
+    },
+    user,
+  );
+}

@@ -1,0 +1,71 @@
+/**
+ * The Apollo adapters: `authModule(options)` for `rampart()`, and `authContext(options)` for a server
+ * without `rampart()`.
+ */
+import type { IncomingMessage } from 'node:http';
+import {
+  attachSecurityState,
+  type RampartModule,
+  type RequestInfo,
+  requestIdFrom,
+  SecurityState,
+  systemClock,
+  type WithSecurityState,
+} from '@rampart/core';
+import { createAuthenticator } from './authenticate.js';
+import { type AuthOptions, resolveAuthOptions } from './options.js';
+
+/**
+ * The Rampart module of this package: authentication and IP filtering in `onRequest` (sets
+ * `state.principal`, throws 401/403), and the shield rules in `transformSchema`.
+ */
+export function authModule(options: AuthOptions = {}): RampartModule {
+  const o = resolveAuthOptions(options);
+  const authenticator = createAuthenticator(o.authentication, o.ipFilter);
+  const rules = o.rules;
+  return {
+    name: 'auth',
+    ...(rules ? { transformSchema: (schema) => rules.transformSchema(schema) } : {}),
+    onRequest: (state, request) => authenticator.authenticate(state, request),
+  };
+}
+
+/** Builds core's {@link RequestInfo} from Node's `IncomingMessage`. */
+export function requestInfoFrom(req: IncomingMessage): RequestInfo {
+  const headers = new Map<string, string>();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    headers.set(name.toLowerCase(), Array.isArray(value) ? value.join(', ') : value);
+  }
+  return { headers, remoteAddress: req.socket?.remoteAddress };
+}
+
+/**
+ * Authentication for a server without `rampart()`: returns a context function for
+ * `startStandaloneServer`/`expressMiddleware` that authenticates the request (throwing 401/403 from the
+ * context function, which Apollo turns into that HTTP status), then calls yours and attaches the
+ * security state (read it with core's `getSecurityState(ctx)`).
+ *
+ * @example
+ * startStandaloneServer(server, { context: authContext({ authentication: { jwt } }, async ({ req }) => ({ db })) });
+ */
+export function authContext<TArgs extends { req: IncomingMessage }, TContext extends object = object>(
+  options: Omit<AuthOptions, 'rules'> = {},
+  context?: (args: TArgs) => TContext | Promise<TContext>,
+): (args: TArgs) => Promise<TContext & WithSecurityState> {
+  const o = resolveAuthOptions(options);
+  const authenticator = createAuthenticator(o.authentication, o.ipFilter);
+  const clock = o.clock ?? systemClock;
+  return async (args) => {
+    const request = requestInfoFrom(args.req);
+    const state = new SecurityState({
+      clock,
+      headers: request.headers,
+      requestId: requestIdFrom(request.headers.get('x-request-id')),
+    });
+    await authenticator.authenticate(state, request);
+    const value = (context ? await context(args) : {}) as TContext;
+    attachSecurityState(value, state);
+    return value as TContext & WithSecurityState;
+  };
+}

@@ -1,0 +1,198 @@
+/**
+ * Rule evaluation: compiles a rule into a function that returns synchronously when every rule it
+ * reaches is synchronous, and a Promise only when a rule returned one. Fails closed: a rule that
+ * throws (or rejects) denies, whatever logic rule encloses it.
+ */
+import type { GraphQLResolveInfo } from 'graphql';
+import { type LogicRule, Rule } from './constructors.js';
+
+/** A rule threw or rejected: a denial that remembers the error (for `debug`/`allowExternalErrors`). */
+export class Thrown {
+  constructor(readonly error: unknown) {}
+}
+
+/** The outcome of a rule: `true` allows; `false`, an `Error` (custom denial) or a {@link Thrown} deny. */
+export type Outcome = true | false | Error | Thrown;
+
+/** Per-request data the evaluators use (the rule cache). */
+export interface RequestScope {
+  /** rule → cache entries. */
+  readonly cache: Map<Rule, unknown>;
+}
+
+/** A compiled rule. */
+export type Evaluator = (
+  parent: unknown,
+  args: Record<string, unknown>,
+  ctx: any,
+  info: GraphQLResolveInfo,
+  scope: RequestScope,
+) => Outcome | Promise<Outcome>;
+
+function isPromiseLike(x: unknown): x is PromiseLike<unknown> {
+  return x !== null && typeof x === 'object' && typeof (x as { then?: unknown }).then === 'function';
+}
+
+function normalise(res: unknown): Outcome {
+  if (res === true) return true;
+  if (res instanceof Error) return res;
+  if (typeof res === 'string') return new Error(res);
+  return false;
+}
+
+const toThrown = (e: unknown) => new Thrown(e);
+
+function settle(res: unknown): Outcome | Promise<Outcome> {
+  if (isPromiseLike(res)) return Promise.resolve(res).then(normalise, toThrown);
+  return normalise(res);
+}
+
+/** Options the evaluators need. */
+export interface EvaluateOptions {
+  /** graphql-shield's `hashFunction` for `strict` keys; default: parent identity + JSON of the arguments. */
+  readonly hashFunction?: ((input: { parent: unknown; args: unknown }) => string) | undefined;
+}
+
+function cached(r: Rule, scope: RequestScope, key: unknown, compute: () => unknown, keyed: boolean): unknown {
+  let entry = scope.cache.get(r);
+  if (!keyed) {
+    if (entry === undefined) {
+      entry = { value: compute() };
+      scope.cache.set(r, entry);
+    }
+    return (entry as { value: unknown }).value;
+  }
+  if (entry === undefined) {
+    entry = new Map<unknown, unknown>();
+    scope.cache.set(r, entry);
+  }
+  const map = entry as Map<unknown, unknown>;
+  if (map.has(key)) return map.get(key);
+  const value = compute();
+  map.set(key, value);
+  return value;
+}
+
+const parentIds = new WeakMap<object, number>();
+let nextParentId = 0;
+function parentKey(parent: unknown): string {
+  if (parent !== null && (typeof parent === 'object' || typeof parent === 'function')) {
+    let id = parentIds.get(parent as object);
+    if (id === undefined) {
+      id = ++nextParentId;
+      parentIds.set(parent as object, id);
+    }
+    return `o${id}`;
+  }
+  return `p${typeof parent}:${String(parent)}`;
+}
+
+function strictKey(parent: unknown, args: unknown, options: EvaluateOptions): string | undefined {
+  if (options.hashFunction) return options.hashFunction({ parent, args });
+  try {
+    return `${parentKey(parent)}|${JSON.stringify(args)}`;
+  } catch {
+    return undefined; // not serialisable (e.g. BigInt): evaluate without caching
+  }
+}
+
+function leaf(r: Rule, options: EvaluateOptions): Evaluator {
+  const func = r.func;
+  const cache = r.cache;
+  if (cache === 'no_cache') {
+    return (parent, args, ctx, info) => {
+      try {
+        return settle(func(parent, args, ctx, info));
+      } catch (e) {
+        return new Thrown(e);
+      }
+    };
+  }
+  return (parent, args, ctx, info, scope) => {
+    try {
+      let res: unknown;
+      const compute = () => func(parent, args, ctx, info);
+      if (cache === 'contextual') res = cached(r, scope, undefined, compute, false);
+      else {
+        const key = cache === 'strict' ? strictKey(parent, args, options) : String(cache(parent, args, ctx, info));
+        res = key === undefined ? compute() : cached(r, scope, key, compute, true);
+      }
+      return settle(res);
+    } catch (e) {
+      return new Thrown(e);
+    }
+  };
+}
+
+/** Picks the denial graphql-shield would report: the first custom `Error`, else the first throw, else `false`. */
+function pickDenial(results: readonly Outcome[]): Outcome {
+  let thrown: Thrown | undefined;
+  for (const r of results) {
+    if (r instanceof Error) return r;
+    if (r instanceof Thrown && !thrown) thrown = r;
+  }
+  return thrown ?? false;
+}
+
+/** Compiles a rule (already converted to Rampart's classes) into an evaluator. */
+export function compileRule(r: Rule | LogicRule, options: EvaluateOptions): Evaluator {
+  if (r instanceof Rule) return leaf(r, options);
+  switch (r.kind) {
+    case 'allow':
+      return () => true;
+    case 'deny':
+      return () => false;
+    case 'not': {
+      const inner = compileRule(r.rules[0] as Rule | LogicRule, options);
+      const error = r.error;
+      const negate = (o: Outcome): Outcome => (o instanceof Thrown ? o : o === true ? (error ?? false) : true);
+      return (p, a, c, i, s) => {
+        const o = inner(p, a, c, i, s);
+        return isPromiseLike(o) ? o.then(negate) : negate(o);
+      };
+    }
+    case 'and':
+    case 'or': {
+      const want = r.kind === 'and';
+      const parts = r.rules.map((x) => compileRule(x as Rule | LogicRule, options));
+      const combine = (results: readonly Outcome[]): Outcome => {
+        if (want) return results.every((x) => x === true) ? true : pickDenial(results);
+        return results.some((x) => x === true) ? true : pickDenial(results);
+      };
+      return (p, a, c, i, s) => {
+        const results: (Outcome | Promise<Outcome>)[] = [];
+        let pending = false;
+        for (const part of parts) {
+          const o = part(p, a, c, i, s);
+          if (isPromiseLike(o)) pending = true;
+          else if (!pending && (want ? o !== true : o === true)) return o; // synchronous short-circuit
+          results.push(o);
+        }
+        if (results.length === 0) return want; // and() allows, or() denies
+        if (!pending) return combine(results as Outcome[]);
+        return Promise.all(results).then(combine);
+      };
+    }
+    case 'chain':
+    case 'race': {
+      const stopOnDenial = r.kind === 'chain';
+      const parts = r.rules.map((x) => compileRule(x as Rule | LogicRule, options));
+      const run = (k: number, seen: Outcome[], p: unknown, a: any, c: any, i: any, s: RequestScope) => {
+        for (; k < parts.length; k++) {
+          const o = (parts[k] as Evaluator)(p, a, c, i, s);
+          if (isPromiseLike(o)) {
+            return o.then((v): Outcome | Promise<Outcome> => {
+              if (stopOnDenial ? v !== true : v === true) return v;
+              seen.push(v);
+              return run(k + 1, seen, p, a, c, i, s);
+            });
+          }
+          if (stopOnDenial ? o !== true : o === true) return o;
+          seen.push(o);
+        }
+        return stopOnDenial ? true : pickDenial(seen);
+      };
+      return (p, a, c, i, s) => run(0, [], p, a, c, i, s);
+    }
+  }
+}

@@ -1,0 +1,417 @@
+/**
+ * `shield(ruleTree, options)`: compiles a graphql-shield rule tree onto a schema with one synchronous
+ * `mapSchema` wrapper on each covered field (and nothing on the others).
+ */
+import { MapperKind, mapSchema } from '@graphql-tools/utils';
+import {
+  ErrorCode,
+  ensureSecurityState,
+  fieldCoordinate,
+  pathToString,
+  RampartConfigError,
+  rampartError,
+  type SecurityState,
+} from '@rampart/core';
+import {
+  defaultFieldResolver,
+  GraphQLError,
+  type GraphQLFieldResolver,
+  type GraphQLResolveInfo,
+  type GraphQLSchema,
+  isInterfaceType,
+  isIntrospectionType,
+  isObjectType,
+  isUnionType,
+  Kind,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import { resolveShieldOptions, type ShieldOptions } from '../options.js';
+import {
+  allow,
+  and,
+  isShieldRule,
+  type LogicRule,
+  type Rule,
+  ruleName,
+  type ShieldRule,
+  toRampartRule,
+} from './constructors.js';
+import { compileRule, type Evaluator, type Outcome, type RequestScope, Thrown } from './evaluate.js';
+
+/** A rule tree: one rule for everything, or per type a rule or a map of field → rule (`'*'`: every field). */
+export type RuleTree =
+  | ShieldRule
+  | { readonly [typeName: string]: ShieldRule | { readonly [fieldName: string]: ShieldRule } };
+
+/** What `shield()` returns: pass it to `rampart({ rules })`, or call `transformSchema` yourself. */
+export interface Shield {
+  /** The rule tree, checked. */
+  readonly ruleTree: RuleTree;
+  /** The resolved options. */
+  readonly options: Readonly<Required<ShieldOptions>>;
+  /**
+   * Wraps the fields the tree covers (synchronously). Fails with a `RampartConfigError` naming any type
+   * or field of the tree the schema does not have.
+   */
+  transformSchema(schema: GraphQLSchema): GraphQLSchema;
+  /** The coordinates (`Type.field`) the last `transformSchema` wrapped, with the rule name of each. */
+  readonly covered: ReadonlyMap<string, string>;
+}
+
+/**
+ * Declares authorization rules with graphql-shield's API. A rule tree written for graphql-shield (even
+ * with graphql-shield's own `rule`/`and`/… objects) works by changing the import.
+ *
+ * Differences, all on the safe side: a rule that throws denies everywhere (also inside `not`/`or`/`race`);
+ * unknown types and fields fail at startup; rules on interfaces and unions apply to their members (the
+ * most restrictive wins); resolver errors are never replaced by the fallback error.
+ */
+export function shield(ruleTree: RuleTree, options?: ShieldOptions): Shield {
+  const resolved = resolveShieldOptions(options, allow);
+  const fallbackRule = toRampartRule(resolved.fallbackRule, 'rules.fallbackRule');
+  checkTreeShape(ruleTree);
+  const covered = new Map<string, string>();
+  return {
+    ruleTree,
+    options: resolved,
+    covered,
+    transformSchema(schema) {
+      covered.clear();
+      return applyShield(schema, ruleTree, resolved, fallbackRule, covered);
+    },
+  };
+}
+
+function checkTreeShape(tree: RuleTree): void {
+  if (isShieldRule(tree)) return;
+  if (tree === null || typeof tree !== 'object' || Array.isArray(tree)) {
+    throw new RampartConfigError('rules', 'the rule tree must be a rule or an object of types');
+  }
+  for (const [typeName, entry] of Object.entries(tree)) {
+    if (isShieldRule(entry)) continue;
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
+      throw new RampartConfigError(`rules.${typeName}`, 'must be a rule or an object of field rules');
+    }
+    for (const [fieldName, r] of Object.entries(entry)) {
+      if (!isShieldRule(r)) throw new RampartConfigError(`rules.${typeName}.${fieldName}`, 'must be a rule');
+    }
+  }
+}
+
+type Compiled = Rule | LogicRule;
+
+/** The rule of a type as a whole (a rule, or `'*'`), and of one field (field rule, else the type's). */
+function typeLevel(tree: RuleTree, typeName: string): ShieldRule | undefined {
+  if (isShieldRule(tree)) return tree;
+  const entry = (tree as Record<string, unknown>)[typeName];
+  if (entry === undefined) return undefined;
+  if (isShieldRule(entry)) return entry;
+  return (entry as Record<string, ShieldRule>)['*'];
+}
+
+function fieldLevel(tree: RuleTree, typeName: string, fieldName: string): ShieldRule | undefined {
+  if (isShieldRule(tree)) return tree;
+  const entry = (tree as Record<string, unknown>)[typeName];
+  if (entry === undefined) return undefined;
+  if (isShieldRule(entry)) return entry;
+  const map = entry as Record<string, ShieldRule>;
+  return Object.hasOwn(map, fieldName) ? map[fieldName] : map['*'];
+}
+
+function validateAgainstSchema(schema: GraphQLSchema, tree: RuleTree): void {
+  if (isShieldRule(tree)) return;
+  for (const [typeName, entry] of Object.entries(tree)) {
+    const type = schema.getType(typeName);
+    if (!type) {
+      const hint = closest(typeName, Object.keys(schema.getTypeMap()));
+      throw new RampartConfigError(
+        `rules.${typeName}`,
+        `type "${typeName}" is not in the schema${hint ? ` (did you mean "${hint}"?)` : ''}`,
+      );
+    }
+    if (!isObjectType(type) && !isInterfaceType(type) && !isUnionType(type)) {
+      throw new RampartConfigError(`rules.${typeName}`, `"${typeName}" is not an object, interface or union type`);
+    }
+    if (isShieldRule(entry)) continue;
+    const fields = isUnionType(type) ? {} : type.getFields();
+    for (const fieldName of Object.keys(entry)) {
+      if (fieldName === '*') continue;
+      if (!Object.hasOwn(fields, fieldName)) {
+        throw new RampartConfigError(
+          `rules.${typeName}.${fieldName}`,
+          isUnionType(type)
+            ? `"${typeName}" is a union: give it one rule (or '*'), not field rules`
+            : `field "${typeName}.${fieldName}" is not in the schema${hintFor(fieldName, Object.keys(fields))}`,
+        );
+      }
+    }
+  }
+}
+
+function applyShield(
+  schema: GraphQLSchema,
+  tree: RuleTree,
+  options: Readonly<Required<ShieldOptions>>,
+  fallbackRule: Compiled,
+  covered: Map<string, string>,
+): GraphQLSchema {
+  validateAgainstSchema(schema, tree);
+  const convert = (r: ShieldRule, where: string) => toRampartRule(r, where);
+  // Unions containing each object type.
+  const unionsOf = new Map<string, string[]>();
+  for (const t of Object.values(schema.getTypeMap())) {
+    if (isUnionType(t)) for (const m of t.getTypes()) unionsOf.set(m.name, [...(unionsOf.get(m.name) ?? []), t.name]);
+  }
+  const plan = new Map<string, Compiled>();
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || isIntrospectionType(type)) continue;
+    const interfaces = type.getInterfaces();
+    for (const fieldName of Object.keys(type.getFields())) {
+      const found: Compiled[] = [];
+      const add = (r: ShieldRule | undefined, where: string) => {
+        if (r === undefined) return;
+        const c = convert(r, where);
+        if (!found.includes(c)) found.push(c);
+      };
+      add(fieldLevel(tree, type.name, fieldName), `rules.${type.name}.${fieldName}`);
+      for (const i of interfaces) {
+        const onInterfaceField = Object.hasOwn(i.getFields(), fieldName);
+        add(onInterfaceField ? fieldLevel(tree, i.name, fieldName) : typeLevel(tree, i.name), `rules.${i.name}`);
+      }
+      for (const u of unionsOf.get(type.name) ?? []) add(typeLevel(tree, u), `rules.${u}`);
+      let r: Compiled;
+      if (found.length === 0) r = fallbackRule;
+      else if (found.length === 1) r = found[0] as Compiled;
+      else {
+        const strict = found.filter((x) => x !== allow);
+        r = strict.length === 0 ? allow : strict.length === 1 ? (strict[0] as Compiled) : and(...strict);
+      }
+      if (r === allow) continue;
+      plan.set(fieldCoordinate(type.name, fieldName), r);
+    }
+  }
+  const evaluators = new Map<Compiled, Evaluator>();
+  const evaluatorOf = (r: Compiled) => {
+    let e = evaluators.get(r);
+    if (!e) {
+      e = compileRule(r, { hashFunction: options.hashFunction });
+      evaluators.set(r, e);
+    }
+    return e;
+  };
+  return mapSchema(schema, {
+    [MapperKind.OBJECT_FIELD]: (fieldConfig, fieldName, typeName) => {
+      const coordinate = fieldCoordinate(typeName, fieldName);
+      const r = plan.get(coordinate);
+      if (!r) return fieldConfig;
+      const name = ruleName(r);
+      covered.set(coordinate, name);
+      const wrap = (inner: GraphQLFieldResolver<any, any>) =>
+        wrapResolver(inner, evaluatorOf(r), name, coordinate, options);
+      return {
+        ...fieldConfig,
+        resolve: wrap(fieldConfig.resolve ?? defaultFieldResolver),
+        ...(fieldConfig.subscribe ? { subscribe: wrap(fieldConfig.subscribe) } : {}),
+      };
+    },
+  });
+}
+
+const SCOPE = Symbol('rampart.rules');
+
+interface Scope extends RequestScope {
+  readonly recorded: Set<string>;
+}
+
+function scopeOf(state: SecurityState): Scope {
+  let s = state.slots.get(SCOPE) as Scope | undefined;
+  if (!s) {
+    s = { cache: new Map(), recorded: new Set() };
+    state.slots.set(SCOPE, s);
+  }
+  return s;
+}
+
+const rootFieldCounts = new WeakMap<OperationDefinitionNode, number>();
+
+function countRootFields(info: GraphQLResolveInfo): number {
+  const op = info.operation;
+  let n = rootFieldCounts.get(op);
+  if (n !== undefined) return n;
+  const seen = new Set<string>();
+  const visit = (set: SelectionSetNode, depth: number) => {
+    if (depth > 50) return;
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.FIELD) seen.add((sel.alias ?? sel.name).value);
+      else if (sel.kind === Kind.INLINE_FRAGMENT) visit(sel.selectionSet, depth + 1);
+      else {
+        const f = info.fragments[sel.name.value];
+        if (f) visit(f.selectionSet, depth + 1);
+      }
+    }
+  };
+  visit(op.selectionSet, 0);
+  n = seen.size;
+  rootFieldCounts.set(op, n);
+  return n;
+}
+
+function wrapResolver(
+  resolve: GraphQLFieldResolver<any, any>,
+  evaluate: Evaluator,
+  name: string,
+  coordinate: string,
+  options: Readonly<Required<ShieldOptions>>,
+): GraphQLFieldResolver<any, any> {
+  const recordAllowed = options.recordAllowed;
+  const deniedError = (
+    outcome: Outcome,
+    parent: unknown,
+    args: any,
+    ctx: any,
+    info: GraphQLResolveInfo,
+    state: SecurityState,
+  ) => denial(outcome, parent, args, ctx, info, state, name, coordinate, options);
+  return (parent, args, ctx, info) => {
+    const state = ensureSecurityState(ctx ?? {});
+    const scope = scopeOf(state);
+    const outcome = evaluate(parent, args, ctx, info, scope);
+    if (outcome === true) {
+      if (recordAllowed !== 'none') allowed(state, scope, recordAllowed, coordinate, name, info);
+      return resolve(parent, args, ctx, info);
+    }
+    if (outcome instanceof Promise) {
+      return outcome.then((o) => {
+        if (o === true) {
+          if (recordAllowed !== 'none') allowed(state, scope, recordAllowed, coordinate, name, info);
+          return resolve(parent, args, ctx, info);
+        }
+        return deniedError(o, parent, args, ctx, info, state);
+      });
+    }
+    return deniedError(outcome, parent, args, ctx, info, state);
+  };
+}
+
+function allowed(
+  state: SecurityState,
+  scope: Scope,
+  mode: 'first' | 'all',
+  coordinate: string,
+  rule: string,
+  info: GraphQLResolveInfo,
+): void {
+  if (mode === 'first') {
+    if (scope.recorded.has(coordinate)) return;
+    scope.recorded.add(coordinate);
+  }
+  state.record({ source: 'rules', outcome: 'allowed', coordinate, rule, path: pathToString(info.path) });
+}
+
+/** Builds and throws (sync, or as a rejected promise for an async `fallbackError`) the denial error. */
+function denial(
+  outcome: Outcome,
+  parent: unknown,
+  args: unknown,
+  ctx: unknown,
+  info: GraphQLResolveInfo,
+  state: SecurityState,
+  rule: string,
+  coordinate: string,
+  options: Readonly<Required<ShieldOptions>>,
+): never | Promise<never> {
+  const path = pathToString(info.path);
+  const requestScoped =
+    options.forbiddenStatus === 'always' ||
+    (options.forbiddenStatus === 'sole-root-field' && info.path.prev === undefined && countRootFields(info) === 1);
+  const finish = (error: unknown, reason: string): never => {
+    const e = toForbidden(error, requestScoped);
+    state.record({
+      source: 'rules',
+      outcome: 'denied',
+      code: (e.extensions?.code as string | undefined) ?? ErrorCode.FORBIDDEN,
+      coordinate,
+      path,
+      rule,
+      reason,
+    });
+    throw e;
+  };
+  if (outcome instanceof Thrown) {
+    if (options.debug || options.allowExternalErrors) return finish(outcome.error, 'rule threw (error exposed)');
+    return fallback(outcome.error, 'rule threw', parent, args, ctx, info, options, finish);
+  }
+  if (outcome instanceof Error) return finish(outcome, 'rule returned an error');
+  return fallback(null, 'rule denied', parent, args, ctx, info, options, finish);
+}
+
+function fallback(
+  thrown: unknown,
+  reason: string,
+  parent: unknown,
+  args: unknown,
+  ctx: unknown,
+  info: GraphQLResolveInfo,
+  options: Readonly<Required<ShieldOptions>>,
+  finish: (error: unknown, reason: string) => never,
+): never | Promise<never> {
+  const fe = options.fallbackError;
+  if (typeof fe !== 'function') return finish(fe, reason);
+  let built: unknown;
+  try {
+    built = fe(thrown, parent, args, ctx, info);
+  } catch {
+    return finish('Not Authorised!', `${reason}; fallbackError threw`);
+  }
+  if (built instanceof Promise) {
+    return built.then(
+      (e) => finish(e, reason),
+      () => finish('Not Authorised!', `${reason}; fallbackError rejected`),
+    );
+  }
+  return finish(built, reason);
+}
+
+/** A denial as a FORBIDDEN error; the user's own GraphQLErrors are kept as they are. */
+function toForbidden(error: unknown, requestScoped: boolean): GraphQLError {
+  if (error instanceof GraphQLError && error.extensions?.code !== undefined) return error;
+  const message = typeof error === 'string' ? error : error instanceof Error ? error.message : 'Not Authorised!';
+  const issues = (error as { issues?: unknown } | null)?.issues;
+  return rampartError(ErrorCode.FORBIDDEN, message, {
+    scope: requestScoped ? 'request' : 'field',
+    ...(Array.isArray(issues) ? { details: { issues } } : {}),
+  });
+}
+
+function hintFor(word: string, candidates: readonly string[]): string {
+  const c = closest(word, candidates);
+  return c ? ` (did you mean "${c}"?)` : '';
+}
+
+/** The candidate within edit distance 2 of `word` (case-insensitive), if any. */
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  const a = word.toLowerCase();
+  for (const candidate of candidates) {
+    const b = candidate.toLowerCase();
+    if (Math.abs(a.length - b.length) >= bestDistance) continue;
+    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+      let prev = row[0] as number;
+      row[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const tmp = row[j] as number;
+        row[j] = Math.min((row[j] as number) + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+        prev = tmp;
+      }
+    }
+    const d = row[b.length] as number;
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = candidate;
+    }
+  }
+  return best;
+}
