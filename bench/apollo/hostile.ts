@@ -20,7 +20,7 @@ export const hostileDocuments: Record<string, string> = {
   ).join('\n')}\nfragment F10000 on Category { id }`,
 };
 
-const shop = createShop();
+const shop = await createShop();
 const server = new ApolloServer(shop.apolloConfig);
 const { url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' }, context: shop.context });
 // warm up (JIT, first-request setup) with an ordinary query, so the figures are about the documents

@@ -15,7 +15,7 @@ if (mode === 'bare') {
   server = new ApolloServer({ schema: makeExecutableSchema({ typeDefs: shopTypeDefs, resolvers }) });
   context = async () => ({ data, loaders: createLoaders(data) });
 } else if (mode === 'rampart') {
-  const shop = createShop();
+  const shop = await createShop();
   server = new ApolloServer(shop.apolloConfig);
   context = shop.context;
 } else {

@@ -4,7 +4,17 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import { type Rampart, type RampartOptions, rampart } from '@rampart/apollo';
 import type { GraphQLSchema } from 'graphql';
 import { ShopData } from './data.js';
+import {
+  DEV_AUDIENCE,
+  DEV_ISSUER,
+  type DevJwksServer,
+  devKeysDir,
+  devSigningKeys,
+  partnerApiKey,
+  startDevJwks,
+} from './dev-identity.js';
 import { createLoaders, resolvers, type ShopContext } from './resolvers.js';
+import { shopRules } from './rules.js';
 
 /** The example's schema SDL (without Rampart's directive definitions). */
 export const shopTypeDefs = readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
@@ -17,6 +27,8 @@ export interface ShopOptions {
   rampart?: RampartOptions;
   /** The data (a fresh seeded store by default). */
   data?: ShopData;
+  /** Where the dev keys are kept (created on first run). @default examples/shop/.dev-keys */
+  devKeysDir?: string;
 }
 
 /** Everything needed to serve the shop: schema, Apollo config, and the context function. */
@@ -28,25 +40,63 @@ export interface Shop {
   readonly apolloConfig: ApolloServerOptions<BaseContext>;
   /** The context function for `startStandaloneServer`. */
   readonly context: (args: { req: import('node:http').IncomingMessage }) => Promise<ShopContext>;
+  /** The dev JWKS endpoint the shop verifies tokens against. */
+  readonly jwksUri: string;
+  /** The partner integration's API key (dev only: kept in the git-ignored `.dev-keys/`). */
+  readonly partnerApiKey: string;
+  /** Stops what the shop started besides Apollo (the dev JWKS endpoint). */
+  close(): Promise<void>;
+}
+
+/** What the recommended configuration needs from the environment. */
+export interface ShopEnvironment {
+  jwksUri: string;
+  partnerApiKeyHash: string;
+  redisUrl?: string | undefined;
 }
 
 /**
  * The recommended Rampart configuration for the shop, every protection on. Each block is explained
  * in examples/shop/README.md.
  */
-export function recommendedRampartOptions(_options: ShopOptions): RampartOptions {
+export function recommendedRampartOptions(env: ShopEnvironment): RampartOptions {
   return {
     hardening: {
-      // keep the presets' defaults; batching stays off (no client of the shop batches)
+      // the preset's defaults; batching stays off (no client of the shop batches)
       executionTimeoutMs: 10_000,
     },
+    authentication: {
+      // customers and back-office staff: RFC 9068 access tokens from the identity provider
+      jwt: {
+        issuer: DEV_ISSUER,
+        audience: DEV_AUDIENCE,
+        algorithms: ['RS256'],
+        jwksUri: env.jwksUri,
+        typ: 'at+jwt',
+        rolesClaim: 'roles',
+        maxTokenAge: 24 * 3600,
+      },
+      // the partner integration: an API key, configured by its SHA-256 hash only
+      apiKeys: {
+        keys: [{ clientId: 'partner-integration', hash: env.partnerApiKeyHash, scopes: ['orders:read:all'] }],
+      },
+    },
+    rules: shopRules(),
   };
 }
 
-/** Builds the shop with Rampart. */
-export function createShop(options: ShopOptions = {}): Shop {
+/** Builds the shop with Rampart (and starts its dev JWKS endpoint). */
+export async function createShop(options: ShopOptions = {}): Promise<Shop> {
   const data = options.data ?? new ShopData();
-  const recommended = recommendedRampartOptions(options);
+  const dir = options.devKeysDir ?? devKeysDir;
+  const keys = await devSigningKeys(dir);
+  const partner = await partnerApiKey(dir);
+  const jwks: DevJwksServer = await startDevJwks(keys);
+  const recommended = recommendedRampartOptions({
+    jwksUri: jwks.jwksUri,
+    partnerApiKeyHash: partner.hash,
+    redisUrl: options.redisUrl,
+  });
   const security = rampart({
     ...recommended,
     ...options.rampart,
@@ -61,5 +111,8 @@ export function createShop(options: ShopOptions = {}): Shop {
     data,
     apolloConfig: { schema, ...security.serverOptions, plugins: security.plugins },
     context: security.context(async () => ({ data, loaders: createLoaders(data) })),
+    jwksUri: jwks.jwksUri,
+    partnerApiKey: partner.key,
+    close: () => jwks.stop(),
   };
 }

@@ -8,13 +8,19 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(1);
 }
 const redisUrl = process.env.REDIS_URL;
-const shop = createShop({ redisUrl });
+const shop = await createShop({ redisUrl });
 const server = new ApolloServer(shop.apolloConfig);
 const { url } = await startStandaloneServer(server, { listen: { port }, context: shop.context });
 console.log(`Rampart shop ready at ${url.replace(/\/$/, '')}/graphql (stores: ${redisUrl ? 'Redis' : 'in-memory'})`);
+console.log(`  dev JWKS: ${shop.jwksUri}`);
+console.log('  mint a token: pnpm token --sub cust-1 --scopes "shop:read" (see examples/shop/README.md)');
+console.log(`  partner API key (dev only): ${shop.partnerApiKey}`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    server.stop().finally(() => process.exit(0));
+    server
+      .stop()
+      .then(() => shop.close())
+      .finally(() => process.exit(0));
   });
 }

@@ -1,3 +1,4 @@
+import type { AuthenticationOptions, IpFilterOptions, Shield } from '@rampart/auth';
 import { type Clock, check, type OptionSchema, type RampartModule, resolveOptions, systemClock } from '@rampart/core';
 
 /** The hardened Apollo Server defaults `rampart()` applies. Every one can be changed. */
@@ -64,10 +65,25 @@ export interface HardeningOptions {
   requestIdHeader: string;
 }
 
-/** Options of {@link rampart}. */
+/** Options of {@link rampart}. Each package's options are documented in its own README. */
 export interface RampartOptions {
   /** Hardened Apollo defaults; see {@link HardeningOptions}. */
   hardening?: Partial<HardeningOptions>;
+  /**
+   * Who is calling: OAuth2 bearer JWTs (JWKS) and API keys (`@rampart/auth`).
+   * @default undefined (everyone is anonymous)
+   */
+  authentication?: AuthenticationOptions;
+  /**
+   * Who may connect: allow/deny CIDR lists and trusted proxies (`@rampart/auth`).
+   * @default undefined (no filtering; the socket peer is the client)
+   */
+  ipFilter?: IpFilterOptions;
+  /**
+   * What they may do: the result of `shield(ruleTree, options)` (`@rampart/auth`).
+   * @default undefined (no rules)
+   */
+  rules?: Shield;
   /**
    * Extra modules composed after Rampart's own (for your own directives and plugins).
    * @default []
@@ -114,12 +130,17 @@ const hardeningSchema: OptionSchema<HardeningOptions> = {
 /** Resolved {@link RampartOptions}. */
 export interface ResolvedRampartOptions {
   readonly hardening: Readonly<HardeningOptions>;
+  /** The packages' own options, as given (each package resolves and checks its own). */
+  readonly packages: Readonly<Omit<RampartOptions, 'hardening' | 'modules' | 'clock'>>;
   readonly modules: readonly RampartModule[];
   readonly clock: Clock;
 }
 
 const topSchema: OptionSchema<RampartOptions> = {
   hardening: check.object(),
+  authentication: check.object(),
+  ipFilter: check.object(),
+  rules: check.object(),
   modules: check.arrayOf(check.object()),
   clock: check.object(),
 };
@@ -130,5 +151,6 @@ export function resolveRampartOptions(options: RampartOptions = {}): ResolvedRam
   const resolved = resolveOptions('rampart.hardening', hardeningDefaults(), hardeningSchema, top.hardening);
   // header names are case-insensitive: keep one spelling for lookups
   const hardening = Object.freeze({ ...resolved, requestIdHeader: resolved.requestIdHeader.toLowerCase() });
-  return { hardening, modules: top.modules ?? [], clock: top.clock ?? systemClock };
+  const { hardening: _h, modules, clock, ...packages } = top;
+  return { hardening, packages, modules: modules ?? [], clock: clock ?? systemClock };
 }

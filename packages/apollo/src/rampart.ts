@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { ApolloServerOptions, ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { authModule } from '@rampart/auth';
 import {
   anonymousPrincipal,
   attachSecurityState,
@@ -55,9 +56,23 @@ export interface Rampart {
   readonly options: ResolvedRampartOptions;
 }
 
-/** Rampart modules run in this order (authentication first, audit last). */
+/**
+ * The packages' modules in Rampart's order: authentication and IP filtering first (they set the
+ * principal everyone else reads), the user's modules after Rampart's.
+ */
 function orderedModules(resolved: ResolvedRampartOptions): RampartModule[] {
-  return [...resolved.modules];
+  const p = resolved.packages;
+  const modules: RampartModule[] = [];
+  if (p.authentication || p.ipFilter || p.rules) {
+    modules.push(
+      authModule({
+        ...(p.authentication ? { authentication: p.authentication } : {}),
+        ...(p.ipFilter ? { ipFilter: p.ipFilter } : {}),
+        ...(p.rules ? { rules: p.rules } : {}),
+      }),
+    );
+  }
+  return [...modules, ...resolved.modules];
 }
 
 /**
