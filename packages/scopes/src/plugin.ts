@@ -9,7 +9,7 @@ import {
   type SecurityState,
 } from '@rampart/core';
 import type { DocumentNode, GraphQLError, GraphQLFormattedError, OperationDefinitionNode } from 'graphql';
-import { type Analysis, analyzeOperation, type Denial, fragmentsOf } from './analyze.js';
+import { analyzeOperation, type Denial, fragmentsOf } from './analyze.js';
 import { scopesTypeDefs } from './directives.js';
 import { Evaluator, type Verdict } from './evaluate.js';
 import { normalizeScopeRequirement, type PolicyFunction, resolveScopesOptions, type ScopesOptions } from './options.js';
