@@ -66,6 +66,8 @@ export interface Analysis {
   readonly reservedKeys: Set<string>;
   /** Named return type of every dirty field node with a selection set. */
   readonly returnTypes: Map<FieldNode, GraphQLCompositeType>;
+  /** The operation reads `__schema` or `__type` and introspection filtering is on. */
+  readonly introspection: boolean;
 }
 
 /** A linked response-path template. */
@@ -91,6 +93,7 @@ interface Ctx {
   readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>;
   readonly memo: Map<string, SetResult>;
   readonly analysis: Analysis;
+  readonly filterIntrospection: boolean;
 }
 
 interface SetResult {
@@ -124,6 +127,7 @@ export function analyzeOperation(
   operation: OperationDefinitionNode,
   fragments: ReadonlyMap<string, FragmentDefinitionNode>,
   variables: Readonly<Record<string, unknown>> | undefined,
+  filterIntrospection = false,
 ): Analysis {
   const analysis: Analysis = {
     removed: new Map(),
@@ -133,10 +137,20 @@ export function analyzeOperation(
     keptLeaf: false,
     reservedKeys: new Set(),
     returnTypes: new Map(),
+    introspection: false,
   };
   const varDefs = new Map<string, VariableDefinitionNode>();
   for (const d of operation.variableDefinitions ?? []) varDefs.set(d.variable.name.value, d);
-  const ctx: Ctx = { model, ev, variables: variables ?? {}, varDefs, fragments, memo: new Map(), analysis };
+  const ctx: Ctx = {
+    model,
+    ev,
+    variables: variables ?? {},
+    varDefs,
+    fragments,
+    memo: new Map(),
+    analysis,
+    filterIntrospection,
+  };
   const root = model.schema.getRootType(operation.operation);
   if (!root) return analysis;
   const r = visitSet(ctx, operation.selectionSet, root, undefined);
@@ -226,7 +240,17 @@ function visitField(ctx: Ctx, node: FieldNode, parent: GraphQLCompositeType, pat
   const name = node.name.value;
   const responseKey = node.alias?.value ?? name;
   if (responseKey.startsWith('__rampart')) ctx.analysis.reservedKeys.add(responseKey);
-  if (name.startsWith('__')) return { kept: true, dirty: false }; // __typename, __schema, __type
+  if (name.startsWith('__')) {
+    if (ctx.filterIntrospection && (name === '__schema' || name === '__type') && node.selectionSet) {
+      const t = ctx.model.schema.getType(name === '__schema' ? '__Schema' : '__Type');
+      if (t && isObjectType(t)) {
+        markIntrospection(ctx, node, t, new Set());
+        (ctx.analysis as { introspection: boolean }).introspection = true;
+        return { kept: true, dirty: true };
+      }
+    }
+    return { kept: true, dirty: false }; // __typename, or introspection left as is
+  }
   if (isObjectType(parent) || isInterfaceType(parent)) {
     const def = parent.getFields()[name];
     if (!def) return NOTHING;
@@ -264,6 +288,37 @@ function visitField(ctx: Ctx, node: FieldNode, parent: GraphQLCompositeType, pat
     return { kept: r.kept, dirty: r.dirty || removal !== undefined };
   }
   return NOTHING; // unions have no fields but __typename
+}
+
+/** Marks a whole introspection subtree dirty, so the rewrite adds names and the response walk filters it. */
+function markIntrospection(ctx: Ctx, node: FieldNode, type: GraphQLCompositeType, seen: Set<string>): void {
+  ctx.analysis.dirty.add(node);
+  ctx.analysis.returnTypes.set(node, type);
+  if (node.selectionSet) markIntrospectionSet(ctx, node.selectionSet, type, seen);
+}
+
+function markIntrospectionSet(ctx: Ctx, set: SelectionSetNode, parent: GraphQLCompositeType, seen: Set<string>): void {
+  for (const sel of set.selections) {
+    if (sel.kind === Kind.FIELD) {
+      const key = sel.alias?.value ?? sel.name.value;
+      if (key.startsWith('__rampart')) ctx.analysis.reservedKeys.add(key);
+      if (!sel.selectionSet || !isObjectType(parent)) continue;
+      const def = parent.getFields()[sel.name.value];
+      const t = def && getNamedType(def.type);
+      if (t && isCompositeType(t)) markIntrospection(ctx, sel, t, seen);
+    } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+      ctx.analysis.dirty.add(sel);
+      markIntrospectionSet(ctx, sel.selectionSet, parent, seen);
+    } else {
+      const name = sel.name.value;
+      const f = ctx.fragments.get(name);
+      if (!f || seen.has(name)) continue;
+      seen.add(name);
+      ctx.analysis.dirtyFragments.add(name);
+      const t = ctx.model.schema.getType(f.typeCondition.name.value);
+      if (t && isCompositeType(t)) markIntrospectionSet(ctx, f.selectionSet, t, seen);
+    }
+  }
 }
 
 function childPath(path: PathLink | undefined, key: string, type: GraphQLType): PathLink {

@@ -21,5 +21,5 @@ export {
   RequirementTable,
   ScopesModel,
 } from './requirements.js';
-export { rewriteDocument, typenameAlias } from './rewrite.js';
-export { type RemovedPath, type Shaped, type ShapeInput, shapeResponse } from './shape.js';
+export { type Aliases, pickAliases, rewriteDocument } from './rewrite.js';
+export { type IntrospectionFilter, type RemovedPath, type Shaped, type ShapeInput, shapeResponse } from './shape.js';

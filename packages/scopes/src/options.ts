@@ -61,6 +61,13 @@ export interface ScopesOptions {
    */
   policies: Readonly<Record<string, PolicyFunction>>;
   /**
+   * Filter introspection: `__schema` and `__type` show only the types, fields, arguments and input
+   * fields the caller may use, so the schema itself does not leak to clients who cannot use it.
+   * (Introspection can also be turned off altogether with Apollo's `introspection: false`.)
+   * @default false
+   */
+  filterIntrospection: boolean;
+  /**
    * Put the scopes that would have granted access (`extensions.missingScopes`) and the schema
    * coordinate in the errors sent to clients. Off by default: the schema's requirements stay private.
    * Decisions in the security state always carry them.
@@ -88,6 +95,7 @@ export const defaultScopesOptions: Readonly<ScopesOptions> = Object.freeze({
   requireAuthentication: false,
   operationScopes: Object.freeze({}),
   policies: Object.freeze({}),
+  filterIntrospection: false,
   exposeRequirements: false,
   maxFieldErrors: 100,
   realm: 'graphql',
@@ -134,6 +142,7 @@ const schema: OptionSchema<ScopesOptions> = {
   requireAuthentication: check.boolean(),
   operationScopes: operationScopesCheck,
   policies: policiesCheck,
+  filterIntrospection: check.boolean(),
   exposeRequirements: check.boolean(),
   maxFieldErrors: check.integer(0, 100_000),
   realm: check.string(),

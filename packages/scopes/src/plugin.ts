@@ -14,8 +14,8 @@ import { scopesTypeDefs } from './directives.js';
 import { Evaluator, type Verdict } from './evaluate.js';
 import { normalizeScopeRequirement, type PolicyFunction, resolveScopesOptions, type ScopesOptions } from './options.js';
 import { modelOf, type Requirement, type ScopesModel } from './requirements.js';
-import { rewriteDocument, typenameAlias } from './rewrite.js';
-import { type ShapeInput, shapeResponse } from './shape.js';
+import { pickAliases, rewriteDocument } from './rewrite.js';
+import { type IntrospectionFilter, type ShapeInput, shapeResponse } from './shape.js';
 
 /** The message of every `UNAUTHORIZED_FIELD_OR_TYPE` error (Apollo Router's). */
 export const UNAUTHORIZED_MESSAGE = 'Unauthorized field or type';
@@ -108,27 +108,38 @@ export function scopesPlugin(options?: Partial<ScopesOptions>): ApolloServerPlug
 
           const fragments = fragmentsOf(rc.document.definitions);
           const variables = rc.request.variables ?? {};
+          const filterIntrospection = opts.filterIntrospection && !opts.dryRun;
           let ev = new Evaluator(principal);
-          let analysis = analyzeOperation(model, ev, operation, fragments, variables);
-          if (ev.needed.size > 0) {
-            const results = await evaluatePolicies(ev.needed, opts.policies, principal, rc, state);
+          let analysis = analyzeOperation(model, ev, operation, fragments, variables, filterIntrospection);
+          if (ev.needed.size > 0 || (analysis.introspection && model.policyNames.size > 0)) {
+            // Filtered introspection may check any requirement of the schema: evaluate all its policies.
+            const names = analysis.introspection ? new Set([...ev.needed, ...model.policyNames]) : ev.needed;
+            const results = await evaluatePolicies(names, opts.policies, principal, rc, state);
             ev = new Evaluator(principal, results);
-            analysis = analyzeOperation(model, ev, operation, fragments, variables);
+            analysis = analyzeOperation(model, ev, operation, fragments, variables, filterIntrospection);
           }
-          if (analysis.denials.length === 0) return;
+          if (analysis.denials.length === 0 && !analysis.introspection) return;
 
           const refuse = opts.mode === 'reject' || !analysis.keptLeaf;
           for (const d of analysis.denials) record(state, d, refuse, principal, opts.dryRun);
           if (opts.dryRun) return;
-          if (refuse) throw refusal(anonymous, merged(analysis.denials));
+          if (refuse && analysis.denials.length > 0) throw refusal(anonymous, merged(analysis.denials));
 
-          const alias = typenameAlias(analysis);
-          const rewritten = rewriteDocument(rc.schema, rc.document, operation, analysis, alias);
+          const aliases = pickAliases(analysis);
+          const rewritten = rewriteDocument(rc.schema, rc.document, operation, analysis, aliases);
           // Apollo's cached document stays untouched: execution reads the request context's copy.
           const writable = rc as { document: DocumentNode; operation: OperationDefinitionNode };
           writable.document = rewritten.document;
           writable.operation = rewritten.operation;
-          shape = { schema: rc.schema, operation, fragments, variables, analysis, alias };
+          shape = {
+            schema: rc.schema,
+            operation,
+            fragments,
+            variables,
+            analysis,
+            aliases,
+            introspection: analysis.introspection ? introspectionFilter(model, ev) : undefined,
+          };
         },
         async willSendResponse(rc) {
           if (!shape) return;
@@ -270,6 +281,30 @@ async function evaluatePolicies(
     }),
   );
   return results;
+}
+
+/** What filtered introspection hides from this caller: whatever the caller could not select or pass. */
+function introspectionFilter(model: ScopesModel, ev: Evaluator): IntrospectionFilter {
+  const schema = model.schema;
+  const roots = new Set(
+    [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].map((t) => t?.name),
+  );
+  return {
+    hiddenType(name) {
+      const t = schema.getType(name);
+      if (!t || name.startsWith('__') || roots.has(name)) return false;
+      return !ev.check(model.typeRequirement(t)).ok;
+    },
+    hiddenField(typeName, fieldName) {
+      return !ev.check(model.field(typeName, fieldName)?.requirement).ok;
+    },
+    hiddenArgument(typeName, fieldName, argName) {
+      return !ev.check(model.field(typeName, fieldName)?.args?.get(argName)?.requirement).ok;
+    },
+    hiddenInputField(typeName, fieldName) {
+      return !ev.check(model.inputField(typeName, fieldName)?.requirement).ok;
+    },
+  };
 }
 
 /** `scopesPlugin` packaged for `rampart()`: the directive definitions and the plugin. */

@@ -11,12 +11,22 @@ import {
 } from 'graphql';
 import type { Analysis } from './analyze.js';
 
-/** A response key for `__typename` that the client did not use (stripped from the response again). */
-export function typenameAlias(analysis: Analysis): string {
-  let alias = '__rampart_t';
-  for (let i = 1; analysis.reservedKeys.has(alias); i++) alias = `__rampart_t${i}`;
-  return alias;
+/** Response keys the rewrite adds (and the response walk strips): `__typename` and, in introspection, `name`. */
+export interface Aliases {
+  readonly typename: string;
+  readonly name: string;
 }
+
+/** Response keys for `__typename` and `name` that the client did not use. */
+export function pickAliases(analysis: Analysis): Aliases {
+  let i = 0;
+  const suffix = () => (i === 0 ? '' : String(i));
+  while (analysis.reservedKeys.has(`__rampart_t${suffix()}`) || analysis.reservedKeys.has(`__rampart_n${suffix()}`))
+    i++;
+  return { typename: `__rampart_t${suffix()}`, name: `__rampart_n${suffix()}` };
+}
+
+const NAMED_INTROSPECTION = new Set(['__Type', '__Field', '__InputValue']);
 
 /**
  * A copy of `document` without the removed fields. Nothing of the original is mutated (Apollo caches
@@ -30,12 +40,17 @@ export function rewriteDocument(
   document: DocumentNode,
   operation: OperationDefinitionNode,
   analysis: Analysis,
-  alias: string,
+  aliases: Aliases,
 ): { document: DocumentNode; operation: OperationDefinitionNode } {
   const typenameField: FieldNode = {
     kind: Kind.FIELD,
-    alias: { kind: Kind.NAME, value: alias },
+    alias: { kind: Kind.NAME, value: aliases.typename },
     name: { kind: Kind.NAME, value: '__typename' },
+  };
+  const nameField: FieldNode = {
+    kind: Kind.FIELD,
+    alias: { kind: Kind.NAME, value: aliases.name },
+    name: { kind: Kind.NAME, value: 'name' },
   };
   let newOperation = operation;
   const definitions: DefinitionNode[] = document.definitions.map((d) => {
@@ -45,13 +60,14 @@ export function rewriteDocument(
     }
     if (d.kind === Kind.FRAGMENT_DEFINITION && analysis.dirtyFragments.has(d.name.value)) {
       const t = schema.getType(d.typeCondition.name.value);
-      return { ...d, selectionSet: rewriteSet(d.selectionSet, t !== undefined && isAbstractType(t)) };
+      const named = t !== undefined && NAMED_INTROSPECTION.has(t.name);
+      return { ...d, selectionSet: rewriteSet(d.selectionSet, t !== undefined && isAbstractType(t), named) };
     }
     return d;
   });
   return { document: { ...document, definitions }, operation: newOperation };
 
-  function rewriteSet(set: SelectionSetNode, needsTypename: boolean): SelectionSetNode {
+  function rewriteSet(set: SelectionSetNode, needsTypename: boolean, needsName = false): SelectionSetNode {
     const out: SelectionNode[] = [];
     for (const sel of set.selections) {
       if (sel.kind === Kind.FIELD) {
@@ -59,7 +75,15 @@ export function rewriteDocument(
         if (removal?.all) continue;
         let field = sel;
         if (sel.selectionSet && analysis.dirty.has(sel)) {
-          field = { ...sel, selectionSet: rewriteSet(sel.selectionSet, returnsAbstract(sel)) };
+          const t = analysis.returnTypes.get(sel);
+          field = {
+            ...sel,
+            selectionSet: rewriteSet(
+              sel.selectionSet,
+              t !== undefined && isAbstractType(t),
+              t !== undefined && NAMED_INTROSPECTION.has(t.name),
+            ),
+          };
         }
         if (removal) {
           for (const t of removal.allowedTypes) {
@@ -78,13 +102,8 @@ export function rewriteDocument(
         out.push(sel);
       }
     }
+    if (needsName) out.push(nameField);
     if (needsTypename || out.length === 0) out.push(typenameField);
     return { ...set, selections: out };
-  }
-
-  /** Whether a dirty field returns an abstract type (its runtime type is then needed in the response). */
-  function returnsAbstract(node: FieldNode): boolean {
-    const t = analysis.returnTypes.get(node);
-    return t !== undefined && isAbstractType(t);
   }
 }

@@ -12,10 +12,31 @@ import {
   isNonNullType,
   isObjectType,
   type OperationDefinitionNode,
+  SchemaMetaFieldDef,
   type SelectionSetNode,
+  TypeMetaFieldDef,
   type VariableDefinitionNode,
 } from 'graphql';
 import { type Analysis, type Denial, isIncluded } from './analyze.js';
+import type { Aliases } from './rewrite.js';
+
+/** What introspection may show the caller (used when introspection filtering is on). */
+export interface IntrospectionFilter {
+  /** The type is hidden (its requirement is not met). */
+  hiddenType(name: string): boolean;
+  /** The field is hidden. */
+  hiddenField(typeName: string, fieldName: string): boolean;
+  /** The argument is hidden. */
+  hiddenArgument(typeName: string, fieldName: string, argName: string): boolean;
+  /** The input field is hidden. */
+  hiddenInputField(typeName: string, fieldName: string): boolean;
+}
+
+/** Where in an introspection result the walk is. */
+interface IntroCtx {
+  readonly typeName?: string | undefined;
+  readonly fieldName?: string | undefined;
+}
 
 /** Everything {@link shapeResponse} needs from the request. */
 export interface ShapeInput {
@@ -25,8 +46,10 @@ export interface ShapeInput {
   readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>;
   readonly variables: Readonly<Record<string, unknown>>;
   readonly analysis: Analysis;
-  /** The `__typename` alias the rewrite added. */
-  readonly alias: string;
+  /** The response keys the rewrite added. */
+  readonly aliases: Aliases;
+  /** Filters `__schema`/`__type` results, when introspection filtering is on. */
+  readonly introspection?: IntrospectionFilter | undefined;
 }
 
 /** One removed field found in the response. */
@@ -51,13 +74,16 @@ const PROPAGATE = Symbol('propagate null');
  * `__typename` alias of the rewrite. Only the subtrees holding a removal are walked.
  */
 export function shapeResponse(input: ShapeInput, data: Record<string, unknown>): Shaped {
-  const { schema, analysis, alias } = input;
+  const { schema, analysis, aliases, introspection } = input;
+  const alias = aliases.typename;
+  const nameKey = aliases.name;
+  const queryType = schema.getQueryType();
   const varDefs = new Map<string, VariableDefinitionNode>();
   for (const d of input.operation.variableDefinitions ?? []) varDefs.set(d.variable.name.value, d);
   const removed: RemovedPath[] = [];
   const root = schema.getRootType(input.operation.operation);
   if (!root) return { data, removed };
-  const out = walkObject(data, root, [input.operation.selectionSet], []);
+  const out = walkObject(data, root, [input.operation.selectionSet], [], {});
   return { data: out === PROPAGATE ? null : out, removed };
 
   function walkObject(
@@ -65,7 +91,10 @@ export function shapeResponse(input: ShapeInput, data: Record<string, unknown>):
     staticType: GraphQLCompositeType,
     sets: readonly SelectionSetNode[],
     path: (string | number)[],
+    intro: IntroCtx,
   ): Record<string, unknown> | typeof PROPAGATE {
+    if (staticType.name === '__Type') intro = { typeName: nameOf(obj) };
+    else if (staticType.name === '__Field') intro = { typeName: intro.typeName, fieldName: nameOf(obj) };
     let runtime: GraphQLObjectType | undefined;
     if (isObjectType(staticType)) runtime = staticType;
     else {
@@ -81,13 +110,20 @@ export function shapeResponse(input: ShapeInput, data: Record<string, unknown>):
       const fieldName = first.name.value;
       const parentForDef = runtime ?? staticType;
       const def =
-        isObjectType(parentForDef) || isInterfaceType(parentForDef) ? parentForDef.getFields()[fieldName] : undefined;
+        fieldName === '__schema'
+          ? SchemaMetaFieldDef
+          : fieldName === '__type'
+            ? TypeMetaFieldDef
+            : isObjectType(parentForDef) || isInterfaceType(parentForDef)
+              ? parentForDef.getFields()[fieldName]
+              : undefined;
       if (Object.hasOwn(obj, key)) {
         let value = obj[key];
+        if (introspection && value !== null) value = filterIntrospection(staticType.name, fieldName, value, intro);
         if (value !== null && def && nodes.some((n) => analysis.dirty.has(n))) {
           const childSets: SelectionSetNode[] = [];
           for (const n of nodes) if (n.selectionSet) childSets.push(n.selectionSet);
-          const v = walkValue(value, def.type, childSets, [...path, key]);
+          const v = walkValue(value, def.type, childSets, [...path, key], intro);
           if (v === PROPAGATE) {
             if (isNonNullType(def.type)) return PROPAGATE;
             value = null;
@@ -102,8 +138,44 @@ export function shapeResponse(input: ShapeInput, data: Record<string, unknown>):
       if (def && isNonNullType(def.type)) return PROPAGATE;
       out[key] = null;
     }
-    for (const k of Object.keys(obj)) if (k !== alias && !Object.hasOwn(out, k)) out[k] = obj[k];
+    for (const k of Object.keys(obj)) if (k !== alias && k !== nameKey && !Object.hasOwn(out, k)) out[k] = obj[k];
     return out;
+  }
+
+  function nameOf(obj: unknown): string | undefined {
+    const n = obj && typeof obj === 'object' ? (obj as Record<string, unknown>)[nameKey] : undefined;
+    return typeof n === 'string' ? n : undefined;
+  }
+
+  /** Drops what the caller may not see from one introspection value (before it is walked). */
+  function filterIntrospection(parent: string, field: string, value: unknown, intro: IntroCtx): unknown {
+    const f = introspection as IntrospectionFilter;
+    const keep = (test: (name: string) => boolean) =>
+      Array.isArray(value)
+        ? value.filter((item) => {
+            const n = nameOf(item);
+            return n === undefined || !test(n);
+          })
+        : value;
+    if (parent === queryType?.name && field === '__type') {
+      const n = nameOf(value);
+      return n !== undefined && f.hiddenType(n) ? null : value;
+    }
+    if (
+      (parent === '__Schema' && field === 'types') ||
+      (parent === '__Type' && (field === 'possibleTypes' || field === 'interfaces'))
+    ) {
+      return keep((n) => f.hiddenType(n));
+    }
+    const typeName = intro.typeName;
+    if (typeName === undefined) return value;
+    if (parent === '__Type' && field === 'fields') return keep((n) => f.hiddenField(typeName, n));
+    if (parent === '__Type' && field === 'inputFields') return keep((n) => f.hiddenInputField(typeName, n));
+    const fieldName = intro.fieldName;
+    if (parent === '__Field' && field === 'args' && fieldName !== undefined) {
+      return keep((n) => f.hiddenArgument(typeName, fieldName, n));
+    }
+    return value;
   }
 
   function walkValue(
@@ -111,6 +183,7 @@ export function shapeResponse(input: ShapeInput, data: Record<string, unknown>):
     type: GraphQLOutputType,
     sets: readonly SelectionSetNode[],
     path: (string | number)[],
+    intro: IntroCtx,
   ): unknown {
     if (value === null || value === undefined) return value;
     const t = isNonNullType(type) ? type.ofType : type;
@@ -119,7 +192,7 @@ export function shapeResponse(input: ShapeInput, data: Record<string, unknown>):
       const item = t.ofType as GraphQLOutputType;
       const out = new Array(value.length);
       for (let i = 0; i < value.length; i++) {
-        const v = walkValue(value[i], item, sets, [...path, i]);
+        const v = walkValue(value[i], item, sets, [...path, i], intro);
         if (v === PROPAGATE) {
           if (isNonNullType(item)) return PROPAGATE;
           out[i] = null;
@@ -128,7 +201,7 @@ export function shapeResponse(input: ShapeInput, data: Record<string, unknown>):
       return out;
     }
     if (isCompositeType(t) && typeof value === 'object') {
-      return walkObject(value as Record<string, unknown>, t, sets, path);
+      return walkObject(value as Record<string, unknown>, t, sets, path, intro);
     }
     return value;
   }

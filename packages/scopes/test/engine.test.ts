@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { anonymousPrincipal, createPrincipal } from '@rampart/core';
 import { parse, print } from 'graphql';
-import { analyzeOperation, Evaluator, fragmentsOf, modelOf, RequirementTable, rewriteDocument } from '../src/index.js';
+import {
+  analyzeOperation,
+  Evaluator,
+  fragmentsOf,
+  modelOf,
+  pickAliases,
+  RequirementTable,
+  rewriteDocument,
+} from '../src/index.js';
 import { buildSchema } from './fixture.js';
 
 const schema = buildSchema();
@@ -65,7 +73,7 @@ describe('analysis and rewrite', () => {
   it('rewrites without touching the original document; splits interface fields by allowed type', () => {
     const { doc, op, a } = run('{ node(id: "x") { id secret } }');
     const before = print(doc);
-    const r = rewriteDocument(schema, doc, op, a, '__rampart_t');
+    const r = rewriteDocument(schema, doc, op, a, pickAliases(a));
     assert.equal(print(doc), before);
     assert.equal(
       print(r.document).replace(/\s+/g, ' '),
@@ -83,8 +91,9 @@ describe('analysis and rewrite', () => {
 
   it('avoids a typename alias the client already uses', () => {
     const { doc, op, a } = run('{ user(id: "1") { __rampart_t: name email } }');
-    const r = rewriteDocument(schema, doc, op, a, '__rampart_t1');
+    const r = rewriteDocument(schema, doc, op, a, pickAliases(a));
     assert.match(print(r.document), /__rampart_t: name/);
+    assert.deepEqual(pickAliases(a), { typename: '__rampart_t1', name: '__rampart_n1' });
     assert.equal(a.reservedKeys.has('__rampart_t'), true);
   });
 
