@@ -152,6 +152,22 @@ describe('filter mode (default): unauthorized fields are removed before executio
     assert.deepEqual(errorPaths(r.body), ['UNAUTHORIZED_FIELD_OR_TYPE@node.s']);
   });
 
+  it('no bypass through an interface fragment inside a union', async () => {
+    const r = await postGraphQL(
+      s.graphqlUrl,
+      { query: '{ search { ... on Node { id secret } } }' },
+      { headers: as('shopper') },
+    );
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body.data.search, [
+      { id: 'p1', secret: 'p1-public' },
+      { id: 'u2', secret: null },
+      { id: 'p2', secret: 'p2-public' },
+    ]);
+    assert.deepEqual(errorPaths(r.body), ['UNAUTHORIZED_FIELD_OR_TYPE@search.1.secret']);
+    assert.ok(!r.text.includes('u2-secret'));
+  });
+
   it('a type-level requirement applies to every field of the type, also selected through the interface', async () => {
     const r = await postGraphQL(s.graphqlUrl, { query: '{ nodes { id } }' }, { headers: as('shopper') });
     assert.equal(r.status, 200);
