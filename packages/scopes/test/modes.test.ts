@@ -57,6 +57,29 @@ describe('mode reject', () => {
   });
 });
 
+describe('exposeRequirements in filter mode', () => {
+  it('adds the coordinate and the missing scopes to each field error', async () => {
+    const s = await startScopesServer({ exposeRequirements: true, policies });
+    try {
+      const r = await postGraphQL(s.graphqlUrl, { query: '{ me { name } version }' });
+      assert.deepEqual(r.body.errors[0].extensions, {
+        coordinate: 'Query.me',
+        authenticationRequired: true,
+        code: 'UNAUTHORIZED_FIELD_OR_TYPE',
+      });
+      const c = await postGraphQL(s.graphqlUrl, { query: '{ products { cost } version }' }, { headers: as('u') });
+      assert.deepEqual(c.body.errors[0].extensions, {
+        coordinate: 'Product.cost',
+        missingScopes: ['catalog:admin'],
+        code: 'UNAUTHORIZED_FIELD_OR_TYPE',
+      });
+      assert.deepEqual(c.body.errors[0].path, ['products', 0, 'cost']);
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
 describe('operation-level options', () => {
   it('requireAuthentication: 401 for every anonymous operation, even on public fields', async () => {
     const s = await startScopesServer({ requireAuthentication: true, policies });
