@@ -148,6 +148,13 @@ async function listBench(): Promise<string[]> {
   }
   await bare.stop();
   await withScopes.stop();
+  // The plugin's own work on this request, measured alone: one check of the document.
+  const listModel = modelOf(scoped);
+  const listDoc = parse(query);
+  const listOp = listDoc.definitions[0] as OperationDefinitionNode;
+  const checkUs = timePerOp(() =>
+    analyzeOperation(listModel, new Evaluator(granted), listOp, fragmentsOf(listDoc.definitions), {}),
+  );
   const min = (xs: number[]) => Math.min(...xs);
   const row = (label: string, k: keyof typeof t) => {
     const cpu = median(t[k]);
@@ -162,6 +169,8 @@ async function listBench(): Promise<string[]> {
     row('`@requiresScopes` on `Item` and on `Item.d`, plugin on, caller has both scopes', 'scoped'),
     row('bare, 4 fields (`d` not asked)', 'bare4'),
     row('caller lacks `items:d`: `d` removed, 20,000 nulls put back (100 errors + 1 summary)', 'removed'),
+    '',
+    `The plugin's own work for the granted caller, measured alone: one check of \`${query}\` = ${checkUs.toFixed(2)} µs CPU, i.e. a ratio of ${(1 + checkUs / 1000 / median(t.bare)).toFixed(5)} to the bare median (resolvers are not wrapped, so execution is identical).`,
   ];
 }
 
