@@ -30,6 +30,25 @@ describe('requirement model', () => {
     assert.deepEqual(ai?.possibleTypes.slice().sort(), ['Product', 'User', 'Vault']);
   });
 
+  it('a directive on a scalar or an enum applies to every field returning it', async () => {
+    const { makeExecutableSchema } = await import('@graphql-tools/schema');
+    const { scopesTypeDefs } = await import('../src/index.js');
+    const m = modelOf(
+      makeExecutableSchema({
+        typeDefs: [
+          scopesTypeDefs,
+          `enum Tier @requiresScopes(scopes: [["tier:read"]]) { GOLD SILVER }
+           scalar Secret @authenticated
+           type Query { tier: Tier tiers: [Tier!]! code: Secret plain: Int }`,
+        ],
+      }),
+    );
+    assert.deepEqual(m.field('Query', 'tier')?.requirement?.scopes, [[['tier:read']]]);
+    assert.deepEqual(m.field('Query', 'tiers')?.requirement?.scopes, [[['tier:read']]]);
+    assert.equal(m.field('Query', 'code')?.requirement?.authenticated, true);
+    assert.equal(m.field('Query', 'plain'), undefined);
+  });
+
   it('interns equal requirements and merges DNFs by conjunction', () => {
     const t = new RequirementTable();
     const a = t.make(false, [[['b', 'a'], ['c']]], []);
