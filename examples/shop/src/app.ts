@@ -82,6 +82,12 @@ export function recommendedRampartOptions(env: ShopEnvironment): RampartOptions 
       },
     },
     rules: shopRules(),
+    scopes: {
+      // like Apollo Router: unauthorized fields come back null with an error, the rest runs
+      mode: 'filter',
+      // callers see only the part of the schema they may use
+      filterIntrospection: true,
+    },
   };
 }
 

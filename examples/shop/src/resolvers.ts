@@ -78,11 +78,18 @@ export const resolvers = {
       return out;
     },
     categories: (_: unknown, __: unknown, ctx: ShopContext) => [...ctx.data.categories.values()],
-    search: (_: unknown, { text, first }: { text: string; first?: number }, ctx: ShopContext) => {
+    search: (
+      _: unknown,
+      { text, first, includeCustomers }: { text: string; first?: number; includeCustomers?: boolean },
+      ctx: ShopContext,
+    ) => {
       const needle = text.toLowerCase();
       const n = clampFirst(first, 100);
       const out: Array<Product | Category | Customer> = [];
-      for (const coll of [ctx.data.categories, ctx.data.products, ctx.data.customers] as const) {
+      const collections = includeCustomers
+        ? [ctx.data.categories, ctx.data.products, ctx.data.customers]
+        : [ctx.data.categories, ctx.data.products];
+      for (const coll of collections) {
         for (const item of (coll as Map<string, Product | Category | Customer>).values()) {
           if (out.length >= n) return out;
           if (item.name.toLowerCase().includes(needle)) out.push(item);

@@ -23,9 +23,15 @@ describe('shop example', () => {
     const keys = await devSigningKeys(dir);
     const mint = (subject: string, roles: string[] = [], scopes: string[] = []) =>
       mintToken(keys, { issuer: DEV_ISSUER, audience: DEV_AUDIENCE, subject, roles, scopes, clientId: 'storefront' });
-    tokens.cust1 = await mint('cust-1');
-    tokens.cust2 = await mint('cust-2');
-    tokens.admin = await mint('staff-1', ['admin']);
+    // storefront clients: read scopes (and orders:write for the one that may order)
+    tokens.cust1 = await mint('cust-1', [], ['profile', 'orders:read']);
+    tokens.cust2 = await mint('cust-2', [], ['profile', 'orders:read', 'orders:write']);
+    // back office: write scopes
+    tokens.admin = await mint(
+      'staff-1',
+      ['admin'],
+      ['catalog:write', 'customers:pii', 'customers:write', 'orders:read:all'],
+    );
   });
   after(async () => {
     await server.stop();
@@ -46,19 +52,40 @@ describe('shop example', () => {
 
   it('has an interface and a union, and protects personal data through both', async () => {
     const query =
-      '{ node(id: "cust-3") { id ... on Customer { email } } search(text: "Customer 1", first: 2) { __typename ... on Customer { id } } }';
+      '{ node(id: "cust-3") { id ... on Customer { email } } search(text: "Customer 1", first: 2, includeCustomers: true) { __typename ... on Customer { id } } }';
+    // anonymous: the scopes remove both before execution (email needs profile or customers:pii; the
+    // includeCustomers argument needs customers:pii)
     const anon = await postGraphQL(server.graphqlUrl, { query });
     assert.equal(anon.status, 200);
-    assert.equal(anon.body.data.node, null);
-    assert.equal(anon.body.errors[0].extensions.code, 'FORBIDDEN');
-    assert.deepEqual(anon.body.errors[0].path, ['node', 'email']);
-    assert.deepEqual(anon.body.data.search, [
-      { __typename: 'Customer', id: 'cust-1' },
-      { __typename: 'Customer', id: 'cust-10' },
+    // search is a non-null list: its removal nulls the whole data, as GraphQL's null propagation says
+    assert.equal(anon.body.data, null);
+    const codes = anon.body.errors.map((e: any) => [e.extensions.code, e.path.join('.')]);
+    assert.deepEqual(codes.sort(), [
+      ['UNAUTHORIZED_FIELD_OR_TYPE', 'node.email'],
+      ['UNAUTHORIZED_FIELD_OR_TYPE', 'search'],
     ]);
+    const nodeOnly = await postGraphQL(server.graphqlUrl, {
+      query: '{ node(id: "cust-3") { id ... on Customer { email } } }',
+    });
+    assert.deepEqual(nodeOnly.body.data, { node: null });
+    assert.deepEqual(nodeOnly.body.errors[0].path, ['node', 'email']);
+    // another customer's storefront token has `profile`, but the shield rule keeps the data the customer's own
+    const other = await postGraphQL(
+      server.graphqlUrl,
+      { query: '{ node(id: "cust-3") { ... on Customer { email } } }' },
+      as('cust1'),
+    );
+    assert.equal(other.body.data.node, null);
+    assert.equal(other.body.errors[0].extensions.code, 'FORBIDDEN');
+    const own = await postGraphQL(server.graphqlUrl, { query: '{ me { email } }' }, as('cust1'));
+    assert.equal(own.body.data.me.email, 'customer1@example.com');
     const admin = await postGraphQL(server.graphqlUrl, { query }, as('admin'));
     assert.equal(admin.body.errors, undefined);
     assert.equal(admin.body.data.node.email, 'customer3@example.com');
+    assert.deepEqual(admin.body.data.search, [
+      { __typename: 'Customer', id: 'cust-1' },
+      { __typename: 'Customer', id: 'cust-10' },
+    ]);
   });
 
   it('orders: owners see theirs, others are denied, the partner API key reads all', async () => {
@@ -76,15 +103,26 @@ describe('shop example', () => {
     assert.equal(partner.body.data.order.id, 'order-1');
   });
 
-  it('admin mutations need the admin role', async () => {
+  it('admin mutations need the back office scope and the admin role', async () => {
     const query = 'mutation { updateStock(productId: "prod-1", stock: 5) { id stock } }';
     const anon = await postGraphQL(server.graphqlUrl, { query });
-    assert.equal(anon.status, 403);
-    assert.equal(anon.body.errors[0].extensions.code, 'FORBIDDEN');
+    assert.equal(anon.status, 401);
+    assert.equal(anon.body.errors[0].extensions.code, 'UNAUTHENTICATED');
     const customer = await postGraphQL(server.graphqlUrl, { query }, as('cust1'));
     assert.equal(customer.status, 403);
+    assert.equal(customer.body.errors[0].extensions.code, 'FORBIDDEN');
     const admin = await postGraphQL(server.graphqlUrl, { query }, as('admin'));
     assert.deepEqual(admin.body.data.updateStock, { id: 'prod-1', stock: 5 });
+  });
+
+  it('read-only vs read-write storefront clients', async () => {
+    const query = 'mutation { addToCart(productId: "prod-2", quantity: 1) { items { quantity } } }';
+    const readOnly = await postGraphQL(server.graphqlUrl, { query }, as('cust1'));
+    assert.equal(readOnly.status, 403);
+    assert.equal(readOnly.body.errors[0].extensions.code, 'FORBIDDEN');
+    const readWrite = await postGraphQL(server.graphqlUrl, { query }, as('cust2'));
+    assert.equal(readWrite.status, 200);
+    assert.deepEqual(readWrite.body.data.addToCart.items, [{ quantity: 1 }]);
   });
 
   it('a bad token is refused with 401 and an RFC 6750 challenge', async () => {

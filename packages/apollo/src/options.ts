@@ -1,4 +1,5 @@
 import type { AuthenticationOptions, IpFilterOptions, Shield } from '@rampart/auth';
+import type { ScopesOptions } from '@rampart/scopes';
 import { type Clock, check, type OptionSchema, type RampartModule, resolveOptions, systemClock } from '@rampart/core';
 
 /** The hardened Apollo Server defaults `rampart()` applies. Every one can be changed. */
@@ -85,6 +86,12 @@ export interface RampartOptions {
    */
   rules?: Shield;
   /**
+   * `@authenticated`, `@requiresScopes`, `@policy` (`@rampart/scopes`). Always on, so a schema that
+   * declares a requirement is never served unenforced; these options tune it.
+   * @default {} (filter mode: unauthorized fields removed before execution)
+   */
+  scopes?: Partial<ScopesOptions>;
+  /**
    * Extra modules composed after Rampart's own (for your own directives and plugins).
    * @default []
    */
@@ -141,6 +148,7 @@ const topSchema: OptionSchema<RampartOptions> = {
   authentication: check.object(),
   ipFilter: check.object(),
   rules: check.object(),
+  scopes: check.object(),
   modules: check.arrayOf(check.object()),
   clock: check.object(),
 };

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { ApolloServerOptions, ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { authModule } from '@rampart/auth';
+import { scopesModule } from '@rampart/scopes';
 import {
   anonymousPrincipal,
   attachSecurityState,
@@ -72,6 +73,7 @@ function orderedModules(resolved: ResolvedRampartOptions): RampartModule[] {
       }),
     );
   }
+  modules.push(scopesModule(p.scopes));
   return [...modules, ...resolved.modules];
 }
 
