@@ -13,7 +13,9 @@ const server = new ApolloServer(shop.apolloConfig);
 const { url } = await startStandaloneServer(server, { listen: { port }, context: shop.context });
 console.log(`Rampart shop ready at ${url.replace(/\/$/, '')}/graphql (stores: ${redisUrl ? 'Redis' : 'in-memory'})`);
 console.log(`  dev JWKS: ${shop.jwksUri}`);
-console.log('  mint a token: pnpm token --sub cust-1 --scopes "shop:read" (see examples/shop/README.md)');
+console.log(
+  '  mint a token: pnpm mint-token -- --sub cust-1 --scopes "profile orders:read" (see examples/shop/README.md)',
+);
 console.log(`  partner API key (dev only): ${shop.partnerApiKey}`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -1,14 +1,16 @@
 // Mints a development access token for the shop, signed with the dev key in .dev-keys/.
-// Usage: pnpm token --sub cust-1 [--scopes "shop:read shop:write"] [--roles admin] [--ttl 1h] [--client storefront]
+// Usage: pnpm mint-token -- --sub cust-1 [--scopes "shop:read shop:write"] [--roles admin] [--ttl 1h] [--client storefront]
 import { parseArgs } from 'node:util';
 import { mintToken } from '@rampart/auth';
 import { DEV_AUDIENCE, DEV_ISSUER, devSigningKeys } from './dev-identity.js';
 
 const usage =
-  'usage: pnpm token --sub <subject> [--scopes "<space-separated>"] [--roles <comma-separated>] [--ttl <15m|1h|3600>] [--client <client id>]';
+  'usage: pnpm mint-token -- --sub <subject> [--scopes "<space-separated>"] [--roles <comma-separated>] [--ttl <15m|1h|3600>] [--client <client id>]';
 let values: Record<string, string | undefined>;
 try {
   ({ values } = parseArgs({
+    // `pnpm mint-token -- --sub …` passes the `--` through
+    args: process.argv.slice(2).filter((a, i) => !(i === 0 && a === '--')),
     options: {
       sub: { type: 'string' },
       scopes: { type: 'string' },

@@ -1,6 +1,6 @@
 import type { AuthenticationOptions, IpFilterOptions, Shield } from '@rampart/auth';
-import type { ScopesOptions } from '@rampart/scopes';
 import { type Clock, check, type OptionSchema, type RampartModule, resolveOptions, systemClock } from '@rampart/core';
+import type { ScopesOptions } from '@rampart/scopes';
 
 /** The hardened Apollo Server defaults `rampart()` applies. Every one can be changed. */
 export interface HardeningOptions {

@@ -2,7 +2,6 @@ import type { IncomingMessage } from 'node:http';
 import type { ApolloServerOptions, ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { authModule } from '@rampart/auth';
-import { scopesModule } from '@rampart/scopes';
 import {
   anonymousPrincipal,
   attachSecurityState,
@@ -11,6 +10,7 @@ import {
   requestIdFrom,
   SecurityState,
 } from '@rampart/core';
+import { scopesModule } from '@rampart/scopes';
 import type { GraphQLSchema } from 'graphql';
 import { withDeadlineChecks } from './deadline.js';
 import { type RampartOptions, type ResolvedRampartOptions, resolveRampartOptions } from './options.js';
