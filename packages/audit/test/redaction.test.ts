@@ -198,6 +198,7 @@ describe('log injection', () => {
     await postGraphQL(s.url, { query: '{', operationName: evil }, { headers: USER });
     assert.equal(s.sink.lines.length, 2);
     for (const line of s.sink.lines) {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for control characters is the test.
       assert.ok(!/[\r\u001b\u0085\u009b\u2028\u2029]/.test(line), 'no raw CR, ESC, CSI, NEL, U+2028/2029 in a line');
       assert.ok(!/\\u001b|\\r|\\n|\\ud800|\\u2028|\\u009b/i.test(line), 'not even as JSON escapes');
       const r = JSON.parse(line) as Record<string, any>;
