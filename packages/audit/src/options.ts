@@ -51,7 +51,8 @@ export interface WritableLike {
  * Where audit lines go.
  * - `'stdout'`: standard output (synchronous writes).
  * - a path string: that file, appended to, synchronous writes (nothing buffered, nothing lost on a crash).
- * - `{ path, sync: false, minLength }`: buffered asynchronous file writes (pino's SonicBoom); buffered
+ * - `{ path, sync: false, minLength }`: buffered asynchronous file writes (pino's SonicBoom, buffering up to
+ *   `minLength` bytes, default 4096, at most 16383); buffered
  *   lines are flushed in `serverWillStop` and on process exit, and are lost on SIGKILL or a crash.
  * - `{ transport }`: any pino transport (`pino.transport()` options): a worker thread; lines still
  *   queued there are lost on SIGKILL.
