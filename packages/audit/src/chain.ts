@@ -29,6 +29,8 @@ export function newChainId(): string {
 
 /** Where finished lines go; `write` returns false when the line is known not to have been written. */
 export interface LineSink {
+  /** True when lines may sit in a buffer after `write` returns (asynchronous destinations). */
+  readonly buffered: boolean;
   write(line: string): boolean;
   /** Writes out anything buffered, synchronously. */
   flushSync(): void;
@@ -141,18 +143,41 @@ export class ChainStage {
     this.#seq = seq;
     this.#head = mac;
     const cp = this.#options.checkpoints;
-    if (cp && seq % cp.every === 0) this.checkpoint();
+    if (cp && seq % cp.every === 0) void this.checkpointAsync();
   }
 
-  /** Writes a signed checkpoint of the current head (no-op without checkpoints or when nothing changed). */
+  /**
+   * Writes a signed checkpoint of the current head, synchronously: for unbuffered sinks, or at
+   * process exit after `flushSync` (no-op without checkpoints or when nothing changed).
+   */
   checkpoint(): boolean {
+    return this.#writeCheckpoint(this.#seq, this.#head);
+  }
+
+  /**
+   * Writes a checkpoint of the current head once the lines it covers are out of a buffered sink
+   * (a synchronous flush in the middle of an asynchronous write would reorder lines).
+   */
+  async checkpointAsync(): Promise<boolean> {
+    const seq = this.#seq;
+    const head = this.#head;
+    if (this.#sink.buffered) {
+      try {
+        await this.#sink.flush();
+      } catch (error) {
+        this.#options.onError(error as Error);
+        return false;
+      }
+    }
+    return this.#writeCheckpoint(seq, head);
+  }
+
+  #writeCheckpoint(seq: number, head: string): boolean {
     const cp = this.#options.checkpoints;
-    if (!cp || this.#checkpointedSeq === this.#seq) return true;
+    if (!cp || seq <= this.#checkpointedSeq) return true;
     try {
-      // The lines a checkpoint covers must be out before the checkpoint is.
-      this.#sink.flushSync();
-      cp.writer.write(this.chainId, this.#seq, this.#head, new Date(this.#options.now()).toISOString());
-      this.#checkpointedSeq = this.#seq;
+      cp.writer.write(this.chainId, seq, head, new Date(this.#options.now()).toISOString());
+      this.#checkpointedSeq = seq;
       return true;
     } catch (error) {
       this.#options.onError(error as Error);

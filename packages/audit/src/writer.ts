@@ -7,6 +7,7 @@ import type { AuditOptions, WritableLike } from './options.js';
 
 /** Synchronous writes to a file descriptor: the line is on the OS's side when `write` returns true. */
 class FdSink implements LineSink {
+  readonly buffered = false;
   #fd: number | undefined;
   readonly #path: string | undefined;
   readonly #ownsFd: boolean;
@@ -59,6 +60,7 @@ class FdSink implements LineSink {
 
 /** Buffered asynchronous file writes through pino's SonicBoom. */
 class BufferedFileSink implements LineSink {
+  readonly buffered = true;
   readonly #boom: ReturnType<typeof pino.destination>;
   #failed = false;
 
@@ -101,32 +103,39 @@ class BufferedFileSink implements LineSink {
   }
 
   async flush(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      try {
-        this.#boom.flush(() => resolve());
-      } catch {
-        resolve();
-      }
-    });
+    await bounded(
+      new Promise<void>((resolve) => {
+        try {
+          this.#boom.flush(() => resolve());
+        } catch {
+          resolve();
+        }
+      }),
+    );
   }
 
   async close(): Promise<void> {
     this.flushSync();
-    await new Promise<void>((resolve) => {
-      this.#boom.once('close', () => resolve());
-      this.#boom.once('error', () => resolve());
-      this.#boom.end();
-    });
+    await bounded(
+      new Promise<void>((resolve) => {
+        this.#boom.once('close', () => resolve());
+        this.#boom.once('error', () => resolve());
+        this.#boom.end();
+      }),
+    );
   }
 }
 
 /** Any stream-like object (a pino transport, a test sink…). */
 class StreamSink implements LineSink {
+  readonly buffered = true;
   readonly #stream: WritableLike;
+  readonly #owned: boolean;
   #failed = false;
 
-  constructor(stream: WritableLike, onError: (e: Error) => void) {
+  constructor(stream: WritableLike, onError: (e: Error) => void, owned = false) {
     this.#stream = stream;
+    this.#owned = owned;
     stream.on?.('error', (e: Error) => {
       this.#failed = true;
       onError(e);
@@ -147,19 +156,47 @@ class StreamSink implements LineSink {
   async flush(): Promise<void> {
     const s = this.#stream;
     if (typeof s.flush === 'function') {
-      await new Promise<void>((resolve) => {
-        try {
-          (s.flush as (cb: () => void) => void)(() => resolve());
-        } catch {
-          resolve();
-        }
-      });
+      await bounded(
+        new Promise<void>((resolve) => {
+          try {
+            (s.flush as (cb: () => void) => void)(() => resolve());
+          } catch {
+            resolve();
+          }
+        }),
+      );
     } else this.flushSync();
   }
 
   async close(): Promise<void> {
     await this.flush();
+    if (this.#owned) {
+      const s = this.#stream;
+      await bounded(
+        new Promise<void>((resolve) => {
+          s.on?.('close', () => resolve());
+          try {
+            s.end?.();
+          } catch {
+            resolve();
+          }
+        }),
+      );
+    }
   }
+}
+
+/** Waits for `p`, but at most `ms` (a destination that never answers must not hang shutdown). */
+async function bounded(p: Promise<void>, ms = 5000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    p,
+    new Promise<void>((resolve) => {
+      // Ref'd on purpose: it keeps the loop alive while an unref'd worker (pino transport) drains.
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  if (timer) clearTimeout(timer);
 }
 
 const live = new Set<AuditWriter>();
@@ -230,7 +267,7 @@ export class AuditWriter {
       this.#stage.checkpoint();
       if (cp.intervalMs && cp.intervalMs > 0) {
         this.#timer = setInterval(() => {
-          if (this.#stage.dirty) this.checkpoint();
+          if (this.#stage.dirty) void this.#stage.checkpointAsync();
         }, cp.intervalMs);
         this.#timer.unref();
       }
@@ -283,16 +320,14 @@ export class AuditWriter {
     return ok;
   }
 
-  /** Writes a signed checkpoint of the current head now (after flushing buffered lines). */
-  checkpoint(): boolean {
-    this.#sink.flushSync();
-    return this.#stage.checkpoint();
+  /** Writes a signed checkpoint of the current head once buffered lines are out. */
+  checkpoint(): Promise<boolean> {
+    return this.#stage.checkpointAsync();
   }
 
   /** Flushes buffered lines and writes a checkpoint (used by `serverWillStop`). */
   async flush(): Promise<void> {
-    await this.#sink.flush();
-    this.#stage.checkpoint();
+    await this.#stage.checkpointAsync();
   }
 
   /** Synchronous flush + checkpoint (used on process exit). */
@@ -319,7 +354,7 @@ function createSink(options: Readonly<AuditOptions>, onError: (e: Error) => void
   if ('stream' in d) return new StreamSink(d.stream, onError);
   if ('transport' in d) {
     const t = pino.transport(d.transport as unknown as Parameters<typeof pino.transport>[0]) as unknown as WritableLike;
-    return new StreamSink(t, onError);
+    return new StreamSink(t, onError, true);
   }
   if (d.sync === false) return new BufferedFileSink(d.path, d.minLength ?? 4096, onError);
   return new FdSink({ path: d.path }, onError);

@@ -12,7 +12,10 @@ const fixture = new URL('./fixtures/server.ts', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'rampart-audit-durable-'));
 const keys = generateAuditKeys(join(dir, 'keys'));
 
-async function startChild(log: string, sync: boolean): Promise<{ child: ChildProcess; url: string; exited: Promise<NodeJS.Signals | number | null> }> {
+async function startChild(
+  log: string,
+  sync: boolean,
+): Promise<{ child: ChildProcess; url: string; exited: Promise<NodeJS.Signals | number | null> }> {
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', fixture], {
     cwd: root,
     env: { ...process.env, AUDIT_LOG: log, AUDIT_SYNC: String(sync), AUDIT_KEY_DIR: join(dir, 'keys') },
