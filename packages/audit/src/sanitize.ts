@@ -1,8 +1,8 @@
 /**
  * Neutralising untrusted values before they reach an audit record: control characters (CR, LF,
  * ANSI escapes, C1 controls), U+2028/U+2029 and lone surrogates become U+FFFD; strings, arrays,
- * objects and depth are capped; object keys are sanitised too and copied onto null-prototype
- * objects so `__proto__` or `constructor` keys stay plain data.
+ * objects and depth are capped; object keys are sanitised too, and a `__proto__` key is copied as
+ * an own property, so it stays plain data and never changes a prototype.
  */
 
 /** What replaces a neutralised character. */
@@ -41,14 +41,19 @@ export function sanitizeString(value: string, maxLength: number): string {
   return value.length > maxLength ? `${s}…[+${value.length - maxLength}]` : s;
 }
 
-/** A null-prototype record: any key (even `__proto__`) is plain data. */
+/** A record for copied data (fill it with {@link setData} only). */
 export function dataObject(): Record<string, unknown> {
-  return Object.create(null) as Record<string, unknown>;
+  return {};
 }
 
-/** Sets `key` on a data object as an own enumerable property, whatever the key is. */
+/**
+ * Sets `key` on a data object as an own enumerable property, whatever the key is: `__proto__` is
+ * defined as an own property instead of going through the prototype setter.
+ */
 export function setData(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  } else target[key] = value;
 }
 
 /**
