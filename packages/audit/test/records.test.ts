@@ -129,6 +129,36 @@ describe('operation records (metadata level, the default)', () => {
   });
 });
 
+describe('requests refused before the pipeline', () => {
+  let s: Started;
+  before(async () => {
+    s = await startAudited();
+  });
+  after(async () => {
+    await s.server.stop();
+  });
+
+  it('records a request without a query, and a CSRF-prevention refusal (invalidRequestWasReceived)', async () => {
+    s.sink.clear();
+    const bad = await postGraphQL(s.url, { variables: {} }, { headers: USER });
+    assert.equal(bad.status, 400);
+    // Unparseable JSON is refused by the HTTP integration's body parser, before Apollo: not recorded.
+    const unparseable = await postGraphQL(s.url, '{"query": ', { headers: USER });
+    assert.equal(unparseable.status, 400);
+    const csrf = await fetch(`${s.url}?query=%7B__typename%7D`, { method: 'GET' });
+    assert.equal(csrf.status, 400);
+    await csrf.text();
+    const records = s.sink.records as Record<string, any>[];
+    assert.deepEqual(
+      records.map((r) => [r.event.action, r.event.outcome, r.http.response.status_code, r.error.code[0]]),
+      [
+        ['graphql.operation', 'failure', 400, 'BAD_REQUEST'],
+        ['graphql.request.invalid', 'failure', 400, 'BAD_REQUEST'],
+      ],
+    );
+  });
+});
+
 describe('field records', () => {
   let s: Started;
   before(async () => {
