@@ -143,7 +143,17 @@ export function createAudit(userOptions?: Partial<AuditOptions>): Audit {
   };
   const redactorFor = (schema: GraphQLSchema): Redactor => ({ index: indexSchema(schema), isSensitiveName, limits });
 
-  const fieldHook: FieldAuditHook = (coordinate, declaredLevel, args, context, info, result, error, failed) => {
+  const fieldHook: FieldAuditHook = (
+    coordinate,
+    declaredLevel,
+    args,
+    context,
+    info,
+    result,
+    error,
+    failed,
+    started,
+  ) => {
     const op = operations.get(context as object);
     if (!op) return;
     try {
@@ -186,7 +196,7 @@ export function createAudit(userOptions?: Partial<AuditOptions>): Audit {
         sequence: w.nextSequence(),
         outcome,
         level,
-        durationNs: undefined,
+        durationNs: Math.max(0, Math.round((performance.now() - started) * 1e6)),
         requestId: op.requestId,
         traceId: op.traceId,
         userAgent: op.userAgent,
@@ -395,7 +405,15 @@ export function createAudit(userOptions?: Partial<AuditOptions>): Audit {
               op.operationName = ctx.operationName ?? undefined;
               op.queryHash = ctx.queryHash;
               op.rootFields = rootFieldsOf(ctx.operation, ctx.schema, ctx.document);
-              if (options.failClosed && !writeOperation(ctx, op, 'graphql.operation.start', 'start')) throw refuse();
+              if (options.failClosed) {
+                let ok = false;
+                try {
+                  ok = writeOperation(ctx, op, 'graphql.operation.start', 'start');
+                } catch (e) {
+                  options.onWriteError?.(e as Error);
+                }
+                if (!ok) throw refuse();
+              }
             },
             async willSendResponse(ctx) {
               let ok = false;

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
 import {
   defaultFieldResolver,
@@ -137,6 +138,8 @@ export type FieldAuditHook = (
   result: unknown,
   error: unknown,
   failed: boolean,
+  /** `performance.now()` when the resolver was called. */
+  started: number,
 ) => void;
 
 function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
@@ -160,35 +163,28 @@ export function wrapAuditedFields(schema: GraphQLSchema, hook: FieldAuditHook, m
       if (declared && level === 'none') return config;
       const resolve = config.resolve ?? defaultFieldResolver;
       const wrapped: GraphQLFieldResolver<unknown, unknown> = (source, args, context, info) => {
+        const started = performance.now();
         let result: unknown;
         try {
           result = resolve(source, args, context, info);
         } catch (error) {
-          hook(coordinate, level, args, context, info, undefined, error, true);
+          hook(coordinate, level, args, context, info, undefined, error, true, started);
           throw error;
         }
         if (isPromiseLike(result)) {
           return Promise.resolve(result).then(
             (value) => {
-              hook(coordinate, level, args, context, info, value, undefined, false);
+              hook(coordinate, level, args, context, info, value, undefined, false, started);
               return value;
             },
             (error) => {
-              hook(coordinate, level, args, context, info, undefined, error, true);
+              hook(coordinate, level, args, context, info, undefined, error, true, started);
               throw error;
             },
           );
         }
-        hook(
-          coordinate,
-          level,
-          args,
-          context,
-          info,
-          result,
-          result instanceof Error ? result : undefined,
-          result instanceof Error,
-        );
+        const failed = result instanceof Error;
+        hook(coordinate, level, args, context, info, result, failed ? result : undefined, failed, started);
         return result;
       };
       return { ...config, resolve: wrapped };

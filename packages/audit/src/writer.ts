@@ -65,16 +65,25 @@ class FdSink implements LineSink {
 /** Buffered asynchronous file writes through pino's SonicBoom. */
 class BufferedFileSink implements LineSink {
   readonly buffered = true;
-  readonly #boom: ReturnType<typeof pino.destination>;
+  readonly #boom: ReturnType<typeof pino.destination> | undefined;
   #droppedNow = false;
 
   constructor(path: string, minLength: number, onError: (e: Error) => void) {
+    // The file is opened synchronously, so the sink is ready at once: lines written right before an
+    // early process.exit() can still be flushed, and an unwritable path is reported immediately.
+    let fd: number;
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      fd = openSync(path, 'a', 0o600);
+    } catch (error) {
+      onError(error as Error);
+      this.#boom = undefined;
+      return;
+    }
     this.#boom = pino.destination({
-      dest: path,
+      fd,
       sync: false,
       minLength,
-      mkdir: true,
-      append: true,
       // Never block the event loop retrying a busy destination.
       retryEAGAIN: () => false,
       // Bound the memory held for a destination that stopped accepting writes.
@@ -90,6 +99,7 @@ class BufferedFileSink implements LineSink {
   }
 
   write(line: string): boolean {
+    if (!this.#boom) return false;
     this.#droppedNow = false;
     this.#boom.write(line);
     return !this.#droppedNow;
@@ -97,7 +107,7 @@ class BufferedFileSink implements LineSink {
 
   flushSync(): void {
     try {
-      this.#boom.flushSync();
+      this.#boom?.flushSync();
     } catch {
       // not ready yet / nothing to flush / destination broken (reported through 'error')
     }
@@ -107,7 +117,8 @@ class BufferedFileSink implements LineSink {
     await bounded(
       new Promise<void>((resolve) => {
         try {
-          this.#boom.flush(() => resolve());
+          if (!this.#boom) resolve();
+          else this.#boom.flush(() => resolve());
         } catch {
           resolve();
         }
@@ -116,12 +127,14 @@ class BufferedFileSink implements LineSink {
   }
 
   async close(): Promise<void> {
+    const boom = this.#boom;
+    if (!boom) return;
     this.flushSync();
     await bounded(
       new Promise<void>((resolve) => {
-        this.#boom.once('close', () => resolve());
-        this.#boom.once('error', () => resolve());
-        this.#boom.end();
+        boom.once('close', () => resolve());
+        boom.once('error', () => resolve());
+        boom.end();
       }),
     );
   }

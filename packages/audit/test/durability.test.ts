@@ -85,6 +85,29 @@ describe('durability: 1,000 requests then SIGTERM to a startStandaloneServer chi
     });
   }
 
+  it('process.exit() without shutdown hooks: buffered lines are flushed and the final checkpoint written', async () => {
+    const log = join(dir, 'audit-exit.log');
+    const child = spawn(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', new URL('./fixtures/exit-writer.ts', import.meta.url).pathname],
+      {
+        cwd: root,
+        env: { ...process.env, AUDIT_LOG: log, AUDIT_KEY_DIR: join(dir, 'keys'), AUDIT_COUNT: '500' },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
+    assert.equal(await new Promise((resolve) => child.once('exit', resolve)), 0);
+    assert.equal(records(log).length, 500);
+    const result = await verifyAuditLog({
+      logPath: log,
+      key: `@${keys.hmacKeyPath}`,
+      checkpointsPath: `${log}.checkpoints`,
+      publicKey: `@${keys.publicKeyPath}`,
+    });
+    assert.equal(result.ok, true, JSON.stringify(result.problems));
+    assert.equal(result.chains[0]?.checkpointedSeq, 500);
+  });
+
   it('SIGKILL with the synchronous destination loses nothing already answered', async () => {
     const log = join(dir, 'audit-kill.log');
     const { child, url, exited } = await startChild(log, true);

@@ -207,6 +207,7 @@ describe('field records', () => {
     );
     const a = fields[0] as Record<string, any>;
     assert.equal(a.rampart.level, 'response');
+    assert.ok(Number.isInteger(a.event.duration) && a.event.duration >= 0);
     assert.deepEqual(a.graphql.arguments, { id: 'c7' });
     assert.deepEqual(a.graphql.result, { type: 'object', id: 'c7' });
     assert.equal(a.graphql.operation.name, 'Two');
