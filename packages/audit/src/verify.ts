@@ -332,7 +332,9 @@ export async function verifyAuditLog(options: VerifyAuditLogOptions): Promise<Ve
   return { ok: problems.length === 0, files, chains: chainList, problems, checkpoints: checkpoints.length };
 }
 
-const USAGE = 'usage: rampart audit verify <log|dir> --key <hex|@file> [--checkpoints <file> --public-key <file>]';
+const USAGE =
+  'usage: rampart audit verify <log|dir> --key <hex|@file> [--checkpoints <file> --public-key <file>]\n' +
+  '  (for a folder, --public-key alone verifies against every *.checkpoints file in it)';
 
 /** Output streams of {@link runAuditVerifyCommand} (default: the process's). */
 export interface CommandIO {
@@ -341,7 +343,8 @@ export interface CommandIO {
 }
 
 /**
- * `rampart audit verify <log|dir> --key <hex|@file> [--checkpoints <file> --public-key <file>]`.
+ * `rampart audit verify <log|dir> --key <hex|@file> [--checkpoints <file> --public-key <file>]`
+ * (for a folder, `--public-key` alone uses every `*.checkpoints` file in it).
  * `argv` is what follows `rampart audit verify` (a leading `audit verify` is also accepted).
  * Exit code: 0 intact; 1 tampered (the first bad line of each chain is named on stderr); 2 usage or I/O error.
  */
@@ -378,13 +381,14 @@ export async function runAuditVerifyCommand(
     io.stderr.write(`${USAGE}\n`);
     return 2;
   }
-  if (Boolean(v.checkpoints) !== Boolean(v['public-key'])) {
-    io.stderr.write(`--checkpoints and --public-key go together\n${USAGE}\n`);
-    return 2;
-  }
   let result: VerifyAuditLogResult;
   try {
     const isDir = statSync(target).isDirectory();
+    // A folder's *.checkpoints files are found by themselves; a single log needs --checkpoints.
+    if ((v.checkpoints && !v['public-key']) || (!isDir && v['public-key'] && !v.checkpoints)) {
+      io.stderr.write(`--checkpoints and --public-key go together\n${USAGE}\n`);
+      return 2;
+    }
     result = await verifyAuditLog({
       ...(isDir ? { dir: target } : { logPath: target }),
       key: v.key,

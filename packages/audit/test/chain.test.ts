@@ -239,7 +239,10 @@ describe('HMAC chain and verifier', () => {
     assert.equal(one.ok, true);
     assert.equal(one.chains.length, 2);
     const c = capture();
-    assert.equal(await runAuditVerifyCommand([sub, '--key', key], c.io), 1);
+    assert.equal(await runAuditVerifyCommand([sub, '--key', key, '--public-key', keys.publicKeyPath], c.io), 1);
+    assert.match(c.out.stdout, new RegExp(`chain ${a.chain} .*: 6 records, last seq 6, checkpointed to seq 6: intact`));
+    assert.match(c.out.stdout, new RegExp(`chain ${b.chain} .*: TAMPERED`));
+    assert.match(c.out.stderr, /FAIL gap: .*b\.log:3: /);
   });
 
   it('usage errors exit 2', async () => {
@@ -247,6 +250,7 @@ describe('HMAC chain and verifier', () => {
     assert.equal(await runAuditVerifyCommand([base.log], c.io), 2);
     assert.match(c.out.stderr, /usage: rampart audit verify <log\|dir> --key/);
     assert.equal(await runAuditVerifyCommand([base.log, '--key', key, '--checkpoints', base.checkpoints], c.io), 2);
+    assert.equal(await runAuditVerifyCommand([base.log, '--key', key, '--public-key', keys.publicKeyPath], c.io), 2);
     assert.equal(await runAuditVerifyCommand([join(dir, 'missing.log'), '--key', key], c.io), 2);
     assert.equal(await runAuditVerifyCommand([base.log, '--key', 'nothex'], c.io), 2);
     assert.equal(await runAuditVerifyCommand([base.log, '--key', key, '--bogus'], c.io), 2);

@@ -132,9 +132,6 @@ export function contextFn({ req }: { req: { headers: Record<string, string | str
   const headers = new Map<string, string>();
   for (const [k, v] of Object.entries(req.headers))
     if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
-  if (headers.get('x-test-fail-context')) {
-    throw rampartError(ErrorCode.UNAUTHENTICATED, 'Bad token', { headers: { 'WWW-Authenticate': 'Bearer' } });
-  }
   const user = headers.get('x-test-user');
   const state = new SecurityState({
     requestId: requestIdFrom(headers.get('x-request-id')),
@@ -153,6 +150,12 @@ export function contextFn({ req }: { req: { headers: Record<string, string | str
         }
       : {}),
   });
+  if (headers.get('x-test-fail-context')) {
+    // As rampart().context may do: the refused request's state rides on the error.
+    const error = rampartError(ErrorCode.UNAUTHENTICATED, 'Bad token', { headers: { 'WWW-Authenticate': 'Bearer' } });
+    attachSecurityState(error, state);
+    throw error;
+  }
   const ctx = {};
   attachSecurityState(ctx, state);
   return Promise.resolve(ctx);

@@ -118,7 +118,11 @@ describe('operation records (metadata level, the default)', () => {
 
   it('records a request refused while building the context (contextCreationDidFail)', async () => {
     s.sink.clear();
-    const res = await postGraphQL(s.url, { query: '{ me { id } }' }, { headers: { 'x-test-fail-context': '1' } });
+    const res = await postGraphQL(
+      s.url,
+      { query: '{ me { id } }' },
+      { headers: { 'x-test-fail-context': '1', 'x-request-id': 'req-401', 'user-agent': 'curl/8' } },
+    );
     assert.equal(res.status, 401);
     assert.equal(s.sink.records.length, 1);
     const r = s.sink.records[0] as Record<string, any>;
@@ -126,6 +130,9 @@ describe('operation records (metadata level, the default)', () => {
     assert.equal(r.event.outcome, 'denied');
     assert.equal(r.http.response.status_code, 401);
     assert.deepEqual(r.error, { code: ['UNAUTHENTICATED'] });
+    assert.equal(r.http.request.id, 'req-401', 'the state attached to the error gives the request id');
+    assert.equal(r.user_agent.original, 'curl/8');
+    assert.equal(r.user.id, 'anonymous');
   });
 });
 
