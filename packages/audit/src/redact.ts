@@ -47,8 +47,12 @@ export function redactInput(r: Redactor, value: unknown, type: GraphQLInputType,
     const fields = type.getFields();
     const out = dataObject();
     let count = 0;
-    for (const key of Object.keys(value as object)) {
-      if (count++ >= r.limits.maxItems) break;
+    const keys = Object.keys(value as object);
+    for (const key of keys) {
+      if (count++ >= r.limits.maxItems) {
+        setData(out, '[truncated]', `${keys.length - r.limits.maxItems} more keys`);
+        break;
+      }
       const v = (value as Record<string, unknown>)[key];
       const field = Object.hasOwn(fields, key) ? fields[key] : undefined;
       const redact = r.isSensitiveName(key) || r.index.sensitiveInputFields.has(`${type.name}.${key}`);
