@@ -74,6 +74,10 @@ export interface OperationFacts {
 }
 
 const MAX_DECISIONS = 100;
+const CATEGORY = Object.freeze(['web']);
+const TYPE_ALLOWED = Object.freeze(['access', 'allowed']);
+const TYPE_DENIED = Object.freeze(['access', 'denied']);
+const TYPE_ERROR = Object.freeze(['access', 'error']);
 const MAX_ERRORS = 20;
 
 function limitedStrings(values: Iterable<string>, limits: SanitizeLimits): string[] {
@@ -117,8 +121,8 @@ export function buildRecord(f: OperationFacts, limits: SanitizeLimits): Record<s
   }
   const event: Record<string, unknown> = {
     kind: 'event',
-    category: ['web'],
-    type: ['access', f.outcome === 'success' ? 'allowed' : f.outcome === 'denied' ? 'denied' : 'error'],
+    category: CATEGORY,
+    type: f.outcome === 'success' ? TYPE_ALLOWED : f.outcome === 'denied' ? TYPE_DENIED : TYPE_ERROR,
     action: f.action,
     id: randomUUID(),
     sequence: f.sequence,
