@@ -78,6 +78,7 @@ const CATEGORY = Object.freeze(['web']);
 const TYPE_ALLOWED = Object.freeze(['access', 'allowed']);
 const TYPE_DENIED = Object.freeze(['access', 'denied']);
 const TYPE_ERROR = Object.freeze(['access', 'error']);
+const TYPE_START = Object.freeze(['access', 'start']);
 const MAX_ERRORS = 20;
 
 function limitedStrings(values: Iterable<string>, limits: SanitizeLimits): string[] {
@@ -122,7 +123,14 @@ export function buildRecord(f: OperationFacts, limits: SanitizeLimits): Record<s
   const event: Record<string, unknown> = {
     kind: 'event',
     category: CATEGORY,
-    type: f.outcome === 'success' ? TYPE_ALLOWED : f.outcome === 'denied' ? TYPE_DENIED : TYPE_ERROR,
+    type:
+      f.outcome === 'success'
+        ? TYPE_ALLOWED
+        : f.outcome === 'denied'
+          ? TYPE_DENIED
+          : (f.outcome as string) === 'unknown'
+            ? TYPE_START
+            : TYPE_ERROR,
     action: f.action,
     id: randomUUID(),
     sequence: f.sequence,

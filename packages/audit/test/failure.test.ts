@@ -120,10 +120,10 @@ describe('a failing destination', () => {
       const q = await postGraphQL(s.url, { query: 'query Me { me { id } }' }, { headers: USER });
       assert.equal(q.status, 200);
       assert.deepEqual(
-        s.sink.records.map((r) => [r.event.action, r.event.outcome]),
+        s.sink.records.map((r) => [r.event.action, r.event.outcome, r.event.type[1]]),
         [
-          ['graphql.operation.start', 'unknown'],
-          ['graphql.operation', 'success'],
+          ['graphql.operation.start', 'unknown', 'start'],
+          ['graphql.operation', 'success', 'allowed'],
         ],
       );
     } finally {
