@@ -1,0 +1,196 @@
+import { createHmac, type KeyObject, randomBytes, sign } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** `prev` of a chain's first line. */
+export const GENESIS = '0'.repeat(64);
+
+/**
+ * The tail every chained line ends with. The MAC is HMAC-SHA-256 over every byte of the line before
+ * `,"mac":"`, i.e. over the exact bytes written (the pino record plus `seq`, `chain` and `prev`).
+ */
+export const CHAINED_TAIL =
+  /,"seq":(\d{1,15}),"chain":"([\da-f]{1,64})","prev":"([\da-f]{64})","mac":"([\da-f]{64})"\}$/;
+
+/** Text signed by a checkpoint. */
+export function checkpointPayload(chain: string, seq: number, head: string, timestamp: string): string {
+  return `rampart-audit-checkpoint/v1\n${chain}\n${seq}\n${head}\n${timestamp}`;
+}
+
+/** HMAC-SHA-256 (hex) of a line prefix. */
+export function macOf(key: Buffer, prefix: string): string {
+  return createHmac('sha256', key).update(prefix).digest('hex');
+}
+
+/** A new chain id (16 hex digits): one per process/boot. */
+export function newChainId(): string {
+  return randomBytes(8).toString('hex');
+}
+
+/** Where finished lines go; `write` returns false when the line is known not to have been written. */
+export interface LineSink {
+  /** True when lines may sit in a buffer after `write` returns (asynchronous destinations). */
+  readonly buffered: boolean;
+  write(line: string): boolean;
+  /** Writes out anything buffered, synchronously. */
+  flushSync(): void;
+  /** Writes out anything buffered. */
+  flush(): Promise<void>;
+  /** Releases the destination. */
+  close(): Promise<void>;
+}
+
+/** Appends signed checkpoints to their own file (synchronously; they are rare). */
+export class CheckpointWriter {
+  readonly #path: string;
+  readonly #key: KeyObject;
+  #fd: number | undefined;
+
+  constructor(path: string, key: KeyObject) {
+    this.#path = path;
+    this.#key = key;
+  }
+
+  /** Signs and appends one checkpoint. Throws when the file cannot be written. */
+  write(chain: string, seq: number, head: string, timestamp: string): void {
+    if (this.#fd === undefined) {
+      mkdirSync(dirname(this.#path), { recursive: true });
+      this.#fd = openSync(this.#path, 'a', 0o600);
+    }
+    const sig = sign(null, Buffer.from(checkpointPayload(chain, seq, head, timestamp)), this.#key).toString('base64');
+    writeSync(this.#fd, `${JSON.stringify({ '@timestamp': timestamp, chain, seq, head, sig })}\n`);
+  }
+
+  /** Closes the file. */
+  close(): void {
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+}
+
+/** Options of {@link ChainStage}. */
+export interface ChainStageOptions {
+  readonly key: Buffer | undefined;
+  readonly chainId: string;
+  readonly checkpoints?: { writer: CheckpointWriter; every: number } | undefined;
+  readonly now: () => number;
+  readonly onError: (error: Error) => void;
+}
+
+/**
+ * The pino destination of the audit logger: takes each serialised record, appends `seq`, `chain`,
+ * `prev` and the HMAC of the exact bytes, and passes the line to the sink. The chain advances only
+ * when the sink accepted the line, so a known-failed write leaves no hole.
+ */
+export class ChainStage {
+  readonly chainId: string;
+  #seq = 0;
+  #head = GENESIS;
+  #checkpointedSeq = -1;
+  #lastOk = true;
+  readonly #sink: LineSink;
+  readonly #options: ChainStageOptions;
+
+  constructor(sink: LineSink, options: ChainStageOptions) {
+    this.#sink = sink;
+    this.#options = options;
+    this.chainId = options.chainId;
+  }
+
+  /** Last line's sequence number in the chain. */
+  get seq(): number {
+    return this.#seq;
+  }
+
+  /** MAC of the last line (the chain head). */
+  get head(): string {
+    return this.#head;
+  }
+
+  /** Whether the last write was accepted by the destination. */
+  get lastWriteOk(): boolean {
+    return this.#lastOk;
+  }
+
+  /** pino's destination interface. */
+  write(line: string): void {
+    const end = line.endsWith('}\n') ? line.length - 2 : line.endsWith('}') ? line.length - 1 : -1;
+    if (end < 0) {
+      this.#lastOk = false;
+      this.#options.onError(new Error('audit: unexpected record framing from the serializer'));
+      return;
+    }
+    const seq = this.#seq + 1;
+    const key = this.#options.key;
+    let out: string;
+    let mac = this.#head;
+    if (key) {
+      const prefix = `${line.slice(0, end)},"seq":${seq},"chain":"${this.chainId}","prev":"${this.#head}"`;
+      mac = macOf(key, prefix);
+      out = `${prefix},"mac":"${mac}"}\n`;
+    } else {
+      out = `${line.slice(0, end)},"seq":${seq},"chain":"${this.chainId}"}\n`;
+    }
+    let ok: boolean;
+    try {
+      ok = this.#sink.write(out);
+    } catch (error) {
+      ok = false;
+      this.#options.onError(error as Error);
+    }
+    this.#lastOk = ok;
+    if (!ok) return;
+    this.#seq = seq;
+    this.#head = mac;
+    const cp = this.#options.checkpoints;
+    if (cp && seq % cp.every === 0) void this.checkpointAsync();
+  }
+
+  /**
+   * Writes a signed checkpoint of the current head, synchronously: for unbuffered sinks, or at
+   * process exit after `flushSync` (no-op without checkpoints or when nothing changed).
+   */
+  checkpoint(): boolean {
+    return this.#writeCheckpoint(this.#seq, this.#head);
+  }
+
+  /**
+   * Writes a checkpoint of the current head once the lines it covers are out of a buffered sink
+   * (a synchronous flush in the middle of an asynchronous write would reorder lines).
+   */
+  async checkpointAsync(): Promise<boolean> {
+    const seq = this.#seq;
+    const head = this.#head;
+    if (this.#sink.buffered) {
+      try {
+        await this.#sink.flush();
+      } catch (error) {
+        this.#options.onError(error as Error);
+        return false;
+      }
+    }
+    return this.#writeCheckpoint(seq, head);
+  }
+
+  #writeCheckpoint(seq: number, head: string): boolean {
+    const cp = this.#options.checkpoints;
+    if (!cp || seq <= this.#checkpointedSeq) return true;
+    try {
+      cp.writer.write(this.chainId, seq, head, new Date(this.#options.now()).toISOString());
+      this.#checkpointedSeq = seq;
+      return true;
+    } catch (error) {
+      this.#options.onError(error as Error);
+      return false;
+    }
+  }
+
+  /** Whether records were written since the last checkpoint. */
+  get dirty(): boolean {
+    return this.#checkpointedSeq !== this.#seq;
+  }
+
+  flushSync(): void {
+    this.#sink.flushSync();
+  }
+}

@@ -1,0 +1,334 @@
+import { type Check, type Clock, check, describe, type OptionSchema, resolveOptions, systemClock } from '@rampart/core';
+
+/**
+ * Kubernetes-style audit levels. `none`: no record; `metadata`: who, what, outcome, never a value;
+ * `request`: also the (redacted) variables and field arguments; `response`: also a result summary.
+ */
+export type AuditLevel = 'none' | 'metadata' | 'request' | 'response';
+
+/** The outcome written to `event.outcome`. */
+export type AuditOutcome = 'success' | 'failure' | 'denied';
+
+/** Which kind of record a policy rule applies to. */
+export type AuditRecordKind = 'operation' | 'field';
+
+/**
+ * One first-match policy rule: the first rule whose every given condition matches decides the level.
+ * A condition that lists several values matches when any of them matches.
+ */
+export interface AuditRule {
+  /** The level to use when the rule matches. */
+  level: AuditLevel;
+  /** Record kinds the rule applies to. Default: both. */
+  records?: readonly AuditRecordKind[];
+  /** `query`, `mutation`, `subscription`. */
+  operationTypes?: readonly ('query' | 'mutation' | 'subscription')[];
+  /** Operation names. */
+  operationNames?: readonly string[];
+  /**
+   * Schema coordinates (`Mutation.login`, or `Type.*`). An operation record matches when any of its
+   * root fields matches; a field record when its own field matches.
+   */
+  coordinates?: readonly string[];
+  /** Principal kinds: `user`, `service`, `anonymous`. */
+  principalKinds?: readonly ('user' | 'service' | 'anonymous')[];
+  /** Roles: matches when the principal has any of them. */
+  roles?: readonly string[];
+  /** Outcomes: `success`, `failure`, `denied`. */
+  outcomes?: readonly AuditOutcome[];
+}
+
+/** Something with a `write(string)` method (a stream, pino destination, `LogSink`…). */
+export interface WritableLike {
+  write(chunk: string): unknown;
+  flushSync?(): void;
+  flush?(cb?: (error?: Error | null) => void): void;
+  end?(): void;
+  on?(event: string, listener: (...args: any[]) => void): unknown;
+}
+
+/**
+ * Where audit lines go.
+ * - `'stdout'`: standard output (synchronous writes).
+ * - a path string: that file, appended to, synchronous writes (nothing buffered, nothing lost on a crash).
+ * - `{ path, sync: false, minLength }`: buffered asynchronous file writes (pino's SonicBoom, buffering up to
+ *   `minLength` bytes, default 4096, at most 16383); buffered
+ *   lines are flushed in `serverWillStop` and on process exit, and are lost on SIGKILL or a crash.
+ * - `{ transport }`: any pino transport (`pino.transport()` options): a worker thread; lines still
+ *   queued there are lost on SIGKILL.
+ * - `{ stream }`: any object with `write(string)`.
+ */
+export type AuditDestination =
+  | 'stdout'
+  | string
+  | { path: string; sync?: boolean; minLength?: number }
+  | { transport: Record<string, unknown> }
+  | { stream: WritableLike };
+
+/** Signed checkpoints of the chain head, written to a separate file. */
+export interface AuditCheckpointOptions {
+  /** File the checkpoints are appended to (one JSON line each). */
+  path: string;
+  /** Ed25519 private key: PEM text, a `KeyObject`, or `@/path/to/key.pem`. */
+  privateKey: string | import('node:crypto').KeyObject;
+  /**
+   * A checkpoint every this many records (and one at start and on shutdown).
+   * @default 1000
+   */
+  every?: number;
+  /**
+   * Also a checkpoint every this many milliseconds when records were written since the last one
+   * (0: off). The timer is unref'd.
+   * @default 0
+   */
+  intervalMs?: number;
+}
+
+/** The HMAC chain over the written lines. */
+export interface AuditChainOptions {
+  /** HMAC-SHA-256 key: at least 32 bytes, as a Buffer/Uint8Array, hex text, or `@/path/to/keyfile` (hex inside). */
+  key: string | Uint8Array;
+  /** Signed checkpoints (needed to detect a truncated tail). */
+  checkpoints?: AuditCheckpointOptions;
+}
+
+/** Options of `auditPlugin()` / `auditModule()` (`rampart({ audit })`). */
+export interface AuditOptions {
+  /**
+   * Turns the audit trail off entirely (no records, no wrapped fields).
+   * @default true
+   */
+  enabled: boolean;
+  /**
+   * Where lines go. See {@link AuditDestination}.
+   * @default 'stdout'
+   */
+  destination: AuditDestination;
+  /**
+   * Level of operation records (and of audited fields whose `@audit` gives none) when no rule matches.
+   * @default 'metadata'
+   */
+  level: AuditLevel;
+  /**
+   * First-match policy rules (see {@link AuditRule}).
+   * @default []
+   */
+  rules: readonly AuditRule[];
+  /**
+   * Write a field record for every mutation root field, even without `@audit`.
+   * @default true
+   */
+  auditMutationFields: boolean;
+  /**
+   * The name backstop: argument, input field, variable and object keys whose normalised name matches
+   * one of these are redacted at any depth, whatever the schema says.
+   * @default ['password', 'passwd', 'passphrase', 'secret', 'token', 'apikey', 'authorization', 'cookie', 'credential', 'privatekey', 'sessionid', 'cardnumber', 'creditcard', 'iban', 'cvv', 'cvc', 'pin', 'ssn', 'otp']
+   */
+  sensitiveNames: readonly string[];
+  /**
+   * HMAC chain and signed checkpoints. Without it, lines carry `seq` and `chain` but no MAC.
+   * @default undefined
+   */
+  chain: AuditChainOptions | undefined;
+  /**
+   * Refuse requests (HTTP 503, `INTERNAL_SERVER_ERROR`) when the audit trail cannot be written: a start
+   * record is written before execution and the request is refused if that fails; if the final record
+   * cannot be written, the response is replaced by the 503 error. Off: a failing destination never
+   * fails or delays a request (records are dropped and counted).
+   * @default false
+   */
+  failClosed: boolean;
+  /**
+   * Longest string kept in a record (longer ones are cut, the cut length noted).
+   * @default 1024
+   */
+  maxStringLength: number;
+  /**
+   * Most array items / object keys kept per level of a logged value.
+   * @default 50
+   */
+  maxItems: number;
+  /**
+   * Deepest nesting kept in a logged value.
+   * @default 8
+   */
+  maxDepth: number;
+  /**
+   * Called when a write fails (not in the request path's way). Default: one process warning for the
+   * first failure.
+   * @default undefined
+   */
+  onWriteError: ((error: Error) => void) | undefined;
+  /**
+   * The clock for `@timestamp`.
+   * @default systemClock
+   */
+  clock: Clock;
+}
+
+/** Every option's default. */
+export const defaultAuditOptions: Readonly<AuditOptions> = Object.freeze({
+  enabled: true,
+  destination: 'stdout',
+  level: 'metadata',
+  rules: Object.freeze([]) as readonly AuditRule[],
+  auditMutationFields: true,
+  sensitiveNames: Object.freeze([
+    'password',
+    'passwd',
+    'passphrase',
+    'secret',
+    'token',
+    'apikey',
+    'authorization',
+    'cookie',
+    'credential',
+    'privatekey',
+    'sessionid',
+    'cardnumber',
+    'creditcard',
+    'iban',
+    'cvv',
+    'cvc',
+    'pin',
+    'ssn',
+    'otp',
+  ]),
+  chain: undefined,
+  failClosed: false,
+  maxStringLength: 1024,
+  maxItems: 50,
+  maxDepth: 8,
+  onWriteError: undefined,
+  clock: systemClock,
+});
+
+const LEVELS = ['none', 'metadata', 'request', 'response'] as const;
+
+const levelCheck: Check = check.oneOf(...LEVELS);
+
+const ruleKeys = new Set([
+  'level',
+  'records',
+  'operationTypes',
+  'operationNames',
+  'coordinates',
+  'principalKinds',
+  'roles',
+  'outcomes',
+]);
+
+function listOf(values: readonly string[] | undefined): Check {
+  return check.arrayOf(values ? check.oneOf(...values) : check.string());
+}
+
+const ruleCheck: Check = (v, path) => {
+  const base = check.object()(v, path);
+  if (base) return base;
+  const rule = v as Record<string, unknown>;
+  for (const key of Object.keys(rule)) if (!ruleKeys.has(key)) return `has an unknown key "${key}"`;
+  const m = levelCheck(rule.level, `${path}.level`);
+  if (m) return `.level ${m}`;
+  const lists: Record<string, readonly string[] | undefined> = {
+    records: ['operation', 'field'],
+    operationTypes: ['query', 'mutation', 'subscription'],
+    operationNames: undefined,
+    coordinates: undefined,
+    principalKinds: ['user', 'service', 'anonymous'],
+    roles: undefined,
+    outcomes: ['success', 'failure', 'denied'],
+  };
+  for (const [key, allowed] of Object.entries(lists)) {
+    if (rule[key] === undefined) continue;
+    const e = listOf(allowed)(rule[key], `${path}.${key}`);
+    if (e) return `.${key} ${e}`;
+  }
+  return undefined;
+};
+
+const destinationCheck: Check = (v) => {
+  if (typeof v === 'string') return v.length > 0 ? undefined : 'must be "stdout", a file path or an object';
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    return `must be "stdout", a file path, { path }, { transport } or { stream }, got ${describe(v)}`;
+  }
+  const d = v as Record<string, unknown>;
+  if ('stream' in d) {
+    return typeof (d.stream as WritableLike | undefined)?.write === 'function'
+      ? undefined
+      : '.stream must have a write() method';
+  }
+  if ('transport' in d)
+    return check.object()(d.transport, '') ? '.transport must be pino.transport() options' : undefined;
+  if ('path' in d) {
+    if (typeof d.path !== 'string' || d.path.length === 0) return '.path must be a non-empty string';
+    if (d.sync !== undefined && typeof d.sync !== 'boolean') return '.sync must be true or false';
+    if (d.minLength !== undefined && check.integer(0, 1 << 20)(d.minLength, ''))
+      return '.minLength must be an integer from 0';
+    for (const key of Object.keys(d))
+      if (!['path', 'sync', 'minLength'].includes(key)) return `has an unknown key "${key}"`;
+    return undefined;
+  }
+  return 'must have one of the keys path, transport or stream';
+};
+
+const chainCheck: Check = (v, path) => {
+  if (v === undefined) return undefined;
+  const base = check.object()(v, path);
+  if (base) return base;
+  const c = v as Record<string, unknown>;
+  for (const key of Object.keys(c)) if (!['key', 'checkpoints'].includes(key)) return `has an unknown key "${key}"`;
+  if (typeof c.key !== 'string' && !(c.key instanceof Uint8Array)) {
+    return '.key must be a hex string, "@/path/to/keyfile" or a Buffer of at least 32 bytes';
+  }
+  if (typeof c.key === 'string' && !c.key.startsWith('@') && !/^(?:[\da-fA-F]{2}){32,}$/.test(c.key)) {
+    return '.key must be at least 64 hex digits (32 bytes), or "@/path/to/keyfile"';
+  }
+  if (c.key instanceof Uint8Array && c.key.length < 32) return '.key must be at least 32 bytes';
+  if (c.checkpoints !== undefined) {
+    const cp = c.checkpoints as Record<string, unknown>;
+    if (check.object()(cp, '')) return '.checkpoints must be an object';
+    for (const key of Object.keys(cp)) {
+      if (!['path', 'privateKey', 'every', 'intervalMs'].includes(key))
+        return `.checkpoints has an unknown key "${key}"`;
+    }
+    if (typeof cp.path !== 'string' || cp.path.length === 0) return '.checkpoints.path must be a non-empty string';
+    if (typeof cp.privateKey !== 'string' && (cp.privateKey === null || typeof cp.privateKey !== 'object')) {
+      return '.checkpoints.privateKey must be PEM text, "@/path/to/key.pem" or a KeyObject';
+    }
+    if (cp.every !== undefined && check.integer(1, 1e9)(cp.every, ''))
+      return '.checkpoints.every must be an integer ≥ 1';
+    if (cp.intervalMs !== undefined && check.integer(0, 86_400_000)(cp.intervalMs, '')) {
+      return '.checkpoints.intervalMs must be an integer from 0 to 86400000';
+    }
+  }
+  return undefined;
+};
+
+const schema: OptionSchema<AuditOptions> = {
+  enabled: check.boolean(),
+  destination: destinationCheck,
+  level: levelCheck,
+  rules: check.arrayOf(ruleCheck),
+  auditMutationFields: check.boolean(),
+  sensitiveNames: check.arrayOf(check.string()),
+  chain: chainCheck,
+  failClosed: check.boolean(),
+  maxStringLength: check.integer(16, 1 << 20),
+  maxItems: check.integer(1, 10_000),
+  maxDepth: check.integer(1, 64),
+  onWriteError: check.anyOf(check.function(), (v) => (v === undefined ? undefined : 'must be a function')),
+  clock: (v) => (typeof (v as Clock | null)?.now === 'function' ? undefined : 'must have a now() method'),
+};
+
+/**
+ * Checks the user's audit options and merges them over {@link defaultAuditOptions}.
+ * @throws RampartConfigError naming the bad option (e.g. `audit.chain`).
+ */
+export function resolveAuditOptions(user: Partial<AuditOptions> | undefined): Readonly<AuditOptions> {
+  return resolveOptions('audit', defaultAuditOptions, schema, user);
+}
+
+/** Numeric rank of a level, for comparisons. */
+export function levelRank(level: AuditLevel): number {
+  return LEVELS.indexOf(level);
+}

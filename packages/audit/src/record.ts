@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import type { DecisionEvent, Principal } from '@rampart/core';
+import type { AuditLevel, AuditOutcome } from './options.js';
+import { type SanitizeLimits, sanitizeString, sanitizeValue } from './sanitize.js';
+
+/** Error codes that mean "refused by a security decision" (→ `event.outcome: denied`). */
+const DENIAL_CODES = new Set([
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'UNAUTHORIZED_FIELD_OR_TYPE',
+  'MAX_DEPTH_LIMIT',
+  'MAX_HEIGHT_LIMIT',
+  'MAX_ALIASES_LIMIT',
+  'MAX_ROOT_FIELDS_LIMIT',
+  'MAX_DIRECTIVES_LIMIT',
+  'MAX_BATCH_SIZE_LIMIT',
+  'COST_ESTIMATED_TOO_EXPENSIVE',
+  'RATE_LIMITED',
+  'QUOTA_EXCEEDED',
+  'THROTTLED',
+]);
+
+/** Codes whose messages may echo client input (coercion, parse and validation errors): never logged. */
+const ECHOING_CODES = new Set([
+  'BAD_USER_INPUT',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'PERSISTED_QUERY_NOT_FOUND',
+]);
+
+/** The outcome from the error codes, the decisions and the HTTP status. */
+export function outcomeOf(codes: readonly string[], decisions: readonly DecisionEvent[], status: number): AuditOutcome {
+  for (const c of codes) if (DENIAL_CODES.has(c)) return 'denied';
+  for (const d of decisions)
+    if (d.outcome === 'denied' || d.outcome === 'limited' || d.outcome === 'removed') return 'denied';
+  if (codes.length > 0 || status >= 400) return 'failure';
+  return 'success';
+}
+
+/** One error, as the audit plugin saw it. */
+export interface ErrorFact {
+  readonly code: string | undefined;
+  readonly message: string;
+}
+
+/** Everything an operation record says, gathered by the plugin. */
+export interface OperationFacts {
+  readonly action: string;
+  readonly sequence: number;
+  readonly outcome: AuditOutcome;
+  readonly level: AuditLevel;
+  readonly durationNs: number | undefined;
+  readonly requestId: string | undefined;
+  readonly traceId: string | undefined;
+  readonly userAgent: string | undefined;
+  readonly principal: Principal | undefined;
+  readonly operationType: string | undefined;
+  readonly operationName: string | undefined;
+  readonly queryHash: string | undefined;
+  readonly rootFields: readonly string[] | undefined;
+  readonly fieldCoordinate?: string | undefined;
+  readonly fieldPath?: string | undefined;
+  readonly status: number | undefined;
+  readonly errors: readonly ErrorFact[];
+  readonly decisions: readonly DecisionEvent[];
+  readonly cost: { estimated?: number | undefined; actual?: number | undefined } | undefined;
+  /** Redacted variables (request level and above). */
+  readonly variables?: Record<string, unknown> | undefined;
+  /** Redacted field arguments (request level and above). */
+  readonly arguments?: Record<string, unknown> | undefined;
+  /** Result summary (response level). */
+  readonly result?: unknown;
+  readonly reason?: string | undefined;
+}
+
+const MAX_DECISIONS = 100;
+const CATEGORY = Object.freeze(['web']);
+const TYPE_ALLOWED = Object.freeze(['access', 'allowed']);
+const TYPE_DENIED = Object.freeze(['access', 'denied']);
+const TYPE_ERROR = Object.freeze(['access', 'error']);
+const TYPE_START = Object.freeze(['access', 'start']);
+const MAX_ERRORS = 20;
+
+function limitedStrings(values: Iterable<string>, limits: SanitizeLimits): string[] {
+  const out: string[] = [];
+  for (const v of values) {
+    if (out.length >= limits.maxItems) break;
+    out.push(sanitizeString(String(v), 256));
+  }
+  return out;
+}
+
+function decisionRecord(d: DecisionEvent, limits: SanitizeLimits): Record<string, unknown> {
+  const r: Record<string, unknown> = {
+    source: sanitizeString(String(d.source), 64),
+    outcome: sanitizeString(String(d.outcome), 32),
+  };
+  if (d.code !== undefined) r.code = sanitizeString(String(d.code), 64);
+  if (d.coordinate !== undefined) r.coordinate = sanitizeString(String(d.coordinate), 256);
+  if (d.path !== undefined) r.path = sanitizeString(String(d.path), 512);
+  if (d.rule !== undefined) r.rule = sanitizeString(String(d.rule), 256);
+  if (d.reason !== undefined) r.reason = sanitizeString(String(d.reason), limits.maxStringLength);
+  if (d.details !== undefined) r.details = sanitizeValue(d.details, limits);
+  r.at = d.at;
+  return r;
+}
+
+/**
+ * Builds one record. Every untrusted value is under a namespaced key (`graphql.*`, `user_agent.*`,
+ * `error.*`, `rampart.*`) and sanitised; top-level keys are fixed, so nothing can set or shadow
+ * `log.level`, `@timestamp`, `message`, `seq`, `chain`, `prev` or `mac`.
+ */
+export function buildRecord(f: OperationFacts, limits: SanitizeLimits): Record<string, unknown> {
+  const codes: string[] = [];
+  const messages: string[] = [];
+  for (const e of f.errors) {
+    if (codes.length >= MAX_ERRORS) break;
+    const code = e.code === undefined ? 'UNKNOWN' : sanitizeString(e.code, 64);
+    codes.push(code);
+    if (f.level === 'response' && !ECHOING_CODES.has(code))
+      messages.push(sanitizeString(e.message, limits.maxStringLength));
+  }
+  const event: Record<string, unknown> = {
+    kind: 'event',
+    category: CATEGORY,
+    type:
+      f.outcome === 'success'
+        ? TYPE_ALLOWED
+        : f.outcome === 'denied'
+          ? TYPE_DENIED
+          : (f.outcome as string) === 'unknown'
+            ? TYPE_START
+            : TYPE_ERROR,
+    action: f.action,
+    id: randomUUID(),
+    sequence: f.sequence,
+    outcome: f.outcome,
+  };
+  if (f.durationNs !== undefined) event.duration = f.durationNs;
+  if (f.reason) event.reason = sanitizeString(f.reason, limits.maxStringLength);
+  const record: Record<string, unknown> = { event };
+  const http: Record<string, unknown> = {};
+  if (f.requestId !== undefined) http.request = { id: sanitizeString(f.requestId, 128) };
+  if (f.status !== undefined) http.response = { status_code: f.status };
+  record.http = http;
+  if (f.traceId) record.trace = { id: f.traceId };
+  const p = f.principal;
+  const rampart: Record<string, unknown> = { level: f.level };
+  if (p) {
+    record.user = { id: sanitizeString(p.id, 256), roles: limitedStrings(p.roles, limits) };
+    const actor: Record<string, unknown> = {
+      kind: p.kind,
+      auth_method: sanitizeString(String(p.authMethod), 32),
+      scopes: limitedStrings(p.scopes, limits),
+    };
+    if (p.clientId) actor.client_id = sanitizeString(p.clientId, 256);
+    if (p.tenant) actor.tenant = sanitizeString(p.tenant, 256);
+    rampart.actor = actor;
+    if (p.ip) record.client = { ip: sanitizeString(p.ip, 64) };
+  }
+  if (f.userAgent) record.user_agent = { original: sanitizeString(f.userAgent, 512) };
+  const operation: Record<string, unknown> = {};
+  if (f.operationType) operation.type = f.operationType;
+  if (f.operationName) operation.name = sanitizeString(f.operationName, 256);
+  if (f.queryHash) operation.hash = sanitizeString(f.queryHash, 64);
+  const graphql: Record<string, unknown> = { operation };
+  if (f.rootFields) graphql.root_fields = f.rootFields.slice(0, limits.maxItems);
+  if (f.fieldCoordinate) {
+    graphql.field = { coordinate: f.fieldCoordinate, path: sanitizeString(f.fieldPath ?? '', 1024) };
+  }
+  if (f.variables !== undefined) graphql.variables = f.variables;
+  if (f.arguments !== undefined) graphql.arguments = f.arguments;
+  if (f.result !== undefined) graphql.result = f.result;
+  record.graphql = graphql;
+  if (codes.length > 0) record.error = messages.length > 0 ? { code: codes, message: messages } : { code: codes };
+  if (f.decisions.length > 0) {
+    const n = Math.min(f.decisions.length, MAX_DECISIONS);
+    const list: unknown[] = new Array(n);
+    for (let i = 0; i < n; i++) list[i] = decisionRecord(f.decisions[i] as DecisionEvent, limits);
+    rampart.decisions = list;
+    if (f.decisions.length > n) rampart.decisions_omitted = f.decisions.length - n;
+  }
+  if (f.cost && (f.cost.estimated !== undefined || f.cost.actual !== undefined)) {
+    rampart.cost = { estimated: f.cost.estimated, actual: f.cost.actual };
+  }
+  record.rampart = rampart;
+  return record;
+}
