@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ApolloServerOptions, BaseContext } from '@apollo/server';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { type Rampart, type RampartOptions, rampart } from '@rampart/apollo';
+import { loadOrCreateAuditKeys } from '@rampart/audit';
 import type { GraphQLSchema } from 'graphql';
 import { ShopData } from './data.js';
 import {
@@ -16,6 +18,9 @@ import {
 import { createLoaders, resolvers, type ShopContext } from './resolvers.js';
 import { shopRules } from './rules.js';
 
+/** Where the example writes its audit log by default (git-ignored). */
+export const defaultAuditDir = new URL('../.data/audit', import.meta.url).pathname;
+
 /** The example's schema SDL (without Rampart's directive definitions). */
 export const shopTypeDefs = readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
 
@@ -29,6 +34,8 @@ export interface ShopOptions {
   data?: ShopData;
   /** Where the dev keys are kept (created on first run). @default examples/shop/.dev-keys */
   devKeysDir?: string;
+  /** Where the audit log and its checkpoints are written. @default examples/shop/.data/audit */
+  auditDir?: string;
 }
 
 /** Everything needed to serve the shop: schema, Apollo config, and the context function. */
@@ -53,6 +60,12 @@ export interface ShopEnvironment {
   jwksUri: string;
   partnerApiKeyHash: string;
   redisUrl?: string | undefined;
+  /** Folder of the audit log (`audit.log`) and its signed checkpoints (`audit.log.checkpoints`). */
+  auditDir: string;
+  /** HMAC key of the audit chain. */
+  auditHmacKey: Buffer;
+  /** Ed25519 private key (PEM) signing the audit checkpoints. */
+  auditSigningKeyPem: string;
 }
 
 /**
@@ -88,6 +101,22 @@ export function recommendedRampartOptions(env: ShopEnvironment): RampartOptions 
       // callers see only the part of the schema they may use
       filterIntrospection: true,
     },
+    audit: {
+      // synchronous file writes: nothing is lost, not even on SIGKILL
+      destination: join(env.auditDir, 'audit.log'),
+      // one record per operation at metadata level (no values); @audit fields and mutation root fields
+      // get their own records; admins' mutations are recorded with their (redacted) arguments
+      level: 'metadata',
+      rules: [{ level: 'request', operationTypes: ['mutation'], roles: ['admin'] }],
+      chain: {
+        key: env.auditHmacKey,
+        checkpoints: {
+          path: join(env.auditDir, 'audit.log.checkpoints'),
+          privateKey: env.auditSigningKeyPem,
+          every: 1000,
+        },
+      },
+    },
   };
 }
 
@@ -98,10 +127,14 @@ export async function createShop(options: ShopOptions = {}): Promise<Shop> {
   const keys = await devSigningKeys(dir);
   const partner = await partnerApiKey(dir);
   const jwks: DevJwksServer = await startDevJwks(keys);
+  const auditKeys = loadOrCreateAuditKeys(dir);
   const recommended = recommendedRampartOptions({
     jwksUri: jwks.jwksUri,
     partnerApiKeyHash: partner.hash,
     redisUrl: options.redisUrl,
+    auditDir: options.auditDir ?? defaultAuditDir,
+    auditHmacKey: auditKeys.hmacKey,
+    auditSigningKeyPem: auditKeys.privateKeyPem,
   });
   const security = rampart({
     ...recommended,

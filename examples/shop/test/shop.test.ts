@@ -3,8 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { verifyAuditLog } from '@rampart/audit';
 import { mintToken } from '@rampart/auth';
-import { postGraphQL, startTestServer, type TestServer } from '@rampart/testing';
+import { postGraphQL, readJsonLines, startTestServer, type TestServer } from '@rampart/testing';
 import { createShop, type Shop } from '../src/app.js';
 import { DEMO_PASSWORD } from '../src/data.js';
 import { DEV_AUDIENCE, DEV_ISSUER, devSigningKeys } from '../src/dev-identity.js';
@@ -18,7 +19,7 @@ describe('shop example', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'rampart-shop-'));
-    shop = await createShop({ devKeysDir: dir });
+    shop = await createShop({ devKeysDir: dir, auditDir: join(dir, 'audit') });
     server = await startTestServer(shop.apolloConfig, { context: shop.context as never });
     const keys = await devSigningKeys(dir);
     const mint = (subject: string, roles: string[] = [], scopes: string[] = []) =>
@@ -34,7 +35,6 @@ describe('shop example', () => {
     );
   });
   after(async () => {
-    await server.stop();
     await shop.close();
     await rm(dir, { recursive: true, force: true });
   });
@@ -152,5 +152,35 @@ describe('shop example', () => {
     const res = await postGraphQL(server.graphqlUrl, { query });
     assert.equal(res.status, 400);
     assert.equal(res.body.errors[0].extensions.code, 'GRAPHQL_PARSE_FAILED');
+  });
+
+  // last: stops the server (flushing the audit trail and writing the final checkpoint), then reads the log
+  it('writes a redacted, hash-chained audit log that verifies', async () => {
+    const login = 'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { success } }';
+    await postGraphQL(server.graphqlUrl, { query: login, variables: { e: 'customer9@example.com', p: 'guess-1' } });
+    await server.stop();
+    const log = join(dir, 'audit', 'audit.log');
+    const records = await readJsonLines(log);
+    const operations = records.filter((r) => r.event.action === 'graphql.operation');
+    assert.ok(operations.length >= 10, `only ${operations.length} operation records`);
+    const text = JSON.stringify(records);
+    assert.doesNotMatch(text, /guess-1/);
+    assert.doesNotMatch(text, /correct horse/);
+    const loginField = records.filter(
+      (r) => r.event.action === 'graphql.field' && r.graphql.field.coordinate === 'Mutation.login',
+    );
+    assert.ok(loginField.length >= 3);
+    const denied = operations.filter((r) => r.event.outcome === 'denied');
+    assert.ok(denied.length >= 3, 'refusals are recorded as denied');
+    const keys = join(dir);
+    const result = await verifyAuditLog({
+      logPath: log,
+      key: `@${join(keys, 'audit-hmac.key')}`,
+      checkpointsPath: `${log}.checkpoints`,
+      publicKey: `@${join(keys, 'audit-checkpoint-public.pem')}`,
+    });
+    assert.deepEqual(result.problems, []);
+    assert.equal(result.ok, true);
+    assert.ok(result.checkpoints >= 2);
   });
 });

@@ -1,3 +1,4 @@
+import type { AuditOptions } from '@rampart/audit';
 import type { AuthenticationOptions, IpFilterOptions, Shield } from '@rampart/auth';
 import { type Clock, check, type OptionSchema, type RampartModule, resolveOptions, systemClock } from '@rampart/core';
 import type { ScopesOptions } from '@rampart/scopes';
@@ -92,6 +93,12 @@ export interface RampartOptions {
    */
   scopes?: Partial<ScopesOptions>;
   /**
+   * Audit records (`@rampart/audit`): one per operation and per `@audit` field, redacted, hash-chained.
+   * Its plugin runs last, its field wrapper is the outermost Rampart wrapper.
+   * @default undefined (no audit log; the `@audit`/`@sensitive` directives are still defined)
+   */
+  audit?: Partial<AuditOptions>;
+  /**
    * Extra modules composed after Rampart's own (for your own directives and plugins).
    * @default []
    */
@@ -149,6 +156,7 @@ const topSchema: OptionSchema<RampartOptions> = {
   ipFilter: check.object(),
   rules: check.object(),
   scopes: check.object(),
+  audit: check.object(),
   modules: check.arrayOf(check.object()),
   clock: check.object(),
 };

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { ApolloServerOptions, ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { auditModule, auditTypeDefs } from '@rampart/audit';
 import { authModule } from '@rampart/auth';
 import {
   anonymousPrincipal,
@@ -74,7 +75,10 @@ function orderedModules(resolved: ResolvedRampartOptions): RampartModule[] {
     );
   }
   modules.push(scopesModule(p.scopes));
-  return [...modules, ...resolved.modules];
+  modules.push(...resolved.modules);
+  // audit last: its plugin sees the final response and every decision; its field wrapper is outermost
+  modules.push(p.audit ? auditModule(p.audit) : { name: 'audit', typeDefs: auditTypeDefs });
+  return modules;
 }
 
 /**
@@ -138,7 +142,13 @@ export function rampart(options: RampartOptions = {}): Rampart {
           requestId: requestIdFrom(info.headers.get(hardening.requestIdHeader)),
           principal: anonymousPrincipal(info.remoteAddress),
         });
-        for (const m of modules) if (m.onRequest) await m.onRequest(state, info);
+        try {
+          for (const m of modules) if (m.onRequest) await m.onRequest(state, info);
+        } catch (error) {
+          // lets plugins that see the failure (contextCreationDidFail: the audit record) find the state
+          if (error !== null && typeof error === 'object') attachSecurityState(error, state);
+          throw error;
+        }
         const value = userContext ? await userContext(args) : ({} as never);
         const ctx = (value ?? {}) as object;
         attachSecurityState(ctx, state);
