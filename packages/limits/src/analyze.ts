@@ -641,7 +641,7 @@ function show(n: number): string {
   return Number.isFinite(n) ? String(n) : 'unbounded';
 }
 
-/** Adds the violations of `analysis` under `opts` (first the static limits, then cost). */
+/** Adds the violations of `analysis` under `opts`: depths, aliases, root fields, directives, height, slicing, cost. */
 function finish(opts: ResolvedLimitsOptions, analysis: OperationAnalysis, depthOutside = analysis.depth): OperationAnalysis {
   const violations: Violation[] = [];
   const expose = opts.exposeLimits;
@@ -671,7 +671,6 @@ function finish(opts: ResolvedLimitsOptions, analysis: OperationAnalysis, depthO
     if (o?.depth !== undefined) add('depth', stat.depth, o.depth, c);
   }
   add('introspectionDepth', analysis.introspectionDepth, opts.introspectionDepth);
-  add('height', analysis.height, opts.height);
   add('aliases', analysis.aliases, opts.aliases);
   for (const [c, stat] of Object.entries(analysis.coordinates)) {
     const o = opts.overrides[c];
@@ -679,6 +678,7 @@ function finish(opts: ResolvedLimitsOptions, analysis: OperationAnalysis, depthO
   }
   add('rootFields', analysis.rootFields, opts.rootFields);
   add('directives', analysis.directives, opts.directives);
+  add('height', analysis.height, opts.height);
   for (const s of analysis.slicing) {
     const message =
       s.problem === 'tooLarge'
