@@ -104,6 +104,41 @@ interface CoordStat {
   aliases: number;
 }
 
+/**
+ * Distinct response keys of one selection set. Small sets scan an array, larger ones use a `Set`;
+ * past {@link KEY_DEDUPE_LIMIT} keys every further selection counts as new (an upper bound that
+ * keeps hashing costs off hostile documents: 150,000 copies of one field count 150,000).
+ */
+class KeyCounter {
+  #list: string[] | undefined;
+  #set: Set<string> | undefined;
+  size = 0;
+  /** Adds a key; true when it counts as new. */
+  add(key: string): boolean {
+    if (this.size >= KEY_DEDUPE_LIMIT) {
+      this.size++;
+      return true;
+    }
+    if (this.#set) {
+      if (this.#set.has(key)) return false;
+      this.#set.add(key);
+    } else {
+      this.#list ??= [];
+      if (this.#list.includes(key)) return false;
+      this.#list.push(key);
+      if (this.#list.length > 8) {
+        this.#set = new Set(this.#list);
+        this.#list = undefined;
+      }
+    }
+    this.size++;
+    return true;
+  }
+}
+
+/** Keys per selection set deduplicated before every further selection counts. */
+export const KEY_DEDUPE_LIMIT = 256;
+
 /** Measures of one selection set, relative to the set (memoized for named fragments). */
 class Acc {
   /** graphql-depth-limit depth of the set. */
@@ -119,8 +154,8 @@ class Acc {
   directives = 0;
   cost = 0;
   fieldCost = 0;
-  readonly keys = new Set<string>();
-  readonly spreads = new Set<string>();
+  readonly keys = new KeyCounter();
+  spreads: Set<string> | undefined;
   over: Map<string, CoordStat> | undefined;
 
   coord(c: string): CoordStat {
@@ -292,6 +327,7 @@ export function analyzeWithResolved(
       if (!included(sel.directives)) continue;
       acc.directives += sel.directives?.length ?? 0;
       const name = sel.name.value;
+      acc.spreads ??= new Set();
       if (acc.spreads.has(name)) continue; // the same fragment twice in one set merges into one
       acc.spreads.add(name);
       const def = fragments.get(name);
@@ -344,10 +380,7 @@ export function analyzeWithResolved(
       acc.aliases++;
       if (override) acc.coord(override).aliases++;
     }
-    if (!acc.keys.has(responseKey)) {
-      acc.keys.add(responseKey);
-      acc.height++;
-    }
+    if (acc.keys.add(responseKey)) acc.height++;
     let args = 0;
     if (node.arguments && node.arguments.length > 0 && info.def) {
       for (const a of node.arguments) {
@@ -462,7 +495,7 @@ export function analyzeWithResolved(
   const coordinates: Record<string, { depth: number; aliases: number }> = {};
   for (const [c, s] of root.over ?? []) coordinates[c] = { depth: Math.max(0, s.L), aliases: s.aliases };
   const base = operation.operation === 'mutation' ? opts.cost.mutationBase : 0;
-  const rootFields = countRootFields(operation, fragments, included, budget);
+  const rootFields = countRootFields(root, fragments, included, budget);
 
   return finish(opts, {
     operationName: operation.name?.value ?? null,
@@ -501,16 +534,25 @@ function addMeasure(acc: Acc, m: Acc): void {
   acc.mergeOver(m, 0);
 }
 
-/** Distinct response keys at the root, through inline fragments and fragment spreads. */
+/**
+ * Distinct response keys at the root: the root set's own keys (inline fragments included) plus those
+ * of the fragments spread at the root, each fragment visited once.
+ */
 function countRootFields(
-  operation: OperationDefinitionNode,
+  root: Acc,
   fragments: ReadonlyMap<string, FragmentDefinitionNode>,
   included: (d: readonly DirectiveNode[] | undefined) => boolean,
   budget: { units: number },
 ): number {
-  const keys = new Set<string>();
+  if (!root.spreads) return root.keys.size;
+  const keys = root.keys;
   const seen = new Set<string>();
-  const stack: (readonly SelectionNode[])[] = [operation.selectionSet.selections];
+  const stack: (readonly SelectionNode[])[] = [];
+  for (const name of root.spreads) {
+    seen.add(name);
+    const def = fragments.get(name);
+    if (def) stack.push(def.selectionSet.selections);
+  }
   while (stack.length > 0) {
     const sels = stack.pop() as readonly SelectionNode[];
     for (const sel of sels) {
