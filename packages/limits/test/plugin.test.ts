@@ -187,6 +187,28 @@ describe('hostile corpus over HTTP (maxTokens 4000, maxRecursiveSelections)', ()
   });
 });
 
+describe('large hostile documents over HTTP (maxTokens 1,000,000, no selection cap)', () => {
+  let s: Awaited<ReturnType<typeof start>>;
+  before(async () => {
+    s = await start({}, { parseOptions: { maxTokens: 1_000_000 } });
+  });
+  after(() => s.server.stop());
+  const names = [
+    '30-level fragment DAG, each spreading the next twice (fields between)',
+    '100,000-item list literal argument',
+    '10,000 aliases',
+    '10,000 aliases of __typename',
+    '10,000 directives',
+  ];
+  for (const c of hostileCorpus().filter((x) => names.includes(x.name))) {
+    it(`${c.name}: 400 ${c.code}`, async () => {
+      const r = await postGraphQL(s.server.graphqlUrl, { query: c.query, variables: c.variables });
+      assert.equal(r.status, 400, r.text.slice(0, 300));
+      assert.equal(r.body.errors[0].extensions.code, c.code);
+    });
+  }
+});
+
 describe('limitsModule', () => {
   it('carries the directive SDL and the plugin', () => {
     const m = limitsModule({ depth: 5 });
