@@ -401,9 +401,14 @@ export function analyzeWithResolved(
         const argNode = node.arguments?.find((a) => a.name.value === argName);
         let v: unknown = argNode ? toJS(argNode.value, vars, budget, markVar) : si.argumentDefault(info, argName);
         for (let p = 1; p < path.length && v !== null && v !== undefined; p++) {
-          v = typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>)[path[p] as string] : undefined;
+          v =
+            typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>)[path[p] as string] : undefined;
         }
-        const s = Array.isArray(v) ? v.length : typeof v === 'number' && Number.isFinite(v) ? Math.max(0, v) : undefined;
+        const s = Array.isArray(v)
+          ? v.length
+          : typeof v === 'number' && Number.isFinite(v)
+            ? Math.max(0, v)
+            : undefined;
         if (s === undefined) continue;
         given++;
         size = size === undefined ? s : Math.max(size, s);
@@ -497,24 +502,28 @@ export function analyzeWithResolved(
   const base = operation.operation === 'mutation' ? opts.cost.mutationBase : 0;
   const rootFields = countRootFields(root, fragments, included, budget);
 
-  return finish(opts, {
-    operationName: operation.name?.value ?? null,
-    operationType: operation.operation as OperationAnalysis['operationType'],
-    depth: root.L,
-    height: root.height,
-    aliases: root.aliases,
-    rootFields,
-    directives,
-    introspectionDepth: Math.max(0, root.intro),
-    cost: sat(base + root.cost),
-    fieldCost: sat(root.fieldCost),
-    coordinates,
-    slicing,
-    problems,
-    variableDependent,
-    work: budget.units,
-    violations: [],
-  }, root.Lx);
+  return finish(
+    opts,
+    {
+      operationName: operation.name?.value ?? null,
+      operationType: operation.operation as OperationAnalysis['operationType'],
+      depth: root.L,
+      height: root.height,
+      aliases: root.aliases,
+      rootFields,
+      directives,
+      introspectionDepth: Math.max(0, root.intro),
+      cost: sat(base + root.cost),
+      fieldCost: sat(root.fieldCost),
+      coordinates,
+      slicing,
+      problems,
+      variableDependent,
+      work: budget.units,
+      violations: [],
+    },
+    root.Lx,
+  );
 }
 
 function sat(n: number): number {
@@ -684,7 +693,11 @@ function show(n: number): string {
 }
 
 /** Adds the violations of `analysis` under `opts`: depths, aliases, root fields, directives, height, slicing, cost. */
-function finish(opts: ResolvedLimitsOptions, analysis: OperationAnalysis, depthOutside = analysis.depth): OperationAnalysis {
+function finish(
+  opts: ResolvedLimitsOptions,
+  analysis: OperationAnalysis,
+  depthOutside = analysis.depth,
+): OperationAnalysis {
   const violations: Violation[] = [];
   const expose = opts.exposeLimits;
   const add = (rule: LimitName, measured: number, max: number | false, coordinate?: string) => {

@@ -20,14 +20,16 @@ describe('Apollo demand-control examples', () => {
     const s = buildSchema(`${costDirectivesTypeDefs}${base} type Address { zipCode: Int! }`);
     assert.equal(analyzeOperation(s, parse(`query BookQuery { book(id: 1) { ${book} } }`)).cost, 4);
   });
-  const s = buildSchema(`${costDirectivesTypeDefs}${base.replace(
-    'type Query { book(id: ID): Book }',
-    `type Query {
+  const s = buildSchema(
+    `${costDirectivesTypeDefs}${base.replace(
+      'type Query { book(id: ID): Book }',
+      `type Query {
       book(id: ID): Book
       bestsellers: [Book] @listSize(assumedSize: 5)
       newestAdditions(after: ID, limit: Int!): [Book] @listSize(slicingArguments: ["limit"])
     }`,
-  )} type Address @cost(weight: 5) { zipCode: Int! }`);
+    )} type Address @cost(weight: 5) { zipCode: Int! }`,
+  );
   it('with Address @cost(weight: 5) it costs 8', () => {
     assert.equal(analyzeOperation(s, parse(`query BookQuery { book(id: 1) { ${book} } }`)).cost, 8);
   });
@@ -103,7 +105,10 @@ describe('cost', () => {
   });
   it('sizedFields: the slice applies to the connection edges', () => {
     // product 1 + reviews 1 + 4 edges x (1 + node 1) + pageInfo 1
-    assert.equal(run('{ product(id: 1) { reviews(first: 4) { edges { node { rating } } pageInfo { hasNextPage } } } }').cost, 1 + 1 + 8 + 1);
+    assert.equal(
+      run('{ product(id: 1) { reviews(first: 4) { edges { node { rating } } pageInfo { hasNextPage } } } }').cost,
+      1 + 1 + 8 + 1,
+    );
   });
   it('a fragment spread inside a sized connection uses the slice', () => {
     const q = `{ product(id: 1) { a: reviews(first: 4) { ...E } b: reviews(first: 2) { ...E } } }
@@ -128,7 +133,10 @@ describe('cost', () => {
   });
   it('field @cost on a scalar and input objects costing 1 each', () => {
     assert.equal(run('{ product(id: 1) { inventory } }').cost, 1 + 3);
-    assert.equal(run('{ search(input: { text: "x" }) { __typename } }', { slicing: { requireOne: false } }).cost, 1 + 10);
+    assert.equal(
+      run('{ search(input: { text: "x" }) { __typename } }', { slicing: { requireOne: false } }).cost,
+      1 + 10,
+    );
   });
   it('abstract types take the most expensive possible type; inline fragments are summed', () => {
     const s = buildSchema(`${costDirectivesTypeDefs}
@@ -138,7 +146,8 @@ describe('cost', () => {
       type Magazine implements Publication @cost(weight: 7) { title: String }
       type Query { publication: Publication }`);
     assert.equal(analyzeOperation(s, parse('{ publication { title } }')).cost, 7);
-    const q = '{ publication { ... on Book { pages { n } } ... on Magazine { title } ... on Book { p2: pages { n } } } }';
+    const q =
+      '{ publication { ... on Book { pages { n } } ... on Magazine { title } ... on Book { p2: pages { n } } } }';
     assert.equal(analyzeOperation(s, parse(q)).cost, 7 + 10 + 10);
   });
   it('introspection fields cost nothing', () => {
@@ -158,7 +167,10 @@ describe('static measures', () => {
     assert.equal(a.height, 3 + 2 + 2);
     assert.equal(a.aliases, 1);
     assert.equal(a.rootFields, 3);
-    assert.equal(run('{ ...Q ... on Query { me { id } } } fragment Q on Query { me { id } product(id: 1) { id } }').rootFields, 2);
+    assert.equal(
+      run('{ ...Q ... on Query { me { id } } } fragment Q on Query { me { id } product(id: 1) { id } }').rootFields,
+      2,
+    );
   });
   it('directives, with @skip/@include honoured for literals and variables', () => {
     const q = 'query($s: Boolean!) { me @skip(if: $s) { id name } product(id: 1) @include(if: true) { id } }';
@@ -237,7 +249,10 @@ describe('static measures', () => {
     assert.equal(run(doc, { operationName: 'C' }).problems[0]?.kind, 'unknownOperation');
   });
   it('exposeLimits: false keeps numbers out of messages', () => {
-    const a = run('{ me { orders(first: 1) { customer { orders(first: 1) { id } } } } }', { depth: 2, exposeLimits: false });
+    const a = run('{ me { orders(first: 1) { customer { orders(first: 1) { id } } } } }', {
+      depth: 2,
+      exposeLimits: false,
+    });
     assert.equal(a.violations[0]?.message, 'Operation depth is over the maximum.');
   });
 });

@@ -96,7 +96,9 @@ describe('depth equals graphql-depth-limit', () => {
         }
       }
       // Only one slicing argument on reviews.
-      const filtered = parts.filter((p, i) => !(p.startsWith('last') && parts.some((q, j) => j < i && q.startsWith('first'))));
+      const filtered = parts.filter(
+        (p, i) => !(p.startsWith('last') && parts.some((q, j) => j < i && q.startsWith('first'))),
+      );
       return filtered.length ? `(${filtered.join(', ')})` : '';
     };
     const fragments: { name: string; type: string; body: string }[] = [];
@@ -113,7 +115,9 @@ describe('depth equals graphql-depth-limit', () => {
         if (r < 0.25 && depth < 7) {
           const cond = isAbstractType(type) ? pick(schema.getPossibleTypes(type)) : type;
           const withCond = rand() < 0.7;
-          parts.push(`... ${withCond ? `on ${cond.name} ` : ''}{ ${selection(withCond ? cond : type, depth, budget)} }`);
+          parts.push(
+            `... ${withCond ? `on ${cond.name} ` : ''}{ ${selection(withCond ? cond : type, depth, budget)} }`,
+          );
           continue;
         }
         if (r < 0.35) {
@@ -148,7 +152,16 @@ describe('depth equals graphql-depth-limit', () => {
       if (parts.length === 0) parts.push('__typename');
       return parts.join(' ');
     };
-    const composite = ['Product', 'Customer', 'Order', 'Review', 'Category', 'ReviewConnection', 'Node', 'SearchResult'];
+    const composite = [
+      'Product',
+      'Customer',
+      'Order',
+      'Review',
+      'Category',
+      'ReviewConnection',
+      'Node',
+      'SearchResult',
+    ];
     let valid = 0;
     let checked = 0;
     let withFragments = 0;
@@ -176,10 +189,13 @@ describe('depth equals graphql-depth-limit', () => {
       const expected = oracle(schema, source);
       assert.deepEqual(ours(schema, source), expected, source);
       checked++;
-      if (source.includes("...F")) withFragments++;
-      if (source.includes("... on")) withInline++;
+      if (source.includes('...F')) withFragments++;
+      if (source.includes('... on')) withInline++;
     }
     assert.ok(checked >= 1000, `only ${checked} valid operations generated`);
-    assert.ok(withFragments > 200 && withInline > 200, `${withFragments} with fragments, ${withInline} with inline fragments`);
+    assert.ok(
+      withFragments > 200 && withInline > 200,
+      `${withFragments} with fragments, ${withInline} with inline fragments`,
+    );
   });
 });

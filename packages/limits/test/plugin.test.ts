@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ApolloServerOptions, ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { type DecisionEvent, ErrorCode, getSecurityState, type SecurityState } from '@rampart/core';
-import { postGraphQL, startTestServer, type TestServer } from '@rampart/testing';
+import { postGraphQL, startTestServer } from '@rampart/testing';
 import { buildSchema, type GraphQLSchema, getIntrospectionQuery } from 'graphql';
 import { costDirectivesTypeDefs, type LimitsOptions, limitsModule, limitsPlugin } from '../src/index.js';
 import { hostileCorpus } from './corpus.js';
@@ -26,7 +26,10 @@ function schemaWithResolvers(): GraphQLSchema {
 }
 
 /** Captures the security state of each request as later plugins see it in willSendResponse. */
-function capture(): { plugin: ApolloServerPlugin<BaseContext>; last: () => { state: SecurityState; schema: GraphQLSchema; estimated?: number; actual?: number } } {
+function capture(): {
+  plugin: ApolloServerPlugin<BaseContext>;
+  last: () => { state: SecurityState; schema: GraphQLSchema; estimated?: number; actual?: number };
+} {
   let last: { state: SecurityState; schema: GraphQLSchema; estimated?: number; actual?: number } | undefined;
   return {
     plugin: {
@@ -178,7 +181,11 @@ describe('hostile corpus over HTTP (maxTokens 4000, maxRecursiveSelections)', ()
   }
   it('cases within the token cap reach the analyzer and get its code', async () => {
     const reached = hostileCorpus().filter((c) =>
-      ['first: $n with n = 1,000,000', '__type ofType chain 200 deep', '20 sibling inline fragments each with a 400-item list'].includes(c.name),
+      [
+        'first: $n with n = 1,000,000',
+        '__type ofType chain 200 deep',
+        '20 sibling inline fragments each with a 400-item list',
+      ].includes(c.name),
     );
     for (const c of reached) {
       const r = await postGraphQL(s.server.graphqlUrl, { query: c.query, variables: c.variables });
@@ -219,7 +226,13 @@ describe('limitsModule', () => {
   });
   it('fails at startup on a bad option, naming it', () => {
     assert.throws(() => limitsPlugin({ depth: -1 }), /limits\.depth: must be/);
-    assert.throws(() => limitsPlugin({ cost: { maxx: 1 } as never }), /limits\.cost\.maxx: unknown option \(did you mean "max"\?\)/);
-    assert.throws(() => limitsPlugin({ overrides: { catalog: { depth: 3 } } }), /limits\.overrides\.catalog: must be a field coordinate/);
+    assert.throws(
+      () => limitsPlugin({ cost: { maxx: 1 } as never }),
+      /limits\.cost\.maxx: unknown option \(did you mean "max"\?\)/,
+    );
+    assert.throws(
+      () => limitsPlugin({ overrides: { catalog: { depth: 3 } } }),
+      /limits\.overrides\.catalog: must be a field coordinate/,
+    );
   });
 });
