@@ -104,42 +104,24 @@ interface CoordStat {
   aliases: number;
 }
 
-/**
- * Distinct response keys of one selection set. Small sets scan an array, larger ones use a `Set`;
- * past {@link KEY_DEDUPE_LIMIT} keys every further selection counts as new (an upper bound that
- * keeps hashing costs off hostile documents: 150,000 copies of one field count 150,000).
- */
-class KeyCounter {
-  #list: string[] | undefined;
-  #set: Set<string> | undefined;
-  size = 0;
-  /** Adds a key; true when it counts as new. */
-  add(key: string): boolean {
-    if (this.size >= KEY_DEDUPE_LIMIT) {
-      this.size++;
-      return true;
-    }
-    if (this.#set) {
-      if (this.#set.has(key)) return false;
-      this.#set.add(key);
-    } else {
-      this.#list ??= [];
-      if (this.#list.includes(key)) return false;
-      this.#list.push(key);
-      if (this.#list.length > 8) {
-        this.#set = new Set(this.#list);
-        this.#list = undefined;
-      }
-    }
-    this.size++;
-    return true;
-  }
-}
-
 /** Keys per selection set deduplicated before every further selection counts. */
 export const KEY_DEDUPE_LIMIT = 256;
 
-/** Measures of one selection set, relative to the set (memoized for named fragments). */
+interface SizedContext {
+  readonly fields: ReadonlySet<string>;
+  readonly size: number;
+  readonly key: string;
+}
+
+const ROOT = 0;
+const FIELD = 1;
+const SPREAD = 2;
+
+/**
+ * One selection set being evaluated (a frame of the explicit stack) and, once done, its measures,
+ * relative to the set (memoized for named fragments). Inline fragments are flattened into the
+ * same frame. One object per selection set keeps allocation (and GC) low on large documents.
+ */
 class Acc {
   /** graphql-depth-limit depth of the set. */
   L = 0;
@@ -154,9 +136,75 @@ class Acc {
   directives = 0;
   cost = 0;
   fieldCost = 0;
-  readonly keys = new KeyCounter();
-  spreads: Set<string> | undefined;
-  over: Map<string, CoordStat> | undefined;
+  /**
+   * Distinct response keys: small sets scan an array, larger ones use a `Set`; past
+   * {@link KEY_DEDUPE_LIMIT} keys every further selection counts as new (an upper bound that keeps
+   * hashing costs off hostile documents).
+   */
+  keyCount = 0;
+  keyList: string[] | undefined = undefined;
+  keySet: Set<string> | undefined = undefined;
+  spreads: string[] | undefined = undefined;
+  over: Map<string, CoordStat> | undefined = undefined;
+  // The frame: current selections, the outer ones (triples) while in inline fragments.
+  sels: readonly SelectionNode[];
+  i = 0;
+  type: GraphQLNamedType | undefined;
+  outer: unknown[] | undefined = undefined;
+  readonly ctx: SizedContext | undefined;
+  // What to do with the measures when the set is done.
+  readonly kind: number;
+  readonly name: string;
+  readonly info: FieldInfo | undefined;
+  readonly n: number;
+  readonly args: number;
+  readonly override: string | undefined;
+
+  constructor(
+    sels: readonly SelectionNode[],
+    type: GraphQLNamedType | undefined,
+    ctx: SizedContext | undefined,
+    kind: number,
+    name: string,
+    info: FieldInfo | undefined,
+    n: number,
+    args: number,
+    override: string | undefined,
+  ) {
+    this.sels = sels;
+    this.type = type;
+    this.ctx = ctx;
+    this.kind = kind;
+    this.name = name;
+    this.info = info;
+    this.n = n;
+    this.args = args;
+    this.override = override;
+  }
+
+  /** Adds a response key; true when it counts as new. */
+  addKey(key: string): boolean {
+    if (this.keyCount >= KEY_DEDUPE_LIMIT) {
+      this.keyCount++;
+      return true;
+    }
+    if (this.keySet) {
+      if (this.keySet.has(key)) return false;
+      this.keySet.add(key);
+    } else {
+      if (!this.keyList) this.keyList = [key];
+      else {
+        if (this.keyList.includes(key)) return false;
+        this.keyList.push(key);
+        if (this.keyList.length > 8) {
+          this.keySet = new Set(this.keyList);
+          this.keyList = undefined;
+        }
+      }
+    }
+    this.keyCount++;
+    return true;
+  }
 
   coord(c: string): CoordStat {
     this.over ??= new Map();
@@ -176,36 +224,6 @@ class Acc {
       s.aliases += v.aliases;
     }
   }
-}
-
-interface SizedContext {
-  readonly fields: ReadonlySet<string>;
-  readonly size: number;
-  readonly key: string;
-}
-
-interface Iter {
-  readonly sels: readonly SelectionNode[];
-  i: number;
-  readonly type: GraphQLNamedType | undefined;
-}
-
-type Pending =
-  | {
-      readonly kind: 'field';
-      readonly name: string;
-      readonly info: FieldInfo;
-      readonly n: number;
-      readonly args: number;
-      readonly override: string | undefined;
-    }
-  | { readonly kind: 'spread'; readonly key: string };
-
-interface Frame {
-  readonly acc: Acc;
-  readonly iters: Iter[];
-  readonly ctx: SizedContext | undefined;
-  readonly pending: Pending | undefined;
 }
 
 /**
@@ -282,54 +300,55 @@ export function analyzeWithResolved(
   const memo = new Map<string, Acc>();
   const inProgress = new Set<string>();
   const rootType = schema.getRootType(operation.operation) ?? undefined;
-  const stack: Frame[] = [
-    {
-      acc: new Acc(),
-      iters: [{ sels: operation.selectionSet.selections, i: 0, type: rootType }],
-      ctx: undefined,
-      pending: undefined,
-    },
+  const stack: Acc[] = [
+    new Acc(operation.selectionSet.selections, rootType, undefined, ROOT, '', undefined, 1, 0, undefined),
   ];
   let root: Acc | undefined;
   let aborted = false;
 
   while (stack.length > 0) {
-    const frame = stack[stack.length - 1] as Frame;
-    const it = frame.iters[frame.iters.length - 1];
-    if (!it) {
+    const frame = stack[stack.length - 1] as Acc;
+    if (frame.i >= frame.sels.length) {
+      const outer = frame.outer;
+      if (outer && outer.length > 0) {
+        frame.type = outer.pop() as GraphQLNamedType | undefined;
+        frame.i = outer.pop() as number;
+        frame.sels = outer.pop() as readonly SelectionNode[];
+        continue;
+      }
       stack.pop();
       const parent = stack[stack.length - 1];
       if (!parent) {
-        root = frame.acc;
+        root = frame;
         break;
       }
-      completeFrame(parent.acc, frame);
+      completeFrame(parent, frame);
       continue;
     }
-    if (it.i >= it.sels.length) {
-      frame.iters.pop();
-      continue;
-    }
-    const sel = it.sels[it.i++] as SelectionNode;
+    const sel = frame.sels[frame.i++] as SelectionNode;
     if (++budget.units > maxWork) {
       aborted = true;
       break;
     }
-    const acc = frame.acc;
+    const acc = frame;
     if (sel.kind === Kind.INLINE_FRAGMENT) {
       if (!included(sel.directives)) continue;
       acc.directives += sel.directives?.length ?? 0;
-      const type = sel.typeCondition ? schema.getType(sel.typeCondition.name.value) : it.type;
-      frame.iters.push({ sels: sel.selectionSet.selections, i: 0, type: type ?? undefined });
+      const type = sel.typeCondition ? (schema.getType(sel.typeCondition.name.value) ?? undefined) : frame.type;
+      frame.outer ??= [];
+      frame.outer.push(frame.sels, frame.i, frame.type);
+      frame.sels = sel.selectionSet.selections;
+      frame.i = 0;
+      frame.type = type;
       continue;
     }
     if (sel.kind === Kind.FRAGMENT_SPREAD) {
       if (!included(sel.directives)) continue;
       acc.directives += sel.directives?.length ?? 0;
       const name = sel.name.value;
-      acc.spreads ??= new Set();
-      if (acc.spreads.has(name)) continue; // the same fragment twice in one set merges into one
-      acc.spreads.add(name);
+      acc.spreads ??= [];
+      if (acc.spreads.length < 64 ? acc.spreads.includes(name) : spreadSeen(acc.spreads, name)) continue; // merges
+      acc.spreads.push(name);
       const def = fragments.get(name);
       if (!def) {
         if (!reportedUnknown.has(`fragment:${name}`)) {
@@ -355,12 +374,10 @@ export function analyzeWithResolved(
         continue;
       }
       inProgress.add(key);
-      stack.push({
-        acc: new Acc(),
-        iters: [{ sels: def.selectionSet.selections, i: 0, type: schema.getType(def.typeCondition.name.value) }],
-        ctx: frame.ctx,
-        pending: { kind: 'spread', key },
-      });
+      const fragmentType = schema.getType(def.typeCondition.name.value) ?? undefined;
+      stack.push(
+        new Acc(def.selectionSet.selections, fragmentType, frame.ctx, SPREAD, key, undefined, 1, 0, undefined),
+      );
       continue;
     }
 
@@ -370,7 +387,7 @@ export function analyzeWithResolved(
     acc.directives += node.directives?.length ?? 0;
     const name = node.name.value;
     const responseKey = node.alias?.value ?? name;
-    const info = si.field(it.type, name);
+    const info = si.field(frame.type, name);
     if (!info.def && !reportedUnknown.has(info.coordinate)) {
       reportedUnknown.add(info.coordinate);
       problems.push({ kind: 'unknownField', message: `Unknown field "${info.coordinate}".`, name: info.coordinate });
@@ -380,7 +397,7 @@ export function analyzeWithResolved(
       acc.aliases++;
       if (override) acc.coord(override).aliases++;
     }
-    if (acc.keys.add(responseKey)) acc.height++;
+    if (acc.addKey(responseKey)) acc.height++;
     let args = 0;
     if (node.arguments && node.arguments.length > 0 && info.def) {
       for (const a of node.arguments) {
@@ -430,12 +447,7 @@ export function analyzeWithResolved(
       n = defaultListSize;
     }
     if (node.selectionSet) {
-      stack.push({
-        acc: new Acc(),
-        iters: [{ sels: node.selectionSet.selections, i: 0, type: info.type }],
-        ctx: childCtx,
-        pending: { kind: 'field', name, info, n, args, override },
-      });
+      stack.push(new Acc(node.selectionSet.selections, info.type, childCtx, FIELD, name, info, n, args, override));
       continue;
     }
     // A leaf.
@@ -450,15 +462,16 @@ export function analyzeWithResolved(
     acc.fieldCost += Math.max(0, info.callWeight + args);
   }
 
-  function completeFrame(parent: Acc, frame: Frame): void {
-    const m = frame.acc;
-    const p = frame.pending as Pending;
-    if (p.kind === 'spread') {
-      memo.set(p.key, m);
-      inProgress.delete(p.key);
+  function completeFrame(parent: Acc, m: Acc): void {
+    m.sels = EMPTY;
+    m.outer = undefined;
+    if (m.kind === SPREAD) {
+      memo.set(m.name, m);
+      inProgress.delete(m.name);
       addMeasure(parent, m);
       return;
     }
+    const p = m;
     parent.height += m.height;
     parent.aliases += m.aliases;
     parent.directives += m.directives;
@@ -474,7 +487,7 @@ export function analyzeWithResolved(
     parent.mergeOver(m, 1);
     parent.all = Math.max(parent.all, 1 + m.all);
     parent.intro = Math.max(parent.intro, p.name === '__schema' || p.name === '__type' ? 1 + m.all : 1 + m.intro);
-    if (!p.info.meta) {
+    if (!p.info?.meta && p.info) {
       parent.cost += Math.max(0, p.n * (p.info.valueWeight + m.cost) + p.args);
       parent.fieldCost += Math.max(0, p.info.callWeight + p.args) + p.n * m.fieldCost;
     }
@@ -526,6 +539,20 @@ export function analyzeWithResolved(
   );
 }
 
+const EMPTY: readonly SelectionNode[] = [];
+const spreadSets = new WeakMap<string[], Set<string>>();
+/** Membership in a long spread list (a `Set` built once per list and kept in sync). */
+function spreadSeen(list: string[], name: string): boolean {
+  let set = spreadSets.get(list);
+  if (!set) {
+    set = new Set(list);
+    spreadSets.set(list, set);
+  }
+  if (set.has(name)) return true;
+  set.add(name);
+  return false;
+}
+
 function sat(n: number): number {
   return Number.isNaN(n) ? Number.POSITIVE_INFINITY : n;
 }
@@ -553,8 +580,8 @@ function countRootFields(
   included: (d: readonly DirectiveNode[] | undefined) => boolean,
   budget: { units: number },
 ): number {
-  if (!root.spreads) return root.keys.size;
-  const keys = root.keys;
+  if (!root.spreads) return root.keyCount;
+  const keys = root;
   const seen = new Set<string>();
   const stack: (readonly SelectionNode[])[] = [];
   for (const name of root.spreads) {
@@ -567,7 +594,7 @@ function countRootFields(
     for (const sel of sels) {
       budget.units++;
       if (!included(sel.directives)) continue;
-      if (sel.kind === Kind.FIELD) keys.add(sel.alias?.value ?? sel.name.value);
+      if (sel.kind === Kind.FIELD) keys.addKey(sel.alias?.value ?? sel.name.value);
       else if (sel.kind === Kind.INLINE_FRAGMENT) stack.push(sel.selectionSet.selections);
       else if (!seen.has(sel.name.value)) {
         seen.add(sel.name.value);
@@ -576,7 +603,7 @@ function countRootFields(
       }
     }
   }
-  return keys.size;
+  return keys.keyCount;
 }
 
 /**
