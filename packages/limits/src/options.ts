@@ -80,7 +80,7 @@ export interface LimitsOptions {
   directives?: Limit;
   /**
    * Maximum depth of an introspection subtree (`__schema`/`__type` and everything below, `ofType`
-   * chains included). The standard introspection query is 12 deep. Error `MAX_DEPTH_LIMIT`.
+   * chains included). The full `getIntrospectionQuery()` (every option on) is 14 deep. Error `MAX_DEPTH_LIMIT`.
    * @default 16
    */
   introspectionDepth?: Limit;
