@@ -192,7 +192,7 @@ describe('static measures', () => {
     });
     const a = run(full);
     assert.deepEqual(a.violations, []);
-    assert.ok(a.introspectionDepth > 8 && a.introspectionDepth <= 16, String(a.introspectionDepth));
+    assert.equal(a.introspectionDepth, 14);
     const chain = `{ __type(name: "Query") { ${'ofType { '.repeat(20)}name${' }'.repeat(20)} } }`;
     const b = run(chain);
     assert.equal(b.introspectionDepth, 21);
