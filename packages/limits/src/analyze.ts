@@ -142,8 +142,10 @@ class Acc {
    * hashing costs off hostile documents).
    */
   keyCount = 0;
+  key1: string | undefined = undefined;
   keyList: string[] | undefined = undefined;
   keySet: Set<string> | undefined = undefined;
+  spread1: string | undefined = undefined;
   spreads: string[] | undefined = undefined;
   over: Map<string, CoordStat> | undefined = undefined;
   // The frame: current selections, the outer ones (triples) while in inline fragments.
@@ -191,9 +193,13 @@ class Acc {
     if (this.keySet) {
       if (this.keySet.has(key)) return false;
       this.keySet.add(key);
+    } else if (this.keyCount === 0) {
+      this.key1 = key;
     } else {
-      if (!this.keyList) this.keyList = [key];
-      else {
+      if (!this.keyList) {
+        if (key === this.key1) return false;
+        this.keyList = [this.key1 as string, key];
+      } else {
         if (this.keyList.includes(key)) return false;
         this.keyList.push(key);
         if (this.keyList.length > 8) {
@@ -297,8 +303,7 @@ export function analyzeWithResolved(
   const included = makeIncluded(vars, markVar);
 
   const reportedUnknown = new Set<string>();
-  const memo = new Map<string, Acc>();
-  const inProgress = new Set<string>();
+  const memo = new Map<string, Acc | typeof IN_PROGRESS>();
   const rootType = schema.getRootType(operation.operation) ?? undefined;
   const stack: Acc[] = [
     new Acc(operation.selectionSet.selections, rootType, undefined, ROOT, '', undefined, 1, 0, undefined),
@@ -346,9 +351,14 @@ export function analyzeWithResolved(
       if (!included(sel.directives)) continue;
       acc.directives += sel.directives?.length ?? 0;
       const name = sel.name.value;
-      acc.spreads ??= [];
-      if (acc.spreads.length < 64 ? acc.spreads.includes(name) : spreadSeen(acc.spreads, name)) continue; // merges
-      acc.spreads.push(name);
+      // The same fragment twice in one selection set merges into one.
+      if (acc.spread1 === undefined) acc.spread1 = name;
+      else if (acc.spread1 === name) continue;
+      else {
+        acc.spreads ??= [];
+        if (acc.spreads.length < 64 ? acc.spreads.includes(name) : spreadSeen(acc.spreads, name)) continue;
+        acc.spreads.push(name);
+      }
       const def = fragments.get(name);
       if (!def) {
         if (!reportedUnknown.has(`fragment:${name}`)) {
@@ -359,11 +369,11 @@ export function analyzeWithResolved(
       }
       const key = frame.ctx ? `${name}|${frame.ctx.key}` : name;
       const done = memo.get(key);
-      if (done) {
+      if (done !== undefined && done !== IN_PROGRESS) {
         addMeasure(acc, done);
         continue;
       }
-      if (inProgress.has(key)) {
+      if (done === IN_PROGRESS) {
         if (!reportedUnknown.has(`cycle:${name}`)) {
           reportedUnknown.add(`cycle:${name}`);
           problems.push({ kind: 'cyclicFragment', message: `Fragment "${name}" spreads itself.`, name });
@@ -373,7 +383,7 @@ export function analyzeWithResolved(
         acc.all = Number.POSITIVE_INFINITY;
         continue;
       }
-      inProgress.add(key);
+      memo.set(key, IN_PROGRESS);
       const fragmentType = schema.getType(def.typeCondition.name.value) ?? undefined;
       stack.push(
         new Acc(def.selectionSet.selections, fragmentType, frame.ctx, SPREAD, key, undefined, 1, 0, undefined),
@@ -467,7 +477,6 @@ export function analyzeWithResolved(
     m.outer = undefined;
     if (m.kind === SPREAD) {
       memo.set(m.name, m);
-      inProgress.delete(m.name);
       addMeasure(parent, m);
       return;
     }
@@ -540,6 +549,8 @@ export function analyzeWithResolved(
 }
 
 const EMPTY: readonly SelectionNode[] = [];
+/** Marks a fragment whose evaluation is under way (a spread of it now is a cycle). */
+const IN_PROGRESS = 0;
 const spreadSets = new WeakMap<string[], Set<string>>();
 /** Membership in a long spread list (a `Set` built once per list and kept in sync). */
 function spreadSeen(list: string[], name: string): boolean {
@@ -580,11 +591,11 @@ function countRootFields(
   included: (d: readonly DirectiveNode[] | undefined) => boolean,
   budget: { units: number },
 ): number {
-  if (!root.spreads) return root.keyCount;
+  if (root.spread1 === undefined) return root.keyCount;
   const keys = root;
   const seen = new Set<string>();
   const stack: (readonly SelectionNode[])[] = [];
-  for (const name of root.spreads) {
+  for (const name of [root.spread1, ...(root.spreads ?? [])]) {
     seen.add(name);
     const def = fragments.get(name);
     if (def) stack.push(def.selectionSet.selections);
