@@ -473,8 +473,12 @@ export function analyzeWithResolved(
   }
 
   function completeFrame(parent: Acc, m: Acc): void {
+    // Keep only the measures of a finished set (memoized fragments stay alive until the end).
     m.sels = EMPTY;
     m.outer = undefined;
+    m.keyList = undefined;
+    m.keySet = undefined;
+    m.spreads = undefined;
     if (m.kind === SPREAD) {
       memo.set(m.name, m);
       addMeasure(parent, m);
