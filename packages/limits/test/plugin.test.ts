@@ -5,7 +5,7 @@ import type { ApolloServerOptions, ApolloServerPlugin, BaseContext } from '@apol
 import { type DecisionEvent, ErrorCode, getSecurityState, type SecurityState } from '@rampart/core';
 import { postGraphQL, startTestServer } from '@rampart/testing';
 import { buildSchema, type GraphQLSchema, getIntrospectionQuery } from 'graphql';
-import { costDirectivesTypeDefs, type LimitsOptions, limitsModule, limitsPlugin } from '../src/index.js';
+import { costDirectivesTypeDefs, LIMITS_SLOT, type LimitsOptions, limitsModule, limitsPlugin } from '../src/index.js';
 import { hostileCorpus } from './corpus.js';
 import { shopTypeDefs } from './fixtures.js';
 
@@ -133,6 +133,37 @@ describe('limitsPlugin over HTTP', () => {
       assert.equal(r.status, 200);
     }
     assert.equal(s.plugin.cacheSize(s.cap.last().schema), 10);
+  });
+});
+
+describe('document cache and exposeLimits', () => {
+  it('reuses the analysis of a variable-independent document and re-analyzes variable-dependent ones', async () => {
+    const s = await start({ exposeLimits: false, depth: 1 });
+    try {
+      const analyses: unknown[] = [];
+      for (let i = 0; i < 2; i++) {
+        await postGraphQL(s.server.graphqlUrl, { query: '{ me { id } }' });
+        analyses.push(s.cap.last().state.slots.get(LIMITS_SLOT));
+      }
+      assert.ok(analyses[0] !== undefined);
+      assert.equal(analyses[0], analyses[1]);
+      const q = 'query($s: Boolean!) { me @skip(if: $s) { id } }';
+      const dependent: unknown[] = [];
+      for (const skip of [true, false]) {
+        await postGraphQL(s.server.graphqlUrl, { query: q, variables: { s: skip } });
+        dependent.push(s.cap.last().state.slots.get(LIMITS_SLOT));
+      }
+      assert.notEqual(dependent[0], dependent[1]);
+      assert.equal((dependent[0] as { height: number }).height, 0);
+      assert.equal((dependent[1] as { height: number }).height, 2);
+      const r = await postGraphQL(s.server.graphqlUrl, { query: '{ me { orders(first: 1) { id } } }' });
+      assert.equal(r.status, 400);
+      assert.equal(r.body.errors[0].message, 'Operation depth is over the maximum.');
+      assert.equal(r.body.errors[0].extensions.limit, undefined);
+      assert.equal(r.body.errors[0].extensions.code, 'MAX_DEPTH_LIMIT');
+    } finally {
+      await s.server.stop();
+    }
   });
 });
 
