@@ -150,6 +150,30 @@ describe('cost', () => {
       '{ publication { ... on Book { pages { n } } ... on Magazine { title } ... on Book { p2: pages { n } } } }';
     assert.equal(analyzeOperation(s, parse(q)).cost, 7 + 10 + 10);
   });
+  it('@cost on enums, scalars, objects, fields, arguments and input fields', () => {
+    const s = buildSchema(`${costDirectivesTypeDefs}
+      enum AorB @cost(weight: 15) { A B }
+      input InputTypeWithCost { somethingWithCost: Int @cost(weight: 20) }
+      scalar ExpensiveInt @cost(weight: 30)
+      type ExpensiveObject @cost(weight: 40) { id: ID }
+      type Query {
+        fieldWithCost: Int @cost(weight: 5)
+        argWithCost(arg: Int @cost(weight: 10)): Int
+        enumWithCost: AorB
+        inputWithCost(someInput: InputTypeWithCost): Int
+        scalarWithCost: ExpensiveInt
+        objectWithCost: ExpensiveObject
+        enumArg(e: AorB): Int
+      }`);
+    const cost = (q: string) => analyzeOperation(s, parse(q)).cost;
+    assert.equal(cost('{ fieldWithCost }'), 5);
+    assert.equal(cost('{ argWithCost(arg: 3) }'), 10);
+    assert.equal(cost('{ enumWithCost }'), 15);
+    assert.equal(cost('{ inputWithCost(someInput: { somethingWithCost: 1 }) }'), 1 + 20);
+    assert.equal(cost('{ scalarWithCost }'), 30);
+    assert.equal(cost('{ objectWithCost { id } }'), 40);
+    assert.equal(cost('{ enumArg(e: A) }'), 15);
+  });
   it('introspection fields cost nothing', () => {
     assert.equal(run(getIntrospectionQuery()).cost, 0);
   });
