@@ -1,0 +1,2 @@
+// Peers without type declarations, used only by the benchmarks.
+declare module 'graphql-depth-limit';

@@ -1,0 +1,161 @@
+/**
+ * The Apollo adapter: analysis and enforcement in `didResolveOperation` (after validation, with the
+ * request's variables, so Apollo's document cache cannot bypass it), the actual cost in
+ * `willSendResponse`. Variable-independent analyses are cached per document in a bounded LRU.
+ */
+import type { ApolloServerPlugin, BaseContext, GraphQLRequestListener } from '@apollo/server';
+import { ensureSecurityState, type RampartModule, rampartError } from '@rampart/core';
+import type { GraphQLSchema } from 'graphql';
+import { actualCost } from './actual.js';
+import { analyzeWithResolved, enforcedCost, type OperationAnalysis } from './analyze.js';
+import { costDirectivesTypeDefs } from './directives.js';
+import { type LimitsOptions, type ResolvedLimitsOptions, resolveLimitsOptions } from './options.js';
+
+/** A small LRU map (insertion order of a `Map`, refreshed on hit). */
+export class LruCache<K, V> {
+  readonly #max: number;
+  readonly #map = new Map<K, V>();
+  constructor(max: number) {
+    this.#max = max;
+  }
+  /** The value, marked most recently used. */
+  get(key: K): V | undefined {
+    const v = this.#map.get(key);
+    if (v !== undefined) {
+      this.#map.delete(key);
+      this.#map.set(key, v);
+    }
+    return v;
+  }
+  /** Stores a value, evicting the least recently used entry when full. */
+  set(key: K, value: V): void {
+    if (this.#max <= 0) return;
+    this.#map.delete(key);
+    this.#map.set(key, value);
+    if (this.#map.size > this.#max) this.#map.delete(this.#map.keys().next().value as K);
+  }
+  /** Number of entries. */
+  get size(): number {
+    return this.#map.size;
+  }
+}
+
+/** What the plugin keeps per request, for tests and other adapters (`state.slots.get(LIMITS_SLOT)`). */
+export const LIMITS_SLOT: unique symbol = Symbol.for('rampart.limits.analysis') as never;
+
+/** The plugin object, with its cache exposed for tests and metrics. */
+export interface LimitsPlugin extends ApolloServerPlugin<BaseContext> {
+  /** Resolved options. */
+  readonly options: ResolvedLimitsOptions;
+  /** Entries in the per-document cache of the given schema. */
+  cacheSize(schema: GraphQLSchema): number;
+}
+
+/**
+ * The limits plugin for Apollo Server 5. Writes `state.cost.estimated` in `didResolveOperation` and
+ * `state.cost.actual` at the start of `willSendResponse`; records every rejection (or, in measure
+ * mode, every would-be rejection) in the security state.
+ * @param options - limits options (see {@link LimitsOptions}).
+ */
+export function limitsPlugin(options?: LimitsOptions): LimitsPlugin {
+  const opts = resolveLimitsOptions(options);
+  const caches = new WeakMap<GraphQLSchema, LruCache<string, OperationAnalysis>>();
+  const cacheFor = (schema: GraphQLSchema) => {
+    let c = caches.get(schema);
+    if (!c) {
+      c = new LruCache(opts.cacheSize);
+      caches.set(schema, c);
+    }
+    return c;
+  };
+
+  return {
+    options: opts,
+    cacheSize: (schema) => caches.get(schema)?.size ?? 0,
+    async requestDidStart(requestContext): Promise<GraphQLRequestListener<BaseContext>> {
+      const state = ensureSecurityState(requestContext.contextValue as object);
+      let analysis: OperationAnalysis | undefined;
+      return {
+        async didResolveOperation(ctx) {
+          const variables = ctx.request.variables ?? undefined;
+          const key = `${ctx.queryHash}\u0000${ctx.operationName ?? ''}`;
+          const cache = cacheFor(ctx.schema);
+          let a = cache.get(key);
+          if (!a) {
+            a = analyzeWithResolved(ctx.schema, ctx.document, opts, ctx.operationName, variables);
+            if (!a.variableDependent) cache.set(key, a);
+          }
+          analysis = a;
+          state.slots.set(LIMITS_SLOT, a);
+          state.cost.estimated = enforcedCost(a, opts);
+          if (a.violations.length === 0) return;
+          const enforce = opts.mode === 'enforce';
+          for (const v of a.violations) {
+            state.record({
+              source: 'limits',
+              outcome: enforce ? 'denied' : 'measured',
+              code: v.code,
+              ...(v.coordinate ? { coordinate: v.coordinate } : {}),
+              rule: v.rule,
+              reason: v.message,
+              details: { measured: v.measured, max: v.max },
+            });
+          }
+          const first = a.violations[0];
+          if (!enforce || !first) {
+            ctx.logger.warn(`rampart limits (measure mode): ${a.violations.map((v) => v.message).join(' ')}`);
+            return;
+          }
+          const details: Record<string, unknown> = {};
+          if (first.rule === 'cost') details.cost = { estimated: first.measured, max: first.max };
+          else if (opts.exposeLimits) {
+            details.limit = {
+              name: first.rule,
+              measured: first.measured,
+              max: first.max,
+              ...(first.coordinate ? { coordinate: first.coordinate } : {}),
+            };
+          }
+          throw rampartError(first.code, first.message, { details });
+        },
+        async willSendResponse(ctx) {
+          // Synchronous up to the write of `cost.actual`, so plugins listed after this one see it.
+          if (!analysis || !ctx.document) return;
+          const body = ctx.response.body;
+          if (body.kind !== 'single') return;
+          const result = body.singleResult;
+          let actual: number | undefined;
+          if (result.data !== undefined && result.data !== null) {
+            const figures = actualCost(ctx.schema, ctx.document, result.data, {
+              operationName: ctx.operationName,
+              variables: ctx.request.variables,
+              mutationBase: opts.cost.mutationBase,
+              workBudget: opts.workBudget,
+            });
+            actual = opts.cost.model === 'ibm' ? figures.fieldCost : figures.cost;
+            state.cost.actual = actual;
+          }
+          if (opts.exposeCost) {
+            result.extensions = {
+              ...result.extensions,
+              cost: {
+                estimated: enforcedCost(analysis, opts),
+                ...(actual !== undefined ? { actual } : {}),
+                ...(opts.cost.max !== false ? { max: opts.cost.max } : {}),
+              },
+            };
+          }
+        },
+      };
+    },
+  };
+}
+
+/**
+ * The limits package as a {@link RampartModule} for `rampart()`: the `@cost`/`@listSize` SDL and the
+ * plugin. Place it before the rate-limit module (which reads `state.cost`).
+ */
+export function limitsModule(options?: LimitsOptions): RampartModule {
+  const plugin = limitsPlugin(options);
+  return { name: 'limits', typeDefs: costDirectivesTypeDefs, plugins: [plugin] };
+}
