@@ -87,6 +87,8 @@ function help(registry: CommandRegistry): string {
  * @returns the exit code.
  */
 export async function main(argv: readonly string[], registry: CommandRegistry, io: CliIO = processIO): Promise<number> {
+  // `pnpm rampart -- audit verify …` passes pnpm's `--` through
+  if (argv[0] === '--') argv = argv.slice(1);
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     (argv.length === 0 ? io.stderr : io.stdout)(help(registry));
     return argv.length === 0 ? 1 : 0;
