@@ -94,6 +94,20 @@ export function recommendedRampartOptions(env: ShopEnvironment): RampartOptions 
         keys: [{ clientId: 'partner-integration', hash: env.partnerApiKeyHash, scopes: ['orders:read:all'] }],
       },
     },
+    limits: {
+      // the defaults, spelt out: what a storefront and a back office need, with room to spare
+      depth: 10,
+      aliases: 30,
+      rootFields: 20,
+      directives: 50,
+      height: 1000,
+      cost: { max: 5000 },
+      // GitHub-style: `first` at most 1,000 on every list that takes it
+      slicing: { max: 1000 },
+      // per-coordinate overrides: login can't be batched through aliases
+      overrides: { 'Mutation.login': { aliases: 0 } },
+      exposeCost: process.env.NODE_ENV !== 'production',
+    },
     rules: shopRules(),
     scopes: {
       // like Apollo Router: unauthorized fields come back null with an error, the rest runs

@@ -1,6 +1,7 @@
 import type { AuditOptions } from '@rampart/audit';
 import type { AuthenticationOptions, IpFilterOptions, Shield } from '@rampart/auth';
 import { type Clock, check, type OptionSchema, type RampartModule, resolveOptions, systemClock } from '@rampart/core';
+import type { LimitsOptions } from '@rampart/limits';
 import type { ScopesOptions } from '@rampart/scopes';
 
 /** The hardened Apollo Server defaults `rampart()` applies. Every one can be changed. */
@@ -87,6 +88,13 @@ export interface RampartOptions {
    */
   rules?: Shield;
   /**
+   * Static limits and cost (`@rampart/limits`): depth, height, aliases, root fields, directives,
+   * introspection depth, `@cost`/`@listSize` cost, slicing arguments. On by default; `false` turns
+   * the package off (the `@cost`/`@listSize` directives stay defined).
+   * @default {} (depth 10, aliases 30, root fields 20, directives 50, height 1000, cost 5000, …)
+   */
+  limits?: LimitsOptions | false;
+  /**
    * `@authenticated`, `@requiresScopes`, `@policy` (`@rampart/scopes`). Always on, so a schema that
    * declares a requirement is never served unenforced; these options tune it.
    * @default {} (filter mode: unauthorized fields removed before execution)
@@ -155,6 +163,7 @@ const topSchema: OptionSchema<RampartOptions> = {
   authentication: check.object(),
   ipFilter: check.object(),
   rules: check.object(),
+  limits: check.anyOf(check.oneOf(false), check.object()),
   scopes: check.object(),
   audit: check.object(),
   modules: check.arrayOf(check.object()),

@@ -11,6 +11,7 @@ import {
   requestIdFrom,
   SecurityState,
 } from '@rampart/core';
+import { costDirectivesTypeDefs, limitsModule } from '@rampart/limits';
 import { scopesModule } from '@rampart/scopes';
 import type { GraphQLSchema } from 'graphql';
 import { withDeadlineChecks } from './deadline.js';
@@ -74,6 +75,8 @@ function orderedModules(resolved: ResolvedRampartOptions): RampartModule[] {
       }),
     );
   }
+  // limits before scopes and rate-limit: the estimated cost it writes is what rate-limit charges
+  modules.push(p.limits === false ? { name: 'limits', typeDefs: costDirectivesTypeDefs } : limitsModule(p.limits));
   modules.push(scopesModule(p.scopes));
   modules.push(...resolved.modules);
   // audit last: its plugin sees the final response and every decision; its field wrapper is outermost
