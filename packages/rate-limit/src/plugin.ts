@@ -1,0 +1,83 @@
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { ensureSecurityState, type RampartModule } from '@rampart/core';
+import type { GraphQLSchema } from 'graphql';
+import { rateLimitTypeDefs, transformRateLimitSchema } from './directive.js';
+import { type OperationCharge, RateLimiter } from './engine.js';
+import type { RateLimitOptions } from './options.js';
+
+function limiterOf(options: Partial<RateLimitOptions> | RateLimiter | undefined): RateLimiter {
+  return options instanceof RateLimiter ? options : new RateLimiter(options);
+}
+
+/**
+ * The Apollo plugin: decides operation-level policies (operation limit, cost budget, quotas) in
+ * `didResolveOperation` with one store call, refunds the budget to the actual cost in
+ * `willSendResponse`, and sets the RateLimit headers and `extensions.cost`. Per-field `@rateLimit`
+ * and brute-force guards also need {@link rateLimitModule}'s `transformSchema` (or
+ * {@link transformRateLimitSchema} with the same limiter).
+ */
+export function rateLimitPlugin(options?: Partial<RateLimitOptions> | RateLimiter): ApolloServerPlugin<BaseContext> {
+  const limiter = limiterOf(options);
+  const operational = limiter.hasOperationPolicies;
+  const clock = limiter.options.clock;
+  return {
+    async serverWillStart() {
+      return {
+        async serverWillStop() {
+          await limiter.close();
+        },
+      };
+    },
+    async requestDidStart(rc) {
+      const state = ensureSecurityState(rc.contextValue as object, clock ? { clock } : undefined);
+      let charge: OperationCharge | undefined;
+      let requested: number | undefined;
+      let available: number | undefined;
+      let decided = false;
+      let executed = false;
+      return {
+        async didResolveOperation() {
+          if (!operational) return;
+          const d = await limiter.decideOperation(state);
+          decided = true;
+          charge = d.charge;
+          requested = d.requestedCost;
+          available = d.currentlyAvailable;
+          if (d.error) throw d.error;
+        },
+        async executionDidStart() {
+          executed = true;
+        },
+        async willSendResponse(ctx) {
+          limiter.flushFieldDecisions(state);
+          if (!decided) return;
+          if (charge) {
+            available = await limiter.settleOperation(state, charge, executed);
+            for (const [k, v] of Object.entries(charge.headers)) ctx.response.http.headers.set(k, v);
+          }
+          const cost = limiter.costExtension(state, requested, available);
+          if (cost && ctx.response.body.kind === 'single') {
+            const r = ctx.response.body.singleResult;
+            r.extensions = { ...r.extensions, cost };
+          }
+        },
+      };
+    },
+  };
+}
+
+/**
+ * `@rampart/rate-limit` for `rampart()`: the `@rateLimit` SDL, a schema transform that wraps only the
+ * fields declaring `@rateLimit` or a brute-force guard, and the plugin. Place it after
+ * `@rampart/limits` (it reads `state.cost.estimated` in `didResolveOperation` and `state.cost.actual`
+ * in `willSendResponse`).
+ */
+export function rateLimitModule(options?: Partial<RateLimitOptions> | RateLimiter): RampartModule {
+  const limiter = limiterOf(options);
+  return {
+    name: 'rate-limit',
+    typeDefs: rateLimitTypeDefs(limiter.options.directiveName),
+    transformSchema: (schema: GraphQLSchema) => transformRateLimitSchema(schema, limiter),
+    plugins: [rateLimitPlugin(limiter)],
+  };
+}
