@@ -482,7 +482,7 @@ export class RateLimiter {
     available: number | undefined,
   ): CostExtension | undefined {
     const b = this.options.costBudget;
-    if (!b || !b.exposeExtension) return undefined;
+    if (!b?.exposeExtension) return undefined;
     return {
       requestedQueryCost: requested ?? null,
       actualQueryCost: state.cost.actual ?? null,
@@ -523,7 +523,10 @@ export class RateLimiter {
     for (const rule of rules) {
       const who = this.#fieldWho(rule, state.principal, args);
       let g = groups.get(who);
-      if (!g) groups.set(who, (g = { rules: [], ops: [], windows: [] }));
+      if (!g) {
+        g = { rules: [], ops: [], windows: [] };
+        groups.set(who, g);
+      }
       const w = fixedWindow(now, rule.duration * 1000);
       g.rules.push(rule);
       g.windows.push(w);
@@ -570,7 +573,10 @@ export class RateLimiter {
     const res = o.result.results;
     if (o.result.allowed) {
       let tallies = state.slots.get(FIELD_SLOT) as Map<string, FieldTally> | undefined;
-      if (!tallies) state.slots.set(FIELD_SLOT, (tallies = new Map()));
+      if (!tallies) {
+        tallies = new Map();
+        state.slots.set(FIELD_SLOT, tallies);
+      }
       for (let i = 0; i < rules.length; i++) {
         const rule = rules[i]!;
         const name = rule.name ?? `${coordinate}:${rule.limit}/${rule.duration}s`;
