@@ -317,7 +317,7 @@ describe('operation-level policies over HTTP (memory store)', () => {
     assert.equal((await limiter.decideOperation(st())).error, undefined);
     const waiting = [limiter.decideOperation(st()), limiter.decideOperation(st())];
     const third = await limiter.decideOperation(st()); // queue full: refused at once
-    assert.equal((third.error?.extensions as { code: string }).code, 'RATE_LIMITED');
+    assert.equal(third.error?.extensions.code, 'RATE_LIMITED');
     clock.advance(10); // the window turns: one waiter gets the slot; the other would now wait past maxDelayMs
     const res = await Promise.all(waiting);
     assert.deepEqual(res.map((d) => (d.error ? 'refused' : 'admitted')).sort(), ['admitted', 'refused'].sort());
