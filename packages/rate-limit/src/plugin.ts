@@ -22,6 +22,7 @@ export function rateLimitPlugin(options?: Partial<RateLimitOptions> | RateLimite
   const clock = limiter.options.clock;
   return {
     async serverWillStart() {
+      await limiter.store.ready?.();
       return {
         async serverWillStop() {
           await limiter.close();

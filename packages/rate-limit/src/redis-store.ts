@@ -173,6 +173,26 @@ export class RedisStore implements Store {
     return { allowed: Number(raw[0]) === 1, results };
   }
 
+  /**
+   * Resolves when the client is ready, or after `timeoutMs` (the store then fails fast and the
+   * failure policy applies until Redis answers). Never rejects.
+   */
+  async ready(timeoutMs = 2000): Promise<void> {
+    const c = this.client;
+    if (c.status === 'ready' || c.status === 'end') return;
+    if (c.status === 'wait') c.connect().catch(() => {});
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        c.off('ready', done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      timer.unref();
+      c.once('ready', done);
+    });
+  }
+
   async close(): Promise<void> {
     if (this.#owns) this.client.disconnect();
   }
@@ -213,7 +233,10 @@ export function redisClientOptions(preset: RedisClientPreset = {}): RedisOptions
 
 /** Builds an ioredis client (`url`, e.g. `redis://127.0.0.1:6379`) with {@link redisClientOptions}. */
 export function createRedisClient(url: string, preset: RedisClientPreset = {}): Redis {
-  return new Redis(url, redisClientOptions(preset));
+  const client = new Redis(url, redisClientOptions(preset));
+  // Failures surface on the calls (and through the store's failure policy), not as unhandled events.
+  client.on('error', () => {});
+  return client;
 }
 
 /** Builds an ioredis `Cluster` client with {@link redisClientOptions} for every node. */
@@ -223,12 +246,14 @@ export function createRedisCluster(
   cluster: ClusterOptions = {},
 ): Cluster {
   const node = redisClientOptions(preset);
-  return new Cluster(nodes, {
+  const client = new Cluster(nodes, {
     enableOfflineQueue: false,
     redisOptions: node,
     clusterRetryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
     ...cluster,
   });
+  client.on('error', () => {});
+  return client;
 }
 
 /** A store on Redis built from a URL with the recommended preset (the store closes the client). */

@@ -96,6 +96,8 @@ export interface Store {
   apply(ops: readonly StoreOp[], now: number): Promise<ApplyResult>;
   /** A synchronous variant, when the store has one (memory): lets `@rateLimit` fields stay synchronous. */
   applySync?(ops: readonly StoreOp[], now: number): ApplyResult;
+  /** Resolves once the store can answer (a Redis connection is ready); the plugin awaits it at startup. */
+  ready?(): Promise<void>;
   /** Releases timers and connections the store owns. */
   close?(): Promise<void>;
 }
