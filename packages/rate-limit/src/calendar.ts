@@ -8,11 +8,21 @@ export interface Window {
 /** The fixed window of `durationMs` that contains `now` (aligned to the epoch). */
 export function fixedWindow(now: number, durationMs: number): Window {
   const start = Math.floor(now / durationMs) * durationMs;
-  return { id: String(start), start, end: start + durationMs };
+  return { id: `${start}`, start, end: start + durationMs };
 }
+
+const lastCalendar: { day?: Window; month?: Window } = {};
 
 /** The UTC calendar day or month that contains `now` (Dec → Jan and 31 → 1 handled by `Date.UTC`). */
 export function calendarWindow(now: number, period: 'day' | 'month'): Window {
+  const last = lastCalendar[period];
+  if (last && now >= last.start && now < last.end) return last;
+  const w = computeCalendarWindow(now, period);
+  lastCalendar[period] = w;
+  return w;
+}
+
+function computeCalendarWindow(now: number, period: 'day' | 'month'): Window {
   const d = new Date(now);
   const y = d.getUTCFullYear();
   const m = d.getUTCMonth();

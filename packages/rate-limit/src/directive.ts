@@ -15,7 +15,7 @@ import {
   type GraphQLSchema,
   isObjectType,
 } from 'graphql';
-import { type BruteForceRule, checkFieldRule, type FieldRule, type RateLimiter } from './engine.js';
+import type { BruteForceRule, FieldRule, RateLimiter } from './engine.js';
 
 /**
  * SDL of the per-field directive: graphql-rate-limit-directive's `@rateLimit(limit, duration)` shape,
@@ -78,7 +78,6 @@ export function transformRateLimitSchema(schema: GraphQLSchema, limiter: RateLim
       if (rules.length === 0) rules = objectRules.get(typeName) ?? [];
       const brute = limiter.bruteForceFor(coordinate);
       if (rules.length === 0 && !brute) return config;
-      for (const r of rules) checkFieldRule(coordinate, r);
       return wrap(config, coordinate, rules, brute, limiter);
     },
   });
@@ -125,11 +124,12 @@ function wrap(
   }
   if (rules.length === 0) return { ...config, resolve: inner };
   const guarded = inner;
+  const guard = limiter.compileField(coordinate, rules);
   return {
     ...config,
     resolve: (source, args, context, info: GraphQLResolveInfo) => {
       const state = stateOf(context, limiter);
-      const checked = limiter.checkField(coordinate, rules, args, state, pathToString(info.path));
+      const checked = limiter.checkField(guard, args, state, info.path);
       if (checked instanceof Promise) {
         return checked.then((error) => {
           if (error) throw error;

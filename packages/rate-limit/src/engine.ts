@@ -1,4 +1,11 @@
-import { ErrorCode, type Principal, RampartConfigError, rampartError, type SecurityState } from '@rampart/core';
+import {
+  ErrorCode,
+  type Principal,
+  pathToString,
+  RampartConfigError,
+  rampartError,
+  type SecurityState,
+} from '@rampart/core';
 import type { GraphQLError } from 'graphql';
 import { calendarWindow, fixedWindow, type Window } from './calendar.js';
 import { type PolicyStatus, rateLimitHeaders, retryAfterSeconds } from './headers.js';
@@ -19,6 +26,27 @@ export interface FieldRule {
   readonly by?: string | undefined;
   /** Policy name for headers and decisions (default `<Type.field>:<limit>/<duration>s`). */
   readonly name?: string | undefined;
+}
+
+/** graphql-js's linked response path. */
+export type PathLike = { readonly prev: unknown; readonly key: string | number };
+
+interface CompiledRule {
+  readonly rule: FieldRule;
+  readonly name: string;
+  readonly ms: number;
+  /** Key part after the hash tag: `:f:<coordinate>:<limit>/<duration>:`. */
+  readonly mid: string;
+  readonly byIp: boolean;
+  readonly byArg: string | undefined;
+}
+
+/** The compiled `@rateLimit` rules of one field (see {@link RateLimiter.compileField}). */
+export interface FieldGuard {
+  readonly coordinate: string;
+  readonly rules: readonly CompiledRule[];
+  /** Every rule counts by the principal: one store call per resolver call. */
+  readonly byPrincipal: boolean;
 }
 
 /** A brute-force guard after option resolution. */
@@ -77,7 +105,7 @@ const FIELD_SLOT = Symbol('rampart.rate-limit.fields');
 
 interface FieldTally {
   calls: number;
-  rule: string;
+  coordinate: string;
   limit: number;
   remaining: number;
   resetMs: number;
@@ -122,6 +150,7 @@ export class RateLimiter {
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #warn: (message: string) => void;
   readonly #waiting = new Map<string, number>();
+  readonly #keys = new WeakMap<Principal, string>();
   readonly #brute = new Map<string, BruteForceRule>();
   #down = false;
 
@@ -153,9 +182,14 @@ export class RateLimiter {
     return [...this.#brute.keys()];
   }
 
-  /** The counting key of a principal (`u:…`, `c:…`, `ip:…`). */
+  /** The counting key of a principal (`u:…`, `c:…`, `ip:…`), computed once per principal object. */
   keyOf(principal: Principal): string {
-    return keyPart(this.#keyOf(principal));
+    let k = this.#keys.get(principal);
+    if (k === undefined) {
+      k = keyPart(this.#keyOf(principal));
+      this.#keys.set(principal, k);
+    }
+    return k;
   }
 
   /** Closes the store (and the fallback store). */
@@ -496,75 +530,106 @@ export class RateLimiter {
 
   // ── per-field @rateLimit ──────────────────────────────────────────────────────────────────────
 
-  #fieldWho(rule: FieldRule, principal: Principal, args: Record<string, unknown>): string {
-    const by = rule.by ?? 'principal';
-    if (by === 'principal') return this.keyOf(principal);
-    if (by === 'ip') return ipKey(principal);
-    const value = readPath(args, by.slice(5));
+  #fieldWho(rule: CompiledRule, principal: Principal, args: Record<string, unknown>): string {
+    if (rule.byArg === undefined) return rule.byIp ? ipKey(principal) : this.keyOf(principal);
+    const value = readPath(args, rule.byArg);
     if (value === undefined || value === null) return this.keyOf(principal);
     return `a:${hashedPart(typeof value === 'string' ? value : JSON.stringify(value))}`;
+  }
+
+  /** Prepares the `@rateLimit` rules of one field (key parts and names computed once, at schema build). */
+  compileField(coordinate: string, rules: readonly FieldRule[]): FieldGuard {
+    const compiled = rules.map((rule): CompiledRule => {
+      checkFieldRule(coordinate, rule);
+      const by = rule.by ?? 'principal';
+      return {
+        rule,
+        name: rule.name ?? `${coordinate}:${rule.limit}/${rule.duration}s`,
+        ms: rule.duration * 1000,
+        mid: `:f:${coordinate}:${rule.limit}/${rule.duration}:`,
+        byIp: by === 'ip',
+        byArg: by.startsWith('args.') ? by.slice(5) : undefined,
+      };
+    });
+    return { coordinate, rules: compiled, byPrincipal: compiled.every((r) => !r.byIp && r.byArg === undefined) };
   }
 
   /**
    * Charges one call of a `@rateLimit` field against each of its rules (all-or-nothing). Returns
    * `undefined` when admitted, a field-level error when refused; synchronous with a synchronous store.
+   * `path` is graphql-js's response path (turned into a string only for decisions about refusals).
    */
   checkField(
-    coordinate: string,
-    rules: readonly FieldRule[],
+    guard: FieldGuard,
     args: Record<string, unknown>,
     state: SecurityState,
-    path: string | undefined,
+    path?: PathLike,
   ): MaybePromise<GraphQLError | undefined> {
     const now = state.clock.now();
-    const prefix = this.options.prefix;
-    // Group the rules by who they count (one atomic call per group; normally one group).
-    const groups = new Map<string, { rules: FieldRule[]; ops: CounterOp[]; windows: Window[] }>();
-    for (const rule of rules) {
+    if (guard.byPrincipal) return this.#checkGroup(guard, guard.rules, this.keyOf(state.principal), now, state, path);
+    // Rules counted by different keys: one atomic call per key (different Redis Cluster slots).
+    const groups = new Map<string, CompiledRule[]>();
+    for (const rule of guard.rules) {
       const who = this.#fieldWho(rule, state.principal, args);
-      let g = groups.get(who);
-      if (!g) {
-        g = { rules: [], ops: [], windows: [] };
-        groups.set(who, g);
-      }
-      const w = fixedWindow(now, rule.duration * 1000);
-      g.rules.push(rule);
-      g.windows.push(w);
-      g.ops.push(
-        counter(storeKey(prefix, who, `f:${coordinate}:${rule.limit}/${rule.duration}:${w.id}`), rule.limit, 1, w, now),
-      );
+      const g = groups.get(who);
+      if (g) g.push(rule);
+      else groups.set(who, [rule]);
     }
-    const list = [...groups.values()];
+    const list = [...groups];
     const step = (i: number): MaybePromise<GraphQLError | undefined> => {
       if (i >= list.length) return undefined;
-      const g = list[i]!;
-      const out = this.#exec(g.ops, now);
-      const handle = (o: Outcome): MaybePromise<GraphQLError | undefined> => {
-        const e = this.#fieldOutcome(o, coordinate, g.rules, g.windows, now, state, path);
-        return e ?? step(i + 1);
-      };
-      return out instanceof Promise ? out.then(handle) : handle(out);
+      const [who, rules] = list[i]!;
+      const out = this.#checkGroup(guard, rules, who, now, state, path);
+      const next = (e: GraphQLError | undefined) => e ?? step(i + 1);
+      return out instanceof Promise ? out.then(next) : next(out);
     };
     return step(0);
   }
 
-  #fieldOutcome(
-    o: Outcome,
-    coordinate: string,
-    rules: readonly FieldRule[],
-    windows: readonly Window[],
+  #checkGroup(
+    guard: FieldGuard,
+    rules: readonly CompiledRule[],
+    who: string,
     now: number,
     state: SecurityState,
-    path: string | undefined,
+    path: PathLike | undefined,
+  ): MaybePromise<GraphQLError | undefined> {
+    const base = `${this.options.prefix}{${who}}`;
+    const ops: CounterOp[] = new Array(rules.length);
+    for (let i = 0; i < rules.length; i++) {
+      const r = rules[i]!;
+      const start = now - (now % r.ms);
+      ops[i] = {
+        type: 'counter',
+        key: base + r.mid + start,
+        limit: r.rule.limit,
+        cost: 1,
+        ttlMs: start + r.ms - now + Math.min(r.ms, 3_600_000),
+      };
+    }
+    const out = this.#exec(ops, now);
+    return out instanceof Promise
+      ? out.then((o) => this.#fieldOutcome(o, guard, rules, now, state, path))
+      : this.#fieldOutcome(out, guard, rules, now, state, path);
+  }
+
+  #fieldOutcome(
+    o: Outcome,
+    guard: FieldGuard,
+    rules: readonly CompiledRule[],
+    now: number,
+    state: SecurityState,
+    path: PathLike | undefined,
   ): GraphQLError | undefined {
     if (o.kind === 'allow') return undefined;
+    const coordinate = guard.coordinate;
     if (o.kind === 'deny') {
       state.record({
         source: 'rate-limit',
         outcome: 'limited',
         code: ErrorCode.RATE_LIMITED,
         coordinate,
-        path,
+        path: path && pathToString(path),
         rule: 'store-unavailable',
         reason: 'store unavailable; refused by onStoreError: deny',
       });
@@ -572,59 +637,57 @@ export class RateLimiter {
     }
     const res = o.result.results;
     if (o.result.allowed) {
-      let tallies = state.slots.get(FIELD_SLOT) as Map<string, FieldTally> | undefined;
+      let tallies = state.slots.get(FIELD_SLOT) as Map<CompiledRule, FieldTally> | undefined;
       if (!tallies) {
         tallies = new Map();
         state.slots.set(FIELD_SLOT, tallies);
       }
       for (let i = 0; i < rules.length; i++) {
-        const rule = rules[i]!;
-        const name = rule.name ?? `${coordinate}:${rule.limit}/${rule.duration}s`;
-        const t = tallies.get(name);
-        const remaining = rule.limit - res[i]!.value;
-        const resetMs = windows[i]!.end - now;
+        const r = rules[i]!;
+        const t = tallies.get(r);
+        const remaining = r.rule.limit - res[i]!.value;
+        const resetMs = r.ms - (now % r.ms);
         if (t) {
           t.calls++;
           t.remaining = remaining;
           t.resetMs = resetMs;
-        } else tallies.set(name, { calls: 1, rule: coordinate, limit: rule.limit, remaining, resetMs });
+        } else tallies.set(r, { calls: 1, coordinate, limit: r.rule.limit, remaining, resetMs });
       }
       return undefined;
     }
     let idx = res.findIndex((r) => !r.allowed);
     if (idx < 0) idx = 0;
-    const rule = rules[idx]!;
-    const resetMs = windows[idx]!.end - now;
+    const r = rules[idx]!;
+    const resetMs = r.ms - (now % r.ms);
     const retryAfter = retryAfterSeconds(resetMs);
-    const name = rule.name ?? `${coordinate}:${rule.limit}/${rule.duration}s`;
     state.record({
       source: 'rate-limit',
       outcome: 'limited',
       code: ErrorCode.RATE_LIMITED,
       coordinate,
-      path,
-      rule: name,
+      path: path && pathToString(path),
+      rule: r.name,
       reason: 'field rate limit exceeded',
-      details: { limit: rule.limit, remaining: 0, resetMs },
+      details: { limit: r.rule.limit, remaining: 0, resetMs },
     });
     return rampartError(
       ErrorCode.RATE_LIMITED,
-      `Too many calls of ${coordinate}${this.options.exposeLimits ? ` (limit ${rule.limit} per ${rule.duration} s)` : ''}; retry in ${retryAfter} s.`,
+      `Too many calls of ${coordinate}${this.options.exposeLimits ? ` (limit ${r.rule.limit} per ${r.rule.duration} s)` : ''}; retry in ${retryAfter} s.`,
       { scope: 'field', details: { retryAfter } },
     );
   }
 
   /** Records one aggregated 'allowed' decision per field rule used in the request. */
   flushFieldDecisions(state: SecurityState): void {
-    const tallies = state.slots.get(FIELD_SLOT) as Map<string, FieldTally> | undefined;
+    const tallies = state.slots.get(FIELD_SLOT) as Map<CompiledRule, FieldTally> | undefined;
     if (!tallies) return;
     state.slots.delete(FIELD_SLOT);
-    for (const [name, t] of tallies) {
+    for (const [r, t] of tallies) {
       state.record({
         source: 'rate-limit',
         outcome: 'allowed',
-        coordinate: t.rule,
-        rule: name,
+        coordinate: t.coordinate,
+        rule: r.name,
         reason: 'field rate limit within limit',
         details: { limit: t.limit, remaining: t.remaining, resetMs: t.resetMs, calls: t.calls },
       });

@@ -2,7 +2,7 @@ import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { ensureSecurityState, type RampartModule } from '@rampart/core';
 import type { GraphQLSchema } from 'graphql';
 import { rateLimitTypeDefs, transformRateLimitSchema } from './directive.js';
-import { type OperationCharge, RateLimiter } from './engine.js';
+import { type OperationDecision, RateLimiter } from './engine.js';
 import type { RateLimitOptions } from './options.js';
 
 function limiterOf(options: Partial<RateLimitOptions> | RateLimiter | undefined): RateLimiter {
@@ -31,35 +31,35 @@ export function rateLimitPlugin(options?: Partial<RateLimitOptions> | RateLimite
     },
     async requestDidStart(rc) {
       const state = ensureSecurityState(rc.contextValue as object, clock ? { clock } : undefined);
-      let charge: OperationCharge | undefined;
-      let requested: number | undefined;
-      let available: number | undefined;
-      let decided = false;
-      let executed = false;
+      if (!operational) {
+        // Only per-field rules: one hook, to turn the per-field tallies into decisions.
+        return {
+          async willSendResponse() {
+            limiter.flushFieldDecisions(state);
+          },
+        };
+      }
+      let decision: OperationDecision | undefined;
       return {
         async didResolveOperation() {
-          if (!operational) return;
-          const d = await limiter.decideOperation(state);
-          decided = true;
-          charge = d.charge;
-          requested = d.requestedCost;
-          available = d.currentlyAvailable;
-          if (d.error) throw d.error;
-        },
-        async executionDidStart() {
-          executed = true;
+          decision = await limiter.decideOperation(state);
+          if (decision.error) throw decision.error;
         },
         async willSendResponse(ctx) {
           limiter.flushFieldDecisions(state);
-          if (!decided) return;
+          if (!decision) return;
+          const body = ctx.response.body;
+          let available = decision.currentlyAvailable;
+          const charge = decision.charge;
           if (charge) {
+            // Execution ran when the result has a `data` entry (even null); else refund the charge.
+            const executed = body.kind === 'single' ? 'data' in body.singleResult : true;
             available = await limiter.settleOperation(state, charge, executed);
-            for (const [k, v] of Object.entries(charge.headers)) ctx.response.http.headers.set(k, v);
+            for (const k in charge.headers) ctx.response.http.headers.set(k, charge.headers[k]!);
           }
-          const cost = limiter.costExtension(state, requested, available);
-          if (cost && ctx.response.body.kind === 'single') {
-            const r = ctx.response.body.singleResult;
-            r.extensions = { ...r.extensions, cost };
+          const cost = limiter.costExtension(state, decision.requestedCost, available);
+          if (cost && body.kind === 'single') {
+            body.singleResult.extensions = { ...body.singleResult.extensions, cost };
           }
         },
       };

@@ -227,6 +227,8 @@ export function redisClientOptions(preset: RedisClientPreset = {}): RedisOptions
     commandTimeout: preset.commandTimeout ?? 500,
     retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
     enableReadyCheck: true,
+    // Concurrent calls (e.g. a @rateLimit field in a list) share one write and one read on the socket.
+    enableAutoPipelining: true,
     ...preset.redis,
   };
 }
