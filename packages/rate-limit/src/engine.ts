@@ -49,6 +49,18 @@ export interface FieldGuard {
   readonly byPrincipal: boolean;
 }
 
+interface FieldBatch {
+  readonly guard: FieldGuard;
+  readonly rules: readonly CompiledRule[];
+  readonly ops: readonly CounterOp[];
+  readonly now: number;
+  readonly waiters: Array<{
+    state: SecurityState;
+    path: PathLike | undefined;
+    resolve: (e: GraphQLError | undefined) => void;
+  }>;
+}
+
 /** A brute-force guard after option resolution. */
 export type BruteForceRule = ResolvedRateLimitOptions['bruteForce'][number];
 
@@ -151,6 +163,7 @@ export class RateLimiter {
   readonly #warn: (message: string) => void;
   readonly #waiting = new Map<string, number>();
   readonly #keys = new WeakMap<Principal, string>();
+  readonly #batches = new Map<string, FieldBatch>();
   readonly #brute = new Map<string, BruteForceRule>();
   #down = false;
 
@@ -200,24 +213,24 @@ export class RateLimiter {
 
   // ── store access with the failure policy ──────────────────────────────────────────────────────
 
-  #exec(ops: readonly StoreOp[], now: number): MaybePromise<Outcome> {
+  #exec(ops: readonly StoreOp[], now: number, upTo = 0): MaybePromise<Outcome> {
     const store = this.store;
     if (store.applySync) {
       try {
-        return this.#ok(store.applySync(ops, now), store);
+        return this.#ok(store.applySync(ops, now, upTo), store);
       } catch (error) {
-        return this.#failed(error, ops, now);
+        return this.#failed(error, ops, now, upTo);
       }
     }
     let p: Promise<ApplyResult>;
     try {
-      p = store.apply(ops, now);
+      p = store.apply(ops, now, upTo);
     } catch (error) {
-      return this.#failed(error, ops, now);
+      return this.#failed(error, ops, now, upTo);
     }
     return p.then(
       (r) => this.#ok(r, store),
-      (error) => this.#failed(error, ops, now),
+      (error) => this.#failed(error, ops, now, upTo),
     );
   }
 
@@ -229,7 +242,7 @@ export class RateLimiter {
     return { kind: 'result', result, store };
   }
 
-  #failed(error: unknown, ops: readonly StoreOp[], now: number): Outcome {
+  #failed(error: unknown, ops: readonly StoreOp[], now: number, upTo = 0): Outcome {
     const policy = this.options.onStoreError;
     if (!this.#down) {
       this.#down = true;
@@ -239,7 +252,7 @@ export class RateLimiter {
       );
     }
     if (policy === 'fallback-memory' && this.#fallback) {
-      return { kind: 'result', result: this.#fallback.applySync(ops, now), store: this.#fallback };
+      return { kind: 'result', result: this.#fallback.applySync(ops, now, upTo), store: this.#fallback };
     }
     return policy === 'allow' ? { kind: 'allow' } : { kind: 'deny' };
   }
@@ -607,10 +620,71 @@ export class RateLimiter {
         ttlMs: start + r.ms - now + Math.min(r.ms, 3_600_000),
       };
     }
+    if (!this.store.applySync) return this.#batched(guard, rules, ops, now, state, path);
     const out = this.#exec(ops, now);
     return out instanceof Promise
       ? out.then((o) => this.#fieldOutcome(o, guard, rules, now, state, path))
       : this.#fieldOutcome(out, guard, rules, now, state, path);
+  }
+
+  /**
+   * Asynchronous stores: the calls of one counter made in the same tick (a `@rateLimit` field in a
+   * list, or aliases) are charged together in ONE atomic store call that admits as many as fit
+   * (`upTo`); the first callers in execution order get them. Still charged per resolver call.
+   */
+  #batched(
+    guard: FieldGuard,
+    rules: readonly CompiledRule[],
+    ops: CounterOp[],
+    now: number,
+    state: SecurityState,
+    path: PathLike | undefined,
+  ): Promise<GraphQLError | undefined> {
+    const key = ops.length === 1 ? ops[0]!.key : ops.map((o) => o.key).join('\n');
+    let batch = this.#batches.get(key);
+    if (!batch) {
+      const b: FieldBatch = { guard, rules, ops, now, waiters: [] };
+      batch = b;
+      this.#batches.set(key, b);
+      queueMicrotask(() => {
+        this.#batches.delete(key);
+        void this.#flush(b);
+      });
+    }
+    const waiters = batch.waiters;
+    return new Promise((resolve) => waiters.push({ state, path, resolve }));
+  }
+
+  async #flush(b: FieldBatch): Promise<void> {
+    const n = b.waiters.length;
+    const outcome = await this.#exec(b.ops, b.now, n);
+    // A custom store that ignores `upTo` charged one unit: admit one (never more than was charged).
+    const admitted = outcome.kind === 'result' ? (outcome.result.units ?? (outcome.result.allowed ? 1 : 0)) : 0;
+    for (let i = 0; i < n; i++) {
+      const w = b.waiters[i]!;
+      let o: Outcome = outcome;
+      if (outcome.kind === 'result') {
+        const res = outcome.result.results;
+        const ok = i < admitted;
+        o = {
+          kind: 'result',
+          store: outcome.store,
+          result: {
+            allowed: ok,
+            results: res.map((r, j) =>
+              ok
+                ? { allowed: true, value: r.value - (admitted - 1 - i), resetMs: r.resetMs }
+                : {
+                    allowed: b.ops[j]!.limit - r.value < 1 || j === res.length - 1,
+                    value: r.value,
+                    resetMs: r.resetMs,
+                  },
+            ),
+          },
+        };
+      }
+      w.resolve(this.#fieldOutcome(o, b.guard, b.rules, b.now, w.state, w.path));
+    }
   }
 
   #fieldOutcome(

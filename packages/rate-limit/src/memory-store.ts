@@ -74,16 +74,17 @@ export class MemoryStore implements Store {
     return dropped;
   }
 
-  async apply(ops: readonly StoreOp[], now: number): Promise<ApplyResult> {
-    return this.applySync(ops, now);
+  async apply(ops: readonly StoreOp[], now: number, upTo = 0): Promise<ApplyResult> {
+    return this.applySync(ops, now, upTo);
   }
 
-  applySync(ops: readonly StoreOp[], now: number): ApplyResult {
+  applySync(ops: readonly StoreOp[], now: number, upTo = 0): ApplyResult {
     if (now > this.#lastNow) this.#lastNow = now;
     const n = ops.length;
     const results: OpResult[] = new Array(n);
     // Check phase: read each limited key without charging.
     let allowed = true;
+    let k = upTo > 0 ? upTo : 1;
     const current: number[] = new Array(n);
     for (let i = 0; i < n; i++) {
       const op = ops[i] as StoreOp;
@@ -91,13 +92,17 @@ export class MemoryStore implements Store {
         const slot = this.#live(op.key, now);
         const cur = slot === -1 ? 0 : (this.#value[slot] as number);
         current[i] = cur;
-        if (cur + op.cost > op.limit) allowed = false;
+        if (upTo > 0) {
+          if (op.cost > 0) k = Math.min(k, Math.floor((op.limit - cur) / op.cost));
+        } else if (cur + op.cost > op.limit) allowed = false;
       } else if (op.type === 'bucket') {
         const avail = this.#available(op.key, op.capacity, op.restorePerSecond, now);
         current[i] = avail;
         if (avail < op.cost) allowed = false;
       }
     }
+    if (upTo > 0 && k < 1) allowed = false;
+    if (k < 0) k = 0;
     // Commit phase.
     for (let i = 0; i < n; i++) {
       const op = ops[i] as StoreOp;
@@ -108,7 +113,7 @@ export class MemoryStore implements Store {
           if (allowed) {
             let slot = this.#live(op.key, now);
             if (slot === -1) slot = this.#insert(op.key, 0, 0, now + op.ttlMs);
-            const v = (this.#value[slot] as number) + op.cost;
+            const v = (this.#value[slot] as number) + op.cost * k;
             this.#value[slot] = v;
             results[i] = { allowed: true, value: v, resetMs: (this.#expires[slot] as number) - now };
           } else {
@@ -171,7 +176,7 @@ export class MemoryStore implements Store {
         }
       }
     }
-    return { allowed, results };
+    return upTo > 0 ? { allowed, results, units: allowed ? k : 0 } : { allowed, results };
   }
 
   async close(): Promise<void> {

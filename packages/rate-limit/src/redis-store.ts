@@ -4,13 +4,17 @@ import type { ApplyResult, OpResult, Store, StoreOp } from './store.js';
 /**
  * One Lua script applies every op of a call atomically (check all, then charge all), so an operation's
  * policies cost one round trip and two replicas can never both take the last unit.
- * ARGV: now, then five fields per op (type, a, b, c, d). Numbers come back as strings (Lua numbers
- * would be truncated to integers by Redis).
+ * ARGV: now, upTo (0: all-or-nothing), then five fields per op (type, a, b, c, d). Returns
+ * [ok, units, then (allowed, value, resetMs) per op]. Numbers come back as strings (Lua numbers would
+ * be truncated to integers by Redis).
  */
 const SCRIPT = `
 local now = tonumber(ARGV[1])
+local upto = tonumber(ARGV[2])
 local n = #KEYS
 local ok = 1
+local k = 1
+if upto > 0 then k = upto end
 local cur = {}
 local function avail(key, cap, rate)
   local h = redis.call('HMGET', key, 'a', 't')
@@ -31,21 +35,29 @@ local function setbucket(key, a, cap, rate)
   redis.call('PEXPIRE', key, tofill(cap - a, rate) + 1000)
 end
 for i = 1, n do
-  local b = 1 + (i - 1) * 5
+  local b = 2 + (i - 1) * 5
   local t = ARGV[b + 1]
   if t == 'c' then
     local c = tonumber(redis.call('GET', KEYS[i]) or '0')
     cur[i] = c
-    if c + tonumber(ARGV[b + 3]) > tonumber(ARGV[b + 2]) then ok = 0 end
+    local cost = tonumber(ARGV[b + 3])
+    if upto > 0 then
+      if cost > 0 then
+        local fit = math.floor((tonumber(ARGV[b + 2]) - c) / cost)
+        if fit < k then k = fit end
+      end
+    elseif c + cost > tonumber(ARGV[b + 2]) then ok = 0 end
   elseif t == 'b' then
     local a = avail(KEYS[i], tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3]))
     cur[i] = a
     if a < tonumber(ARGV[b + 4]) then ok = 0 end
   end
 end
-local out = { ok }
+if upto > 0 and k < 1 then ok = 0 end
+if k < 0 then k = 0 end
+local out = { ok, k }
 for i = 1, n do
-  local b = 1 + (i - 1) * 5
+  local b = 2 + (i - 1) * 5
   local t = ARGV[b + 1]
   local key = KEYS[i]
   if t == 'c' then
@@ -56,7 +68,7 @@ for i = 1, n do
     local c = cur[i]
     local own = (c + cost <= limit) and 1 or 0
     if ok == 1 then
-      local v = redis.call('INCRBY', key, cost)
+      local v = redis.call('INCRBY', key, cost * k)
       local p = redis.call('PTTL', key)
       if p < 0 then redis.call('PEXPIRE', key, ttl) p = ttl end
       out[#out + 1] = 1; out[#out + 1] = tostring(v); out[#out + 1] = tostring(p)
@@ -142,9 +154,9 @@ export class RedisStore implements Store {
     }
   }
 
-  async apply(ops: readonly StoreOp[], now: number): Promise<ApplyResult> {
+  async apply(ops: readonly StoreOp[], now: number, upTo = 0): Promise<ApplyResult> {
     const keys: string[] = [];
-    const args: Array<string | number> = [now];
+    const args: Array<string | number> = [now, upTo];
     for (const op of ops) {
       keys.push(op.key);
       switch (op.type) {
@@ -167,10 +179,11 @@ export class RedisStore implements Store {
     }
     const raw = await (this.client as WithScript).rampartApply(keys.length, ...keys, ...args);
     const results: OpResult[] = [];
-    for (let i = 1; i + 2 < raw.length; i += 3) {
+    for (let i = 2; i + 2 < raw.length; i += 3) {
       results.push({ allowed: Number(raw[i]) === 1, value: Number(raw[i + 1]), resetMs: Number(raw[i + 2]) });
     }
-    return { allowed: Number(raw[0]) === 1, results };
+    const allowed = Number(raw[0]) === 1;
+    return upTo > 0 ? { allowed, results, units: allowed ? Number(raw[1]) : 0 } : { allowed, results };
   }
 
   /**

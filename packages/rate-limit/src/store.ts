@@ -82,6 +82,8 @@ export interface ApplyResult {
   readonly allowed: boolean;
   /** One result per op, in order. */
   readonly results: readonly OpResult[];
+  /** With `upTo`: how many units were charged (0 when refused). */
+  readonly units?: number;
 }
 
 /**
@@ -92,10 +94,14 @@ export interface ApplyResult {
 export interface Store {
   /** A short name for decisions and logs (`'memory'`, `'redis'`). */
   readonly name: string;
-  /** Applies `ops` atomically at time `now` (ms since epoch, from the request's clock). */
-  apply(ops: readonly StoreOp[], now: number): Promise<ApplyResult>;
+  /**
+   * Applies `ops` atomically at time `now` (ms since epoch, from the request's clock).
+   * With `upTo` > 0 (counters only): charges `k` times each counter's cost for the largest `k ≤ upTo`
+   * that fits every counter (partial admission of a batch of calls; `units` = k), refused when k = 0.
+   */
+  apply(ops: readonly StoreOp[], now: number, upTo?: number): Promise<ApplyResult>;
   /** A synchronous variant, when the store has one (memory): lets `@rateLimit` fields stay synchronous. */
-  applySync?(ops: readonly StoreOp[], now: number): ApplyResult;
+  applySync?(ops: readonly StoreOp[], now: number, upTo?: number): ApplyResult;
   /** Resolves once the store can answer (a Redis connection is ready); the plugin awaits it at startup. */
   ready?(): Promise<void>;
   /** Releases timers and connections the store owns. */

@@ -42,6 +42,22 @@ describe('MemoryStore', () => {
     assert.equal(s.applySync([b(101)], 3000).results[0]!.resetMs, -1);
   });
 
+  test('upTo: charges as many units as fit every counter', () => {
+    const s = new MemoryStore({ sweepIntervalMs: 0 });
+    const u1 = { type: 'counter', key: 'u1', limit: 5, cost: 1, ttlMs: 1000 } as const;
+    const u2 = { type: 'counter', key: 'u2', limit: 10, cost: 1, ttlMs: 1000 } as const;
+    s.applySync([u1], 0);
+    s.applySync([u1], 0);
+    s.applySync([u1], 0);
+    const part = s.applySync([u1, u2], 0, 4);
+    assert.equal(part.units, 2);
+    assert.deepEqual(
+      part.results.map((x) => x.value),
+      [5, 2],
+    );
+    assert.equal(s.applySync([u1, u2], 0, 4).units, 0);
+  });
+
   test('counter with block: marks the key over the limit for blockMs', () => {
     const s = new MemoryStore({ sweepIntervalMs: 0 });
     const op = { type: 'counter', key: 'x', limit: 2, cost: 1, ttlMs: 1000, blockMs: 60_000 } as const;

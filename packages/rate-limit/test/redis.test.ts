@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { connectRedis, deleteKeys, postGraphQL, startPrivateRedis } from '@rampart/testing';
 import { Redis } from 'ioredis';
-import { RedisStore, redisStore } from '../src/index.js';
+import { RedisStore, redisStore, type Store } from '../src/index.js';
 import { type Harness, startHarness, TestClock } from './helpers.js';
 
 const PREFIX = `rampart:test:rl-redis:${process.pid}:`;
@@ -79,6 +79,22 @@ describe('RedisStore semantics (same as MemoryStore)', () => {
       [1, 0, 0],
     );
     assert.equal(await redis.exists(k('missing'), k('b')), 0);
+
+    // upTo: as many units as fit every counter, atomically
+    const u1 = { type: 'counter', key: k('u1'), limit: 5, cost: 1, ttlMs: 60_000 } as const;
+    const u2 = { type: 'counter', key: k('u2'), limit: 10, cost: 1, ttlMs: 60_000 } as const;
+    await s.apply([u1], 0, 0);
+    await s.apply([u1], 0, 0);
+    await s.apply([u1], 0, 0);
+    const part = await s.apply([u1, u2], 0, 4);
+    assert.equal(part.units, 2);
+    assert.deepEqual(
+      part.results.map((x) => x.value),
+      [5, 2],
+    );
+    const none = await s.apply([u1, u2], 0, 4);
+    assert.equal(none.allowed, false);
+    assert.equal(none.units, 0);
   });
 });
 
@@ -130,6 +146,24 @@ describe('two replicas sharing one Redis, 200 concurrent requests', () => {
     }
   });
 
+  test('@rateLimit field (100/min) charged from both replicas at once: exactly 100 calls run, five runs', async () => {
+    for (let run = 0; run < 5; run++) {
+      const before = r1.counters.price + r2.counters.price;
+      const all = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          postGraphQL(
+            (i % 2 ? r1 : r2).url,
+            { query: '{ items(n: 10) { id price } }' },
+            { headers: { 'x-user': `field-run-${run}` } },
+          ),
+        ),
+      );
+      assert.equal(r1.counters.price + r2.counters.price - before, 100, `run ${run}`);
+      const refused = all.reduce((n, r) => n + (r.body.errors?.length ?? 0), 0);
+      assert.equal(refused, 300, `run ${run}`);
+    }
+  });
+
   test('monthly quota 50: exactly 50 admitted, five runs in a row (a new month each run)', async () => {
     for (let run = 0; run < 5; run++) {
       clock.set(Date.UTC(2026, 6 + run, 1, 0, 0, 0));
@@ -153,11 +187,21 @@ describe('two replicas sharing one Redis, 200 concurrent requests', () => {
 
 describe('per-field limits and brute-force guard on Redis', () => {
   let h: Harness;
+  let storeCalls = 0;
   before(async () => {
+    const inner = await store();
+    // the Redis store, counting its calls
+    const counting: Store = {
+      name: 'redis',
+      apply: (ops, now, upTo) => {
+        storeCalls++;
+        return inner.apply(ops, now, upTo);
+      },
+    };
     h = await startHarness(
       {
         prefix: PREFIX,
-        store: await store(),
+        store: counting,
         bruteForce: [{ field: 'Mutation.login', identifierArgument: 'email', maxFailures: 5, block: 300 }],
       },
       { clock: new TestClock() },
@@ -177,6 +221,31 @@ describe('per-field limits and brute-force guard on Redis', () => {
     assert.equal(h.counters.search, 3);
     assert.equal(r.body.errors.length, 2);
     assert.ok(r.body.errors.every((e: any) => e.extensions.code === 'RATE_LIMITED'));
+  });
+
+  test('@rateLimit in a 150-item list (limit 100): exactly 100 run, in one store call', async () => {
+    const calls = storeCalls;
+    const r = await postGraphQL(
+      h.url,
+      { query: '{ items(n: 150) { id price } }' },
+      { headers: { 'x-user': 'redis-list' } },
+    );
+    assert.equal(storeCalls - calls, 1, 'one atomic call admits the 100 that fit');
+    assert.equal(r.status, 200);
+    assert.equal(h.counters.price, 100);
+    assert.equal(r.body.errors.length, 50);
+    assert.deepEqual(r.body.errors[0].path, ['items', 100, 'price']);
+    const prices = r.body.data.items.map((i: { price: number | null }) => i.price);
+    assert.deepEqual(prices.slice(0, 3), [0, 10, 20]);
+    assert.equal(prices[99], 990);
+    assert.equal(prices[100], null);
+    const events = h.states.at(-1)!.events.filter((e) => e.outcome === 'allowed' && e.coordinate === 'Item.price');
+    assert.deepEqual(events[0]!.details, {
+      limit: 100,
+      remaining: 0,
+      resetMs: events[0]!.details!.resetMs,
+      calls: 100,
+    });
   });
 
   test('100 aliased logins: 5 run, 95 refused, the block is in Redis', async () => {
