@@ -51,7 +51,7 @@ if (!only) {
     console.log(`| ${name} | ${ms.toFixed(2)} | ${(ms / bare).toFixed(2)} | ${(ms - bare).toFixed(2)} µs |`);
   }
   console.log(
-    `\n(${rounds} interleaved rounds, one child process per variant and round, ${reps} requests each after 10 warm-up requests (redis: ${Math.max(2, Math.floor(reps / 10))}); best per variant)`,
+    `\n(${rounds} interleaved rounds, one child process per variant and round, ${reps} requests each after 10 warm-up requests; best per variant)`,
   );
   process.exit(0);
 }
@@ -101,8 +101,8 @@ async function time(n: number): Promise<number> {
   for (let i = 0; i < n; i++) await once(schema);
   return (performance.now() - t) / n;
 }
-const n = only === 'rampart redis' ? Math.max(2, Math.floor(reps / 10)) : reps;
-await time(only === 'rampart redis' ? 2 : 10); // warm up
+const n = reps;
+await time(10); // warm up
 const ms = await time(n);
 await close();
 process.stdout.write(`${ms}\n`);
