@@ -333,6 +333,7 @@ export class RateLimiter {
       for (;;) {
         const now = state.clock.now();
         const parts = this.#plan(state, who, now);
+        if (parts.length === 0) return {}; // no policy applies to this principal
         const outcome = await this.#exec(
           parts.map((p) => p.op),
           now,
@@ -372,21 +373,26 @@ export class RateLimiter {
             currentlyAvailable: budgetIdx >= 0 ? result.results[budgetIdx]!.value : undefined,
             headers: this.options.headers ? rateLimitHeaders(statuses) : {},
           };
-          for (let i = 0; i < parts.length; i++) {
-            const s = statuses[i]!;
-            state.record({
-              source: 'rate-limit',
-              outcome: 'allowed',
-              rule: parts[i]!.name,
-              reason: `${parts[i]!.kind} within limit`,
-              details: {
-                limit: s.quota,
-                remaining: s.remaining,
-                resetMs: Math.round(s.resetSeconds * 1000),
-                ...(store !== this.store ? { store: 'memory-fallback' } : {}),
-              },
-            });
+          // One decision for the operation: the tightest policy (least remaining share) names it.
+          let tight = 0;
+          for (let i = 1; i < statuses.length; i++) {
+            const a = statuses[i]!;
+            const b = statuses[tight]!;
+            if (a.remaining / a.quota < b.remaining / b.quota) tight = i;
           }
+          const t = statuses[tight]!;
+          state.record({
+            source: 'rate-limit',
+            outcome: 'allowed',
+            rule: t.name,
+            reason: `within ${parts.length === 1 ? 'limit' : `all ${parts.length} operation policies`}`,
+            details: {
+              limit: t.quota,
+              remaining: t.remaining,
+              resetMs: Math.round(t.resetSeconds * 1000),
+              ...(store !== this.store ? { store: 'memory-fallback' } : {}),
+            },
+          });
           return { charge, requestedCost: charge.requestedCost, currentlyAvailable: charge.currentlyAvailable };
         }
         // Refused. Which policy, and could waiting help?

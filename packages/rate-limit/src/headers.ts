@@ -16,8 +16,15 @@ export interface PolicyStatus {
   readonly resetSeconds: number;
 }
 
+const quoted = new Map<string, string>();
+
 function sfString(s: string): string {
-  return `"${s.replace(/[^\x20-\x7e]/g, '').replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+  let q = quoted.get(s);
+  if (q === undefined) {
+    q = `"${s.replace(/[^\x20-\x7e]/g, '').replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+    if (quoted.size < 1000) quoted.set(s, q);
+  }
+  return q;
 }
 
 /** `RateLimit-Policy` and `RateLimit` header values for the given policies. */

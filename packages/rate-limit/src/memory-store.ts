@@ -21,8 +21,8 @@ const SWEEP_BATCH = 20_000;
 
 /**
  * The embedded store: one process, bounded memory. Values live in typed arrays indexed through one
- * `Map<string, slot>` whose insertion order is the LRU order, so a key costs its string plus about
- * 40 bytes. Expiry uses the `now` each call passes (the request's clock), never the wall clock.
+ * `Map<string, slot>`; past `maxKeys` a least-recently-used key is evicted (CLOCK approximation of
+ * LRU), so a key costs its string plus about 40 bytes. Expiry uses the `now` each call passes (the request's clock), never the wall clock.
  */
 export class MemoryStore implements Store {
   readonly name = 'memory';
@@ -31,6 +31,7 @@ export class MemoryStore implements Store {
   #value = new Float64Array(INITIAL_CAPACITY);
   #stamp = new Float64Array(INITIAL_CAPACITY);
   #expires = new Float64Array(INITIAL_CAPACITY);
+  #used = new Uint8Array(INITIAL_CAPACITY);
   #free: number[] = [];
   #next = 0;
   #lastNow = 0;
@@ -216,7 +217,7 @@ export class MemoryStore implements Store {
     }
   }
 
-  /** The slot of a live key (moved to the most-recently-used end), or -1. */
+  /** The slot of a live key (marked as recently used), or -1. */
   #live(key: string, now: number): number {
     const slot = this.#index.get(key);
     if (slot === undefined) return -1;
@@ -224,23 +225,31 @@ export class MemoryStore implements Store {
       this.#drop(key, slot);
       return -1;
     }
-    this.#index.delete(key);
-    this.#index.set(key, slot);
+    this.#used[slot] = 1;
     return slot;
   }
 
   #insert(key: string, value: number, stamp: number, expires: number): number {
     if (this.#index.size >= this.maxKeys) {
-      // Evict the least recently used key. One long-lived iterator walks from the oldest entry, so
-      // eviction never rescans the deleted entries at the front of the table (amortised O(1)).
-      for (let tries = 0; tries < 2; tries++) {
+      // Evict with the CLOCK algorithm (LRU approximation, second chance): walk from the oldest
+      // entry; a key used since the last pass is moved to the young end with its mark cleared, the
+      // first unmarked key is evicted. Reads only set a mark, so they never reorder the Map; one
+      // long-lived iterator never rescans the deleted entries at the front of the table.
+      for (let guard = this.#index.size * 2 + 2; guard > 0; guard--) {
         this.#evictor ??= this.#index.entries();
         const n = this.#evictor.next();
         if (n.done) {
           this.#evictor = undefined;
           continue;
         }
-        this.#drop(n.value[0], n.value[1]);
+        const [k, sl] = n.value;
+        if (this.#used[sl] === 1 && (this.#expires[sl] as number) > this.#lastNow) {
+          this.#used[sl] = 0;
+          this.#index.delete(k);
+          this.#index.set(k, sl);
+          continue;
+        }
+        this.#drop(k, sl);
         break;
       }
     }
@@ -252,6 +261,7 @@ export class MemoryStore implements Store {
     this.#value[slot] = value;
     this.#stamp[slot] = stamp;
     this.#expires[slot] = expires;
+    this.#used[slot] = 0;
     // Keys arrive as concatenated (rope) strings; a flat copy costs about a third of the memory.
     this.#index.set(key.normalize(), slot);
     return slot;
@@ -272,6 +282,9 @@ export class MemoryStore implements Store {
     this.#value = grow(this.#value);
     this.#stamp = grow(this.#stamp);
     this.#expires = grow(this.#expires);
+    const used = new Uint8Array(size);
+    used.set(this.#used);
+    this.#used = used;
   }
 }
 
