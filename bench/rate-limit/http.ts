@@ -48,7 +48,8 @@ try {
     const order = r % 2 === 0 ? modes : [...modes].reverse();
     for (const m of order) results[m]!.push(await load(servers[m]!.url, duration));
   }
-  // round trips: 100 sequential operations on the Redis server
+  // round trips: 100 sequential operations on the Redis server (after the load's last requests drained)
+  await new Promise((r) => setTimeout(r, 1000));
   await redis.config('RESETSTAT');
   for (let i = 0; i < 100; i++) {
     await fetch(servers.redis!.url, {
