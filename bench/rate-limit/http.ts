@@ -12,7 +12,7 @@ const rounds = Number(process.env.ROUNDS ?? 3);
 const duration = Number(process.env.DURATION ?? 5);
 const connections = Number(process.env.CONNECTIONS ?? 10);
 const query = '{ product(id: "prod-7") { id name price { amount currency } stock } }';
-const modes = ['bare', 'memory', 'redis'] as const;
+const modes = (process.env.MODES ?? 'bare,memory,memory-quiet,redis').split(',');
 
 async function start(mode: string): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(
@@ -39,7 +39,7 @@ async function load(url: string, seconds: number): Promise<number> {
 
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const servers = Object.fromEntries(await Promise.all(modes.map(async (m) => [m, await start(m)] as const)));
-const results: Record<string, number[]> = { bare: [], memory: [], redis: [] };
+const results: Record<string, number[]> = Object.fromEntries(modes.map((m) => [m, []]));
 let roundTrips = 0;
 const scriptCommands: string[] = [];
 try {
@@ -52,7 +52,8 @@ try {
   await new Promise((r) => setTimeout(r, 1000));
   await redis.config('RESETSTAT');
   for (let i = 0; i < 100; i++) {
-    await fetch(servers.redis!.url, {
+    if (!servers.redis) break;
+    await fetch(servers.redis.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-client': 'rt' },
       body: JSON.stringify({ query }),

@@ -2,6 +2,7 @@
 //   bare    — no rate limiting
 //   memory  — operation limit + cost budget + monthly quota on a MemoryStore (limits high enough to admit all)
 //   redis   — the same three policies on a RedisStore (REDIS_URL or 127.0.0.1:6379, prefix rampart:bench:)
+//   memory-quiet — memory, without the RateLimit headers on admitted responses and without extensions.cost
 // Prints the URL on stdout once listening.
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
@@ -37,8 +38,12 @@ const policies: Partial<RateLimitOptions> = {
 let schema = makeExecutableSchema({ typeDefs, resolvers });
 const plugins = [];
 if (mode !== 'bare') {
+  const quiet = mode === 'memory-quiet';
   const mod = rateLimitModule({
     ...policies,
+    ...(quiet ? { headers: false, costBudget: { ...policies.costBudget!, exposeExtension: false } } : {}),
+    ...(mode === 'memory-noheaders' ? { headers: false } : {}),
+    ...(mode === 'memory-noext' ? { costBudget: { ...policies.costBudget!, exposeExtension: false } } : {}),
     ...(mode === 'redis' ? { store: redisStore(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379') } : {}),
   });
   schema = mod.transformSchema!(makeExecutableSchema({ typeDefs: [mod.typeDefs!, typeDefs], resolvers }));
