@@ -166,6 +166,7 @@ export class RateLimiter {
   readonly #batches = new Map<string, FieldBatch>();
   readonly #brute = new Map<string, BruteForceRule>();
   #down = false;
+  #warnedUnknown = false;
 
   constructor(options?: Partial<RateLimitOptions> | ResolvedRateLimitOptions) {
     this.options = resolveRateLimitOptions(options as Partial<RateLimitOptions>);
@@ -201,6 +202,13 @@ export class RateLimiter {
     if (k === undefined) {
       k = keyPart(this.#keyOf(principal));
       this.#keys.set(principal, k);
+      if (k === 'ip:unknown' && !this.#warnedUnknown) {
+        this.#warnedUnknown = true;
+        this.#warn(
+          '[rampart/rate-limit] an anonymous request has no principal.ip: all such requests share the key ' +
+            '"ip:unknown". Set the principal (with its ip) in the context, or use rampart() with authentication.',
+        );
+      }
     }
     return k;
   }
@@ -272,7 +280,7 @@ export class RateLimiter {
     const o = this.options;
     const prefix = o.prefix;
     const parts: Part[] = [];
-    const estimated = state.cost.estimated;
+    const estimated = finiteCost(state.cost.estimated);
     if (o.operation) {
       const ms = o.operation.duration * 1000;
       const w = fixedWindow(now, ms);
@@ -369,7 +377,7 @@ export class RateLimiter {
             store,
             parts,
             requestedCost: budgetIdx >= 0 ? parts[budgetIdx]!.cost : undefined,
-            estimated: state.cost.estimated !== undefined,
+            estimated: finiteCost(state.cost.estimated) !== undefined,
             currentlyAvailable: budgetIdx >= 0 ? result.results[budgetIdx]!.value : undefined,
             headers: this.options.headers ? rateLimitHeaders(statuses) : {},
           };
@@ -492,7 +500,7 @@ export class RateLimiter {
    */
   async settleOperation(state: SecurityState, charge: OperationCharge, executed: boolean): Promise<number | undefined> {
     const ops: StoreOp[] = [];
-    const actual = state.cost.actual;
+    const actual = finiteCost(state.cost.actual);
     let budgetAt = -1;
     for (const p of charge.parts) {
       if (p.kind === 'budget') {
@@ -538,7 +546,7 @@ export class RateLimiter {
     if (!b?.exposeExtension) return undefined;
     return {
       requestedQueryCost: requested ?? null,
-      actualQueryCost: state.cost.actual ?? null,
+      actualQueryCost: finiteCost(state.cost.actual) ?? null,
       throttleStatus: {
         maximumAvailable: b.maximumAvailable,
         currentlyAvailable: Math.floor(available ?? b.maximumAvailable),
@@ -870,6 +878,11 @@ function counter(key: string, limit: number, cost: number, w: Window, now: numbe
   // counts when the store's clock and the request's clock differ slightly.
   const length = w.end - w.start;
   return { type: 'counter', key, limit, cost, ttlMs: w.end - now + Math.min(length, 3_600_000) };
+}
+
+/** A usable cost figure (a finite number ≥ 0), else `undefined`. */
+function finiteCost(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
 }
 
 function msToFill(units: number, rate: number): number {

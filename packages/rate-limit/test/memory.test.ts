@@ -529,3 +529,49 @@ describe('brute-force guard (memory store)', () => {
     assert.equal(spray.body.errors.filter((e: any) => e.extensions.code === 'RATE_LIMITED').length, 8);
   });
 });
+
+describe('rateLimitPlugin alone', () => {
+  test('works without rampart().context (state created by the plugin) and warns about the shared ip:unknown key', async () => {
+    const { startTestServer } = await import('@rampart/testing');
+    const { rateLimitPlugin } = await import('../src/index.js');
+    const warnings: string[] = [];
+    const clock = new TestClock();
+    const s = await startTestServer({
+      typeDefs: 'type Query { hello: String }',
+      resolvers: { Query: { hello: () => 'x' } },
+      plugins: [rateLimitPlugin({ operation: { limit: 2, duration: 60 }, clock, warn: (m) => warnings.push(m) })],
+    });
+    try {
+      const codes = [];
+      for (let i = 0; i < 3; i++) codes.push((await postGraphQL(s.graphqlUrl, { query: '{ hello }' })).status);
+      assert.deepEqual(codes, [200, 200, 429]);
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0]!, /ip:unknown/);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test('a non-finite or negative estimated cost falls back to the fixed cost', async () => {
+    const h = await startHarness(
+      { costBudget: { maximumAvailable: 10, restoreRate: 1, fixedCost: 5 } },
+      { clock: new TestClock() },
+    );
+    try {
+      const call = (est: string) =>
+        postGraphQL(
+          h.url,
+          { query: '{ hello }' },
+          { headers: { 'x-user': 'nan', 'x-estimated-cost': est, 'x-actual-cost': est } },
+        );
+      const r = await call('NaN');
+      assert.equal(r.status, 200);
+      assert.equal(r.body.extensions.cost.requestedQueryCost, 5);
+      assert.equal(r.body.extensions.cost.actualQueryCost, null);
+      assert.equal((await call('-50')).status, 200);
+      assert.equal((await call('Infinity')).status, 429);
+    } finally {
+      await h.stop();
+    }
+  });
+});
