@@ -47,8 +47,8 @@ function stateOf(context: unknown, limiter: RateLimiter): SecurityState {
 }
 
 /**
- * Wraps ONLY the fields that declare `@rateLimit` (on the field or its object) or carry a brute-force
- * guard. Wrappers stay synchronous when the store is (memory). Fails at startup on bad directive
+ * Wraps ONLY the fields that declare `@rateLimit` (on the field, on the same field of an interface the
+ * object implements, or on the object) or carry a brute-force guard. Wrappers stay synchronous when the store is (memory). Fails at startup on bad directive
  * arguments and on brute-force coordinates that are not in the schema.
  */
 export function transformRateLimitSchema(schema: GraphQLSchema, limiter: RateLimiter): GraphQLSchema {
@@ -74,7 +74,19 @@ export function transformRateLimitSchema(schema: GraphQLSchema, limiter: RateLim
   return mapSchema(schema, {
     [MapperKind.OBJECT_FIELD]: (config, fieldName, typeName) => {
       const coordinate = fieldCoordinate(typeName, fieldName);
-      let rules = schema.getDirective(name) ? rulesOf(schema, config, name) : [];
+      const declared = !!schema.getDirective(name);
+      let rules = declared ? rulesOf(schema, config, name) : [];
+      if (rules.length === 0 && declared) {
+        // Directives on interface fields are not inherited by graphql-js: apply every implemented
+        // interface's rules for this field (all of them are charged, so the most restrictive wins).
+        const type = schema.getType(typeName);
+        if (isObjectType(type)) {
+          for (const iface of type.getInterfaces()) {
+            const f = iface.getFields()[fieldName];
+            if (f) rules = rules.concat(rulesOf(schema, f, name));
+          }
+        }
+      }
       if (rules.length === 0) rules = objectRules.get(typeName) ?? [];
       const brute = limiter.bruteForceFor(coordinate);
       if (rules.length === 0 && !brute) return config;

@@ -446,6 +446,33 @@ describe('@rateLimit fields over HTTP (memory store)', () => {
     assert.equal((out.getType('Item') as any).getFields().id.resolve, undefined);
   });
 
+  test('a @rateLimit on an interface field applies to every implementation (graphql-js does not inherit it)', async () => {
+    const { makeExecutableSchema } = await import('@graphql-tools/schema');
+    const { rateLimitModule } = await import('../src/index.js');
+    const { attachSecurityState, createPrincipal, SecurityState } = await import('@rampart/core');
+    const { execute, parse } = await import('graphql');
+    const mod = rateLimitModule({});
+    const schema = mod.transformSchema!(
+      makeExecutableSchema({
+        typeDefs: [
+          mod.typeDefs!,
+          `interface Node { secret: String @rateLimit(limit: 1, duration: 60) }
+           type A implements Node { secret: String }
+           type Query { a: A }`,
+        ],
+        resolvers: { Query: { a: () => ({ secret: 's' }) } },
+      }),
+    );
+    const ctx = {};
+    attachSecurityState(
+      ctx,
+      new SecurityState({ principal: createPrincipal({ id: 'i', kind: 'user', authMethod: 'jwt' }) }),
+    );
+    const r = await execute({ schema, document: parse('{ a { x: secret y: secret } }'), contextValue: ctx });
+    assert.deepEqual(JSON.parse(JSON.stringify(r.data)), { a: { x: 's', y: null } });
+    assert.equal(r.errors?.[0]?.extensions.code, 'RATE_LIMITED');
+  });
+
   test('bad directive arguments fail at startup naming the field', async () => {
     const { makeExecutableSchema } = await import('@graphql-tools/schema');
     const { rateLimitModule } = await import('../src/index.js');
