@@ -225,6 +225,37 @@ describe('operation-level policies over HTTP (memory store)', () => {
     assert.match(r.body.errors[0].message, /exceeds the maximum available cost of 100/);
   });
 
+  test('an operation another plugin refuses after our charge is refunded (budget and quota), nothing executed', async () => {
+    const { GraphQLError } = await import('graphql');
+    const clock = new TestClock();
+    const rejecting = {
+      async requestDidStart(rc: any) {
+        const reject = rc.request.http?.headers.get('x-reject') === '1';
+        return {
+          async didResolveOperation() {
+            if (reject)
+              throw new GraphQLError('too expensive', {
+                extensions: { code: 'COST_ESTIMATED_TOO_EXPENSIVE', http: { status: 400 } },
+              });
+          },
+        };
+      },
+    };
+    const h = await start(
+      { costBudget: { maximumAvailable: 100, restoreRate: 1 }, quotas: [{ name: 'daily', period: 'day', limit: 2 }] },
+      { clock, plugins: [rejecting as never] },
+    );
+    const call = (reject: boolean) =>
+      postGraphQL(h.url, q('{ hello }'), {
+        headers: { 'x-user': 'refund', 'x-estimated-cost': '60', ...(reject ? { 'x-reject': '1' } : {}) },
+      });
+    for (let i = 0; i < 3; i++) assert.equal((await call(true)).status, 400);
+    const ok = await call(false);
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body.extensions.cost.throttleStatus.currentlyAvailable, 40, 'the refused calls were refunded');
+    assert.equal((await call(false)).status, 429); // 40 < 60
+  });
+
   test('cost budget without @rampart/limits charges the fixed cost', async () => {
     const h = await start(
       { costBudget: { maximumAvailable: 10, restoreRate: 1, fixedCost: 4 } },
