@@ -1,0 +1,74 @@
+// A small store API for the rate-limit benchmarks, in its own process. Mode (argv[2]):
+//   bare    — no rate limiting
+//   memory  — operation limit + cost budget + monthly quota on a MemoryStore (limits high enough to admit all)
+//   redis   — the same three policies on a RedisStore (REDIS_URL or 127.0.0.1:6379, prefix rampart:bench:)
+//   memory-quiet — memory, without the RateLimit headers on admitted responses and without extensions.cost
+// Prints the URL on stdout once listening.
+import { ApolloServer } from '@apollo/server';
+import { startStandaloneServer } from '@apollo/server/standalone';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { attachSecurityState, createPrincipal, SecurityState } from '@rampart/core';
+import { type RateLimitOptions, rateLimitModule, redisStore } from '@rampart/rate-limit';
+
+const mode = process.argv[2] ?? 'bare';
+const typeDefs = /* GraphQL */ `
+  type Price { amount: Int! currency: String! }
+  type Product { id: ID! name: String! price: Price! stock: Int! }
+  type Query { product(id: ID!): Product products(first: Int!): [Product!]! }
+`;
+const products = Array.from({ length: 1000 }, (_, i) => ({
+  id: `prod-${i}`,
+  name: `Product ${i}`,
+  price: { amount: 100 + i, currency: 'EUR' },
+  stock: i % 17,
+}));
+const resolvers = {
+  Query: {
+    product: (_: unknown, a: { id: string }) => products.find((p) => p.id === a.id) ?? null,
+    products: (_: unknown, a: { first: number }) => products.slice(0, a.first),
+  },
+};
+const policies: Partial<RateLimitOptions> = {
+  prefix: 'rampart:bench:',
+  operation: { limit: 1_000_000_000, duration: 60 },
+  costBudget: { maximumAvailable: 1_000_000_000, restoreRate: 1_000_000 },
+  quotas: [{ name: 'monthly', period: 'month', limit: 1_000_000_000 }],
+  headers: true,
+};
+let schema = makeExecutableSchema({ typeDefs, resolvers });
+const plugins = [];
+if (mode !== 'bare') {
+  const quiet = mode === 'memory-quiet';
+  const mod = rateLimitModule({
+    ...policies,
+    ...(quiet ? { headers: false, costBudget: { ...policies.costBudget!, exposeExtension: false } } : {}),
+    ...(mode === 'memory-noheaders' ? { headers: false } : {}),
+    ...(mode === 'memory-noext' ? { costBudget: { ...policies.costBudget!, exposeExtension: false } } : {}),
+    ...(mode === 'redis' ? { store: redisStore(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379') } : {}),
+  });
+  schema = mod.transformSchema!(makeExecutableSchema({ typeDefs: [mod.typeDefs!, typeDefs], resolvers }));
+  plugins.push(...mod.plugins!);
+}
+const server = new ApolloServer({ schema, plugins });
+const { url } = await startStandaloneServer(server, {
+  listen: { port: 0, host: '127.0.0.1' },
+  // what rampart().context does: a principal per request (here an API client by header)
+  context: async ({ req }) => {
+    const ctx = {};
+    const id = String(req.headers['x-client'] ?? 'bench');
+    attachSecurityState(
+      ctx,
+      new SecurityState({
+        principal: createPrincipal({
+          id,
+          kind: 'service',
+          clientId: id,
+          authMethod: 'api-key',
+          ip: req.socket.remoteAddress,
+        }),
+      }),
+    );
+    return ctx;
+  },
+});
+process.stdout.write(`${url}\n`);

@@ -1,0 +1,916 @@
+import {
+  ErrorCode,
+  type Principal,
+  pathToString,
+  RampartConfigError,
+  rampartError,
+  type SecurityState,
+} from '@rampart/core';
+import type { GraphQLError } from 'graphql';
+import { calendarWindow, fixedWindow, type Window } from './calendar.js';
+import { type PolicyStatus, rateLimitHeaders, retryAfterSeconds } from './headers.js';
+import { defaultKeyGenerator, hashedPart, ipKey, keyPart, storeKey } from './keys.js';
+import { MemoryStore } from './memory-store.js';
+import { type RateLimitOptions, type ResolvedRateLimitOptions, resolveRateLimitOptions } from './options.js';
+import type { ApplyResult, CounterOp, Store, StoreOp } from './store.js';
+
+type MaybePromise<T> = T | Promise<T>;
+
+/** One `@rateLimit(limit, duration, by, name)` on a field (or inherited from its object). */
+export interface FieldRule {
+  /** Calls allowed per window. */
+  readonly limit: number;
+  /** Window in seconds. */
+  readonly duration: number;
+  /** `'principal'` (default), `'ip'`, or `'args.<path>'`. */
+  readonly by?: string | undefined;
+  /** Policy name for headers and decisions (default `<Type.field>:<limit>/<duration>s`). */
+  readonly name?: string | undefined;
+}
+
+/** graphql-js's linked response path. */
+export type PathLike = { readonly prev: unknown; readonly key: string | number };
+
+interface CompiledRule {
+  readonly rule: FieldRule;
+  readonly name: string;
+  readonly ms: number;
+  /** Key part after the hash tag: `:f:<coordinate>:<limit>/<duration>:`. */
+  readonly mid: string;
+  readonly byIp: boolean;
+  readonly byArg: string | undefined;
+}
+
+/** The compiled `@rateLimit` rules of one field (see {@link RateLimiter.compileField}). */
+export interface FieldGuard {
+  readonly coordinate: string;
+  readonly rules: readonly CompiledRule[];
+  /** Every rule counts by the principal: one store call per resolver call. */
+  readonly byPrincipal: boolean;
+}
+
+interface FieldBatch {
+  readonly guard: FieldGuard;
+  readonly rules: readonly CompiledRule[];
+  readonly ops: readonly CounterOp[];
+  readonly now: number;
+  readonly waiters: Array<{
+    state: SecurityState;
+    path: PathLike | undefined;
+    resolve: (e: GraphQLError | undefined) => void;
+  }>;
+}
+
+/** A brute-force guard after option resolution. */
+export type BruteForceRule = ResolvedRateLimitOptions['bruteForce'][number];
+
+type PartKind = 'operation' | 'budget' | 'quota';
+interface Part {
+  readonly kind: PartKind;
+  readonly name: string;
+  readonly op: StoreOp;
+  /** Fixed or calendar window (counters). */
+  readonly window?: Window | undefined;
+  readonly limit: number;
+  readonly cost: number;
+  readonly unit?: 'calls' | 'cost';
+}
+
+/** What an operation was charged, kept until the response is sent (refunds). */
+export interface OperationCharge {
+  readonly who: string;
+  readonly store: Store;
+  readonly parts: readonly Part[];
+  /** Cost charged to the budget (estimated, or the fixed cost). */
+  readonly requestedCost: number | undefined;
+  /** The estimate came from `state.cost.estimated` (so an actual cost can correct it). */
+  readonly estimated: boolean;
+  /** Units left in the budget after the charge. */
+  currentlyAvailable: number | undefined;
+  headers: Record<string, string>;
+}
+
+/** The result of {@link RateLimiter.decideOperation}. */
+export interface OperationDecision {
+  /** Set when the operation is refused: throw it from `didResolveOperation`. */
+  readonly error?: GraphQLError;
+  /** Set when the operation was admitted and charged. */
+  readonly charge?: OperationCharge;
+  /** Cost figures for `extensions.cost` (when a budget is configured). */
+  readonly requestedCost?: number | undefined;
+  readonly currentlyAvailable?: number | undefined;
+}
+
+/** `extensions.cost` of a response (Shopify's shape). */
+export interface CostExtension {
+  requestedQueryCost: number | null;
+  actualQueryCost: number | null;
+  throttleStatus: { maximumAvailable: number; currentlyAvailable: number; restoreRate: number };
+}
+
+type Outcome =
+  | { readonly kind: 'result'; readonly result: ApplyResult; readonly store: Store }
+  | { readonly kind: 'allow' }
+  | { readonly kind: 'deny' };
+
+const FIELD_SLOT = Symbol('rampart.rate-limit.fields');
+
+interface FieldTally {
+  calls: number;
+  coordinate: string;
+  limit: number;
+  remaining: number;
+  resetMs: number;
+}
+
+const BY = /^(principal|ip|args\.[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*)$/;
+
+/** Checks a `@rateLimit` rule read from the schema. @throws RampartConfigError */
+export function checkFieldRule(coordinate: string, rule: FieldRule): void {
+  const where = `@rateLimit on ${coordinate}`;
+  if (!Number.isInteger(rule.limit) || rule.limit < 1)
+    throw new RampartConfigError(where, 'limit must be an integer ≥ 1');
+  if (!Number.isInteger(rule.duration) || rule.duration < 1)
+    throw new RampartConfigError(where, 'duration must be an integer ≥ 1 (seconds)');
+  if (rule.by !== undefined && rule.by !== null && !BY.test(rule.by))
+    throw new RampartConfigError(
+      where,
+      `by must be "principal", "ip" or "args.<name>", got ${JSON.stringify(rule.by)}`,
+    );
+}
+
+function readPath(args: Record<string, unknown>, path: string): unknown {
+  let v: unknown = args;
+  for (const k of path.split('.')) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[k];
+  }
+  return v;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The rate-limit engine: builds the store calls of every policy, applies the failure policy, and
+ * turns refusals into Rampart errors with `Retry-After` and IETF RateLimit headers. No Apollo import.
+ */
+export class RateLimiter {
+  readonly options: ResolvedRateLimitOptions;
+  readonly store: Store;
+  readonly #fallback: MemoryStore | undefined;
+  readonly #keyOf: (principal: Principal) => string;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #warn: (message: string) => void;
+  readonly #waiting = new Map<string, number>();
+  readonly #keys = new WeakMap<Principal, string>();
+  readonly #batches = new Map<string, FieldBatch>();
+  readonly #brute = new Map<string, BruteForceRule>();
+  #down = false;
+  #warnedUnknown = false;
+
+  constructor(options?: Partial<RateLimitOptions> | ResolvedRateLimitOptions) {
+    this.options = resolveRateLimitOptions(options as Partial<RateLimitOptions>);
+    this.store = this.options.store ?? new MemoryStore();
+    this.#fallback =
+      this.options.onStoreError === 'fallback-memory' && !(this.store instanceof MemoryStore)
+        ? new MemoryStore()
+        : undefined;
+    this.#keyOf = this.options.keyGenerator ?? defaultKeyGenerator;
+    this.#sleep = this.options.sleep ?? defaultSleep;
+    this.#warn = this.options.warn ?? ((m) => console.warn(m));
+    for (const b of this.options.bruteForce) this.#brute.set(b.field, b);
+  }
+
+  /** True when any operation-level policy (operation limit, cost budget, quota) is configured. */
+  get hasOperationPolicies(): boolean {
+    return !!(this.options.operation || this.options.costBudget || this.options.quotas.length > 0);
+  }
+
+  /** The brute-force guard of a coordinate, if one is configured. */
+  bruteForceFor(coordinate: string): BruteForceRule | undefined {
+    return this.#brute.get(coordinate);
+  }
+
+  /** Coordinates that carry a brute-force guard. */
+  get bruteForceFields(): readonly string[] {
+    return [...this.#brute.keys()];
+  }
+
+  /** The counting key of a principal (`u:…`, `c:…`, `ip:…`), computed once per principal object. */
+  keyOf(principal: Principal): string {
+    let k = this.#keys.get(principal);
+    if (k === undefined) {
+      k = keyPart(this.#keyOf(principal));
+      this.#keys.set(principal, k);
+      if (k === 'ip:unknown' && !this.#warnedUnknown) {
+        this.#warnedUnknown = true;
+        this.#warn(
+          '[rampart/rate-limit] an anonymous request has no principal.ip: all such requests share the key ' +
+            '"ip:unknown". Set the principal (with its ip) in the context, or use rampart() with authentication.',
+        );
+      }
+    }
+    return k;
+  }
+
+  /** Closes the store (and the fallback store). */
+  async close(): Promise<void> {
+    await this.store.close?.();
+    await this.#fallback?.close();
+  }
+
+  // ── store access with the failure policy ──────────────────────────────────────────────────────
+
+  #exec(ops: readonly StoreOp[], now: number, upTo = 0): MaybePromise<Outcome> {
+    const store = this.store;
+    if (store.applySync) {
+      try {
+        return this.#ok(store.applySync(ops, now, upTo), store);
+      } catch (error) {
+        return this.#failed(error, ops, now, upTo);
+      }
+    }
+    let p: Promise<ApplyResult>;
+    try {
+      p = store.apply(ops, now, upTo);
+    } catch (error) {
+      return this.#failed(error, ops, now, upTo);
+    }
+    return p.then(
+      (r) => this.#ok(r, store),
+      (error) => this.#failed(error, ops, now, upTo),
+    );
+  }
+
+  #ok(result: ApplyResult, store: Store): Outcome {
+    if (this.#down) {
+      this.#down = false;
+      this.#warn(`[rampart/rate-limit] store "${store.name}" answers again; counting resumes there`);
+    }
+    return { kind: 'result', result, store };
+  }
+
+  #failed(error: unknown, ops: readonly StoreOp[], now: number, upTo = 0): Outcome {
+    const policy = this.options.onStoreError;
+    if (!this.#down) {
+      this.#down = true;
+      this.#warn(
+        `[rampart/rate-limit] store "${this.store.name}" failed (${(error as Error)?.message ?? String(error)}); ` +
+          `onStoreError: '${policy}'${policy === 'allow' ? ' — requests are ADMITTED without limits until it returns' : ''}`,
+      );
+    }
+    if (policy === 'fallback-memory' && this.#fallback) {
+      return { kind: 'result', result: this.#fallback.applySync(ops, now, upTo), store: this.#fallback };
+    }
+    return policy === 'allow' ? { kind: 'allow' } : { kind: 'deny' };
+  }
+
+  #unavailable(scope: 'request' | 'field'): GraphQLError {
+    return rampartError(ErrorCode.RATE_LIMITED, 'Rate limiting is unavailable; try again shortly.', {
+      scope,
+      status: 503,
+      headers: { 'retry-after': '1' },
+      details: { retryAfter: 1 },
+    });
+  }
+
+  // ── operation-level policies ──────────────────────────────────────────────────────────────────
+
+  #plan(state: SecurityState, who: string, now: number): Part[] {
+    const o = this.options;
+    const prefix = o.prefix;
+    const parts: Part[] = [];
+    const estimated = finiteCost(state.cost.estimated);
+    if (o.operation) {
+      const ms = o.operation.duration * 1000;
+      const w = fixedWindow(now, ms);
+      parts.push({
+        kind: 'operation',
+        name: 'operation',
+        window: w,
+        limit: o.operation.limit,
+        cost: 1,
+        op: counter(storeKey(prefix, who, `op:${o.operation.duration}:${w.id}`), o.operation.limit, 1, w, now),
+      });
+    }
+    if (o.costBudget) {
+      const b = o.costBudget;
+      const cost = estimated ?? b.fixedCost;
+      parts.push({
+        kind: 'budget',
+        name: 'cost-budget',
+        limit: b.maximumAvailable,
+        cost,
+        op: {
+          type: 'bucket',
+          key: storeKey(prefix, who, 'budget'),
+          capacity: b.maximumAvailable,
+          restorePerSecond: b.restoreRate,
+          cost,
+        },
+      });
+    }
+    for (const q of o.quotas) {
+      if (q.appliesTo && !q.appliesTo(state.principal)) continue;
+      const w = calendarWindow(now, q.period);
+      const cost = q.unit === 'cost' ? Math.ceil(estimated ?? o.costBudget?.fixedCost ?? 1) : 1;
+      parts.push({
+        kind: 'quota',
+        name: q.name,
+        window: w,
+        limit: q.limit,
+        cost,
+        unit: q.unit,
+        op: counter(storeKey(prefix, who, `q:${keyPart(q.name)}:${w.id}`), q.limit, cost, w, now),
+      });
+    }
+    return parts;
+  }
+
+  /**
+   * Decides the operation-level policies (operation limit, cost budget, quotas) in ONE store call.
+   * In delay mode a request over a rate or budget waits (bounded) and tries again.
+   */
+  async decideOperation(state: SecurityState): Promise<OperationDecision> {
+    if (!this.hasOperationPolicies) return {};
+    const who = this.keyOf(state.principal);
+    const throttle = this.options.throttle;
+    const started = state.clock.now();
+    let queued = false;
+    try {
+      for (;;) {
+        const now = state.clock.now();
+        const parts = this.#plan(state, who, now);
+        if (parts.length === 0) return {}; // no policy applies to this principal
+        const outcome = await this.#exec(
+          parts.map((p) => p.op),
+          now,
+        );
+        if (outcome.kind === 'allow') {
+          state.record({
+            source: 'rate-limit',
+            outcome: 'allowed',
+            rule: 'store-unavailable',
+            reason: 'store unavailable; admitted by onStoreError: allow',
+            details: { storeError: true },
+          });
+          return {};
+        }
+        if (outcome.kind === 'deny') {
+          const error = this.#unavailable('request');
+          state.record({
+            source: 'rate-limit',
+            outcome: 'limited',
+            code: ErrorCode.RATE_LIMITED,
+            rule: 'store-unavailable',
+            reason: 'store unavailable; refused by onStoreError: deny',
+            details: { storeError: true },
+          });
+          return { error };
+        }
+        const { result, store } = outcome;
+        const statuses = parts.map((p, i) => status(p, result.results[i]!, now, this.options));
+        if (result.allowed) {
+          const budgetIdx = parts.findIndex((p) => p.kind === 'budget');
+          const charge: OperationCharge = {
+            who,
+            store,
+            parts,
+            requestedCost: budgetIdx >= 0 ? parts[budgetIdx]!.cost : undefined,
+            estimated: finiteCost(state.cost.estimated) !== undefined,
+            currentlyAvailable: budgetIdx >= 0 ? result.results[budgetIdx]!.value : undefined,
+            headers: this.options.headers ? rateLimitHeaders(statuses) : {},
+          };
+          // One decision for the operation: the tightest policy (least remaining share) names it.
+          let tight = 0;
+          for (let i = 1; i < statuses.length; i++) {
+            const a = statuses[i]!;
+            const b = statuses[tight]!;
+            if (a.remaining / a.quota < b.remaining / b.quota) tight = i;
+          }
+          const t = statuses[tight]!;
+          state.record({
+            source: 'rate-limit',
+            outcome: 'allowed',
+            rule: t.name,
+            reason: `within ${parts.length === 1 ? 'limit' : `all ${parts.length} operation policies`}`,
+            details: {
+              limit: t.quota,
+              remaining: t.remaining,
+              resetMs: Math.round(t.resetSeconds * 1000),
+              ...(store !== this.store ? { store: 'memory-fallback' } : {}),
+            },
+          });
+          return { charge, requestedCost: charge.requestedCost, currentlyAvailable: charge.currentlyAvailable };
+        }
+        // Refused. Which policy, and could waiting help?
+        const refused = parts
+          .map((p, i) => ({ p, r: result.results[i]!, s: statuses[i]! }))
+          .filter((x) => !x.r.allowed);
+        const quota = refused.find((x) => x.p.kind === 'quota');
+        if (!quota && throttle.mode === 'delay') {
+          let wait = 0;
+          for (const x of refused) {
+            const ms = x.p.kind === 'budget' ? x.r.resetMs : x.p.window!.end - now;
+            wait = ms < 0 ? Number.POSITIVE_INFINITY : Math.max(wait, ms);
+          }
+          const waited = now - started;
+          const inQueue = this.#waiting.get(who) ?? 0;
+          if (wait > 0 && waited + wait <= throttle.maxDelayMs && (queued || inQueue < throttle.maxQueue)) {
+            if (!queued) {
+              queued = true;
+              this.#waiting.set(who, inQueue + 1);
+            }
+            await this.#sleep(wait);
+            continue;
+          }
+        }
+        const primary = quota ?? refused.find((x) => x.p.kind === 'budget') ?? refused[0]!;
+        const retryMs =
+          primary.p.kind === 'budget'
+            ? primary.r.resetMs < 0
+              ? msToFill(primary.p.limit, this.options.costBudget!.restoreRate)
+              : primary.r.resetMs
+            : primary.p.window!.end - now;
+        const retryAfter = retryAfterSeconds(retryMs);
+        const code =
+          primary.p.kind === 'quota'
+            ? ErrorCode.QUOTA_EXCEEDED
+            : primary.p.kind === 'budget'
+              ? ErrorCode.THROTTLED
+              : ErrorCode.RATE_LIMITED;
+        const message = this.#message(primary.p, primary.r.resetMs < 0, throttle.mode === 'delay');
+        const details: Record<string, unknown> = { retryAfter };
+        if (primary.p.kind === 'budget') {
+          details.cost = {
+            requestedQueryCost: primary.p.cost,
+            maximumAvailable: primary.p.limit,
+            currentlyAvailable: primary.r.value,
+          };
+        }
+        const error = rampartError(code, message, {
+          headers: { 'retry-after': String(retryAfter), ...rateLimitHeaders(statuses) },
+          details,
+        });
+        for (const x of refused) {
+          state.record({
+            source: 'rate-limit',
+            outcome: 'limited',
+            code: x === primary ? code : undefined,
+            rule: x.p.name,
+            reason: `${x.p.kind} exceeded`,
+            details: { limit: x.s.quota, remaining: x.s.remaining, resetMs: Math.round(x.s.resetSeconds * 1000) },
+          });
+        }
+        const budgetIdx = parts.findIndex((p) => p.kind === 'budget');
+        return {
+          error,
+          requestedCost: budgetIdx >= 0 ? parts[budgetIdx]!.cost : undefined,
+          currentlyAvailable: budgetIdx >= 0 ? result.results[budgetIdx]!.value : undefined,
+        };
+      }
+    } finally {
+      if (queued) {
+        const n = (this.#waiting.get(who) ?? 1) - 1;
+        if (n <= 0) this.#waiting.delete(who);
+        else this.#waiting.set(who, n);
+      }
+    }
+  }
+
+  #message(p: Part, never: boolean, delayed: boolean): string {
+    const expose = this.options.exposeLimits;
+    const waited = delayed ? ' (after the longest allowed wait)' : '';
+    switch (p.kind) {
+      case 'quota':
+        return `Quota "${p.name}" used up for this ${p.window && p.window.end - p.window.start > 86_400_000 ? 'month' : 'day'}${expose ? ` (limit ${p.limit})` : ''}.`;
+      case 'budget':
+        if (never)
+          return `Query cost ${expose ? `${p.cost} ` : ''}exceeds the maximum available cost${expose ? ` of ${p.limit}` : ''}.`;
+        return `Cost budget exhausted${expose ? ` (query cost ${p.cost})` : ''}; retry later${waited}.`;
+      default:
+        return `Too many requests${expose ? ` (limit ${p.limit} per ${this.options.operation!.duration} s)` : ''}${waited}.`;
+    }
+  }
+
+  /**
+   * After the response is built: refunds the budget (estimated − actual cost) and cost quotas, or
+   * everything but the operation count when execution never started. One store call, only when
+   * something changes. Returns the budget's units left.
+   */
+  async settleOperation(state: SecurityState, charge: OperationCharge, executed: boolean): Promise<number | undefined> {
+    const ops: StoreOp[] = [];
+    const actual = finiteCost(state.cost.actual);
+    let budgetAt = -1;
+    for (const p of charge.parts) {
+      if (p.kind === 'budget') {
+        const op = p.op as Extract<StoreOp, { type: 'bucket' }>;
+        let refund = 0;
+        if (!executed) refund = p.cost;
+        else if (charge.estimated && actual !== undefined) refund = p.cost - actual;
+        if (refund !== 0) {
+          budgetAt = ops.length;
+          ops.push({
+            type: 'adjust-bucket',
+            key: op.key,
+            capacity: op.capacity,
+            restorePerSecond: op.restorePerSecond,
+            amount: refund,
+          });
+        }
+      } else if (p.kind === 'quota') {
+        let delta = 0;
+        if (!executed) delta = -p.cost;
+        else if (p.unit === 'cost' && charge.estimated && actual !== undefined) delta = Math.ceil(actual) - p.cost;
+        if (delta !== 0) ops.push({ type: 'adjust-counter', key: p.op.key, delta });
+      }
+    }
+    if (ops.length === 0) return charge.currentlyAvailable;
+    const now = state.clock.now();
+    try {
+      const r = charge.store.applySync ? charge.store.applySync(ops, now) : await charge.store.apply(ops, now);
+      if (budgetAt >= 0) charge.currentlyAvailable = r.results[budgetAt]!.value;
+    } catch (error) {
+      this.#failed(error, [], now);
+    }
+    return charge.currentlyAvailable;
+  }
+
+  /** `extensions.cost` for a response, when a budget is configured and exposed. */
+  costExtension(
+    state: SecurityState,
+    requested: number | undefined,
+    available: number | undefined,
+  ): CostExtension | undefined {
+    const b = this.options.costBudget;
+    if (!b?.exposeExtension) return undefined;
+    return {
+      requestedQueryCost: requested ?? null,
+      actualQueryCost: finiteCost(state.cost.actual) ?? null,
+      throttleStatus: {
+        maximumAvailable: b.maximumAvailable,
+        currentlyAvailable: Math.floor(available ?? b.maximumAvailable),
+        restoreRate: b.restoreRate,
+      },
+    };
+  }
+
+  // ── per-field @rateLimit ──────────────────────────────────────────────────────────────────────
+
+  #fieldWho(rule: CompiledRule, principal: Principal, args: Record<string, unknown>): string {
+    if (rule.byArg === undefined) return rule.byIp ? ipKey(principal) : this.keyOf(principal);
+    const value = readPath(args, rule.byArg);
+    if (value === undefined || value === null) return this.keyOf(principal);
+    return `a:${hashedPart(typeof value === 'string' ? value : JSON.stringify(value))}`;
+  }
+
+  /** Prepares the `@rateLimit` rules of one field (key parts and names computed once, at schema build). */
+  compileField(coordinate: string, rules: readonly FieldRule[]): FieldGuard {
+    const compiled = rules.map((rule): CompiledRule => {
+      checkFieldRule(coordinate, rule);
+      const by = rule.by ?? 'principal';
+      return {
+        rule,
+        name: rule.name ?? `${coordinate}:${rule.limit}/${rule.duration}s`,
+        ms: rule.duration * 1000,
+        mid: `:f:${coordinate}:${rule.limit}/${rule.duration}:`,
+        byIp: by === 'ip',
+        byArg: by.startsWith('args.') ? by.slice(5) : undefined,
+      };
+    });
+    return { coordinate, rules: compiled, byPrincipal: compiled.every((r) => !r.byIp && r.byArg === undefined) };
+  }
+
+  /**
+   * Charges one call of a `@rateLimit` field against each of its rules (all-or-nothing). Returns
+   * `undefined` when admitted, a field-level error when refused; synchronous with a synchronous store.
+   * `path` is graphql-js's response path (turned into a string only for decisions about refusals).
+   */
+  checkField(
+    guard: FieldGuard,
+    args: Record<string, unknown>,
+    state: SecurityState,
+    path?: PathLike,
+  ): MaybePromise<GraphQLError | undefined> {
+    const now = state.clock.now();
+    if (guard.byPrincipal) return this.#checkGroup(guard, guard.rules, this.keyOf(state.principal), now, state, path);
+    // Rules counted by different keys: one atomic call per key (different Redis Cluster slots).
+    const groups = new Map<string, CompiledRule[]>();
+    for (const rule of guard.rules) {
+      const who = this.#fieldWho(rule, state.principal, args);
+      const g = groups.get(who);
+      if (g) g.push(rule);
+      else groups.set(who, [rule]);
+    }
+    const list = [...groups];
+    const step = (i: number): MaybePromise<GraphQLError | undefined> => {
+      if (i >= list.length) return undefined;
+      const [who, rules] = list[i]!;
+      const out = this.#checkGroup(guard, rules, who, now, state, path);
+      const next = (e: GraphQLError | undefined) => e ?? step(i + 1);
+      return out instanceof Promise ? out.then(next) : next(out);
+    };
+    return step(0);
+  }
+
+  #checkGroup(
+    guard: FieldGuard,
+    rules: readonly CompiledRule[],
+    who: string,
+    now: number,
+    state: SecurityState,
+    path: PathLike | undefined,
+  ): MaybePromise<GraphQLError | undefined> {
+    const base = `${this.options.prefix}{${who}}`;
+    const ops: CounterOp[] = new Array(rules.length);
+    for (let i = 0; i < rules.length; i++) {
+      const r = rules[i]!;
+      const start = now - (now % r.ms);
+      ops[i] = {
+        type: 'counter',
+        key: base + r.mid + start,
+        limit: r.rule.limit,
+        cost: 1,
+        ttlMs: start + r.ms - now + Math.min(r.ms, 3_600_000),
+      };
+    }
+    if (!this.store.applySync) return this.#batched(guard, rules, ops, now, state, path);
+    const out = this.#exec(ops, now);
+    return out instanceof Promise
+      ? out.then((o) => this.#fieldOutcome(o, guard, rules, now, state, path))
+      : this.#fieldOutcome(out, guard, rules, now, state, path);
+  }
+
+  /**
+   * Asynchronous stores: the calls of one counter made in the same tick (a `@rateLimit` field in a
+   * list, or aliases) are charged together in ONE atomic store call that admits as many as fit
+   * (`upTo`); the first callers in execution order get them. Still charged per resolver call.
+   */
+  #batched(
+    guard: FieldGuard,
+    rules: readonly CompiledRule[],
+    ops: CounterOp[],
+    now: number,
+    state: SecurityState,
+    path: PathLike | undefined,
+  ): Promise<GraphQLError | undefined> {
+    const key = ops.length === 1 ? ops[0]!.key : ops.map((o) => o.key).join('\n');
+    let batch = this.#batches.get(key);
+    if (!batch) {
+      const b: FieldBatch = { guard, rules, ops, now, waiters: [] };
+      batch = b;
+      this.#batches.set(key, b);
+      queueMicrotask(() => {
+        this.#batches.delete(key);
+        void this.#flush(b);
+      });
+    }
+    const waiters = batch.waiters;
+    return new Promise((resolve) => waiters.push({ state, path, resolve }));
+  }
+
+  async #flush(b: FieldBatch): Promise<void> {
+    const n = b.waiters.length;
+    const outcome = await this.#exec(b.ops, b.now, n);
+    // A custom store that ignores `upTo` charged one unit: admit one (never more than was charged).
+    const admitted = outcome.kind === 'result' ? (outcome.result.units ?? (outcome.result.allowed ? 1 : 0)) : 0;
+    for (let i = 0; i < n; i++) {
+      const w = b.waiters[i]!;
+      let o: Outcome = outcome;
+      if (outcome.kind === 'result') {
+        const res = outcome.result.results;
+        const ok = i < admitted;
+        o = {
+          kind: 'result',
+          store: outcome.store,
+          result: {
+            allowed: ok,
+            results: res.map((r, j) =>
+              ok
+                ? { allowed: true, value: r.value - (admitted - 1 - i), resetMs: r.resetMs }
+                : {
+                    allowed: b.ops[j]!.limit - r.value < 1 || j === res.length - 1,
+                    value: r.value,
+                    resetMs: r.resetMs,
+                  },
+            ),
+          },
+        };
+      }
+      w.resolve(this.#fieldOutcome(o, b.guard, b.rules, b.now, w.state, w.path));
+    }
+  }
+
+  #fieldOutcome(
+    o: Outcome,
+    guard: FieldGuard,
+    rules: readonly CompiledRule[],
+    now: number,
+    state: SecurityState,
+    path: PathLike | undefined,
+  ): GraphQLError | undefined {
+    if (o.kind === 'allow') return undefined;
+    const coordinate = guard.coordinate;
+    if (o.kind === 'deny') {
+      state.record({
+        source: 'rate-limit',
+        outcome: 'limited',
+        code: ErrorCode.RATE_LIMITED,
+        coordinate,
+        path: path && pathToString(path),
+        rule: 'store-unavailable',
+        reason: 'store unavailable; refused by onStoreError: deny',
+      });
+      return this.#unavailable('field');
+    }
+    const res = o.result.results;
+    if (o.result.allowed) {
+      let tallies = state.slots.get(FIELD_SLOT) as Map<CompiledRule, FieldTally> | undefined;
+      if (!tallies) {
+        tallies = new Map();
+        state.slots.set(FIELD_SLOT, tallies);
+      }
+      for (let i = 0; i < rules.length; i++) {
+        const r = rules[i]!;
+        const t = tallies.get(r);
+        const remaining = r.rule.limit - res[i]!.value;
+        const resetMs = r.ms - (now % r.ms);
+        if (t) {
+          t.calls++;
+          t.remaining = remaining;
+          t.resetMs = resetMs;
+        } else tallies.set(r, { calls: 1, coordinate, limit: r.rule.limit, remaining, resetMs });
+      }
+      return undefined;
+    }
+    let idx = res.findIndex((r) => !r.allowed);
+    if (idx < 0) idx = 0;
+    const r = rules[idx]!;
+    const resetMs = r.ms - (now % r.ms);
+    const retryAfter = retryAfterSeconds(resetMs);
+    state.record({
+      source: 'rate-limit',
+      outcome: 'limited',
+      code: ErrorCode.RATE_LIMITED,
+      coordinate,
+      path: path && pathToString(path),
+      rule: r.name,
+      reason: 'field rate limit exceeded',
+      details: { limit: r.rule.limit, remaining: 0, resetMs },
+    });
+    return rampartError(
+      ErrorCode.RATE_LIMITED,
+      `Too many calls of ${coordinate}${this.options.exposeLimits ? ` (limit ${r.rule.limit} per ${r.rule.duration} s)` : ''}; retry in ${retryAfter} s.`,
+      { scope: 'field', details: { retryAfter } },
+    );
+  }
+
+  /** Records one aggregated 'allowed' decision per field rule used in the request. */
+  flushFieldDecisions(state: SecurityState): void {
+    const tallies = state.slots.get(FIELD_SLOT) as Map<CompiledRule, FieldTally> | undefined;
+    if (!tallies) return;
+    state.slots.delete(FIELD_SLOT);
+    for (const [r, t] of tallies) {
+      state.record({
+        source: 'rate-limit',
+        outcome: 'allowed',
+        coordinate: t.coordinate,
+        rule: r.name,
+        reason: 'field rate limit within limit',
+        details: { limit: t.limit, remaining: t.remaining, resetMs: t.resetMs, calls: t.calls },
+      });
+    }
+  }
+
+  // ── brute-force guard ─────────────────────────────────────────────────────────────────────────
+
+  #bruteKeys(rule: BruteForceRule, args: Record<string, unknown>, principal: Principal) {
+    const who = ipKey(principal);
+    const base = `bf:${rule.field}`;
+    const id = rule.identifierArgument ? readPath(args, rule.identifierArgument) : undefined;
+    const idKey =
+      id === undefined || id === null
+        ? undefined
+        : storeKey(
+            this.options.prefix,
+            who,
+            `${base}:id:${hashedPart(typeof id === 'string' ? id.toLowerCase() : JSON.stringify(id))}`,
+          );
+    return { ipKey: storeKey(this.options.prefix, who, `${base}:ip`), idKey };
+  }
+
+  /**
+   * Counts an attempt on a guarded field before it runs (so batched attempts are counted one by one).
+   * Returns an error when the identifier or IP is blocked, else a ticket for {@link settleAttempt}.
+   */
+  beginAttempt(
+    rule: BruteForceRule,
+    args: Record<string, unknown>,
+    state: SecurityState,
+    path: string | undefined,
+  ): MaybePromise<{ error: GraphQLError } | { keys: { ipKey: string; idKey: string | undefined } | undefined }> {
+    const now = state.clock.now();
+    const keys = this.#bruteKeys(rule, args, state.principal);
+    const ops: CounterOp[] = [];
+    const blockMs = rule.block * 1000;
+    const ttlMs = rule.window * 1000;
+    if (keys.idKey) ops.push({ type: 'counter', key: keys.idKey, limit: rule.maxFailures, cost: 1, ttlMs, blockMs });
+    ops.push({ type: 'counter', key: keys.ipKey, limit: rule.maxFailuresPerIp, cost: 1, ttlMs, blockMs });
+    const handle = (o: Outcome) => {
+      if (o.kind === 'allow') return { keys: undefined };
+      if (o.kind === 'deny') return { error: this.#unavailable('field') };
+      if (o.result.allowed) return { keys };
+      let idx = o.result.results.findIndex((r) => !r.allowed);
+      if (idx < 0) idx = 0;
+      const r = o.result.results[idx]!;
+      const retryAfter = retryAfterSeconds(r.resetMs);
+      const perIp = ops[idx]!.key === keys.ipKey;
+      state.record({
+        source: 'rate-limit',
+        outcome: 'limited',
+        code: ErrorCode.RATE_LIMITED,
+        coordinate: rule.field,
+        path,
+        rule: `brute-force:${rule.field}`,
+        reason: perIp ? 'too many failed attempts from this address' : 'too many failed attempts for this identifier',
+        details: { limit: ops[idx]!.limit, remaining: 0, resetMs: r.resetMs },
+      });
+      return {
+        error: rampartError(ErrorCode.RATE_LIMITED, `Too many failed attempts; retry in ${retryAfter} s.`, {
+          scope: 'field',
+          details: { retryAfter },
+        }),
+      };
+    };
+    const out = this.#exec(ops, now);
+    return out instanceof Promise ? out.then(handle) : handle(out);
+  }
+
+  /**
+   * After a guarded field ran: a failure stays counted; a success clears the (identifier, IP) count
+   * and gives back its per-IP unit.
+   */
+  settleAttempt(
+    rule: BruteForceRule,
+    keys: { ipKey: string; idKey: string | undefined } | undefined,
+    failed: boolean,
+    state: SecurityState,
+    path: string | undefined,
+  ): MaybePromise<void> {
+    state.record({
+      source: 'rate-limit',
+      outcome: 'allowed',
+      coordinate: rule.field,
+      path,
+      rule: `brute-force:${rule.field}`,
+      reason: failed ? 'attempt failed (counted)' : 'attempt succeeded (count reset)',
+    });
+    if (failed || !keys) return;
+    const ops: StoreOp[] = [{ type: 'adjust-counter', key: keys.ipKey, delta: -1 }];
+    if (keys.idKey) ops.push({ type: 'delete', key: keys.idKey });
+    const out = this.#exec(ops, state.clock.now());
+    if (out instanceof Promise) return out.then(() => undefined);
+  }
+}
+
+function counter(key: string, limit: number, cost: number, w: Window, now: number): CounterOp {
+  // Keys carry their window id, so keeping them a little past the window end is harmless and keeps
+  // counts when the store's clock and the request's clock differ slightly.
+  const length = w.end - w.start;
+  return { type: 'counter', key, limit, cost, ttlMs: w.end - now + Math.min(length, 3_600_000) };
+}
+
+/** A usable cost figure (a finite number ≥ 0), else `undefined`. */
+function finiteCost(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
+}
+
+function msToFill(units: number, rate: number): number {
+  return Math.ceil((units * 1000) / rate);
+}
+
+function status(
+  p: Part,
+  r: { allowed: boolean; value: number; resetMs: number },
+  now: number,
+  o: ResolvedRateLimitOptions,
+): PolicyStatus {
+  if (p.kind === 'budget') {
+    const rate = o.costBudget!.restoreRate;
+    return {
+      name: p.name,
+      quota: p.limit,
+      windowSeconds: p.limit / rate,
+      remaining: r.value,
+      resetSeconds: (r.resetMs < 0 ? msToFill(p.limit, rate) : r.resetMs) / 1000,
+    };
+  }
+  const w = p.window!;
+  return {
+    name: p.name,
+    quota: p.limit,
+    windowSeconds: (w.end - w.start) / 1000,
+    remaining: p.limit - r.value,
+    resetSeconds: (w.end - now) / 1000,
+  };
+}

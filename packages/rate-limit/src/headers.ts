@@ -1,0 +1,49 @@
+/**
+ * IETF httpapi "RateLimit header fields" (draft-ietf-httpapi-ratelimit-headers): `RateLimit-Policy`
+ * lists policies (`"name";q=<quota>;w=<window seconds>`), `RateLimit` their current state
+ * (`"name";r=<remaining>;t=<seconds to reset>`). Both are structured-field lists.
+ */
+export interface PolicyStatus {
+  /** Policy name (a structured-field string: quotes and backslashes are escaped). */
+  readonly name: string;
+  /** Quota units of the policy. */
+  readonly quota: number;
+  /** Window in seconds (for a bucket: the time to refill from empty). */
+  readonly windowSeconds: number;
+  /** Units left. */
+  readonly remaining: number;
+  /** Seconds until the quota resets (or enough is restored). */
+  readonly resetSeconds: number;
+}
+
+const quoted = new Map<string, string>();
+
+function sfString(s: string): string {
+  let q = quoted.get(s);
+  if (q === undefined) {
+    q = `"${s.replace(/[^\x20-\x7e]/g, '').replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+    if (quoted.size < 1000) quoted.set(s, q);
+  }
+  return q;
+}
+
+/** `RateLimit-Policy` and `RateLimit` header values for the given policies. */
+export function rateLimitHeaders(policies: readonly PolicyStatus[]): Record<string, string> {
+  if (policies.length === 0) return {};
+  return {
+    'ratelimit-policy': policies
+      .map((p) => `${sfString(p.name)};q=${Math.floor(p.quota)};w=${Math.max(1, Math.ceil(p.windowSeconds))}`)
+      .join(', '),
+    ratelimit: policies
+      .map(
+        (p) =>
+          `${sfString(p.name)};r=${Math.max(0, Math.floor(p.remaining))};t=${Math.max(0, Math.ceil(p.resetSeconds))}`,
+      )
+      .join(', '),
+  };
+}
+
+/** `Retry-After` in whole seconds, at least 1. */
+export function retryAfterSeconds(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
+}

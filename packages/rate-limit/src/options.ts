@@ -1,0 +1,350 @@
+import { type Clock, check, type Principal, RampartConfigError, resolveOptions } from '@rampart/core';
+import type { Store } from './store.js';
+
+/** An operation-wide rate limit: at most `limit` operations per `duration` seconds per client. */
+export interface OperationLimitOptions {
+  /** Operations allowed per window. */
+  limit: number;
+  /** Window length in seconds (fixed windows aligned to the epoch). */
+  duration: number;
+}
+
+/** A Shopify-style leaky bucket of query cost per client. */
+export interface CostBudgetOptions {
+  /** Bucket size: the most cost a client can spend at once. */
+  maximumAvailable: number;
+  /** Cost units restored per second. */
+  restoreRate: number;
+  /**
+   * Cost charged per operation when `@rampart/limits` did not estimate one (`state.cost.estimated`).
+   * @default 1
+   */
+  fixedCost?: number;
+  /**
+   * Add `extensions.cost { requestedQueryCost, actualQueryCost, throttleStatus }` to responses.
+   * @default true
+   */
+  exposeExtension?: boolean;
+}
+
+/** A calendar quota: calls (or cost) per UTC day or month per client. */
+export interface QuotaOptions {
+  /** Policy name (in keys, headers and decisions), e.g. `'partner-monthly'`. */
+  name: string;
+  /** The UTC calendar period. */
+  period: 'day' | 'month';
+  /** Units allowed per period. */
+  limit: number;
+  /**
+   * What is counted: one per operation, or the operation's cost (estimated, corrected to the actual cost).
+   * @default 'calls'
+   */
+  unit?: 'calls' | 'cost';
+  /** Which principals the quota applies to. @default every principal */
+  appliesTo?: (principal: Principal) => boolean;
+}
+
+/** Throttling behaviour of rate limits and cost budgets (quotas never wait). */
+export interface ThrottleOptions {
+  /**
+   * `'reject'`: over the rate → 429 at once. `'delay'`: the request waits until it fits (up to
+   * `maxDelayMs`, at most `maxQueue` waiting per client), and only then is rejected.
+   * @default 'reject'
+   */
+  mode?: 'reject' | 'delay';
+  /**
+   * Longest wait in delay mode, ms.
+   * @default 1000
+   */
+  maxDelayMs?: number;
+  /**
+   * Requests of one client that may wait at the same time (per replica); more are rejected at once.
+   * @default 10
+   */
+  maxQueue?: number;
+}
+
+/** A brute-force guard on a login-like field: counts failed attempts only. */
+export interface BruteForceOptions {
+  /** Schema coordinate of the guarded field, e.g. `'Mutation.login'`. */
+  field: string;
+  /** Argument path identifying the account (e.g. `'email'` or `'input.email'`); hashed in keys. */
+  identifierArgument?: string;
+  /**
+   * Failures allowed per (identifier, IP) within `window`, then blocked.
+   * @default 5
+   */
+  maxFailures?: number;
+  /**
+   * Failures allowed per IP (any identifier) within `window`, then blocked.
+   * @default 100
+   */
+  maxFailuresPerIp?: number;
+  /**
+   * Seconds over which failures are counted (from the first failure).
+   * @default 900
+   */
+  window?: number;
+  /**
+   * Seconds an identifier/IP stays blocked once over the limit.
+   * @default 900
+   */
+  block?: number;
+  /**
+   * Whether a resolver result is a failure (a thrown error always is).
+   * @default result is null/undefined/false, or has `success === false` or `ok === false`
+   */
+  isFailure?: (result: unknown) => boolean;
+}
+
+/** What to do when the store fails (Redis down or too slow). */
+export type StoreErrorPolicy = 'deny' | 'allow' | 'fallback-memory';
+
+/** Options of `@rampart/rate-limit` (`rampart({ rateLimit })`). */
+export interface RateLimitOptions {
+  /**
+   * Where counters live. `MemoryStore` holds them in this process; `RedisStore` shares them between replicas.
+   * @default a new MemoryStore()
+   */
+  store: Store | undefined;
+  /**
+   * Prefix of every store key.
+   * @default 'rampart:rl:'
+   */
+  prefix: string;
+  /**
+   * When the store fails: `'deny'` refuses (HTTP 503, code RATE_LIMITED, Retry-After 1);
+   * `'allow'` admits and warns; `'fallback-memory'` keeps limiting per replica in memory and warns.
+   * Each case is recorded as a decision.
+   * @default 'fallback-memory'
+   */
+  onStoreError: StoreErrorPolicy;
+  /**
+   * Who a request is counted against.
+   * @default user id, else client id, else client IP (`u:…`, `c:…`, `ip:…`)
+   */
+  keyGenerator: ((principal: Principal) => string) | undefined;
+  /**
+   * Operation-wide rate limit per client.
+   * @default undefined (none)
+   */
+  operation: OperationLimitOptions | undefined;
+  /**
+   * Cost budget per client (leaky bucket).
+   * @default undefined (none)
+   */
+  costBudget: CostBudgetOptions | undefined;
+  /**
+   * Calendar quotas.
+   * @default []
+   */
+  quotas: readonly QuotaOptions[];
+  /**
+   * Reject or delay requests over a rate.
+   * @default { mode: 'reject', maxDelayMs: 1000, maxQueue: 10 }
+   */
+  throttle: ThrottleOptions;
+  /**
+   * Brute-force guards on login-like fields.
+   * @default []
+   */
+  bruteForce: readonly BruteForceOptions[];
+  /**
+   * Name of the per-field directive.
+   * @default 'rateLimit'
+   */
+  directiveName: string;
+  /**
+   * Say the limit in error messages (`limit 50 per 60 s`). The RateLimit headers always carry the figures.
+   * @default true
+   */
+  exposeLimits: boolean;
+  /**
+   * Send `RateLimit-Policy`/`RateLimit` headers on admitted responses too (429s always carry them).
+   * @default true
+   */
+  headers: boolean;
+  /**
+   * Clock used when this package creates the security state itself (otherwise the state's clock is used).
+   * @default systemClock
+   */
+  clock: Clock | undefined;
+  /**
+   * How delay mode waits; inject for tests.
+   * @default setTimeout-based
+   */
+  sleep: ((ms: number) => Promise<void>) | undefined;
+  /**
+   * Where warnings go (store outages and recoveries).
+   * @default console.warn
+   */
+  warn: ((message: string) => void) | undefined;
+}
+
+/** Every option's default. */
+export const rateLimitDefaults: Readonly<RateLimitOptions> = Object.freeze({
+  store: undefined,
+  prefix: 'rampart:rl:',
+  onStoreError: 'fallback-memory',
+  keyGenerator: undefined,
+  operation: undefined,
+  costBudget: undefined,
+  quotas: Object.freeze([]),
+  throttle: Object.freeze({ mode: 'reject', maxDelayMs: 1000, maxQueue: 10 }),
+  bruteForce: Object.freeze([]),
+  directiveName: 'rateLimit',
+  exposeLimits: true,
+  headers: true,
+  clock: undefined,
+  sleep: undefined,
+  warn: undefined,
+});
+
+/** Options after resolution: nested defaults filled in. */
+export interface ResolvedRateLimitOptions
+  extends Omit<RateLimitOptions, 'costBudget' | 'quotas' | 'throttle' | 'bruteForce'> {
+  costBudget: Required<Omit<CostBudgetOptions, never>> | undefined;
+  quotas: ReadonlyArray<Required<Omit<QuotaOptions, 'appliesTo'>> & Pick<QuotaOptions, 'appliesTo'>>;
+  throttle: Required<ThrottleOptions>;
+  bruteForce: ReadonlyArray<
+    Required<Omit<BruteForceOptions, 'identifierArgument'>> & Pick<BruteForceOptions, 'identifierArgument'>
+  >;
+}
+
+const storeCheck = (v: unknown) =>
+  v !== null && typeof v === 'object' && typeof (v as { apply?: unknown }).apply === 'function'
+    ? undefined
+    : 'must be a Store (MemoryStore, RedisStore or an object with apply())';
+const optional =
+  (c: (v: unknown, p: string) => string | undefined) =>
+  (v: unknown, p: string): string | undefined =>
+    v === undefined ? undefined : c(v, p);
+const positiveInt = check.integer(1);
+const positive = check.number(Number.MIN_VALUE);
+
+const defaultIsFailure = (result: unknown): boolean => {
+  if (result === null || result === undefined || result === false) return true;
+  if (typeof result === 'object') {
+    const r = result as { success?: unknown; ok?: unknown };
+    return r.success === false || r.ok === false;
+  }
+  return false;
+};
+
+/**
+ * Checks and completes rate-limit options. Unknown keys and bad values fail at startup naming the option.
+ * @throws RampartConfigError
+ */
+export function resolveRateLimitOptions(
+  user?: Partial<RateLimitOptions>,
+  path = 'rateLimit',
+): ResolvedRateLimitOptions {
+  const top = resolveOptions<RateLimitOptions>(
+    path,
+    rateLimitDefaults,
+    {
+      store: optional(storeCheck),
+      prefix: check.string(),
+      onStoreError: check.oneOf('deny', 'allow', 'fallback-memory'),
+      keyGenerator: optional(check.function()),
+      operation: optional(check.object()),
+      costBudget: optional(check.object()),
+      quotas: check.arrayOf(check.object()),
+      throttle: check.object(),
+      bruteForce: check.arrayOf(check.object()),
+      directiveName: check.string(),
+      exposeLimits: check.boolean(),
+      headers: check.boolean(),
+      clock: optional(check.object()),
+      sleep: optional(check.function()),
+      warn: optional(check.function()),
+    },
+    user,
+  );
+  const operation =
+    top.operation &&
+    resolveOptions<OperationLimitOptions>(
+      `${path}.operation`,
+      { limit: 0, duration: 0 },
+      { limit: positiveInt, duration: positiveInt },
+      top.operation,
+    );
+  if (operation) requireKeys(`${path}.operation`, top.operation as object, ['limit', 'duration']);
+  let costBudget: ResolvedRateLimitOptions['costBudget'];
+  if (top.costBudget) {
+    requireKeys(`${path}.costBudget`, top.costBudget, ['maximumAvailable', 'restoreRate']);
+    costBudget = resolveOptions<Required<CostBudgetOptions>>(
+      `${path}.costBudget`,
+      { maximumAvailable: 0, restoreRate: 0, fixedCost: 1, exposeExtension: true },
+      {
+        maximumAvailable: positive,
+        restoreRate: positive,
+        fixedCost: check.number(0),
+        exposeExtension: check.boolean(),
+      },
+      top.costBudget,
+    ) as Required<CostBudgetOptions>;
+  }
+  const names = new Set<string>();
+  const quotas = top.quotas.map((q, i) => {
+    const p = `${path}.quotas[${i}]`;
+    requireKeys(p, q, ['name', 'period', 'limit']);
+    const r = resolveOptions<QuotaOptions>(
+      p,
+      { name: '', period: 'month', limit: 0, unit: 'calls', appliesTo: undefined },
+      {
+        name: check.string(),
+        period: check.oneOf('day', 'month'),
+        limit: positiveInt,
+        unit: check.oneOf('calls', 'cost'),
+        appliesTo: optional(check.function()),
+      },
+      q,
+    );
+    if (names.has(r.name)) throw new RampartConfigError(`${p}.name`, `duplicate quota name ${JSON.stringify(r.name)}`);
+    names.add(r.name);
+    return r as Required<Omit<QuotaOptions, 'appliesTo'>> & Pick<QuotaOptions, 'appliesTo'>;
+  });
+  const throttle = resolveOptions<Required<ThrottleOptions>>(
+    `${path}.throttle`,
+    rateLimitDefaults.throttle as Required<ThrottleOptions>,
+    { mode: check.oneOf('reject', 'delay'), maxDelayMs: check.integer(0, 60_000), maxQueue: check.integer(0, 100_000) },
+    top.throttle,
+  );
+  const bruteForce = top.bruteForce.map((b, i) => {
+    const p = `${path}.bruteForce[${i}]`;
+    requireKeys(p, b, ['field']);
+    const r = resolveOptions<BruteForceOptions>(
+      p,
+      {
+        field: '',
+        identifierArgument: undefined,
+        maxFailures: 5,
+        maxFailuresPerIp: 100,
+        window: 900,
+        block: 900,
+        isFailure: defaultIsFailure,
+      },
+      {
+        field: (v) =>
+          typeof v === 'string' && /^\w+\.\w+$/.test(v) ? undefined : 'must be a coordinate like "Mutation.login"',
+        identifierArgument: optional(check.string()),
+        maxFailures: positiveInt,
+        maxFailuresPerIp: positiveInt,
+        window: positiveInt,
+        block: positiveInt,
+        isFailure: check.function(),
+      },
+      b,
+    );
+    return r as ResolvedRateLimitOptions['bruteForce'][number];
+  });
+  return Object.freeze({ ...top, operation, costBudget, quotas, throttle, bruteForce });
+}
+
+function requireKeys(path: string, value: object, keys: readonly string[]): void {
+  for (const k of keys) {
+    if ((value as Record<string, unknown>)[k] === undefined)
+      throw new RampartConfigError(`${path}.${k}`, 'is required');
+  }
+}
