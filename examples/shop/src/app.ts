@@ -4,6 +4,7 @@ import type { ApolloServerOptions, BaseContext } from '@apollo/server';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { type Rampart, type RampartOptions, rampart } from '@rampart/apollo';
 import { loadOrCreateAuditKeys } from '@rampart/audit';
+import { redisStore } from '@rampart/rate-limit';
 import type { GraphQLSchema } from 'graphql';
 import { ShopData } from './data.js';
 import {
@@ -28,7 +29,10 @@ export const shopTypeDefs = readFileSync(new URL('./schema.graphql', import.meta
 export interface ShopOptions {
   /** Redis for every rate-limit policy; in-memory stores when absent. @default process.env.REDIS_URL */
   redisUrl?: string | undefined;
-  /** Overrides merged into the recommended Rampart configuration (tests use it). */
+  /**
+   * Overrides merged into the recommended Rampart configuration (tests and benchmarks use it):
+   * top-level keys replace the recommended ones, except `hardening` and `rateLimit`, merged key by key.
+   */
   rampart?: RampartOptions;
   /** The data (a fresh seeded store by default). */
   data?: ShopData;
@@ -109,6 +113,35 @@ export function recommendedRampartOptions(env: ShopEnvironment): RampartOptions 
       exposeCost: process.env.NODE_ENV !== 'production',
     },
     rules: shopRules(),
+    rateLimit: {
+      // REDIS_URL: counters shared by every replica, exact (one atomic script per operation)
+      ...(env.redisUrl ? { store: redisStore(env.redisUrl), onStoreError: 'fallback-memory' as const } : {}),
+      prefix: 'rampart:shop:',
+      // every client has a cost budget (Shopify-style leaky bucket), charged with the estimated cost
+      // before execution and refunded to the actual cost after
+      costBudget: { maximumAvailable: 10_000, restoreRate: 500 },
+      // the partner integration's contract: 6,000 calls a calendar month (UTC)
+      quotas: [
+        {
+          name: 'partner-monthly',
+          period: 'month',
+          limit: 6000,
+          appliesTo: (principal) => principal.clientId === 'partner-integration',
+        },
+      ],
+      // over the budget, the storefront slows down (up to 1 s) before it is refused
+      throttle: { mode: 'delay', maxDelayMs: 1000 },
+      // login: 5 failures per email (and 100 per IP) block for 15 minutes; a success resets
+      bruteForce: [
+        {
+          field: 'Mutation.login',
+          identifierArgument: 'email',
+          maxFailures: 5,
+          block: 900,
+          isFailure: (result) => (result as { success?: boolean } | null)?.success === false,
+        },
+      ],
+    },
     scopes: {
       // like Apollo Router: unauthorized fields come back null with an error, the rest runs
       mode: 'filter',
@@ -154,6 +187,7 @@ export async function createShop(options: ShopOptions = {}): Promise<Shop> {
     ...recommended,
     ...options.rampart,
     hardening: { ...recommended.hardening, ...options.rampart?.hardening },
+    rateLimit: { ...recommended.rateLimit, ...options.rampart?.rateLimit },
   });
   const schema = security.transformSchema(
     makeExecutableSchema({ typeDefs: [security.typeDefs, shopTypeDefs], resolvers }),

@@ -2,6 +2,7 @@ import type { AuditOptions } from '@rampart/audit';
 import type { AuthenticationOptions, IpFilterOptions, Shield } from '@rampart/auth';
 import { type Clock, check, type OptionSchema, type RampartModule, resolveOptions, systemClock } from '@rampart/core';
 import type { LimitsOptions } from '@rampart/limits';
+import type { RateLimitOptions } from '@rampart/rate-limit';
 import type { ScopesOptions } from '@rampart/scopes';
 
 /** The hardened Apollo Server defaults `rampart()` applies. Every one can be changed. */
@@ -101,6 +102,13 @@ export interface RampartOptions {
    */
   scopes?: Partial<ScopesOptions>;
   /**
+   * Rate limits, cost budgets, calendar quotas, throttling and brute-force guards
+   * (`@rampart/rate-limit`). Always on, so `@rateLimit` in a schema is never served unenforced;
+   * without a `store` the counters live in memory (one process).
+   * @default {} (only `@rateLimit` fields are limited; memory store)
+   */
+  rateLimit?: Partial<RateLimitOptions>;
+  /**
    * Audit records (`@rampart/audit`): one per operation and per `@audit` field, redacted, hash-chained.
    * Its plugin runs last, its field wrapper is the outermost Rampart wrapper.
    * @default undefined (no audit log; the `@audit`/`@sensitive` directives are still defined)
@@ -165,6 +173,7 @@ const topSchema: OptionSchema<RampartOptions> = {
   rules: check.object(),
   limits: check.anyOf(check.oneOf(false), check.object()),
   scopes: check.object(),
+  rateLimit: check.object(),
   audit: check.object(),
   modules: check.arrayOf(check.object()),
   clock: check.object(),

@@ -12,6 +12,7 @@ import {
   SecurityState,
 } from '@rampart/core';
 import { costDirectivesTypeDefs, limitsModule } from '@rampart/limits';
+import { rateLimitModule } from '@rampart/rate-limit';
 import { scopesModule } from '@rampart/scopes';
 import type { GraphQLSchema } from 'graphql';
 import { withDeadlineChecks } from './deadline.js';
@@ -78,6 +79,8 @@ function orderedModules(resolved: ResolvedRampartOptions): RampartModule[] {
   // limits before scopes and rate-limit: the estimated cost it writes is what rate-limit charges
   modules.push(p.limits === false ? { name: 'limits', typeDefs: costDirectivesTypeDefs } : limitsModule(p.limits));
   modules.push(scopesModule(p.scopes));
+  // after limits (reads the estimated and actual cost), after scopes (a refused operation is refunded)
+  modules.push(rateLimitModule({ clock: resolved.clock, ...p.rateLimit }));
   modules.push(...resolved.modules);
   // audit last: its plugin sees the final response and every decision; its field wrapper is outermost
   modules.push(p.audit ? auditModule(p.audit) : { name: 'audit', typeDefs: auditTypeDefs });
@@ -115,7 +118,7 @@ export function rampart(options: RampartOptions = {}): Rampart {
     transformSchema(schema) {
       schemaHasCacheControl = schemaUsesCacheControl(schema);
       let out = schema;
-      for (const m of modules) if (m.transformSchema) out = m.transformSchema(out);
+      for (const m of transformOrder(modules)) out = m.transformSchema?.(out) ?? out;
       if (hardening.executionTimeoutMs !== false) out = withDeadlineChecks(out);
       return out;
     },
@@ -159,6 +162,16 @@ export function rampart(options: RampartOptions = {}): Rampart {
       };
     },
   };
+}
+
+/**
+ * Schema transforms wrap resolvers: the last applied runs first. Applied innermost first: rate limits
+ * (so a call the rules deny is not charged), then the rules, then the rest, then audit (outermost: it
+ * records the outcome of everything inside); the deadline check is added after all of them.
+ */
+function transformOrder(modules: readonly RampartModule[]): RampartModule[] {
+  const rank = (m: RampartModule) => (m.name === 'rate-limit' ? 0 : m.name === 'auth' ? 1 : m.name === 'audit' ? 3 : 2);
+  return [...modules].sort((a, b) => rank(a) - rank(b));
 }
 
 /** Normalises Node's request into Rampart's {@link RequestInfo}. */

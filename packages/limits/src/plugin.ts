@@ -136,9 +136,11 @@ export function limitsPlugin(options?: LimitsOptions): LimitsPlugin {
             state.cost.actual = actual;
           }
           if (opts.exposeCost) {
+            // merged with what another package (the rate limiter's budget) puts under `cost`
             result.extensions = {
               ...result.extensions,
               cost: {
+                ...(result.extensions?.cost as Record<string, unknown> | undefined),
                 estimated: enforcedCost(analysis, opts),
                 ...(actual !== undefined ? { actual } : {}),
                 ...(opts.cost.max !== false ? { max: opts.cost.max } : {}),

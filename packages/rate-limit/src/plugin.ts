@@ -59,7 +59,9 @@ export function rateLimitPlugin(options?: Partial<RateLimitOptions> | RateLimite
           }
           const cost = limiter.costExtension(state, decision.requestedCost, available);
           if (cost && body.kind === 'single') {
-            body.singleResult.extensions = { ...body.singleResult.extensions, cost };
+            // merged with the limits package's `cost { estimated, actual, max }` when both are on
+            const previous = body.singleResult.extensions?.cost as Record<string, unknown> | undefined;
+            body.singleResult.extensions = { ...body.singleResult.extensions, cost: { ...previous, ...cost } };
           }
         },
       };
