@@ -41,15 +41,15 @@ async function load(url: string, query: string, seconds: number): Promise<number
   return result.requests.average;
 }
 
-const servers = { bare: await start('bare'), rampart: await start('rampart') };
+const servers = { bare: await start('bare'), preset: await start('preset'), rampart: await start('rampart') };
 const results: Record<string, Record<string, number[]>> = {};
 try {
   for (const [name, query] of Object.entries(queries)) {
-    results[name] = { bare: [], rampart: [] };
+    results[name] = { bare: [], preset: [], rampart: [] };
     for (const s of Object.values(servers)) await load(s.url, query, 1); // warm up
     for (let r = 0; r < rounds; r++) {
       // alternate which side goes first, so neither always runs on a warmer or quieter machine
-      const order = r % 2 === 0 ? (['bare', 'rampart'] as const) : (['rampart', 'bare'] as const);
+      const order = r % 2 === 0 ? (['bare', 'preset', 'rampart'] as const) : (['rampart', 'preset', 'bare'] as const);
       for (const mode of order) {
         results[name]![mode]!.push(await load(servers[mode].url, query, duration));
       }
@@ -59,12 +59,15 @@ try {
   for (const s of Object.values(servers)) s.child.kill('SIGTERM');
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-console.log(`| query | bare Apollo req/s | Apollo + rampart() req/s | ratio (rampart / bare) |`);
-console.log(`|---|---:|---:|---:|`);
+console.log('| query | bare Apollo req/s | rampart() defaults req/s | ratio | the shop as recommended req/s | ratio |');
+console.log('|---|---:|---:|---:|---:|---:|');
 for (const [name, r] of Object.entries(results)) {
   const b = median(r.bare!);
+  const p = median(r.preset!);
   const m = median(r.rampart!);
-  console.log(`| ${name} | ${b.toFixed(0)} | ${m.toFixed(0)} | ${(m / b).toFixed(3)} |`);
+  console.log(
+    `| ${name} | ${b.toFixed(0)} | ${p.toFixed(0)} | ${(p / b).toFixed(3)} | ${m.toFixed(0)} | ${(m / b).toFixed(3)} |`,
+  );
 }
 console.log(
   `\n(${rounds} interleaved rounds of ${duration} s, ${connections} connections, median per side; NODE_ENV=production)`,
