@@ -9,6 +9,7 @@ import {
   type RampartModule,
   type RequestInfo,
   requestIdFrom,
+  requestInfoFrom,
   SecurityState,
 } from '@rampart/core';
 import { costDirectivesTypeDefs, limitsModule } from '@rampart/limits';
@@ -176,11 +177,5 @@ function transformOrder(modules: readonly RampartModule[]): RampartModule[] {
 
 /** Normalises Node's request into Rampart's {@link RequestInfo}. */
 export function requestInfo(args: ContextArgs): RequestInfo {
-  const headers = new Map<string, string>();
-  const raw = args?.req?.headers ?? {};
-  for (const [name, value] of Object.entries(raw)) {
-    if (value === undefined) continue;
-    headers.set(name.toLowerCase(), Array.isArray(value) ? value.join(', ') : String(value));
-  }
-  return { headers, remoteAddress: args?.req?.socket?.remoteAddress };
+  return requestInfoFrom(args?.req);
 }

@@ -8,6 +8,7 @@ import {
   type RampartModule,
   type RequestInfo,
   requestIdFrom,
+  requestInfoFrom,
   SecurityState,
   systemClock,
   type WithSecurityState,
@@ -30,15 +31,8 @@ export function authModule(options: AuthOptions = {}): RampartModule {
   };
 }
 
-/** Builds core's {@link RequestInfo} from Node's `IncomingMessage`. */
-export function requestInfoFrom(req: IncomingMessage): RequestInfo {
-  const headers = new Map<string, string>();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    headers.set(name.toLowerCase(), Array.isArray(value) ? value.join(', ') : value);
-  }
-  return { headers, remoteAddress: req.socket?.remoteAddress };
-}
+/** Builds core's {@link RequestInfo} from Node's `IncomingMessage` (core's helper, re-exported). */
+export { requestInfoFrom };
 
 /**
  * Authentication for a server without `rampart()`: returns a context function for

@@ -7,8 +7,16 @@ export {
   type RampartErrorOptions,
   rampartError,
 } from './errors.js';
-export type { RampartModule, RequestInfo } from './module.js';
-export { type Check, check, describe, type OptionSchema, RampartConfigError, resolveOptions } from './options.js';
+export { type NodeRequestLike, type RampartModule, type RequestInfo, requestInfoFrom } from './module.js';
+export {
+  type Check,
+  check,
+  closestName,
+  describe,
+  type OptionSchema,
+  RampartConfigError,
+  resolveOptions,
+} from './options.js';
 export {
   type AuthMethod,
   anonymousPrincipal,

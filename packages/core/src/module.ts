@@ -34,3 +34,19 @@ export interface RampartModule {
    */
   onRequest?(state: SecurityState, request: RequestInfo): void | Promise<void>;
 }
+
+/** What {@link requestInfoFrom} reads of Node's `IncomingMessage` (standalone, express, …). */
+export interface NodeRequestLike {
+  readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+  readonly socket?: { readonly remoteAddress?: string | undefined } | undefined;
+}
+
+/** Builds {@link RequestInfo} from Node's request: names lower-cased, repeated headers joined with `, `. */
+export function requestInfoFrom(req: NodeRequestLike | undefined): RequestInfo {
+  const headers = new Map<string, string>();
+  for (const [name, value] of Object.entries(req?.headers ?? {})) {
+    if (value === undefined) continue;
+    headers.set(name.toLowerCase(), typeof value === 'string' ? value : value.join(', '));
+  }
+  return { headers, remoteAddress: req?.socket?.remoteAddress };
+}

@@ -125,7 +125,7 @@ export function resolveOptions<T extends object>(
   const known = Object.keys(schema);
   for (const key of Object.keys(user)) {
     if (!known.includes(key)) {
-      const hint = closest(key, known);
+      const hint = closestName(key, known);
       throw new RampartConfigError(
         `${path}.${key}`,
         `unknown option${hint ? ` (did you mean "${hint}"?)` : ''}; known options: ${known.join(', ')}`,
@@ -144,11 +144,18 @@ export function resolveOptions<T extends object>(
   return Object.freeze(out) as Readonly<T>;
 }
 
-function closest(word: string, candidates: readonly string[]): string | undefined {
+/**
+ * The candidate within edit distance 2 of `word` (case-insensitive), if any: the "did you mean" of
+ * every Rampart configuration error.
+ */
+export function closestName(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = 3;
+  const a = word.toLowerCase();
   for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    const b = c.toLowerCase();
+    if (Math.abs(a.length - b.length) >= bestDistance) continue;
+    const d = editDistance(a, b);
     if (d < bestDistance) {
       bestDistance = d;
       best = c;

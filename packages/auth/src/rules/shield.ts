@@ -4,6 +4,7 @@
  */
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import {
+  closestName,
   ErrorCode,
   ensureSecurityState,
   fieldCoordinate,
@@ -124,7 +125,7 @@ function validateAgainstSchema(schema: GraphQLSchema, tree: RuleTree): void {
   for (const [typeName, entry] of Object.entries(tree)) {
     const type = schema.getType(typeName);
     if (!type) {
-      const hint = closest(typeName, Object.keys(schema.getTypeMap()));
+      const hint = closestName(typeName, Object.keys(schema.getTypeMap()));
       throw new RampartConfigError(
         `rules.${typeName}`,
         `type "${typeName}" is not in the schema${hint ? ` (did you mean "${hint}"?)` : ''}`,
@@ -385,33 +386,6 @@ function toForbidden(error: unknown, requestScoped: boolean): GraphQLError {
 }
 
 function hintFor(word: string, candidates: readonly string[]): string {
-  const c = closest(word, candidates);
+  const c = closestName(word, candidates);
   return c ? ` (did you mean "${c}"?)` : '';
-}
-
-/** The candidate within edit distance 2 of `word` (case-insensitive), if any. */
-function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  const a = word.toLowerCase();
-  for (const candidate of candidates) {
-    const b = candidate.toLowerCase();
-    if (Math.abs(a.length - b.length) >= bestDistance) continue;
-    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-    for (let i = 1; i <= a.length; i++) {
-      let prev = row[0] as number;
-      row[0] = i;
-      for (let j = 1; j <= b.length; j++) {
-        const tmp = row[j] as number;
-        row[j] = Math.min((row[j] as number) + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-        prev = tmp;
-      }
-    }
-    const d = row[b.length] as number;
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = candidate;
-    }
-  }
-  return best;
 }
