@@ -20,7 +20,9 @@ let context: (args: any) => Promise<any>;
 if (mode === 'bare') {
   const data = new ShopData();
   // the shop's SDL uses Rampart's directives: declare them (declarations only, nothing enforces them)
-  server = new ApolloServer({ schema: makeExecutableSchema({ typeDefs: [rampart().typeDefs, shopTypeDefs], resolvers }) });
+  server = new ApolloServer({
+    schema: makeExecutableSchema({ typeDefs: [rampart().typeDefs, shopTypeDefs], resolvers }),
+  });
   context = async () => ({ data, loaders: createLoaders(data) });
 } else if (mode === 'preset') {
   const data = new ShopData();

@@ -95,7 +95,15 @@ export function recommendedRampartOptions(env: ShopEnvironment): RampartOptions 
       },
       // the partner integration: an API key, configured by its SHA-256 hash only
       apiKeys: {
-        keys: [{ clientId: 'partner-integration', hash: env.partnerApiKeyHash, scopes: ['orders:read:all'] }],
+        keys: [
+          {
+            clientId: 'partner-integration',
+            hash: env.partnerApiKeyHash,
+            scopes: ['orders:read:all'],
+            // the partner calls from its own servers only (here: this machine)
+            allowedCidrs: ['127.0.0.0/8', '::1/128'],
+          },
+        ],
       },
     },
     limits: {
@@ -111,6 +119,12 @@ export function recommendedRampartOptions(env: ShopEnvironment): RampartOptions 
       // per-coordinate overrides: login can't be batched through aliases
       overrides: { 'Mutation.login': { aliases: 0 } },
       exposeCost: process.env.NODE_ENV !== 'production',
+    },
+    ipFilter: {
+      // a reverse proxy on this host: the client is the right-most untrusted X-Forwarded-For entry
+      trustedProxies: ['127.0.0.1', '::1'],
+      // networks that abused the API (here a documentation range, as an example)
+      deny: ['203.0.113.0/24'],
     },
     rules: shopRules(),
     rateLimit: {

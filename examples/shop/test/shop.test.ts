@@ -125,6 +125,30 @@ describe('shop example', () => {
     assert.deepEqual(readWrite.body.data.addToCart.items, [{ quantity: 1 }]);
   });
 
+  it('IP filter: a denied network behind the trusted proxy gets 403; the partner key only from its CIDRs', async () => {
+    const denied = await postGraphQL(
+      server.graphqlUrl,
+      { query: '{ categories { id } }' },
+      { headers: { 'x-forwarded-for': '198.51.100.1, 203.0.113.9' } },
+    );
+    assert.equal(denied.status, 403);
+    assert.equal(denied.body.errors[0].extensions.code, 'FORBIDDEN');
+    // the left-most entry is the client's own claim and is never trusted
+    const spoofed = await postGraphQL(
+      server.graphqlUrl,
+      { query: '{ categories { id } }' },
+      { headers: { 'x-forwarded-for': '203.0.113.9, 198.51.100.1' } },
+    );
+    assert.equal(spoofed.status, 200);
+    const partnerElsewhere = await postGraphQL(
+      server.graphqlUrl,
+      { query: '{ order(id: "order-1") { id } }' },
+      { headers: { 'x-api-key': shop.partnerApiKey, 'x-forwarded-for': '198.51.100.1' } },
+    );
+    assert.equal(partnerElsewhere.status, 403);
+    assert.equal(partnerElsewhere.body.errors[0].extensions.code, 'FORBIDDEN');
+  });
+
   it('a bad token is refused with 401 and an RFC 6750 challenge', async () => {
     const res = await postGraphQL(
       server.graphqlUrl,

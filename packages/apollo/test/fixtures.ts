@@ -1,4 +1,5 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
+import { ErrorCode, rampartError } from '@rampart/core';
 import { GraphQLError } from 'graphql';
 
 /** A manual clock for deadline tests. */
@@ -52,6 +53,9 @@ export function testSchema(hooks: { onSlow?: () => void; calls?: { n: number } }
           Array.from({ length: n }, (_, i) => ({ id: String(i), a: i, b: i * 2, c: `c${i}`, d: i % 2 === 0 })),
         boom: () => {
           throw new Error('database password=hunter2 leaked in message');
+        },
+        limited: () => {
+          throw rampartError(ErrorCode.FORBIDDEN, 'not for you', { scope: 'field' });
         },
         badInput: () => {
           throw new GraphQLError('name is too long', { extensions: { code: 'BAD_USER_INPUT' } });

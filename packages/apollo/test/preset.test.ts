@@ -6,10 +6,21 @@ import { getSecurityState, RampartConfigError } from '@rampart/core';
 import { postGraphQL, startTestServer, type TestServer } from '@rampart/testing';
 import { ManualClock, testSchema } from './fixtures.js';
 
+/** Apollo's logger, captured. */
+const logged: string[] = [];
+const logger = {
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: (message: string) => {
+    logged.push(message);
+  },
+};
+
 async function serve(options: Parameters<typeof rampart>[0] = {}, schema = testSchema()) {
   const security = rampart(options);
   return startTestServer(
-    { schema: security.transformSchema(schema), ...security.serverOptions, plugins: security.plugins },
+    { schema: security.transformSchema(schema), ...security.serverOptions, plugins: security.plugins, logger },
     { context: security.context(async () => ({ mine: true })) },
   );
 }
@@ -118,6 +129,17 @@ describe('hardened preset: production defaults', () => {
     assert.deepEqual(e.extensions, { code: 'INTERNAL_SERVER_ERROR', requestId: 'r-1' });
     assert.deepEqual(e.path, ['boom']);
     assert.doesNotMatch(res.text, /hunter2/);
+    // the original is logged server-side with the request id
+    const line = logged.find((l) => l.includes('request r-1'));
+    assert.ok(line, `nothing logged for r-1: ${JSON.stringify(logged)}`);
+    assert.match(line, /database password=hunter2 leaked in message/);
+  });
+
+  it('errors with a Rampart code pass unchanged', async () => {
+    const res = await postGraphQL(server.graphqlUrl, { query: '{ hello limited }' });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.errors[0].message, 'not for you');
+    assert.equal(res.body.errors[0].extensions.code, 'FORBIDDEN');
   });
 
   it('errors with a code pass unchanged', async () => {
