@@ -32,6 +32,12 @@ export interface LineSink {
   /** True when lines may sit in a buffer after `write` returns (asynchronous destinations). */
   readonly buffered: boolean;
   write(line: string): boolean;
+  /**
+   * Optional: writes `length` bytes of `bytes` (UTF-8, a whole line). The chain stage then encodes each
+   * line once, MACs those very bytes and hands them over; `bytes` is reused after the call returns, so
+   * only synchronous sinks may offer this.
+   */
+  writeBytes?(bytes: Buffer, length: number): boolean;
   /** Writes out anything buffered, synchronously. */
   flushSync(): void;
   /** Writes out anything buffered. */
@@ -112,7 +118,7 @@ export class ChainStage {
     return this.#lastOk;
   }
 
-  /** pino's destination interface. */
+  /** pino's destination interface: a serialised record (`{…}` with or without the newline). */
   write(line: string): void {
     const end = line.endsWith('}\n') ? line.length - 2 : line.endsWith('}') ? line.length - 1 : -1;
     if (end < 0) {
@@ -120,20 +126,36 @@ export class ChainStage {
       this.#options.onError(new Error('audit: unexpected record framing from the serializer'));
       return;
     }
+    this.writeOpen(line.slice(0, end));
+  }
+
+  /**
+   * Chains and writes one record given without its closing brace (`{"a":1,"b":2`): appends `seq`,
+   * `chain`, `prev` and the MAC, and passes the line to the sink. Sets {@link lastWriteOk}.
+   */
+  writeOpen(open: string): void {
     const seq = this.#seq + 1;
     const key = this.#options.key;
-    let out: string;
+    const sink = this.#sink;
     let mac = this.#head;
-    if (key) {
-      const prefix = `${line.slice(0, end)},"seq":${seq},"chain":"${this.chainId}","prev":"${this.#head}"`;
-      mac = macOf(key, prefix);
-      out = `${prefix},"mac":"${mac}"}\n`;
-    } else {
-      out = `${line.slice(0, end)},"seq":${seq},"chain":"${this.chainId}"}\n`;
-    }
     let ok: boolean;
     try {
-      ok = this.#sink.write(out);
+      if (!key) {
+        ok = sink.write(`${open},"seq":${seq},"chain":"${this.chainId}"}\n`);
+      } else {
+        const prefix = `${open},"seq":${seq},"chain":"${this.chainId}","prev":"${this.#head}"`;
+        if (sink.writeBytes) {
+          // Encode once: the MAC is computed over the very bytes handed to the sink.
+          const buf = this.#buffer(prefix.length * 3 + 80);
+          const n = buf.write(prefix, 0, 'utf8');
+          mac = createHmac('sha256', key).update(buf.subarray(0, n)).digest('hex');
+          const m = buf.write(`,"mac":"${mac}"}\n`, n, 'latin1');
+          ok = sink.writeBytes(buf, n + m);
+        } else {
+          mac = macOf(key, prefix);
+          ok = sink.write(`${prefix},"mac":"${mac}"}\n`);
+        }
+      }
     } catch (error) {
       ok = false;
       this.#options.onError(error as Error);
@@ -144,6 +166,13 @@ export class ChainStage {
     this.#head = mac;
     const cp = this.#options.checkpoints;
     if (cp && seq % cp.every === 0) void this.checkpointAsync();
+  }
+
+  #scratch: Buffer = Buffer.allocUnsafe(0);
+  /** A reusable encoding buffer of at least `size` bytes (lines are written before it is reused). */
+  #buffer(size: number): Buffer {
+    if (this.#scratch.length < size) this.#scratch = Buffer.allocUnsafe(Math.max(size, 16 * 1024));
+    return this.#scratch;
   }
 
   /**

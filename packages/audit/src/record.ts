@@ -110,7 +110,11 @@ function decisionRecord(d: DecisionEvent, limits: SanitizeLimits): Record<string
  * `error.*`, `rampart.*`) and sanitised; top-level keys are fixed, so nothing can set or shadow
  * `log.level`, `@timestamp`, `message`, `seq`, `chain`, `prev` or `mac`.
  */
-export function buildRecord(f: OperationFacts, limits: SanitizeLimits): Record<string, unknown> {
+export function buildRecord(
+  f: OperationFacts,
+  limits: SanitizeLimits,
+  id: string = randomUUID(),
+): Record<string, unknown> {
   const codes: string[] = [];
   const messages: string[] = [];
   for (const e of f.errors) {
@@ -132,7 +136,7 @@ export function buildRecord(f: OperationFacts, limits: SanitizeLimits): Record<s
             ? TYPE_START
             : TYPE_ERROR,
     action: f.action,
-    id: randomUUID(),
+    id,
     sequence: f.sequence,
     outcome: f.outcome,
   };
@@ -185,4 +189,144 @@ export function buildRecord(f: OperationFacts, limits: SanitizeLimits): Record<s
   }
   record.rampart = rampart;
   return record;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The hot path: the same record serialised straight from the facts, without building the object.
+// On Node 20 (V8 11), `JSON.stringify` of the ~1 KB record costs ~4–5 µs (a fixed ~0.25 µs per
+// object), more than building, MACing and writing it together; a serialiser that knows the shape
+// only has to quote strings. `serializeRecordBody(f, l, id)` is byte for byte
+// `JSON.stringify(buildRecord(f, l, id))` without the outer braces (a test checks it on hostile facts).
+// ---------------------------------------------------------------------------------------------
+
+/** Characters that make a string need JSON escaping (quote, backslash, controls, surrogates). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** A JSON string literal, as `JSON.stringify` writes it. */
+export function q(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
+/** Any value as `JSON.stringify` writes it (`undefined` for an omitted one). */
+function jv(v: unknown): string | undefined {
+  if (typeof v === 'string') return q(v);
+  if (typeof v === 'number') return Number.isFinite(v) ? `${v}` : 'null';
+  return JSON.stringify(v);
+}
+
+/** `,"key":value`, or nothing when JSON.stringify would omit the property. */
+function prop(key: string, v: unknown): string {
+  const s = jv(v);
+  return s === undefined ? '' : `,"${key}":${s}`;
+}
+
+function strings(values: readonly string[]): string {
+  let out = '[';
+  for (let i = 0; i < values.length; i++) out += i === 0 ? q(values[i] as string) : `,${q(values[i] as string)}`;
+  return `${out}]`;
+}
+
+function limitedStringsJson(values: Iterable<string>, limits: SanitizeLimits): string {
+  let out = '[';
+  let n = 0;
+  for (const v of values) {
+    if (n >= limits.maxItems) break;
+    out += (n++ === 0 ? '' : ',') + q(sanitizeString(String(v), 256));
+  }
+  return `${out}]`;
+}
+
+const TYPE_JSON = {
+  success: '["access","allowed"]',
+  denied: '["access","denied"]',
+  unknown: '["access","start"]',
+  failure: '["access","error"]',
+} as const;
+
+function decisionJson(d: DecisionEvent, limits: SanitizeLimits): string {
+  let r = `{"source":${q(sanitizeString(String(d.source), 64))},"outcome":${q(sanitizeString(String(d.outcome), 32))}`;
+  if (d.code !== undefined) r += `,"code":${q(sanitizeString(String(d.code), 64))}`;
+  if (d.coordinate !== undefined) r += `,"coordinate":${q(sanitizeString(String(d.coordinate), 256))}`;
+  if (d.path !== undefined) r += `,"path":${q(sanitizeString(String(d.path), 512))}`;
+  if (d.rule !== undefined) r += `,"rule":${q(sanitizeString(String(d.rule), 256))}`;
+  if (d.reason !== undefined) r += `,"reason":${q(sanitizeString(String(d.reason), limits.maxStringLength))}`;
+  if (d.details !== undefined) r += prop('details', sanitizeValue(d.details, limits));
+  return `${r + prop('at', d.at)}}`;
+}
+
+/**
+ * The record of {@link buildRecord}, serialised: exactly `JSON.stringify(buildRecord(f, limits, id))`
+ * without its outer braces (so the writer can put its own keys around it). Same sanitising, same
+ * namespaced keys, same order.
+ */
+export function serializeRecordBody(f: OperationFacts, limits: SanitizeLimits, id: string = randomUUID()): string {
+  let codes = '';
+  let messages = '';
+  let nCodes = 0;
+  for (const e of f.errors) {
+    if (nCodes >= MAX_ERRORS) break;
+    const code = e.code === undefined ? 'UNKNOWN' : sanitizeString(e.code, 64);
+    codes += (nCodes++ === 0 ? '' : ',') + q(code);
+    if (f.level === 'response' && !ECHOING_CODES.has(code))
+      messages += (messages === '' ? '' : ',') + q(sanitizeString(e.message, limits.maxStringLength));
+  }
+  const outcome = f.outcome as string;
+  const type =
+    outcome === 'success'
+      ? TYPE_JSON.success
+      : outcome === 'denied'
+        ? TYPE_JSON.denied
+        : outcome === 'unknown'
+          ? TYPE_JSON.unknown
+          : TYPE_JSON.failure;
+  let out = `"event":{"kind":"event","category":["web"],"type":${type},"action":${q(f.action)},"id":${q(id)}${prop('sequence', f.sequence)},"outcome":${q(outcome)}`;
+  if (f.durationNs !== undefined) out += prop('duration', f.durationNs);
+  if (f.reason) out += `,"reason":${q(sanitizeString(f.reason, limits.maxStringLength))}`;
+  out += '},"http":{';
+  if (f.requestId !== undefined) out += `"request":{"id":${q(sanitizeString(f.requestId, 128))}}`;
+  if (f.status !== undefined) {
+    const s = jv(f.status);
+    out += `${f.requestId !== undefined ? ',' : ''}"response":{${s === undefined ? '' : `"status_code":${s}`}}`;
+  }
+  out += '}';
+  if (f.traceId) out += `,"trace":{"id":${q(f.traceId)}}`;
+  const p = f.principal;
+  let actor = '';
+  if (p) {
+    const uid = jv(sanitizeString(p.id, 256));
+    out += `,"user":{${uid === undefined ? '' : `"id":${uid},`}"roles":${limitedStringsJson(p.roles, limits)}}`;
+    actor = `,"actor":{${p.kind === undefined ? '' : `"kind":${jv(p.kind)},`}"auth_method":${q(sanitizeString(String(p.authMethod), 32))},"scopes":${limitedStringsJson(p.scopes, limits)}`;
+    if (p.clientId) actor += `,"client_id":${q(sanitizeString(p.clientId, 256))}`;
+    if (p.tenant) actor += `,"tenant":${q(sanitizeString(p.tenant, 256))}`;
+    actor += '}';
+    if (p.ip) out += `,"client":{"ip":${q(sanitizeString(p.ip, 64))}}`;
+  }
+  if (f.userAgent) out += `,"user_agent":{"original":${q(sanitizeString(f.userAgent, 512))}}`;
+  let operation = '';
+  if (f.operationType) operation = `"type":${q(f.operationType)}`;
+  if (f.operationName) operation += `${operation === '' ? '' : ','}"name":${q(sanitizeString(f.operationName, 256))}`;
+  if (f.queryHash) operation += `${operation === '' ? '' : ','}"hash":${q(sanitizeString(f.queryHash, 64))}`;
+  out += `,"graphql":{"operation":{${operation}}`;
+  if (f.rootFields) out += `,"root_fields":${strings(f.rootFields.slice(0, limits.maxItems))}`;
+  if (f.fieldCoordinate) {
+    out += `,"field":{"coordinate":${q(f.fieldCoordinate)},"path":${q(sanitizeString(f.fieldPath ?? '', 1024))}}`;
+  }
+  if (f.variables !== undefined) out += prop('variables', f.variables);
+  if (f.arguments !== undefined) out += prop('arguments', f.arguments);
+  if (f.result !== undefined) out += prop('result', f.result);
+  out += '}';
+  if (nCodes > 0) out += `,"error":{"code":[${codes}]${messages === '' ? '' : `,"message":[${messages}]`}}`;
+  out += `,"rampart":{"level":${q(f.level)}${actor}`;
+  if (f.decisions.length > 0) {
+    const n = Math.min(f.decisions.length, MAX_DECISIONS);
+    out += ',"decisions":[';
+    for (let i = 0; i < n; i++) out += (i === 0 ? '' : ',') + decisionJson(f.decisions[i] as DecisionEvent, limits);
+    out += ']';
+    if (f.decisions.length > n) out += `,"decisions_omitted":${f.decisions.length - n}`;
+  }
+  if (f.cost && (f.cost.estimated !== undefined || f.cost.actual !== undefined)) {
+    const c = `${prop('estimated', f.cost.estimated)}${prop('actual', f.cost.actual)}`;
+    out += `,"cost":{${c.slice(1)}}`;
+  }
+  return `${out}}`;
 }
