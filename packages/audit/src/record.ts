@@ -200,6 +200,7 @@ export function buildRecord(
 // ---------------------------------------------------------------------------------------------
 
 /** Characters that make a string need JSON escaping (quote, backslash, controls, surrogates). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the controls are what JSON must escape
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** A JSON string literal, as `JSON.stringify` writes it. */
