@@ -1,4 +1,5 @@
-import { createHmac, type KeyObject, randomBytes, sign } from 'node:crypto';
+import * as crypto from 'node:crypto';
+import { createHash, createHmac, type KeyObject, randomBytes, sign } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -22,6 +23,55 @@ export function macOf(key: Buffer, prefix: string): string {
   return createHmac('sha256', key).update(prefix).digest('hex');
 }
 
+/** `crypto.hash` (one-shot digest, Node ≥ 20.12 / 21.7), when this Node has it. */
+const oneShot = (crypto as { hash?: (alg: string, data: Buffer, enc: string) => string | Buffer }).hash;
+
+/** SHA-256 block size, and the room kept in front of a line for the inner pad. */
+export const HMAC_PAD = 64;
+
+/**
+ * HMAC-SHA-256 (RFC 2104) with the key pads computed once. `createHmac` builds a stream object and
+ * imports the key on every call (~3 µs per line on the bench machine); with the pads precomputed, a
+ * line costs two one-shot digests (`crypto.hash`): H((K⊕opad) ‖ H((K⊕ipad) ‖ line)). Same MAC as
+ * `createHmac('sha256', key)`, byte for byte (tested); falls back to `createHmac` without `crypto.hash`.
+ */
+export class LineMac {
+  readonly #key: Buffer;
+  readonly #ipad: Buffer;
+  readonly #outer: Buffer;
+
+  constructor(key: Buffer) {
+    this.#key = key;
+    const k0 = Buffer.alloc(HMAC_PAD);
+    (key.length > HMAC_PAD ? createHash('sha256').update(key).digest() : key).copy(k0);
+    this.#ipad = Buffer.alloc(HMAC_PAD);
+    this.#outer = Buffer.alloc(HMAC_PAD + 32);
+    for (let i = 0; i < HMAC_PAD; i++) {
+      this.#ipad[i] = (k0[i] as number) ^ 0x36;
+      this.#outer[i] = (k0[i] as number) ^ 0x5c;
+    }
+  }
+
+  /** Writes the inner pad into `buf[0, 64)`, in front of a line that will start at `HMAC_PAD`. */
+  prepare(buf: Buffer): void {
+    this.#ipad.copy(buf, 0);
+  }
+
+  /**
+   * Hex MAC of `buf[HMAC_PAD, HMAC_PAD + length)`, where `buf[0, HMAC_PAD)` holds the inner pad
+   * ({@link prepare}).
+   */
+  ofPrepared(buf: Buffer, length: number): string {
+    if (!oneShot)
+      return createHmac('sha256', this.#key)
+        .update(buf.subarray(HMAC_PAD, HMAC_PAD + length))
+        .digest('hex');
+    const inner = oneShot('sha256', buf.subarray(0, HMAC_PAD + length), 'buffer') as Buffer;
+    inner.copy(this.#outer, HMAC_PAD);
+    return oneShot('sha256', this.#outer, 'hex') as string;
+  }
+}
+
 /** A new chain id (16 hex digits): one per process/boot. */
 export function newChainId(): string {
   return randomBytes(8).toString('hex');
@@ -37,7 +87,7 @@ export interface LineSink {
    * line once, MACs those very bytes and hands them over; `bytes` is reused after the call returns, so
    * only synchronous sinks may offer this.
    */
-  writeBytes?(bytes: Buffer, length: number): boolean;
+  writeBytes?(bytes: Buffer, offset: number, length: number): boolean;
   /** Writes out anything buffered, synchronously. */
   flushSync(): void;
   /** Writes out anything buffered. */
@@ -96,11 +146,13 @@ export class ChainStage {
   #lastOk = true;
   readonly #sink: LineSink;
   readonly #options: ChainStageOptions;
+  readonly #mac: LineMac | undefined;
 
   constructor(sink: LineSink, options: ChainStageOptions) {
     this.#sink = sink;
     this.#options = options;
     this.chainId = options.chainId;
+    this.#mac = options.key ? new LineMac(options.key) : undefined;
   }
 
   /** Last line's sequence number in the chain. */
@@ -135,26 +187,24 @@ export class ChainStage {
    */
   writeOpen(open: string): void {
     const seq = this.#seq + 1;
-    const key = this.#options.key;
+    const mac = this.#mac;
     const sink = this.#sink;
-    let mac = this.#head;
+    let head = this.#head;
     let ok: boolean;
     try {
-      if (!key) {
+      if (!mac) {
         ok = sink.write(`${open},"seq":${seq},"chain":"${this.chainId}"}\n`);
       } else {
+        // Encode once, after the inner pad: the MAC is computed over the very bytes written.
         const prefix = `${open},"seq":${seq},"chain":"${this.chainId}","prev":"${this.#head}"`;
+        const buf = this.#buffer(prefix.length * 3 + 80, mac);
+        const n = buf.write(prefix, HMAC_PAD, 'utf8');
+        head = mac.ofPrepared(buf, n);
+        const tail = `,"mac":"${head}"}\n`;
         if (sink.writeBytes) {
-          // Encode once: the MAC is computed over the very bytes handed to the sink.
-          const buf = this.#buffer(prefix.length * 3 + 80);
-          const n = buf.write(prefix, 0, 'utf8');
-          mac = createHmac('sha256', key).update(buf.subarray(0, n)).digest('hex');
-          const m = buf.write(`,"mac":"${mac}"}\n`, n, 'latin1');
-          ok = sink.writeBytes(buf, n + m);
-        } else {
-          mac = macOf(key, prefix);
-          ok = sink.write(`${prefix},"mac":"${mac}"}\n`);
-        }
+          const m = buf.write(tail, HMAC_PAD + n, 'latin1');
+          ok = sink.writeBytes(buf, HMAC_PAD, n + m);
+        } else ok = sink.write(prefix + tail);
       }
     } catch (error) {
       ok = false;
@@ -163,15 +213,21 @@ export class ChainStage {
     this.#lastOk = ok;
     if (!ok) return;
     this.#seq = seq;
-    this.#head = mac;
+    this.#head = head;
     const cp = this.#options.checkpoints;
     if (cp && seq % cp.every === 0) void this.checkpointAsync();
   }
 
   #scratch: Buffer = Buffer.allocUnsafe(0);
-  /** A reusable encoding buffer of at least `size` bytes (lines are written before it is reused). */
-  #buffer(size: number): Buffer {
-    if (this.#scratch.length < size) this.#scratch = Buffer.allocUnsafe(Math.max(size, 16 * 1024));
+  /**
+   * A reusable encoding buffer of at least `size` bytes after the inner pad (each line is MACed and
+   * written before the buffer is reused).
+   */
+  #buffer(size: number, mac: LineMac): Buffer {
+    if (this.#scratch.length < HMAC_PAD + size) {
+      this.#scratch = Buffer.allocUnsafe(Math.max(HMAC_PAD + size, 16 * 1024));
+      mac.prepare(this.#scratch);
+    }
     return this.#scratch;
   }
 

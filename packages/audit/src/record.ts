@@ -208,6 +208,20 @@ export function q(s: string): string {
   return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
 }
 
+/**
+ * `q(sanitizeString(value, max))`, with one scan for the common case: a string without anything to
+ * neutralise or escape is quoted as is. The class below covers every character `sanitizeString`
+ * replaces (C0, DEL, C1, U+2028/2029, bidi controls, any surrogate) plus `"` and `\\`; anything
+ * else takes the full path.
+ */
+function qs(value: string, max: number): string {
+  if (typeof value !== 'string') return jv(sanitizeString(value, max)) ?? 'null';
+  return value.length <= max && !PLAIN_UNSAFE.test(value) ? `"${value}"` : q(sanitizeString(value, max));
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the controls are what must be neutralised
+const PLAIN_UNSAFE = /["\\\u0000-\u001f\u007f-\u009f\u2028-\u202e\u2066-\u2069\ud800-\udfff]/;
+
 /** Any value as `JSON.stringify` writes it (`undefined` for an omitted one). */
 function jv(v: unknown): string | undefined {
   if (typeof v === 'string') return q(v);
@@ -232,7 +246,7 @@ function limitedStringsJson(values: Iterable<string>, limits: SanitizeLimits): s
   let n = 0;
   for (const v of values) {
     if (n >= limits.maxItems) break;
-    out += (n++ === 0 ? '' : ',') + q(sanitizeString(String(v), 256));
+    out += (n++ === 0 ? '' : ',') + qs(String(v), 256);
   }
   return `${out}]`;
 }
@@ -245,12 +259,12 @@ const TYPE_JSON = {
 } as const;
 
 function decisionJson(d: DecisionEvent, limits: SanitizeLimits): string {
-  let r = `{"source":${q(sanitizeString(String(d.source), 64))},"outcome":${q(sanitizeString(String(d.outcome), 32))}`;
-  if (d.code !== undefined) r += `,"code":${q(sanitizeString(String(d.code), 64))}`;
-  if (d.coordinate !== undefined) r += `,"coordinate":${q(sanitizeString(String(d.coordinate), 256))}`;
-  if (d.path !== undefined) r += `,"path":${q(sanitizeString(String(d.path), 512))}`;
-  if (d.rule !== undefined) r += `,"rule":${q(sanitizeString(String(d.rule), 256))}`;
-  if (d.reason !== undefined) r += `,"reason":${q(sanitizeString(String(d.reason), limits.maxStringLength))}`;
+  let r = `{"source":${qs(String(d.source), 64)},"outcome":${qs(String(d.outcome), 32)}`;
+  if (d.code !== undefined) r += `,"code":${qs(String(d.code), 64)}`;
+  if (d.coordinate !== undefined) r += `,"coordinate":${qs(String(d.coordinate), 256)}`;
+  if (d.path !== undefined) r += `,"path":${qs(String(d.path), 512)}`;
+  if (d.rule !== undefined) r += `,"rule":${qs(String(d.rule), 256)}`;
+  if (d.reason !== undefined) r += `,"reason":${qs(String(d.reason), limits.maxStringLength)}`;
   if (d.details !== undefined) r += prop('details', sanitizeValue(d.details, limits));
   return `${r + prop('at', d.at)}}`;
 }
@@ -269,7 +283,7 @@ export function serializeRecordBody(f: OperationFacts, limits: SanitizeLimits, i
     const code = e.code === undefined ? 'UNKNOWN' : sanitizeString(e.code, 64);
     codes += (nCodes++ === 0 ? '' : ',') + q(code);
     if (f.level === 'response' && !ECHOING_CODES.has(code))
-      messages += (messages === '' ? '' : ',') + q(sanitizeString(e.message, limits.maxStringLength));
+      messages += (messages === '' ? '' : ',') + qs(e.message, limits.maxStringLength);
   }
   const outcome = f.outcome as string;
   const type =
@@ -282,9 +296,9 @@ export function serializeRecordBody(f: OperationFacts, limits: SanitizeLimits, i
           : TYPE_JSON.failure;
   let out = `"event":{"kind":"event","category":["web"],"type":${type},"action":${q(f.action)},"id":${q(id)}${prop('sequence', f.sequence)},"outcome":${q(outcome)}`;
   if (f.durationNs !== undefined) out += prop('duration', f.durationNs);
-  if (f.reason) out += `,"reason":${q(sanitizeString(f.reason, limits.maxStringLength))}`;
+  if (f.reason) out += `,"reason":${qs(f.reason, limits.maxStringLength)}`;
   out += '},"http":{';
-  if (f.requestId !== undefined) out += `"request":{"id":${q(sanitizeString(f.requestId, 128))}}`;
+  if (f.requestId !== undefined) out += `"request":{"id":${qs(f.requestId, 128)}}`;
   if (f.status !== undefined) {
     const s = jv(f.status);
     out += `${f.requestId !== undefined ? ',' : ''}"response":{${s === undefined ? '' : `"status_code":${s}`}}`;
@@ -296,21 +310,21 @@ export function serializeRecordBody(f: OperationFacts, limits: SanitizeLimits, i
   if (p) {
     const uid = jv(sanitizeString(p.id, 256));
     out += `,"user":{${uid === undefined ? '' : `"id":${uid},`}"roles":${limitedStringsJson(p.roles, limits)}}`;
-    actor = `,"actor":{${p.kind === undefined ? '' : `"kind":${jv(p.kind)},`}"auth_method":${q(sanitizeString(String(p.authMethod), 32))},"scopes":${limitedStringsJson(p.scopes, limits)}`;
-    if (p.clientId) actor += `,"client_id":${q(sanitizeString(p.clientId, 256))}`;
-    if (p.tenant) actor += `,"tenant":${q(sanitizeString(p.tenant, 256))}`;
+    actor = `,"actor":{${p.kind === undefined ? '' : `"kind":${jv(p.kind)},`}"auth_method":${qs(String(p.authMethod), 32)},"scopes":${limitedStringsJson(p.scopes, limits)}`;
+    if (p.clientId) actor += `,"client_id":${qs(p.clientId, 256)}`;
+    if (p.tenant) actor += `,"tenant":${qs(p.tenant, 256)}`;
     actor += '}';
-    if (p.ip) out += `,"client":{"ip":${q(sanitizeString(p.ip, 64))}}`;
+    if (p.ip) out += `,"client":{"ip":${qs(p.ip, 64)}}`;
   }
-  if (f.userAgent) out += `,"user_agent":{"original":${q(sanitizeString(f.userAgent, 512))}}`;
+  if (f.userAgent) out += `,"user_agent":{"original":${qs(f.userAgent, 512)}}`;
   let operation = '';
   if (f.operationType) operation = `"type":${q(f.operationType)}`;
-  if (f.operationName) operation += `${operation === '' ? '' : ','}"name":${q(sanitizeString(f.operationName, 256))}`;
-  if (f.queryHash) operation += `${operation === '' ? '' : ','}"hash":${q(sanitizeString(f.queryHash, 64))}`;
+  if (f.operationName) operation += `${operation === '' ? '' : ','}"name":${qs(f.operationName, 256)}`;
+  if (f.queryHash) operation += `${operation === '' ? '' : ','}"hash":${qs(f.queryHash, 64)}`;
   out += `,"graphql":{"operation":{${operation}}`;
   if (f.rootFields) out += `,"root_fields":${strings(f.rootFields.slice(0, limits.maxItems))}`;
   if (f.fieldCoordinate) {
-    out += `,"field":{"coordinate":${q(f.fieldCoordinate)},"path":${q(sanitizeString(f.fieldPath ?? '', 1024))}}`;
+    out += `,"field":{"coordinate":${q(f.fieldCoordinate)},"path":${qs(f.fieldPath ?? '', 1024)}}`;
   }
   if (f.variables !== undefined) out += prop('variables', f.variables);
   if (f.arguments !== undefined) out += prop('arguments', f.arguments);

@@ -52,12 +52,13 @@ class FdSink implements LineSink {
     }
   }
 
-  writeBytes(bytes: Buffer, length: number): boolean {
+  writeBytes(bytes: Buffer, offset: number, length: number): boolean {
     try {
       const fd = this.#open();
-      let off = writeSync(fd, bytes, 0, length);
+      const end = offset + length;
+      let off = offset + writeSync(fd, bytes, offset, length);
       // A short write (pipes, signals): finish the line.
-      while (off < length) off += writeSync(fd, bytes, off, length - off);
+      while (off < end) off += writeSync(fd, bytes, off, end - off);
       return true;
     } catch (error) {
       this.#onError(error as Error);

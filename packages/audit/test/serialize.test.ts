@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createPrincipal, type DecisionEvent } from '@rampart/core';
+import { HMAC_PAD, LineMac } from '../src/chain.js';
 import { AuditWriter, resolveAuditOptions, verifyAuditLog } from '../src/index.js';
 import { buildRecord, type OperationFacts, serializeRecordBody } from '../src/record.js';
 
@@ -167,6 +169,44 @@ describe('serialising a record straight from its facts', () => {
     const strip = (l: string) => l.replace(/"id":"[\da-f-]{36}"/, `"id":"${ID}"`).replace(/,"seq":\d+,.*$/, '');
     for (let i = 0; i < lines.length; i += 2) {
       assert.equal(strip(lines[i + 1] as string), strip(lines[i] as string));
+    }
+  });
+});
+
+describe('the line MAC with precomputed pads', () => {
+  it('equals createHmac(sha256) for keys of 32, 64, 65 and 100 bytes and lines of any length', () => {
+    for (const keyLength of [32, 64, 65, 100]) {
+      const key = randomBytes(keyLength);
+      const mac = new LineMac(key);
+      for (const line of ['', 'a', '{"x":"é€😀"}', 'z'.repeat(55), 'y'.repeat(64), 'w'.repeat(70_000)]) {
+        const bytes = Buffer.from(line, 'utf8');
+        const buf = Buffer.alloc(HMAC_PAD + bytes.length);
+        mac.prepare(buf);
+        bytes.copy(buf, HMAC_PAD);
+        assert.equal(mac.ofPrepared(buf, bytes.length), createHmac('sha256', key).update(bytes).digest('hex'));
+      }
+    }
+  });
+
+  it('lines longer than the encoding buffer (16 KB) are chained and verified', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rampart-audit-longline-'));
+    try {
+      const path = join(dir, 'long.log');
+      const w = new AuditWriter(resolveAuditOptions({ destination: path, chain: { key: 'cd'.repeat(32) } }));
+      const big = { ...base, variables: { text: 'é'.repeat(20_000) } };
+      assert.equal(w.writeRecord(base, limits, 'graphql.operation'), true);
+      assert.equal(w.writeRecord(big, { ...limits, maxStringLength: 100_000 }, 'graphql.operation'), true);
+      assert.equal(w.writeRecord(base, limits, 'graphql.operation'), true);
+      await w.close();
+      const report = await verifyAuditLog({ logPath: path, key: 'cd'.repeat(32) });
+      assert.equal(report.ok, true);
+      assert.equal(report.chains[0]?.records, 3);
+      assert.equal(
+        JSON.parse(readFileSync(path, 'utf8').split('\n')[1] as string).graphql.variables.text.length,
+        20_000,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
