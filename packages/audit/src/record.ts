@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DecisionEvent, Principal } from '@rampart/core';
 import type { AuditLevel, AuditOutcome } from './options.js';
-import { type SanitizeLimits, sanitizeString, sanitizeValue } from './sanitize.js';
+import { type SanitizeLimits, sanitizeString, sanitizeValue, TRUNCATED } from './sanitize.js';
 
 /** Error codes that mean "refused by a security decision" (→ `event.outcome: denied`). */
 const DENIAL_CODES = new Set([
@@ -258,6 +258,54 @@ const TYPE_JSON = {
   failure: '["access","error"]',
 } as const;
 
+/**
+ * `JSON.stringify(sanitizeValue(value, limits, undefined, depth))` in one pass, without the copy.
+ * Objects whose keys would be rewritten (a key to neutralise, longer than 128, or the `[truncated]`
+ * marker itself, where keys could collide) take the two-step path, so the output is always identical.
+ */
+function valueJson(value: unknown, limits: SanitizeLimits, depth: number): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return qs(value, limits.maxStringLength);
+    case 'number':
+      return Number.isFinite(value) ? `${value}` : `"${value}"`;
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'bigint':
+      return `"${value.toString()}"`;
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return undefined;
+    default:
+      break;
+  }
+  if (value === null) return 'null';
+  if (depth >= limits.maxDepth) return `"${TRUNCATED}"`;
+  if (Array.isArray(value)) {
+    const n = Math.min(value.length, limits.maxItems);
+    let out = '[';
+    for (let i = 0; i < n; i++) out += (i === 0 ? '' : ',') + (valueJson(value[i], limits, depth + 1) ?? 'null');
+    if (value.length > n) out += `${n === 0 ? '' : ','}"[+${value.length - n} items]"`;
+    return `${out}]`;
+  }
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'null' : `"${value.toISOString()}"`;
+  const keys = Object.keys(value as object);
+  for (const key of keys) {
+    if (key.length > 128 || key === '[truncated]' || PLAIN_UNSAFE.test(key)) {
+      return JSON.stringify(sanitizeValue(value, limits, undefined, depth));
+    }
+  }
+  let out = '{';
+  const n = Math.min(keys.length, limits.maxItems);
+  for (let i = 0; i < n; i++) {
+    const key = keys[i] as string;
+    out += `${i === 0 ? '' : ','}"${key}":${valueJson((value as Record<string, unknown>)[key], limits, depth + 1) ?? 'null'}`;
+  }
+  if (keys.length > n) out += `${n === 0 ? '' : ','}"[truncated]":"${keys.length - limits.maxItems} more keys"`;
+  return `${out}}`;
+}
+
 function decisionJson(d: DecisionEvent, limits: SanitizeLimits): string {
   let r = `{"source":${qs(String(d.source), 64)},"outcome":${qs(String(d.outcome), 32)}`;
   if (d.code !== undefined) r += `,"code":${qs(String(d.code), 64)}`;
@@ -265,7 +313,10 @@ function decisionJson(d: DecisionEvent, limits: SanitizeLimits): string {
   if (d.path !== undefined) r += `,"path":${qs(String(d.path), 512)}`;
   if (d.rule !== undefined) r += `,"rule":${qs(String(d.rule), 256)}`;
   if (d.reason !== undefined) r += `,"reason":${qs(String(d.reason), limits.maxStringLength)}`;
-  if (d.details !== undefined) r += prop('details', sanitizeValue(d.details, limits));
+  if (d.details !== undefined) {
+    const details = valueJson(d.details, limits, 0);
+    if (details !== undefined) r += `,"details":${details}`;
+  }
   return `${r + prop('at', d.at)}}`;
 }
 

@@ -127,6 +127,34 @@ const cases: Record<string, OperationFacts> = {
     result: null,
   },
   'over 100 decisions': { ...base, decisions: manyDecisions },
+  'decision details of every kind': {
+    ...base,
+    decisions: [
+      {
+        source: 'limits',
+        outcome: 'measured',
+        at: 3,
+        details: {
+          plain: { a: 1, b: 'two', c: [true, false, null, undefined, () => 1], d: { e: { f: { g: 1 } } } },
+          many: { k1: 1, k2: 2, k3: 3, k4: 4, k5: 5 },
+          list: [1, 2, 3, 4, 5, 6],
+          empty: {},
+          emptyList: [],
+          odd: [Number.NaN, Number.POSITIVE_INFINITY, -0, 10n, new Date(0), new Date(Number.NaN), Symbol('s')],
+          colliding: { 'a\r': 1, 'a\n': 2, b: 3 },
+          marker: { '[truncated]': 'mine', x: 1 },
+          longKey: { ['k'.repeat(200)]: 1 },
+          proto: protoKey,
+          numericKeys: { b: 1, 2: 'two', 1: 'one', a: 0 },
+          boxed: new String('ab'),
+          hostile,
+        },
+      } as unknown as DecisionEvent,
+      { source: 'x', outcome: 'y', at: 4, details: 'just a string' } as unknown as DecisionEvent,
+      { source: 'x', outcome: 'y', at: 5, details: ['a', { b: hostile }] } as unknown as DecisionEvent,
+      { source: 'x', outcome: 'y', at: 6, details: 12 } as unknown as DecisionEvent,
+    ],
+  },
   'unknown outcome (start record)': { ...base, outcome: 'unknown' as OperationFacts['outcome'] },
   'more than 20 errors': {
     ...base,
@@ -138,9 +166,11 @@ const cases: Record<string, OperationFacts> = {
 describe('serialising a record straight from its facts', () => {
   for (const [name, facts] of Object.entries(cases)) {
     it(`writes exactly JSON.stringify(buildRecord(…)): ${name}`, () => {
-      const expected = JSON.stringify(buildRecord(facts, limits, ID));
-      const body = serializeRecordBody(facts, limits, ID);
-      assert.equal(`{${body}}`, expected);
+      for (const l of [limits, { maxStringLength: 1024, maxItems: 50, maxDepth: 8 }, { ...limits, maxItems: 0 }]) {
+        const expected = JSON.stringify(buildRecord(facts, l, ID));
+        const body = serializeRecordBody(facts, l, ID);
+        assert.equal(`{${body}}`, expected);
+      }
     });
   }
 
