@@ -196,15 +196,17 @@ export class ChainStage {
         ok = sink.write(`${open},"seq":${seq},"chain":"${this.chainId}"}\n`);
       } else {
         // Encode once, after the inner pad: the MAC is computed over the very bytes written.
-        const prefix = `${open},"seq":${seq},"chain":"${this.chainId}","prev":"${this.#head}"`;
-        const buf = this.#buffer(prefix.length * 3 + 80, mac);
-        const n = buf.write(prefix, HMAC_PAD, 'utf8');
+        // (≤ 3 UTF-8 bytes per UTF-16 unit; the ASCII tail is under 256 bytes.)
+        const links = `,"seq":${seq},"chain":"${this.chainId}","prev":"${this.#head}"`;
+        const buf = this.#buffer(open.length * 3 + 256, mac);
+        let n = buf.write(open, HMAC_PAD, 'utf8');
+        n += buf.write(links, HMAC_PAD + n, 'latin1');
         head = mac.ofPrepared(buf, n);
         const tail = `,"mac":"${head}"}\n`;
         if (sink.writeBytes) {
           const m = buf.write(tail, HMAC_PAD + n, 'latin1');
           ok = sink.writeBytes(buf, HMAC_PAD, n + m);
-        } else ok = sink.write(prefix + tail);
+        } else ok = sink.write(open + links + tail);
       }
     } catch (error) {
       ok = false;
