@@ -222,6 +222,20 @@ function qs(value: string, max: number): string {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the controls are what must be neutralised
 const PLAIN_UNSAFE = /["\\\u0000-\u001f\u007f-\u009f\u2028-\u202e\u2066-\u2069\ud800-\udfff]/;
 
+const QUOTED = new Map<string, string>();
+/**
+ * `q(s)` for names from closed sets (actions, outcomes, levels, operation types, principal kinds,
+ * schema coordinates): memoised, at most 1,024 of them, so a repeated name costs one lookup.
+ */
+export function qc(s: string): string {
+  let r = QUOTED.get(s);
+  if (r === undefined) {
+    r = q(s);
+    if (QUOTED.size < 1024) QUOTED.set(s, r);
+  }
+  return r;
+}
+
 /** Any value as `JSON.stringify` writes it (`undefined` for an omitted one). */
 function jv(v: unknown): string | undefined {
   if (typeof v === 'string') return q(v);
@@ -237,7 +251,7 @@ function prop(key: string, v: unknown): string {
 
 function strings(values: readonly string[]): string {
   let out = '[';
-  for (let i = 0; i < values.length; i++) out += i === 0 ? q(values[i] as string) : `,${q(values[i] as string)}`;
+  for (let i = 0; i < values.length; i++) out += i === 0 ? qc(values[i] as string) : `,${qc(values[i] as string)}`;
   return `${out}]`;
 }
 
@@ -325,7 +339,7 @@ function decisionJson(d: DecisionEvent, limits: SanitizeLimits): string {
  * without its outer braces (so the writer can put its own keys around it). Same sanitising, same
  * namespaced keys, same order.
  */
-export function serializeRecordBody(f: OperationFacts, limits: SanitizeLimits, id: string = randomUUID()): string {
+export function serializeRecordBody(f: OperationFacts, limits: SanitizeLimits, id?: string): string {
   let codes = '';
   let messages = '';
   let nCodes = 0;
@@ -345,7 +359,8 @@ export function serializeRecordBody(f: OperationFacts, limits: SanitizeLimits, i
         : outcome === 'unknown'
           ? TYPE_JSON.unknown
           : TYPE_JSON.failure;
-  let out = `"event":{"kind":"event","category":["web"],"type":${type},"action":${q(f.action)},"id":${q(id)}${prop('sequence', f.sequence)},"outcome":${q(outcome)}`;
+  // A UUID from randomUUID() needs no escaping.
+  let out = `"event":{"kind":"event","category":["web"],"type":${type},"action":${qc(f.action)},"id":${id === undefined ? `"${randomUUID()}"` : q(id)}${prop('sequence', f.sequence)},"outcome":${qc(outcome)}`;
   if (f.durationNs !== undefined) out += prop('duration', f.durationNs);
   if (f.reason) out += `,"reason":${qs(f.reason, limits.maxStringLength)}`;
   out += '},"http":{';
@@ -361,7 +376,7 @@ export function serializeRecordBody(f: OperationFacts, limits: SanitizeLimits, i
   if (p) {
     const uid = jv(sanitizeString(p.id, 256));
     out += `,"user":{${uid === undefined ? '' : `"id":${uid},`}"roles":${limitedStringsJson(p.roles, limits)}}`;
-    actor = `,"actor":{${p.kind === undefined ? '' : `"kind":${jv(p.kind)},`}"auth_method":${qs(String(p.authMethod), 32)},"scopes":${limitedStringsJson(p.scopes, limits)}`;
+    actor = `,"actor":{${p.kind === undefined ? '' : `"kind":${typeof p.kind === 'string' ? qc(p.kind) : jv(p.kind)},`}"auth_method":${qs(String(p.authMethod), 32)},"scopes":${limitedStringsJson(p.scopes, limits)}`;
     if (p.clientId) actor += `,"client_id":${qs(p.clientId, 256)}`;
     if (p.tenant) actor += `,"tenant":${qs(p.tenant, 256)}`;
     actor += '}';
@@ -369,20 +384,20 @@ export function serializeRecordBody(f: OperationFacts, limits: SanitizeLimits, i
   }
   if (f.userAgent) out += `,"user_agent":{"original":${qs(f.userAgent, 512)}}`;
   let operation = '';
-  if (f.operationType) operation = `"type":${q(f.operationType)}`;
+  if (f.operationType) operation = `"type":${qc(f.operationType)}`;
   if (f.operationName) operation += `${operation === '' ? '' : ','}"name":${qs(f.operationName, 256)}`;
   if (f.queryHash) operation += `${operation === '' ? '' : ','}"hash":${qs(f.queryHash, 64)}`;
   out += `,"graphql":{"operation":{${operation}}`;
   if (f.rootFields) out += `,"root_fields":${strings(f.rootFields.slice(0, limits.maxItems))}`;
   if (f.fieldCoordinate) {
-    out += `,"field":{"coordinate":${q(f.fieldCoordinate)},"path":${qs(f.fieldPath ?? '', 1024)}}`;
+    out += `,"field":{"coordinate":${qc(f.fieldCoordinate)},"path":${qs(f.fieldPath ?? '', 1024)}}`;
   }
   if (f.variables !== undefined) out += prop('variables', f.variables);
   if (f.arguments !== undefined) out += prop('arguments', f.arguments);
   if (f.result !== undefined) out += prop('result', f.result);
   out += '}';
   if (nCodes > 0) out += `,"error":{"code":[${codes}]${messages === '' ? '' : `,"message":[${messages}]`}}`;
-  out += `,"rampart":{"level":${q(f.level)}${actor}`;
+  out += `,"rampart":{"level":${qc(f.level)}${actor}`;
   if (f.decisions.length > 0) {
     const n = Math.min(f.decisions.length, MAX_DECISIONS);
     out += ',"decisions":[';
