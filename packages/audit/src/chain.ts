@@ -66,8 +66,9 @@ export class LineMac {
       return createHmac('sha256', this.#key)
         .update(buf.subarray(HMAC_PAD, HMAC_PAD + length))
         .digest('hex');
-    const inner = oneShot('sha256', buf.subarray(0, HMAC_PAD + length), 'buffer') as Buffer;
-    inner.copy(this.#outer, HMAC_PAD);
+    // The inner digest as a latin1 string: one byte per char, and no Buffer object to create.
+    const inner = oneShot('sha256', buf.subarray(0, HMAC_PAD + length), 'latin1') as string;
+    this.#outer.write(inner, HMAC_PAD, 'latin1');
     return oneShot('sha256', this.#outer, 'hex') as string;
   }
 }
