@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { ChainStage, CheckpointWriter, type LineSink, newChainId } from './chain.js';
 import { loadHmacKey, loadPrivateKey } from './keys.js';
 import type { AuditOptions, WritableLike } from './options.js';
-import { type OperationFacts, qc, serializeRecordBody } from './record.js';
+import { type OperationFacts, q, serializeRecordBody } from './record.js';
 import type { SanitizeLimits } from './sanitize.js';
 
 /** Synchronous writes to a file descriptor: the line is on the OS's side when `write` returns true. */
@@ -373,7 +373,7 @@ export class AuditWriter {
     }
     try {
       this.#stage.writeOpen(
-        `{"log.level":"info"${this.#timestamp()},${serializeRecordBody(facts, limits)},"message":${qc(message)}`,
+        `{"log.level":"info"${this.#timestamp()},${serializeRecordBody(facts, limits)},"message":${q(message)}`,
       );
     } catch (error) {
       this.#onError(error as Error);
