@@ -333,7 +333,7 @@ compare the ratios measured in this one run, not absolute figures across runs.
 Each record is built from the same facts (actor, request id, trace id, operation, one decision, cost) and
 written through the named path. The variants are interleaved: 9 rounds × 20,000 records each, round by
 round; CPU = user + system CPU time of the process per record, median of the rounds (min–max beside it).
-${baseline ? 'BEFORE = the sources of commit 9c767f9 (before this work), run in the same process.' : 'BEFORE rows: absent (bench/audit/.baseline/ not extracted, see the header of run.ts).'}
+${baseline ? 'BEFORE = the sources of commit 9c767f9 (before this work; extracted into bench/audit/.baseline/, see the header of run.ts), run in the same process.' : 'BEFORE rows: absent (bench/audit/.baseline/ not extracted, see the header of run.ts).'}
 
 | path | CPU µs / record (median) | min–max | records / s (wall) |
 |---|---:|---:|---:|
