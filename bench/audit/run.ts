@@ -3,20 +3,23 @@
  *   node --conditions=source --import tsx bench/audit/run.ts [--write]
  * With --write, the results go to bench/results/audit.md.
  *
- * 1. CPU per operation record (build + pino serialisation + HMAC chain + write), and records/s of the
- *    chain writer, against plain pino writing the same object without a chain.
+ * 1. CPU per operation record (build + serialisation + HMAC chain + write), and records/s of the
+ *    chain writer; the variants interleaved round by round, medians. To include the code before the
+ *    serialisation work (BEFORE rows), extract it first (git-ignored folder):
+ *      mkdir -p bench/audit/.baseline && for f in $(git ls-tree --name-only 9c767f9 packages/audit/src/); do
+ *        git show 9c767f9:$f > bench/audit/.baseline/$(basename $f); done
  * 2. Plugin overhead per operation over Apollo's executeOperation (`{ hello }`): audited vs bare.
  * 3. The 20,000 × 5 list: auditing on (operation-level only) vs off; median of interleaved rounds.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { ApolloServer } from '@apollo/server';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { createPrincipal } from '@rampart/core';
 import { pino } from 'pino';
-import { AuditWriter, createAudit, resolveAuditOptions } from '../../packages/audit/src/index.js';
-import { buildRecord, type OperationFacts } from '../../packages/audit/src/record.js';
+import { AuditWriter, createAudit, resolveAuditOptions, type WritableLike } from '../../packages/audit/src/index.js';
+import { buildRecord, type OperationFacts, serializeRecordBody } from '../../packages/audit/src/record.js';
 
 const KEY = 'a1'.repeat(32);
 const limits = { maxStringLength: 1024, maxItems: 50, maxDepth: 8 };
@@ -61,44 +64,102 @@ function cpuMicros(fn: () => void): { cpuUs: number; wallMs: number } {
 const N = 100_000;
 const nullSink = { write: () => true };
 
-function recordBench() {
-  const rows: string[][] = [];
-  const run = (name: string, make: () => (i: number) => void) => {
-    const fn = make();
-    for (let i = 0; i < 5_000; i++) fn(i); // warm-up
-    const { cpuUs, wallMs } = cpuMicros(() => {
-      for (let i = 0; i < N; i++) fn(i);
-    });
-    rows.push([name, (cpuUs / N).toFixed(2), Math.round(N / (wallMs / 1000)).toLocaleString('en-US')]);
+/** The sources before the serialisation work (commit 9c767f9), if extracted (see the header). */
+interface Baseline {
+  AuditWriter: typeof AuditWriter;
+  resolveAuditOptions: typeof resolveAuditOptions;
+  buildRecord: typeof buildRecord;
+}
+async function loadBaseline(): Promise<Baseline | undefined> {
+  const dir = new URL('./.baseline/', import.meta.url);
+  if (!existsSync(new URL('writer.ts', dir))) return undefined;
+  const { AuditWriter } = await import(new URL('writer.ts', dir).href);
+  const { resolveAuditOptions } = await import(new URL('options.ts', dir).href);
+  const { buildRecord } = await import(new URL('record.ts', dir).href);
+  return { AuditWriter, resolveAuditOptions, buildRecord };
+}
+
+/**
+ * Section 1: every variant runs ROUNDS × PER records, the variants interleaved round by round;
+ * the figure is the median of the rounds (CPU = user + system time of the process).
+ */
+function recordBench(baseline: Baseline | undefined) {
+  const ROUNDS = 9;
+  const PER = 20_000;
+  const variants: { name: string; fn: (i: number) => unknown }[] = [];
+  const add = (name: string, fn: (i: number) => unknown) => variants.push({ name, fn });
+  const file = (tag: string) => {
+    const path = `/tmp/rampart-bench-audit-${tag}.log`;
+    rmSync(path, { force: true });
+    return path;
   };
-  run('reference: JSON.stringify of the built record only', () => {
-    const r = buildRecord(facts(1), limits);
-    return () => JSON.stringify(r);
-  });
-  run('reference: build the record only (no serialisation)', () => (i) => buildRecord(facts(i), limits));
-  run('plain pino, same object, no chain → /dev/null (sync)', () => {
-    const logger = pino({ base: null }, pino.destination({ dest: '/dev/null', sync: true }));
-    return (i) => logger.info(buildRecord(facts(i), limits), 'graphql.operation');
-  });
-  run('audit writer, no chain → in-memory no-op sink', () => {
-    const w = new AuditWriter(resolveAuditOptions({ destination: { stream: nullSink } }));
-    return (i) => w.write(buildRecord(facts(i), limits), 'graphql.operation');
-  });
-  run('audit writer + HMAC chain → in-memory no-op sink', () => {
-    const w = new AuditWriter(resolveAuditOptions({ destination: { stream: nullSink }, chain: { key: KEY } }));
-    return (i) => w.write(buildRecord(facts(i), limits), 'graphql.operation');
-  });
-  run('audit writer + HMAC chain → /dev/null (sync write per line)', () => {
-    const w = new AuditWriter(resolveAuditOptions({ destination: '/dev/null', chain: { key: KEY } }));
-    return (i) => w.write(buildRecord(facts(i), limits), 'graphql.operation');
-  });
-  run('audit writer + HMAC chain → file (sync write per line)', () => {
-    const w = new AuditWriter(
-      resolveAuditOptions({ destination: '/tmp/rampart-bench-audit.log', chain: { key: KEY } }),
+  const built = buildRecord(facts(1), limits);
+  add('reference: build the record object only (buildRecord)', (i) => buildRecord(facts(i), limits));
+  add('reference: JSON.stringify of the built record only', () => JSON.stringify(built));
+  add('reference: serialise straight from the facts only (serializeRecordBody)', (i) =>
+    serializeRecordBody(facts(i), limits),
+  );
+  if (baseline) {
+    const B = baseline;
+    const wNull = new B.AuditWriter(B.resolveAuditOptions({ destination: { stream: nullSink }, chain: { key: KEY } }));
+    add('BEFORE (9c767f9): pino logger + HMAC chain → in-memory no-op sink', (i) =>
+      wNull.write(B.buildRecord(facts(i), limits), 'graphql.operation'),
     );
-    return (i) => w.write(buildRecord(facts(i), limits), 'graphql.operation');
+    const wFile = new B.AuditWriter(B.resolveAuditOptions({ destination: file('before'), chain: { key: KEY } }));
+    add('BEFORE (9c767f9): pino logger + HMAC chain → file (sync write per line)', (i) =>
+      wFile.write(B.buildRecord(facts(i), limits), 'graphql.operation'),
+    );
+  }
+  const pinoPath = new AuditWriter(resolveAuditOptions({ destination: file('pino'), chain: { key: KEY } }));
+  add('now, generic path write(buildRecord()) via the pino logger + chain → file (sync)', (i) =>
+    pinoPath.write(buildRecord(facts(i), limits), 'graphql.operation'),
+  );
+  const noChain = new AuditWriter(resolveAuditOptions({ destination: { stream: nullSink } }));
+  add('now, writeRecord, no chain → in-memory no-op sink', (i) =>
+    noChain.writeRecord(facts(i), limits, 'graphql.operation'),
+  );
+  const nul = new AuditWriter(resolveAuditOptions({ destination: { stream: nullSink }, chain: { key: KEY } }));
+  add('now, writeRecord + HMAC chain → in-memory no-op sink', (i) =>
+    nul.writeRecord(facts(i), limits, 'graphql.operation'),
+  );
+  const devnull = new AuditWriter(resolveAuditOptions({ destination: '/dev/null', chain: { key: KEY } }));
+  add('now, writeRecord + HMAC chain → /dev/null (sync write per line)', (i) =>
+    devnull.writeRecord(facts(i), limits, 'graphql.operation'),
+  );
+  const boom = new AuditWriter(
+    resolveAuditOptions({
+      destination: { stream: pino.destination({ dest: file('sonic'), sync: true }) as unknown as WritableLike },
+      chain: { key: KEY },
+    }),
+  );
+  add("now, writeRecord + HMAC chain → pino.destination({ sync: true }) (SonicBoom's sync write)", (i) =>
+    boom.writeRecord(facts(i), limits, 'graphql.operation'),
+  );
+  const sync = new AuditWriter(resolveAuditOptions({ destination: file('sync'), chain: { key: KEY } }));
+  add('**now, writeRecord + HMAC chain → file (sync write per line): the default file destination**', (i) =>
+    sync.writeRecord(facts(i), limits, 'graphql.operation'),
+  );
+  for (const v of variants) for (let i = 0; i < 5_000; i++) v.fn(i); // warm-up
+  const cpu = variants.map(() => [] as number[]);
+  const wall = variants.map(() => [] as number[]);
+  for (let r = 0; r < ROUNDS; r++) {
+    variants.forEach((v, k) => {
+      const { cpuUs, wallMs } = cpuMicros(() => {
+        for (let i = 0; i < PER; i++) v.fn(i);
+      });
+      cpu[k]?.push(cpuUs / PER);
+      wall[k]?.push(wallMs);
+    });
+  }
+  return variants.map((v, k) => {
+    const c = [...(cpu[k] as number[])].sort((a, b) => a - b);
+    return [
+      v.name,
+      median(c).toFixed(2),
+      `${(c[0] as number).toFixed(2)}–${(c[c.length - 1] as number).toFixed(2)}`,
+      Math.round(PER / (median(wall[k] as number[]) / 1000)).toLocaleString('en-US'),
+    ];
   });
-  return rows;
 }
 
 /** The buffered asynchronous file: written in bursts of 1,000 with the event loop turning in between. */
@@ -110,7 +171,7 @@ async function asyncBench(): Promise<string[]> {
     }),
   );
   const burst = async (from: number) => {
-    for (let i = from; i < from + 1000; i++) w.write(buildRecord(facts(i), limits), 'graphql.operation');
+    for (let i = from; i < from + 1000; i++) w.writeRecord(facts(i), limits, 'graphql.operation');
     // Let SonicBoom drain: a sustained synchronous burst faster than its writes fills the 16 MB cap.
     await w.flush();
   };
@@ -123,8 +184,9 @@ async function asyncBench(): Promise<string[]> {
   const c = process.cpuUsage(c0);
   if (w.dropped > 0) throw new Error(`async bench dropped ${w.dropped} lines`);
   return [
-    'audit writer + HMAC chain → file (async, 4 KB buffer, bursts of 1,000, drained between)',
+    'now, writeRecord + HMAC chain → file (async SonicBoom, 4 KB buffer, 100 bursts of 1,000, drained between; one run)',
     ((c.user + c.system) / N).toFixed(2),
+    '',
     Math.round(N / (wallMs / 1000)).toLocaleString('en-US'),
   ];
 }
@@ -230,14 +292,32 @@ async function listBench(s: Awaited<ReturnType<typeof servers>>) {
   return { bareMs: median(bw), auditedMs: median(aw), bareCpu: median(bc), auditedCpu: median(ac) };
 }
 
-const records = recordBench();
+const baseline = await loadBaseline();
+const records = recordBench(baseline);
 records.push(await asyncBench());
+if (process.argv.includes('--records-only')) {
+  for (const r of records) console.log(r.join(' | '));
+  process.exit(0);
+}
 const s = await servers();
 const op = await operationBench(s);
 const list = await listBench(s);
 await s.bare.stop();
 await s.audited.stop();
 await s.hooksOnly.stop();
+
+function verdict(): string {
+  const row = (part: string) => records.find((r) => (r[0] as string).includes(part));
+  const now = row('the default file destination');
+  const before = row('BEFORE (9c767f9): pino logger + HMAC chain → file');
+  const nul = row('writeRecord + HMAC chain → in-memory');
+  if (!now) return '';
+  const us = Number(now[1]);
+  let text = `In this run, with the default synchronous file destination: **${us.toFixed(2)} µs** (median), goal **${us <= 10 ? 'met' : 'not met'}**`;
+  if (before) text += `; before: ${before[1]} µs (${(us / Number(before[1])).toFixed(2)}x)`;
+  if (nul) text += `; without the file write (in-memory sink): ${nul[1]} µs`;
+  return `${text}.`;
+}
 
 const out = `# @rampart/audit benchmarks
 
@@ -248,16 +328,18 @@ Date: ${new Date().toISOString()} · Node ${process.version} · ${process.platfo
   .join(', ')}, other benchmarks were running):
 compare the ratios measured in this one run, not absolute figures across runs.
 
-## 1. One operation record (metadata level), ${N.toLocaleString('en-US')} records
+## 1. One operation record (metadata level, ~1.1 KB line), CPU per record
 
 Each record is built from the same facts (actor, request id, trace id, operation, one decision, cost) and
-written through the named path. CPU = user + system CPU time per record.
+written through the named path. The variants are interleaved: 9 rounds × 20,000 records each, round by
+round; CPU = user + system CPU time of the process per record, median of the rounds (min–max beside it).
+${baseline ? 'BEFORE = the sources of commit 9c767f9 (before this work; extracted into bench/audit/.baseline/, see the header of run.ts), run in the same process.' : 'BEFORE rows: absent (bench/audit/.baseline/ not extracted, see the header of run.ts).'}
 
-| path | CPU µs / record | records / s |
-|---|---:|---:|
+| path | CPU µs / record (median) | min–max | records / s (wall) |
+|---|---:|---:|---:|
 ${records.map((r) => `| ${r.join(' | ')} |`).join('\n')}
 
-Goal: one operation record with chain ≤ 10 µs of CPU.
+Goal: one operation record with chain ≤ 10 µs of CPU. ${verdict()}
 
 ## 2. Plugin overhead per operation (\`{ hello }\` via executeOperation, median of 6 × 5,000)
 

@@ -1,4 +1,5 @@
-import { createHmac, type KeyObject, randomBytes, sign } from 'node:crypto';
+import * as crypto from 'node:crypto';
+import { createHash, createHmac, type KeyObject, randomBytes, sign } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -22,6 +23,56 @@ export function macOf(key: Buffer, prefix: string): string {
   return createHmac('sha256', key).update(prefix).digest('hex');
 }
 
+/** `crypto.hash` (one-shot digest, Node ≥ 20.12 / 21.7), when this Node has it. */
+const oneShot = (crypto as { hash?: (alg: string, data: Buffer, enc: string) => string | Buffer }).hash;
+
+/** SHA-256 block size, and the room kept in front of a line for the inner pad. */
+export const HMAC_PAD = 64;
+
+/**
+ * HMAC-SHA-256 (RFC 2104) with the key pads computed once. `createHmac` builds a stream object and
+ * imports the key on every call (~3 µs per line on the bench machine); with the pads precomputed, a
+ * line costs two one-shot digests (`crypto.hash`): H((K⊕opad) ‖ H((K⊕ipad) ‖ line)). Same MAC as
+ * `createHmac('sha256', key)`, byte for byte (tested); falls back to `createHmac` without `crypto.hash`.
+ */
+export class LineMac {
+  readonly #key: Buffer;
+  readonly #ipad: Buffer;
+  readonly #outer: Buffer;
+
+  constructor(key: Buffer) {
+    this.#key = key;
+    const k0 = Buffer.alloc(HMAC_PAD);
+    (key.length > HMAC_PAD ? createHash('sha256').update(key).digest() : key).copy(k0);
+    this.#ipad = Buffer.alloc(HMAC_PAD);
+    this.#outer = Buffer.alloc(HMAC_PAD + 32);
+    for (let i = 0; i < HMAC_PAD; i++) {
+      this.#ipad[i] = (k0[i] as number) ^ 0x36;
+      this.#outer[i] = (k0[i] as number) ^ 0x5c;
+    }
+  }
+
+  /** Writes the inner pad into `buf[0, 64)`, in front of a line that will start at `HMAC_PAD`. */
+  prepare(buf: Buffer): void {
+    this.#ipad.copy(buf, 0);
+  }
+
+  /**
+   * Hex MAC of `buf[HMAC_PAD, HMAC_PAD + length)`, where `buf[0, HMAC_PAD)` holds the inner pad
+   * ({@link prepare}).
+   */
+  ofPrepared(buf: Buffer, length: number): string {
+    if (!oneShot)
+      return createHmac('sha256', this.#key)
+        .update(buf.subarray(HMAC_PAD, HMAC_PAD + length))
+        .digest('hex');
+    // The inner digest as a latin1 string: one byte per char, and no Buffer object to create.
+    const inner = oneShot('sha256', buf.subarray(0, HMAC_PAD + length), 'latin1') as string;
+    this.#outer.write(inner, HMAC_PAD, 'latin1');
+    return oneShot('sha256', this.#outer, 'hex') as string;
+  }
+}
+
 /** A new chain id (16 hex digits): one per process/boot. */
 export function newChainId(): string {
   return randomBytes(8).toString('hex');
@@ -32,6 +83,12 @@ export interface LineSink {
   /** True when lines may sit in a buffer after `write` returns (asynchronous destinations). */
   readonly buffered: boolean;
   write(line: string): boolean;
+  /**
+   * Optional: writes `length` bytes of `bytes` (UTF-8, a whole line). The chain stage then encodes each
+   * line once, MACs those very bytes and hands them over; `bytes` is reused after the call returns, so
+   * only synchronous sinks may offer this.
+   */
+  writeBytes?(bytes: Buffer, offset: number, length: number): boolean;
   /** Writes out anything buffered, synchronously. */
   flushSync(): void;
   /** Writes out anything buffered. */
@@ -90,11 +147,13 @@ export class ChainStage {
   #lastOk = true;
   readonly #sink: LineSink;
   readonly #options: ChainStageOptions;
+  readonly #mac: LineMac | undefined;
 
   constructor(sink: LineSink, options: ChainStageOptions) {
     this.#sink = sink;
     this.#options = options;
     this.chainId = options.chainId;
+    this.#mac = options.key ? new LineMac(options.key) : undefined;
   }
 
   /** Last line's sequence number in the chain. */
@@ -112,7 +171,7 @@ export class ChainStage {
     return this.#lastOk;
   }
 
-  /** pino's destination interface. */
+  /** pino's destination interface: a serialised record (`{…}` with or without the newline). */
   write(line: string): void {
     const end = line.endsWith('}\n') ? line.length - 2 : line.endsWith('}') ? line.length - 1 : -1;
     if (end < 0) {
@@ -120,20 +179,36 @@ export class ChainStage {
       this.#options.onError(new Error('audit: unexpected record framing from the serializer'));
       return;
     }
+    this.writeOpen(line.slice(0, end));
+  }
+
+  /**
+   * Chains and writes one record given without its closing brace (`{"a":1,"b":2`): appends `seq`,
+   * `chain`, `prev` and the MAC, and passes the line to the sink. Sets {@link lastWriteOk}.
+   */
+  writeOpen(open: string): void {
     const seq = this.#seq + 1;
-    const key = this.#options.key;
-    let out: string;
-    let mac = this.#head;
-    if (key) {
-      const prefix = `${line.slice(0, end)},"seq":${seq},"chain":"${this.chainId}","prev":"${this.#head}"`;
-      mac = macOf(key, prefix);
-      out = `${prefix},"mac":"${mac}"}\n`;
-    } else {
-      out = `${line.slice(0, end)},"seq":${seq},"chain":"${this.chainId}"}\n`;
-    }
+    const mac = this.#mac;
+    const sink = this.#sink;
+    let head = this.#head;
     let ok: boolean;
     try {
-      ok = this.#sink.write(out);
+      if (!mac) {
+        ok = sink.write(`${open},"seq":${seq},"chain":"${this.chainId}"}\n`);
+      } else {
+        // Encode once, after the inner pad: the MAC is computed over the very bytes written.
+        // (≤ 3 UTF-8 bytes per UTF-16 unit; the ASCII tail is under 256 bytes.)
+        const links = `,"seq":${seq},"chain":"${this.chainId}","prev":"${this.#head}"`;
+        const buf = this.#buffer(open.length * 3 + 256, mac);
+        let n = buf.write(open, HMAC_PAD, 'utf8');
+        n += buf.write(links, HMAC_PAD + n, 'latin1');
+        head = mac.ofPrepared(buf, n);
+        const tail = `,"mac":"${head}"}\n`;
+        if (sink.writeBytes) {
+          const m = buf.write(tail, HMAC_PAD + n, 'latin1');
+          ok = sink.writeBytes(buf, HMAC_PAD, n + m);
+        } else ok = sink.write(open + links + tail);
+      }
     } catch (error) {
       ok = false;
       this.#options.onError(error as Error);
@@ -141,9 +216,22 @@ export class ChainStage {
     this.#lastOk = ok;
     if (!ok) return;
     this.#seq = seq;
-    this.#head = mac;
+    this.#head = head;
     const cp = this.#options.checkpoints;
     if (cp && seq % cp.every === 0) void this.checkpointAsync();
+  }
+
+  #scratch: Buffer = Buffer.allocUnsafe(0);
+  /**
+   * A reusable encoding buffer of at least `size` bytes after the inner pad (each line is MACed and
+   * written before the buffer is reused).
+   */
+  #buffer(size: number, mac: LineMac): Buffer {
+    if (this.#scratch.length < HMAC_PAD + size) {
+      this.#scratch = Buffer.allocUnsafe(Math.max(HMAC_PAD + size, 16 * 1024));
+      mac.prepare(this.#scratch);
+    }
+    return this.#scratch;
   }
 
   /**

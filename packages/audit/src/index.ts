@@ -23,7 +23,8 @@ export {
   type WritableLike,
 } from './options.js';
 export { type Audit, auditModule, auditPlugin, createAudit } from './plugin.js';
-export { REDACTED, sanitizeString } from './sanitize.js';
+export type { ErrorFact, OperationFacts } from './record.js';
+export { REDACTED, type SanitizeLimits, sanitizeString } from './sanitize.js';
 export { auditTypeDefs } from './schema.js';
 export {
   type CommandIO,

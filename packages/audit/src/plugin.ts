@@ -21,7 +21,7 @@ import {
 } from 'graphql';
 import { type AuditLevel, type AuditOptions, type AuditOutcome, levelRank, resolveAuditOptions } from './options.js';
 import { decideLevel } from './policy.js';
-import { buildRecord, type ErrorFact, type OperationFacts, outcomeOf } from './record.js';
+import { type ErrorFact, type OperationFacts, outcomeOf } from './record.js';
 import { type Redactor, redactArguments, redactVariables, summarise } from './redact.js';
 import { dataObject, nameMatcher, type SanitizeLimits, sanitizeString, setData, traceIdFrom } from './sanitize.js';
 import { auditTypeDefs, type FieldAuditHook, indexSchema, wrapAuditedFields } from './schema.js';
@@ -214,7 +214,7 @@ export function createAudit(userOptions?: Partial<AuditOptions>): Audit {
         arguments: argsOut,
         result: resultOut,
       };
-      w.write(buildRecord(facts, limits), 'graphql.field');
+      w.writeRecord(facts, limits, 'graphql.field');
     } catch (e) {
       // Auditing never breaks a resolver.
       options.onWriteError?.(e as Error);
@@ -302,7 +302,7 @@ export function createAudit(userOptions?: Partial<AuditOptions>): Audit {
       variables,
       result,
     };
-    return w.write(buildRecord(facts, limits), action);
+    return w.writeRecord(facts, limits, action);
   };
 
   const refuse = () =>
@@ -328,59 +328,55 @@ export function createAudit(userOptions?: Partial<AuditOptions>): Audit {
           const status = typeof http?.status === 'number' ? http.status : 500;
           const code = errorCodeOf(error) ?? ErrorCode.INTERNAL_SERVER_ERROR;
           const w = writer();
-          w.write(
-            buildRecord(
-              {
-                action: 'graphql.request.rejected',
-                sequence: w.nextSequence(),
-                outcome: outcomeOf([code], [], status),
-                level: 'metadata',
-                durationNs: undefined,
-                requestId: state?.requestId,
-                traceId: traceIdFrom(state?.headers.get('traceparent')),
-                userAgent: state?.headers.get('user-agent'),
-                principal: state?.principal,
-                operationType: undefined,
-                operationName: undefined,
-                queryHash: undefined,
-                rootFields: undefined,
-                status,
-                errors: [{ code, message: '' }],
-                decisions: state?.events ?? [],
-                cost: undefined,
-                reason: 'context creation failed',
-              },
-              limits,
-            ),
+          w.writeRecord(
+            {
+              action: 'graphql.request.rejected',
+              sequence: w.nextSequence(),
+              outcome: outcomeOf([code], [], status),
+              level: 'metadata',
+              durationNs: undefined,
+              requestId: state?.requestId,
+              traceId: traceIdFrom(state?.headers.get('traceparent')),
+              userAgent: state?.headers.get('user-agent'),
+              principal: state?.principal,
+              operationType: undefined,
+              operationName: undefined,
+              queryHash: undefined,
+              rootFields: undefined,
+              status,
+              errors: [{ code, message: '' }],
+              decisions: state?.events ?? [],
+              cost: undefined,
+              reason: 'context creation failed',
+            },
+            limits,
             'graphql.request.rejected',
           );
         },
         async invalidRequestWasReceived() {
           const w = writer();
-          w.write(
-            buildRecord(
-              {
-                action: 'graphql.request.invalid',
-                sequence: w.nextSequence(),
-                outcome: 'failure',
-                level: 'metadata',
-                durationNs: undefined,
-                requestId: undefined,
-                traceId: undefined,
-                userAgent: undefined,
-                principal: undefined,
-                operationType: undefined,
-                operationName: undefined,
-                queryHash: undefined,
-                rootFields: undefined,
-                status: 400,
-                errors: [{ code: 'BAD_REQUEST', message: '' }],
-                decisions: [],
-                cost: undefined,
-                reason: 'malformed HTTP GraphQL request',
-              },
-              limits,
-            ),
+          w.writeRecord(
+            {
+              action: 'graphql.request.invalid',
+              sequence: w.nextSequence(),
+              outcome: 'failure',
+              level: 'metadata',
+              durationNs: undefined,
+              requestId: undefined,
+              traceId: undefined,
+              userAgent: undefined,
+              principal: undefined,
+              operationType: undefined,
+              operationName: undefined,
+              queryHash: undefined,
+              rootFields: undefined,
+              status: 400,
+              errors: [{ code: 'BAD_REQUEST', message: '' }],
+              decisions: [],
+              cost: undefined,
+              reason: 'malformed HTTP GraphQL request',
+            },
+            limits,
             'graphql.request.invalid',
           );
         },

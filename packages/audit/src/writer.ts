@@ -4,6 +4,8 @@ import { pino } from 'pino';
 import { ChainStage, CheckpointWriter, type LineSink, newChainId } from './chain.js';
 import { loadHmacKey, loadPrivateKey } from './keys.js';
 import type { AuditOptions, WritableLike } from './options.js';
+import { type OperationFacts, q, serializeRecordBody } from './record.js';
+import type { SanitizeLimits } from './sanitize.js';
 
 /** Synchronous writes to a file descriptor: the line is on the OS's side when `write` returns true. */
 class FdSink implements LineSink {
@@ -43,6 +45,20 @@ class FdSink implements LineSink {
         let off = n;
         while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
       }
+      return true;
+    } catch (error) {
+      this.#onError(error as Error);
+      return false;
+    }
+  }
+
+  writeBytes(bytes: Buffer, offset: number, length: number): boolean {
+    try {
+      const fd = this.#open();
+      const end = offset + length;
+      let off = offset + writeSync(fd, bytes, offset, length);
+      // A short write (pipes, signals): finish the line.
+      while (off < end) off += writeSync(fd, bytes, off, end - off);
       return true;
     } catch (error) {
       this.#onError(error as Error);
@@ -228,6 +244,7 @@ export class AuditWriter {
   readonly #stage: ChainStage;
   readonly #sink: LineSink;
   readonly #logger: pino.Logger;
+  readonly #timestamp: () => string;
   readonly #onError: (e: Error) => void;
   #sequence = 0;
   #dropped = 0;
@@ -274,6 +291,7 @@ export class AuditWriter {
       }
       return lastStamp;
     };
+    this.#timestamp = timestamp;
     this.#logger = pino(
       {
         level: 'info',
@@ -323,7 +341,10 @@ export class AuditWriter {
     return ++this.#sequence;
   }
 
-  /** Writes one record; returns whether the destination accepted it. Never throws. */
+  /**
+   * Writes one record object through the pino logger (any JSON-like object; used for records that
+   * are not operation facts). Returns whether the destination accepted it. Never throws.
+   */
   write(record: object, message: string): boolean {
     if (this.#closed) {
       this.#dropped++;
@@ -336,6 +357,33 @@ export class AuditWriter {
       this.#dropped++;
       return false;
     }
+    return this.#settle();
+  }
+
+  /**
+   * Writes the record of `facts` (the hot path of the plugin): the same line pino writes for
+   * `write(buildRecord(facts, limits), message)`, byte for byte (`{"log.level":"info","@timestamp":…,
+   * <record keys>,"message":…`), serialised by {@link serializeRecordBody} without building the object.
+   * Returns whether the destination accepted it. Never throws.
+   */
+  writeRecord(facts: OperationFacts, limits: SanitizeLimits, message: string): boolean {
+    if (this.#closed) {
+      this.#dropped++;
+      return false;
+    }
+    try {
+      this.#stage.writeOpen(
+        `{"log.level":"info"${this.#timestamp()},${serializeRecordBody(facts, limits)},"message":${q(message)}`,
+      );
+    } catch (error) {
+      this.#onError(error as Error);
+      this.#dropped++;
+      return false;
+    }
+    return this.#settle();
+  }
+
+  #settle(): boolean {
     const ok = this.#stage.lastWriteOk;
     if (ok) this.#healthy = true;
     else this.#dropped++;
