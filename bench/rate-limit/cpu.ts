@@ -66,4 +66,6 @@ for (const m of modes) {
   const us = median(results[m]!);
   console.log(`| ${m} | ${us.toFixed(1)} | ${(us - bare).toFixed(1)} | ${(bare / us).toFixed(3)} |`);
 }
-console.log(`\n(${rounds} interleaved rounds of ${requests} requests, 10 connections, median per server; NODE_ENV=production)`);
+console.log(
+  `\n(${rounds} interleaved rounds of ${requests} requests, 10 connections, median per server; NODE_ENV=production)`,
+);

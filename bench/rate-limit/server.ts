@@ -3,14 +3,19 @@
 //   memory  — operation limit + cost budget + monthly quota on a MemoryStore (limits high enough to admit all)
 //   redis   — the same three policies on a RedisStore (REDIS_URL or 127.0.0.1:6379, prefix rampart:bench:)
 //   memory-quiet — memory, without the RateLimit headers on admitted responses and without extensions.cost
+// A mode may end in `@<path>`: the rate-limit package is then loaded from that module (to compare a
+// previous version of the sources side by side), e.g. `memory@/tmp/rate-limit-before/src/index.ts`.
 // Prints the URL on stdout once listening.
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { attachSecurityState, createPrincipal, SecurityState } from '@rampart/core';
-import { type RateLimitOptions, rateLimitModule, redisStore } from '@rampart/rate-limit';
+import type { RateLimitOptions } from '@rampart/rate-limit';
 
-const mode = process.argv[2] ?? 'bare';
+const [mode = 'bare', impl] = (process.argv[2] ?? 'bare').split('@');
+const { rateLimitModule, redisStore } = (await import(
+  impl ?? '@rampart/rate-limit'
+)) as typeof import('@rampart/rate-limit');
 const typeDefs = /* GraphQL */ `
   type Price { amount: Int! currency: String! }
   type Product { id: ID! name: String! price: Price! stock: Int! }
