@@ -44,6 +44,7 @@ async function load(url: string, amount: number): Promise<void> {
 
 const servers = Object.fromEntries(await Promise.all(modes.map(async (m) => [m, await start(m)] as const)));
 const results: Record<string, number[]> = Object.fromEntries(modes.map((m) => [m, []]));
+const client: Record<string, number[]> = Object.fromEntries(modes.map((m) => [m, []]));
 try {
   for (const m of modes) await load(servers[m]!.url, 5000); // warm up
   for (let r = 0; r < rounds; r++) {
@@ -51,8 +52,11 @@ try {
     for (const m of order) {
       const pid = servers[m]!.child.pid!;
       const before = cpuUs(pid);
+      const c = process.cpuUsage();
       await load(servers[m]!.url, requests);
       results[m]!.push((cpuUs(pid) - before) / requests);
+      const dc = process.cpuUsage(c);
+      client[m]!.push((dc.user + dc.system) / requests);
     }
   }
 } finally {
@@ -60,12 +64,18 @@ try {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const bare = median(results.bare!);
-console.log('| server | server CPU µs per request | added µs | req/s ratio implied by CPU |');
-console.log('|---|---:|---:|---:|');
+// per round, each server's CPU relative to the bare server's in the same round, then the median
+const ratio = (m: string) => median(results[m]!.map((us, i) => results.bare![i]! / us));
+const bareClient = median(client.bare!);
+console.log('| server | server CPU µs/request | added µs | bare/server (median of rounds) | client CPU µs/request |');
+console.log('|---|---:|---:|---:|---:|');
 for (const m of modes) {
   const us = median(results[m]!);
-  console.log(`| ${m} | ${us.toFixed(1)} | ${(us - bare).toFixed(1)} | ${(bare / us).toFixed(3)} |`);
+  console.log(
+    `| ${m.split('@')[0]}${m.includes('@') ? ' (before)' : ''} | ${us.toFixed(1)} | ${(us - bare).toFixed(1)} | ${ratio(m).toFixed(3)} | ${median(client[m]!).toFixed(1)} (${(median(client[m]!) - bareClient).toFixed(1)}) |`,
+  );
 }
+if (process.env.VERBOSE) for (const m of modes) console.log(m, results[m]!.map((x) => x.toFixed(1)).join(' '));
 console.log(
   `\n(${rounds} interleaved rounds of ${requests} requests, 10 connections, median per server; NODE_ENV=production)`,
 );

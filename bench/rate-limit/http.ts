@@ -2,7 +2,7 @@
 // Redis store (operation limit + cost budget + monthly quota, all admitting). Servers run in child
 // processes; rounds are interleaved and the median per side is reported. Also counts Redis round
 // trips per operation with INFO commandstats.
-// Usage: node --conditions=source --import tsx bench/rate-limit/http.ts  [ROUNDS=3 DURATION=5 CONNECTIONS=10]
+// Usage: node --conditions=source --import tsx bench/rate-limit/http.ts  [ROUNDS=3 DURATION=5 CONNECTIONS=10 MODES=bare,memory,memory-quiet,redis]
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import autocannon from 'autocannon';
@@ -77,10 +77,18 @@ try {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const bare = median(results.bare!);
-console.log('| server | req/s | ratio to no rate limit |');
-console.log('|---|---:|---:|');
+// Also the median of the per-round ratios (each round runs every server back to back, so a round's
+// ratio is less exposed to the machine's load drifting between rounds).
+const roundRatio = (m: string) => median(results[m]!.map((x, i) => x / results.bare![i]!));
+console.log('| server | req/s | ratio to no rate limit | median of per-round ratios |');
+console.log('|---|---:|---:|---:|');
+// a mode `memory@<path>` is the same server with the rate-limit package loaded from <path> (a previous version)
+const label = (m: string) => (m.includes('@') ? `${m.split('@')[0]} (before)` : m);
 for (const m of modes)
-  console.log(`| ${m} | ${median(results[m]!).toFixed(0)} | ${(median(results[m]!) / bare).toFixed(3)} |`);
+  console.log(
+    `| ${label(m)} | ${median(results[m]!).toFixed(0)} | ${(median(results[m]!) / bare).toFixed(3)} | ${roundRatio(m).toFixed(3)} |`,
+  );
+if (process.env.VERBOSE) for (const m of modes) console.log(label(m), results[m]!.map((x) => x.toFixed(0)).join(' '));
 console.log(
   `\nRedis round trips (EVALSHA/EVAL) per operation, INFO commandstats over 100 operations: ${(roundTrips / 100).toFixed(2)}`,
 );

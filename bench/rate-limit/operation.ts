@@ -4,7 +4,7 @@
 // store (with and without the RateLimit headers and extensions.cost) and (all three) on Redis.
 // Each operation gets a fresh SecurityState and principal, as rampart()'s context does. The figure is
 // the process's CPU time (process.cpuUsage, GC included) per operation; interleaved rounds, median.
-// Usage: node --conditions=source --import tsx rate-limit/operation.ts  [ROUNDS=9 N=3000 REDIS=1 VARIANTS=all,quiet]
+// Usage: node --conditions=source --import tsx rate-limit/operation.ts  [ROUNDS=9 N=3000 REDIS=1 VARIANTS=all,quiet BEFORE=path WALL=1 PCT=10]
 import { ApolloServer } from '@apollo/server';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { attachSecurityState, createPrincipal, SecurityState } from '@rampart/core';
@@ -52,12 +52,18 @@ const pick = process.env.VARIANTS?.split(',');
 const variants = Object.fromEntries(
   Object.entries(all).filter(([k]) => k === 'no rate limit' || !pick || pick.some((p) => k.includes(p))),
 );
+// BEFORE=<path to a previous version's src/index.ts>: adds that version with all three policies
+const before = process.env.BEFORE
+  ? ((await import(process.env.BEFORE)) as typeof import('@rampart/rate-limit'))
+  : undefined;
+if (before) variants['all three (memory), before'] = { operation, costBudget, quotas };
 const servers: Record<string, ApolloServer> = {};
 for (const [name, options] of Object.entries(variants)) {
   let schema = makeExecutableSchema({ typeDefs, resolvers });
   const plugins = [];
   if (options) {
-    const m = rateLimitModule({ headers: true, ...options });
+    const module = name.endsWith(', before') ? before!.rateLimitModule : rateLimitModule;
+    const m = module({ headers: true, ...options });
     schema = m.transformSchema!(makeExecutableSchema({ typeDefs: [m.typeDefs!, typeDefs], resolvers }));
     plugins.push(...m.plugins!);
   }
@@ -67,6 +73,7 @@ for (const [name, options] of Object.entries(variants)) {
 }
 async function time(s: ApolloServer, count: number): Promise<number> {
   const t = process.cpuUsage();
+  const w = performance.now();
   for (let i = 0; i < count; i++) {
     const contextValue = {};
     const principal = createPrincipal({
@@ -81,6 +88,8 @@ async function time(s: ApolloServer, count: number): Promise<number> {
     if (r.body.kind !== 'single' || r.body.singleResult.errors) throw new Error('unexpected errors');
   }
   const d = process.cpuUsage(t);
+  // WALL=1: wall time (with many short rounds, a low percentile is a batch nobody interrupted)
+  if (process.env.WALL) return ((performance.now() - w) * 1000) / count;
   return (d.user + d.system) / count;
 }
 const runs: Record<string, number[]> = Object.fromEntries(Object.keys(servers).map((k) => [k, []]));
@@ -89,7 +98,9 @@ for (let r = 0; r < rounds; r++) {
   const order = r % 2 === 0 ? Object.keys(servers) : Object.keys(servers).reverse();
   for (const name of order) runs[name]!.push(await time(servers[name]!, n));
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+// PCT=50 (median) by default; PCT=10 takes the 10th percentile (the rounds least disturbed by other load)
+const pct = Number(process.env.PCT ?? 50) / 100;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * pct)]!;
 const bare = median(runs['no rate limit']!);
 console.log('| variant | CPU µs per operation | added µs | ratio |');
 console.log('|---|---:|---:|---:|');
@@ -97,7 +108,9 @@ for (const name of Object.keys(servers)) {
   const us = median(runs[name]!);
   console.log(`| ${name} | ${us.toFixed(1)} | ${(us - bare).toFixed(1)} | ${(bare / us).toFixed(3)} |`);
 }
-console.log(`\n(${rounds} interleaved rounds of ${n} sequential operations; process CPU time, median per variant)`);
+console.log(
+  `\n(${rounds} interleaved rounds of ${n} sequential operations; ${process.env.WALL ? 'wall' : 'process CPU'} time, ${pct === 0.5 ? 'median' : `${pct * 100}th percentile`} per variant)`,
+);
 if (redis) {
   const keys = await redis.client.keys('rampart:bench-op:*');
   if (keys.length) await redis.client.del(...keys);

@@ -2,6 +2,7 @@
 //   bare    — no rate limiting
 //   memory  — operation limit + cost budget + monthly quota on a MemoryStore (limits high enough to admit all)
 //   redis   — the same three policies on a RedisStore (REDIS_URL or 127.0.0.1:6379, prefix rampart:bench:)
+//   noop    — the rate-limit schema, and a plugin with the same hooks doing nothing (the floor)
 //   memory-quiet — memory, without the RateLimit headers on admitted responses and without extensions.cost
 // A mode may end in `@<path>`: the rate-limit package is then loaded from that module (to compare a
 // previous version of the sources side by side), e.g. `memory@/tmp/rate-limit-before/src/index.ts`.
@@ -53,6 +54,15 @@ if (mode !== 'bare') {
   });
   schema = mod.transformSchema!(makeExecutableSchema({ typeDefs: [mod.typeDefs!, typeDefs], resolvers }));
   plugins.push(...mod.plugins!);
+}
+if (mode === 'noop') {
+  // the floor: a plugin with the same two hooks that does nothing (what any such plugin costs in Apollo)
+  plugins.length = 0;
+  plugins.push({
+    async requestDidStart() {
+      return { async didResolveOperation() {}, async willSendResponse() {} };
+    },
+  });
 }
 const server = new ApolloServer({ schema, plugins });
 const { url } = await startStandaloneServer(server, {

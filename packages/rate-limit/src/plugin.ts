@@ -71,8 +71,13 @@ class OperationListener {
   ): void {
     const charge = d.charge;
     if (charge) {
-      const headers = ctx.response.http.headers;
-      for (const k in charge.headers) headers.set(k, charge.headers[k]!);
+      // `charge.headers` is empty or holds exactly these two (RateLimit-Policy, RateLimit)
+      const policy = charge.headers['ratelimit-policy'];
+      if (policy !== undefined) {
+        const headers = ctx.response.http.headers;
+        headers.set('ratelimit-policy', policy);
+        headers.set('ratelimit', charge.headers.ratelimit!);
+      }
     }
     const body = ctx.response.body;
     const cost = this.#limiter.costExtension(this.#state, d.requestedCost, available);
