@@ -3,26 +3,15 @@
 // (utime + stime from /proc/<pid>/stat) is divided by the requests. CPU time, unlike req/s, does not
 // depend on what else the shared machine is doing. Interleaved rounds, median per server.
 // Usage: node --conditions=source --import tsx rate-limit/cpu.ts  [ROUNDS=7 REQUESTS=20000 MODES=bare,memory,memory-quiet]
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
+import { compiled, startServer } from './spawn.js';
 
 const rounds = Number(process.env.ROUNDS ?? 7);
 const requests = Number(process.env.REQUESTS ?? 20000);
 const query = '{ product(id: "prod-7") { id name price { amount currency } stock } }';
 const modes = (process.env.MODES ?? 'bare,memory,memory-quiet').split(',');
 const TICK_US = 1e6 / 100; // USER_HZ
-
-async function start(mode: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=source', '--import', 'tsx', new URL('./server.ts', import.meta.url).pathname, mode],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_ENV: 'production' } },
-  );
-  const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
-  return { url: chunk.toString().trim(), child };
-}
 
 function cpuUs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -42,7 +31,7 @@ async function load(url: string, amount: number): Promise<void> {
   if (r.non2xx > 0 || r.errors > 0) throw new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
 }
 
-const servers = Object.fromEntries(await Promise.all(modes.map(async (m) => [m, await start(m)] as const)));
+const servers = Object.fromEntries(await Promise.all(modes.map(async (m) => [m, await startServer(m)] as const)));
 const results: Record<string, number[]> = Object.fromEntries(modes.map((m) => [m, []]));
 const client: Record<string, number[]> = Object.fromEntries(modes.map((m) => [m, []]));
 try {
@@ -77,5 +66,5 @@ for (const m of modes) {
 }
 if (process.env.VERBOSE) for (const m of modes) console.log(m, results[m]!.map((x) => x.toFixed(1)).join(' '));
 console.log(
-  `\n(${rounds} interleaved rounds of ${requests} requests, 10 connections, median per server; NODE_ENV=production)`,
+  `\n(${rounds} interleaved rounds of ${requests} requests, 10 connections, median per server; NODE_ENV=production; ${compiled ? 'servers compiled to JavaScript, plain node' : 'servers on the TypeScript sources through tsx'})`,
 );
