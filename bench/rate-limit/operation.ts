@@ -102,7 +102,7 @@ for (let r = 0; r < rounds; r++) {
 const pct = Number(process.env.PCT ?? 50) / 100;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * pct)]!;
 const bare = median(runs['no rate limit']!);
-console.log('| variant | CPU µs per operation | added µs | ratio |');
+console.log(`| variant | ${process.env.WALL ? 'wall' : 'CPU'} µs per operation | added µs | ratio |`);
 console.log('|---|---:|---:|---:|');
 for (const name of Object.keys(servers)) {
   const us = median(runs[name]!);
