@@ -2,27 +2,16 @@
 // Redis store (operation limit + cost budget + monthly quota, all admitting). Servers run in child
 // processes; rounds are interleaved and the median per side is reported. Also counts Redis round
 // trips per operation with INFO commandstats.
-// Usage: node --conditions=source --import tsx bench/rate-limit/http.ts  [ROUNDS=3 DURATION=5 CONNECTIONS=10]
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
+// Usage: node --conditions=source --import tsx bench/rate-limit/http.ts  [ROUNDS=3 DURATION=5 CONNECTIONS=10 MODES=bare,memory,memory-quiet,redis]
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
+import { compiled, startServer } from './spawn.js';
 
 const rounds = Number(process.env.ROUNDS ?? 3);
 const duration = Number(process.env.DURATION ?? 5);
 const connections = Number(process.env.CONNECTIONS ?? 10);
 const query = '{ product(id: "prod-7") { id name price { amount currency } stock } }';
 const modes = (process.env.MODES ?? 'bare,memory,memory-quiet,redis').split(',');
-
-async function start(mode: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=source', '--import', 'tsx', new URL('./server.ts', import.meta.url).pathname, mode],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_ENV: 'production' } },
-  );
-  const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
-  return { url: chunk.toString().trim(), child };
-}
 
 async function load(url: string, seconds: number): Promise<number> {
   const r = await autocannon({
@@ -38,7 +27,7 @@ async function load(url: string, seconds: number): Promise<number> {
 }
 
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-const servers = Object.fromEntries(await Promise.all(modes.map(async (m) => [m, await start(m)] as const)));
+const servers = Object.fromEntries(await Promise.all(modes.map(async (m) => [m, await startServer(m)] as const)));
 const results: Record<string, number[]> = Object.fromEntries(modes.map((m) => [m, []]));
 let roundTrips = 0;
 const scriptCommands: string[] = [];
@@ -77,14 +66,22 @@ try {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const bare = median(results.bare!);
-console.log('| server | req/s | ratio to no rate limit |');
-console.log('|---|---:|---:|');
+// Also the median of the per-round ratios (each round runs every server back to back, so a round's
+// ratio is less exposed to the machine's load drifting between rounds).
+const roundRatio = (m: string) => median(results[m]!.map((x, i) => x / results.bare![i]!));
+console.log('| server | req/s | ratio to no rate limit | median of per-round ratios |');
+console.log('|---|---:|---:|---:|');
+// a mode `memory@<path>` is the same server with the rate-limit package loaded from <path> (a previous version)
+const label = (m: string) => (m.includes('@') ? `${m.split('@')[0]} (before)` : m);
 for (const m of modes)
-  console.log(`| ${m} | ${median(results[m]!).toFixed(0)} | ${(median(results[m]!) / bare).toFixed(3)} |`);
+  console.log(
+    `| ${label(m)} | ${median(results[m]!).toFixed(0)} | ${(median(results[m]!) / bare).toFixed(3)} | ${roundRatio(m).toFixed(3)} |`,
+  );
+if (process.env.VERBOSE) for (const m of modes) console.log(label(m), results[m]!.map((x) => x.toFixed(0)).join(' '));
 console.log(
   `\nRedis round trips (EVALSHA/EVAL) per operation, INFO commandstats over 100 operations: ${(roundTrips / 100).toFixed(2)}`,
 );
 console.log(`Commands inside the script, per operation: ${scriptCommands.join(', ')}`);
 console.log(
-  `(${rounds} interleaved rounds of ${duration} s, ${connections} connections, median per side; NODE_ENV=production)`,
+  `(${rounds} interleaved rounds of ${duration} s, ${connections} connections, median per side; NODE_ENV=production; ${compiled ? 'servers compiled to JavaScript, plain node' : 'servers on the TypeScript sources through tsx'})`,
 );

@@ -2,15 +2,23 @@
 //   bare    — no rate limiting
 //   memory  — operation limit + cost budget + monthly quota on a MemoryStore (limits high enough to admit all)
 //   redis   — the same three policies on a RedisStore (REDIS_URL or 127.0.0.1:6379, prefix rampart:bench:)
+//   burn    — like noop, but the plugin spends BURN_US (default 3) µs of CPU per operation
+//   noop    — the rate-limit schema, and a plugin with the same hooks doing nothing (the floor)
 //   memory-quiet — memory, without the RateLimit headers on admitted responses and without extensions.cost
+// A mode may end in `@<path>`: the rate-limit package is then loaded from that module (to compare a
+// previous version of the sources side by side), e.g. `memory@/tmp/rate-limit-before/src/index.ts`.
 // Prints the URL on stdout once listening.
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { attachSecurityState, createPrincipal, SecurityState } from '@rampart/core';
-import { type RateLimitOptions, rateLimitModule, redisStore } from '@rampart/rate-limit';
+import type { RateLimitOptions } from '@rampart/rate-limit';
 
-const mode = process.argv[2] ?? 'bare';
+// `<mode>#<n>` runs another copy of a mode (e.g. `bare#2`: how far two identical servers differ)
+const [mode = 'bare', impl] = (process.argv[2] ?? 'bare').replace(/#\d+$/, '').split('@');
+const { rateLimitModule, redisStore } = (await import(
+  impl ?? '@rampart/rate-limit'
+)) as typeof import('@rampart/rate-limit');
 const typeDefs = /* GraphQL */ `
   type Price { amount: Int! currency: String! }
   type Product { id: ID! name: String! price: Price! stock: Int! }
@@ -49,6 +57,31 @@ if (mode !== 'bare') {
   schema = mod.transformSchema!(makeExecutableSchema({ typeDefs: [mod.typeDefs!, typeDefs], resolvers }));
   plugins.push(...mod.plugins!);
 }
+if (mode === 'burn') {
+  // a plugin that only spends BURN_US µs of CPU per operation (calibrates what a few µs cost over HTTP)
+  const us = Number(process.env.BURN_US ?? 3);
+  plugins.length = 0;
+  plugins.push({
+    async requestDidStart() {
+      return {
+        async didResolveOperation() {
+          const end = performance.now() + us / 1000;
+          while (performance.now() < end);
+        },
+        async willSendResponse() {},
+      };
+    },
+  });
+}
+if (mode === 'noop') {
+  // the floor: a plugin with the same two hooks that does nothing (what any such plugin costs in Apollo)
+  plugins.length = 0;
+  plugins.push({
+    async requestDidStart() {
+      return { async didResolveOperation() {}, async willSendResponse() {} };
+    },
+  });
+}
 const server = new ApolloServer({ schema, plugins });
 const { url } = await startStandaloneServer(server, {
   listen: { port: 0, host: '127.0.0.1' },
@@ -72,3 +105,5 @@ const { url } = await startStandaloneServer(server, {
   },
 });
 process.stdout.write(`${url}\n`);
+// exit cleanly on SIGTERM, so `node --cpu-prof` writes its profile
+process.on('SIGTERM', () => process.exit(0));

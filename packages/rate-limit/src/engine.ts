@@ -8,7 +8,7 @@ import {
 } from '@rampart/core';
 import type { GraphQLError } from 'graphql';
 import { calendarWindow, fixedWindow, type Window } from './calendar.js';
-import { type PolicyStatus, rateLimitHeaders, retryAfterSeconds } from './headers.js';
+import { type PolicyStatus, policyItem, rateLimitHeaders, retryAfterSeconds, stateItem } from './headers.js';
 import { defaultKeyGenerator, hashedPart, ipKey, keyPart, storeKey } from './keys.js';
 import { MemoryStore } from './memory-store.js';
 import { type RateLimitOptions, type ResolvedRateLimitOptions, resolveRateLimitOptions } from './options.js';
@@ -74,7 +74,23 @@ interface Part {
   readonly limit: number;
   readonly cost: number;
   readonly unit?: 'calls' | 'cost';
+  /** Its `RateLimit-Policy` item (built once per policy and window). */
+  readonly policy: string;
 }
+
+/** The keys of one client, rebuilt only when a window turns. */
+interface ClientKeys {
+  opWindow: Window | undefined;
+  opKey: string;
+  budgetKey: string;
+  quotaWindows: Array<Window | undefined>;
+  quotaKeys: string[];
+}
+
+/** Clients whose keys are kept (the cache is cleared when full: it only saves string building). */
+const KEY_CACHE_SIZE = 10_000;
+
+const NO_DECISION: OperationDecision = Object.freeze({});
 
 /** What an operation was charged, kept until the response is sent (refunds). */
 export interface OperationCharge {
@@ -162,7 +178,15 @@ export class RateLimiter {
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #warn: (message: string) => void;
   readonly #waiting = new Map<string, number>();
-  readonly #keys = new WeakMap<Principal, string>();
+  readonly #keys = new Map<string, string>();
+  #lastPrincipal: Principal | undefined;
+  #lastKey = '';
+  readonly #whoKeys = new Map<string, ClientKeys>();
+  #opWindow: Window | undefined;
+  readonly #opPolicy: string;
+  readonly #budgetPolicy: string;
+  readonly #quotaParts: readonly string[];
+  readonly #quotaPolicies: Array<{ window: Window; value: string } | undefined> = [];
   readonly #batches = new Map<string, FieldBatch>();
   readonly #brute = new Map<string, BruteForceRule>();
   #down = false;
@@ -179,6 +203,12 @@ export class RateLimiter {
     this.#sleep = this.options.sleep ?? defaultSleep;
     this.#warn = this.options.warn ?? ((m) => console.warn(m));
     for (const b of this.options.bruteForce) this.#brute.set(b.field, b);
+    const { operation, costBudget, quotas } = this.options;
+    this.#opPolicy = operation ? policyItem('operation', operation.limit, operation.duration) : '';
+    this.#budgetPolicy = costBudget
+      ? policyItem('cost-budget', costBudget.maximumAvailable, costBudget.maximumAvailable / costBudget.restoreRate)
+      : '';
+    this.#quotaParts = quotas.map((q) => keyPart(q.name));
   }
 
   /** True when any operation-level policy (operation limit, cost budget, quota) is configured. */
@@ -196,19 +226,27 @@ export class RateLimiter {
     return [...this.#brute.keys()];
   }
 
-  /** The counting key of a principal (`u:…`, `c:…`, `ip:…`), computed once per principal object. */
+  /** The counting key of a principal (`u:…`, `c:…`, `ip:…`). */
   keyOf(principal: Principal): string {
-    let k = this.#keys.get(principal);
+    // The last principal (the fields of one request) and the last keys seen are remembered; a
+    // principal is usually a new object per request, so no per-object map (a WeakMap entry per
+    // request costs more than it saves).
+    if (principal === this.#lastPrincipal) return this.#lastKey;
+    const raw = this.#keyOf(principal);
+    let k = this.#keys.get(raw);
     if (k === undefined) {
-      k = keyPart(this.#keyOf(principal));
-      this.#keys.set(principal, k);
-      if (k === 'ip:unknown' && !this.#warnedUnknown) {
-        this.#warnedUnknown = true;
-        this.#warn(
-          '[rampart/rate-limit] an anonymous request has no principal.ip: all such requests share the key ' +
-            '"ip:unknown". Set the principal (with its ip) in the context, or use rampart() with authentication.',
-        );
-      }
+      k = keyPart(raw);
+      if (this.#keys.size >= KEY_CACHE_SIZE) this.#keys.clear();
+      this.#keys.set(raw, k);
+    }
+    this.#lastPrincipal = principal;
+    this.#lastKey = k;
+    if (k === 'ip:unknown' && !this.#warnedUnknown) {
+      this.#warnedUnknown = true;
+      this.#warn(
+        '[rampart/rate-limit] an anonymous request has no principal.ip: all such requests share the key ' +
+          '"ip:unknown". Set the principal (with its ip) in the context, or use rampart() with authentication.',
+      );
     }
     return k;
   }
@@ -281,21 +319,37 @@ export class RateLimiter {
     const prefix = o.prefix;
     const parts: Part[] = [];
     const estimated = finiteCost(state.cost.estimated);
+    // The keys of a client change only when a window turns: built once per (client, window).
+    let keys = this.#whoKeys.get(who);
+    if (keys === undefined) {
+      if (this.#whoKeys.size >= KEY_CACHE_SIZE) this.#whoKeys.clear();
+      keys = { opWindow: undefined, opKey: '', budgetKey: '', quotaWindows: [], quotaKeys: [] };
+      this.#whoKeys.set(who, keys);
+    }
     if (o.operation) {
-      const ms = o.operation.duration * 1000;
-      const w = fixedWindow(now, ms);
+      let w = this.#opWindow;
+      if (w === undefined || now < w.start || now >= w.end) {
+        w = fixedWindow(now, o.operation.duration * 1000);
+        this.#opWindow = w;
+      }
+      if (keys.opWindow !== w) {
+        keys.opWindow = w;
+        keys.opKey = storeKey(prefix, who, `op:${o.operation.duration}:${w.id}`);
+      }
       parts.push({
         kind: 'operation',
         name: 'operation',
         window: w,
         limit: o.operation.limit,
         cost: 1,
-        op: counter(storeKey(prefix, who, `op:${o.operation.duration}:${w.id}`), o.operation.limit, 1, w, now),
+        op: counter(keys.opKey, o.operation.limit, 1, w, now),
+        policy: this.#opPolicy,
       });
     }
     if (o.costBudget) {
       const b = o.costBudget;
       const cost = estimated ?? b.fixedCost;
+      if (keys.budgetKey === '') keys.budgetKey = storeKey(prefix, who, 'budget');
       parts.push({
         kind: 'budget',
         name: 'cost-budget',
@@ -303,16 +357,23 @@ export class RateLimiter {
         cost,
         op: {
           type: 'bucket',
-          key: storeKey(prefix, who, 'budget'),
+          key: keys.budgetKey,
           capacity: b.maximumAvailable,
           restorePerSecond: b.restoreRate,
           cost,
         },
+        policy: this.#budgetPolicy,
       });
     }
-    for (const q of o.quotas) {
+    const quotas = o.quotas;
+    for (let i = 0; i < quotas.length; i++) {
+      const q = quotas[i]!;
       if (q.appliesTo && !q.appliesTo(state.principal)) continue;
       const w = calendarWindow(now, q.period);
+      if (keys.quotaWindows[i] !== w) {
+        keys.quotaWindows[i] = w;
+        keys.quotaKeys[i] = storeKey(prefix, who, `q:${this.#quotaParts[i]}:${w.id}`);
+      }
       const cost = q.unit === 'cost' ? Math.ceil(estimated ?? o.costBudget?.fixedCost ?? 1) : 1;
       parts.push({
         kind: 'quota',
@@ -321,10 +382,20 @@ export class RateLimiter {
         limit: q.limit,
         cost,
         unit: q.unit,
-        op: counter(storeKey(prefix, who, `q:${keyPart(q.name)}:${w.id}`), q.limit, cost, w, now),
+        op: counter(keys.quotaKeys[i]!, q.limit, cost, w, now),
+        policy: this.#quotaPolicy(i, q.name, q.limit, w),
       });
     }
     return parts;
+  }
+
+  /** The `RateLimit-Policy` item of quota `i` in window `w` (the window length varies by month). */
+  #quotaPolicy(i: number, name: string, limit: number, w: Window): string {
+    const c = this.#quotaPolicies[i];
+    if (c !== undefined && c.window === w) return c.value;
+    const value = policyItem(name, limit, (w.end - w.start) / 1000);
+    this.#quotaPolicies[i] = { window: w, value };
+    return value;
   }
 
   /**
@@ -332,150 +403,234 @@ export class RateLimiter {
    * In delay mode a request over a rate or budget waits (bounded) and tries again.
    */
   async decideOperation(state: SecurityState): Promise<OperationDecision> {
-    if (!this.hasOperationPolicies) return {};
+    return this.decide(state);
+  }
+
+  /**
+   * {@link decideOperation}, but synchronous when the store is (memory) and the request does not
+   * wait: no promise and no microtask hop on the hot path. Returns a promise otherwise.
+   */
+  decide(state: SecurityState): MaybePromise<OperationDecision> {
+    if (!this.hasOperationPolicies) return NO_DECISION;
     const who = this.keyOf(state.principal);
-    const throttle = this.options.throttle;
-    const started = state.clock.now();
-    let queued = false;
+    const now = state.clock.now();
+    const out = this.#attempt(state, who, now, now, false);
+    if (typeof out === 'number') return this.#delayed(state, who, now, out);
+    if (out instanceof Promise) return out.then((o) => (typeof o === 'number' ? this.#delayed(state, who, now, o) : o));
+    return out;
+  }
+
+  /** Delay mode: the request joined its client's queue (in {@link #conclude}); waits and tries again. */
+  async #delayed(state: SecurityState, who: string, started: number, firstWait: number): Promise<OperationDecision> {
     try {
+      let wait = firstWait;
       for (;;) {
-        const now = state.clock.now();
-        const parts = this.#plan(state, who, now);
-        if (parts.length === 0) return {}; // no policy applies to this principal
-        const outcome = await this.#exec(
-          parts.map((p) => p.op),
-          now,
-        );
-        if (outcome.kind === 'allow') {
-          state.record({
-            source: 'rate-limit',
-            outcome: 'allowed',
-            rule: 'store-unavailable',
-            reason: 'store unavailable; admitted by onStoreError: allow',
-            details: { storeError: true },
-          });
-          return {};
-        }
-        if (outcome.kind === 'deny') {
-          const error = this.#unavailable('request');
-          state.record({
-            source: 'rate-limit',
-            outcome: 'limited',
-            code: ErrorCode.RATE_LIMITED,
-            rule: 'store-unavailable',
-            reason: 'store unavailable; refused by onStoreError: deny',
-            details: { storeError: true },
-          });
-          return { error };
-        }
-        const { result, store } = outcome;
-        const statuses = parts.map((p, i) => status(p, result.results[i]!, now, this.options));
-        if (result.allowed) {
-          const budgetIdx = parts.findIndex((p) => p.kind === 'budget');
-          const charge: OperationCharge = {
-            who,
-            store,
-            parts,
-            requestedCost: budgetIdx >= 0 ? parts[budgetIdx]!.cost : undefined,
-            estimated: finiteCost(state.cost.estimated) !== undefined,
-            currentlyAvailable: budgetIdx >= 0 ? result.results[budgetIdx]!.value : undefined,
-            headers: this.options.headers ? rateLimitHeaders(statuses) : {},
-          };
-          // One decision for the operation: the tightest policy (least remaining share) names it.
-          let tight = 0;
-          for (let i = 1; i < statuses.length; i++) {
-            const a = statuses[i]!;
-            const b = statuses[tight]!;
-            if (a.remaining / a.quota < b.remaining / b.quota) tight = i;
-          }
-          const t = statuses[tight]!;
-          state.record({
-            source: 'rate-limit',
-            outcome: 'allowed',
-            rule: t.name,
-            reason: `within ${parts.length === 1 ? 'limit' : `all ${parts.length} operation policies`}`,
-            details: {
-              limit: t.quota,
-              remaining: t.remaining,
-              resetMs: Math.round(t.resetSeconds * 1000),
-              ...(store !== this.store ? { store: 'memory-fallback' } : {}),
-            },
-          });
-          return { charge, requestedCost: charge.requestedCost, currentlyAvailable: charge.currentlyAvailable };
-        }
-        // Refused. Which policy, and could waiting help?
-        const refused = parts
-          .map((p, i) => ({ p, r: result.results[i]!, s: statuses[i]! }))
-          .filter((x) => !x.r.allowed);
-        const quota = refused.find((x) => x.p.kind === 'quota');
-        if (!quota && throttle.mode === 'delay') {
-          let wait = 0;
-          for (const x of refused) {
-            const ms = x.p.kind === 'budget' ? x.r.resetMs : x.p.window!.end - now;
-            wait = ms < 0 ? Number.POSITIVE_INFINITY : Math.max(wait, ms);
-          }
-          const waited = now - started;
-          const inQueue = this.#waiting.get(who) ?? 0;
-          if (wait > 0 && waited + wait <= throttle.maxDelayMs && (queued || inQueue < throttle.maxQueue)) {
-            if (!queued) {
-              queued = true;
-              this.#waiting.set(who, inQueue + 1);
-            }
-            await this.#sleep(wait);
-            continue;
-          }
-        }
-        const primary = quota ?? refused.find((x) => x.p.kind === 'budget') ?? refused[0]!;
-        const retryMs =
-          primary.p.kind === 'budget'
-            ? primary.r.resetMs < 0
-              ? msToFill(primary.p.limit, this.options.costBudget!.restoreRate)
-              : primary.r.resetMs
-            : primary.p.window!.end - now;
-        const retryAfter = retryAfterSeconds(retryMs);
-        const code =
-          primary.p.kind === 'quota'
-            ? ErrorCode.QUOTA_EXCEEDED
-            : primary.p.kind === 'budget'
-              ? ErrorCode.THROTTLED
-              : ErrorCode.RATE_LIMITED;
-        const message = this.#message(primary.p, primary.r.resetMs < 0, throttle.mode === 'delay');
-        const details: Record<string, unknown> = { retryAfter };
-        if (primary.p.kind === 'budget') {
-          details.cost = {
-            requestedQueryCost: primary.p.cost,
-            maximumAvailable: primary.p.limit,
-            currentlyAvailable: primary.r.value,
-          };
-        }
-        const error = rampartError(code, message, {
-          headers: { 'retry-after': String(retryAfter), ...rateLimitHeaders(statuses) },
-          details,
-        });
-        for (const x of refused) {
-          state.record({
-            source: 'rate-limit',
-            outcome: 'limited',
-            code: x === primary ? code : undefined,
-            rule: x.p.name,
-            reason: `${x.p.kind} exceeded`,
-            details: { limit: x.s.quota, remaining: x.s.remaining, resetMs: Math.round(x.s.resetSeconds * 1000) },
-          });
-        }
-        const budgetIdx = parts.findIndex((p) => p.kind === 'budget');
-        return {
-          error,
-          requestedCost: budgetIdx >= 0 ? parts[budgetIdx]!.cost : undefined,
-          currentlyAvailable: budgetIdx >= 0 ? result.results[budgetIdx]!.value : undefined,
-        };
+        await this.#sleep(wait);
+        const out = await this.#attempt(state, who, state.clock.now(), started, true);
+        if (typeof out !== 'number') return out;
+        wait = out;
       }
     } finally {
-      if (queued) {
-        const n = (this.#waiting.get(who) ?? 1) - 1;
-        if (n <= 0) this.#waiting.delete(who);
-        else this.#waiting.set(who, n);
+      const n = (this.#waiting.get(who) ?? 1) - 1;
+      if (n <= 0) this.#waiting.delete(who);
+      else this.#waiting.set(who, n);
+    }
+  }
+
+  /** One store call for the operation; a decision, or the ms to wait (delay mode, queue joined). */
+  #attempt(
+    state: SecurityState,
+    who: string,
+    now: number,
+    started: number,
+    queued: boolean,
+  ): MaybePromise<OperationDecision | number> {
+    const parts = this.#plan(state, who, now);
+    const n = parts.length;
+    if (n === 0) return NO_DECISION; // no policy applies to this principal
+    const ops: StoreOp[] = new Array(n);
+    for (let i = 0; i < n; i++) ops[i] = parts[i]!.op;
+    const out = this.#exec(ops, now);
+    return out instanceof Promise
+      ? out.then((o) => this.#conclude(state, who, parts, now, o, started, queued))
+      : this.#conclude(state, who, parts, now, out, started, queued);
+  }
+
+  #conclude(
+    state: SecurityState,
+    who: string,
+    parts: Part[],
+    now: number,
+    outcome: Outcome,
+    started: number,
+    queued: boolean,
+  ): OperationDecision | number {
+    const throttle = this.options.throttle;
+    if (outcome.kind === 'allow') {
+      state.record({
+        source: 'rate-limit',
+        outcome: 'allowed',
+        rule: 'store-unavailable',
+        reason: 'store unavailable; admitted by onStoreError: allow',
+        details: { storeError: true },
+      });
+      return {};
+    }
+    if (outcome.kind === 'deny') {
+      const error = this.#unavailable('request');
+      state.record({
+        source: 'rate-limit',
+        outcome: 'limited',
+        code: ErrorCode.RATE_LIMITED,
+        rule: 'store-unavailable',
+        reason: 'store unavailable; refused by onStoreError: deny',
+        details: { storeError: true },
+      });
+      return { error };
+    }
+    const { result, store } = outcome;
+    if (result.allowed) return this.#admitted(state, who, parts, now, result, store);
+    const statuses = parts.map((p, i) => status(p, result.results[i]!, now, this.options));
+    // Refused. Which policy, and could waiting help?
+    const refused = parts.map((p, i) => ({ p, r: result.results[i]!, s: statuses[i]! })).filter((x) => !x.r.allowed);
+    const quota = refused.find((x) => x.p.kind === 'quota');
+    if (!quota && throttle.mode === 'delay') {
+      let wait = 0;
+      for (const x of refused) {
+        const ms = x.p.kind === 'budget' ? x.r.resetMs : x.p.window!.end - now;
+        wait = ms < 0 ? Number.POSITIVE_INFINITY : Math.max(wait, ms);
+      }
+      const waited = now - started;
+      const inQueue = this.#waiting.get(who) ?? 0;
+      if (wait > 0 && waited + wait <= throttle.maxDelayMs && (queued || inQueue < throttle.maxQueue)) {
+        // Joins the client's queue now (same tick as the check), so the bound is exact.
+        if (!queued) this.#waiting.set(who, inQueue + 1);
+        return wait;
       }
     }
+    const primary = quota ?? refused.find((x) => x.p.kind === 'budget') ?? refused[0]!;
+    const retryMs =
+      primary.p.kind === 'budget'
+        ? primary.r.resetMs < 0
+          ? msToFill(primary.p.limit, this.options.costBudget!.restoreRate)
+          : primary.r.resetMs
+        : primary.p.window!.end - now;
+    const retryAfter = retryAfterSeconds(retryMs);
+    const code =
+      primary.p.kind === 'quota'
+        ? ErrorCode.QUOTA_EXCEEDED
+        : primary.p.kind === 'budget'
+          ? ErrorCode.THROTTLED
+          : ErrorCode.RATE_LIMITED;
+    const message = this.#message(primary.p, primary.r.resetMs < 0, throttle.mode === 'delay');
+    const details: Record<string, unknown> = { retryAfter };
+    if (primary.p.kind === 'budget') {
+      details.cost = {
+        requestedQueryCost: primary.p.cost,
+        maximumAvailable: primary.p.limit,
+        currentlyAvailable: primary.r.value,
+      };
+    }
+    const error = rampartError(code, message, {
+      headers: { 'retry-after': String(retryAfter), ...rateLimitHeaders(statuses) },
+      details,
+    });
+    for (const x of refused) {
+      state.record({
+        source: 'rate-limit',
+        outcome: 'limited',
+        code: x === primary ? code : undefined,
+        rule: x.p.name,
+        reason: `${x.p.kind} exceeded`,
+        details: { limit: x.s.quota, remaining: x.s.remaining, resetMs: Math.round(x.s.resetSeconds * 1000) },
+      });
+    }
+    const budgetIdx = parts.findIndex((p) => p.kind === 'budget');
+    return {
+      error,
+      requestedCost: budgetIdx >= 0 ? parts[budgetIdx]!.cost : undefined,
+      currentlyAvailable: budgetIdx >= 0 ? result.results[budgetIdx]!.value : undefined,
+    };
+  }
+
+  /** The admitted path (every request that is not refused): figures, headers and one decision. */
+  #admitted(
+    state: SecurityState,
+    who: string,
+    parts: Part[],
+    now: number,
+    result: ApplyResult,
+    store: Store,
+  ): OperationDecision {
+    const o = this.options;
+    const results = result.results;
+    const n = parts.length;
+    const headers = o.headers;
+    let policy = '';
+    let current = '';
+    // One decision for the operation: the tightest policy (least remaining share) names it.
+    let tight = -1;
+    let tightShare = 0;
+    let tightRemaining = 0;
+    let tightReset = 0;
+    let budgetIdx = -1;
+    for (let i = 0; i < n; i++) {
+      const p = parts[i]!;
+      const r = results[i]!;
+      let remaining: number;
+      let resetSeconds: number;
+      if (p.kind === 'budget') {
+        budgetIdx = i;
+        remaining = r.value;
+        resetSeconds = (r.resetMs < 0 ? msToFill(p.limit, o.costBudget!.restoreRate) : r.resetMs) / 1000;
+      } else {
+        remaining = p.limit - r.value;
+        resetSeconds = (p.window!.end - now) / 1000;
+      }
+      const share = remaining / p.limit;
+      if (tight < 0 || share < tightShare) {
+        tight = i;
+        tightShare = share;
+        tightRemaining = remaining;
+        tightReset = resetSeconds;
+      }
+      if (headers) {
+        const item = stateItem(p.name, remaining, resetSeconds);
+        if (i === 0) {
+          policy = p.policy;
+          current = item;
+        } else {
+          policy = `${policy}, ${p.policy}`;
+          current = `${current}, ${item}`;
+        }
+      }
+    }
+    const requestedCost = budgetIdx >= 0 ? parts[budgetIdx]!.cost : undefined;
+    const currentlyAvailable = budgetIdx >= 0 ? results[budgetIdx]!.value : undefined;
+    const charge: OperationCharge = {
+      who,
+      store,
+      parts,
+      requestedCost,
+      estimated: finiteCost(state.cost.estimated) !== undefined,
+      currentlyAvailable,
+      headers: headers ? { 'ratelimit-policy': policy, ratelimit: current } : {},
+    };
+    const details: Record<string, unknown> = {
+      limit: parts[tight]!.limit,
+      remaining: tightRemaining,
+      resetMs: Math.round(tightReset * 1000),
+    };
+    if (store !== this.store) details.store = 'memory-fallback';
+    state.record({
+      source: 'rate-limit',
+      outcome: 'allowed',
+      rule: parts[tight]!.name,
+      reason: n === 1 ? 'within limit' : `within all ${n} operation policies`,
+      details,
+      at: now,
+    });
+    return { charge, requestedCost, currentlyAvailable };
   }
 
   #message(p: Part, never: boolean, delayed: boolean): string {
@@ -499,6 +654,11 @@ export class RateLimiter {
    * something changes. Returns the budget's units left.
    */
   async settleOperation(state: SecurityState, charge: OperationCharge, executed: boolean): Promise<number | undefined> {
+    return this.settle(state, charge, executed);
+  }
+
+  /** {@link settleOperation}, synchronous when there is nothing to settle or the store is synchronous. */
+  settle(state: SecurityState, charge: OperationCharge, executed: boolean): MaybePromise<number | undefined> {
     const ops: StoreOp[] = [];
     const actual = finiteCost(state.cost.actual);
     let budgetAt = -1;
@@ -527,12 +687,20 @@ export class RateLimiter {
     }
     if (ops.length === 0) return charge.currentlyAvailable;
     const now = state.clock.now();
+    const store = charge.store;
     try {
-      const r = charge.store.applySync ? charge.store.applySync(ops, now) : await charge.store.apply(ops, now);
-      if (budgetAt >= 0) charge.currentlyAvailable = r.results[budgetAt]!.value;
+      if (store.applySync) return settled(charge, budgetAt, store.applySync(ops, now));
+      return store.apply(ops, now).then(
+        (r) => settled(charge, budgetAt, r),
+        (error) => this.#settleFailed(error, now, charge),
+      );
     } catch (error) {
-      this.#failed(error, [], now);
+      return this.#settleFailed(error, now, charge);
     }
+  }
+
+  #settleFailed(error: unknown, now: number, charge: OperationCharge): number | undefined {
+    this.#failed(error, [], now);
     return charge.currentlyAvailable;
   }
 
@@ -871,6 +1039,11 @@ export class RateLimiter {
     const out = this.#exec(ops, state.clock.now());
     if (out instanceof Promise) return out.then(() => undefined);
   }
+}
+
+function settled(charge: OperationCharge, budgetAt: number, r: ApplyResult): number | undefined {
+  if (budgetAt >= 0) charge.currentlyAvailable = r.results[budgetAt]!.value;
+  return charge.currentlyAvailable;
 }
 
 function counter(key: string, limit: number, cost: number, w: Window, now: number): CounterOp {

@@ -27,19 +27,22 @@ function sfString(s: string): string {
   return q;
 }
 
+/** One `RateLimit-Policy` item: `"name";q=<quota>;w=<window seconds>`. */
+export function policyItem(name: string, quota: number, windowSeconds: number): string {
+  return `${sfString(name)};q=${Math.floor(quota)};w=${Math.max(1, Math.ceil(windowSeconds))}`;
+}
+
+/** One `RateLimit` item: `"name";r=<remaining>;t=<seconds to reset>`. */
+export function stateItem(name: string, remaining: number, resetSeconds: number): string {
+  return `${sfString(name)};r=${Math.max(0, Math.floor(remaining))};t=${Math.max(0, Math.ceil(resetSeconds))}`;
+}
+
 /** `RateLimit-Policy` and `RateLimit` header values for the given policies. */
 export function rateLimitHeaders(policies: readonly PolicyStatus[]): Record<string, string> {
   if (policies.length === 0) return {};
   return {
-    'ratelimit-policy': policies
-      .map((p) => `${sfString(p.name)};q=${Math.floor(p.quota)};w=${Math.max(1, Math.ceil(p.windowSeconds))}`)
-      .join(', '),
-    ratelimit: policies
-      .map(
-        (p) =>
-          `${sfString(p.name)};r=${Math.max(0, Math.floor(p.remaining))};t=${Math.max(0, Math.ceil(p.resetSeconds))}`,
-      )
-      .join(', '),
+    'ratelimit-policy': policies.map((p) => policyItem(p.name, p.quota, p.windowSeconds)).join(', '),
+    ratelimit: policies.map((p) => stateItem(p.name, p.remaining, p.resetSeconds)).join(', '),
   };
 }
 

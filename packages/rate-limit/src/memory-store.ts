@@ -35,6 +35,7 @@ export class MemoryStore implements Store {
   #free: number[] = [];
   #next = 0;
   #lastNow = 0;
+  #current = new Float64Array(8);
   #timer: NodeJS.Timeout | undefined;
   #sweep: IterableIterator<[string, number]> | undefined;
   #evictor: IterableIterator<[string, number]> | undefined;
@@ -86,7 +87,9 @@ export class MemoryStore implements Store {
     // Check phase: read each limited key without charging.
     let allowed = true;
     let k = upTo > 0 ? upTo : 1;
-    const current: number[] = new Array(n);
+    // scratch: the figures read in the check phase (applySync never re-enters)
+    if (this.#current.length < n) this.#current = new Float64Array(n * 2);
+    const current = this.#current;
     for (let i = 0; i < n; i++) {
       const op = ops[i] as StoreOp;
       if (op.type === 'counter') {

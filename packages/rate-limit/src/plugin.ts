@@ -1,5 +1,10 @@
-import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { ensureSecurityState, type RampartModule } from '@rampart/core';
+import type {
+  ApolloServerPlugin,
+  BaseContext,
+  GraphQLRequestContextWillSendResponse,
+  GraphQLRequestListener,
+} from '@apollo/server';
+import { ensureSecurityState, type RampartModule, type SecurityState } from '@rampart/core';
 import type { GraphQLSchema } from 'graphql';
 import { rateLimitTypeDefs, transformRateLimitSchema } from './directive.js';
 import { type OperationDecision, RateLimiter } from './engine.js';
@@ -7,6 +12,86 @@ import type { RateLimitOptions } from './options.js';
 
 function limiterOf(options: Partial<RateLimitOptions> | RateLimiter | undefined): RateLimiter {
   return options instanceof RateLimiter ? options : new RateLimiter(options);
+}
+
+/**
+ * The request listener of the operation-level policies. Its hooks return plain values when the store
+ * is synchronous (memory): Apollo awaits every listener with `Promise.all` either way, and an async
+ * hook costs promises and microtask hops on every request. A class, so that a request allocates one
+ * object and no closures.
+ */
+class OperationListener {
+  #decision: OperationDecision | undefined;
+  readonly #limiter: RateLimiter;
+  readonly #state: SecurityState;
+
+  constructor(limiter: RateLimiter, state: SecurityState) {
+    this.#limiter = limiter;
+    this.#state = state;
+  }
+
+  didResolveOperation(): Promise<void> | void {
+    try {
+      const d = this.#limiter.decide(this.#state);
+      if (d instanceof Promise) return d.then((x) => this.#decided(x));
+      this.#decided(d);
+    } catch (error) {
+      // a rejection, never a synchronous throw: Apollo still calls the other plugins' hooks
+      return Promise.reject(error);
+    }
+  }
+
+  #decided(d: OperationDecision): void {
+    this.#decision = d;
+    if (d.error) throw d.error;
+  }
+
+  willSendResponse(ctx: GraphQLRequestContextWillSendResponse<BaseContext>): Promise<void> | void {
+    try {
+      this.#limiter.flushFieldDecisions(this.#state);
+      const d = this.#decision;
+      if (!d) return;
+      const charge = d.charge;
+      if (!charge) return this.#respond(ctx, d, d.currentlyAvailable);
+      // Execution ran when the result has a `data` entry (even null); else refund the charge.
+      const body = ctx.response.body;
+      const executed = body.kind === 'single' ? 'data' in body.singleResult : true;
+      const available = this.#limiter.settle(this.#state, charge, executed);
+      if (available instanceof Promise) return available.then((a) => this.#respond(ctx, d, a));
+      this.#respond(ctx, d, available);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #respond(
+    ctx: GraphQLRequestContextWillSendResponse<BaseContext>,
+    d: OperationDecision,
+    available: number | undefined,
+  ): void {
+    const charge = d.charge;
+    if (charge) {
+      // `charge.headers` is empty or holds exactly these two (RateLimit-Policy, RateLimit)
+      const policy = charge.headers['ratelimit-policy'];
+      if (policy !== undefined) {
+        const headers = ctx.response.http.headers;
+        headers.set('ratelimit-policy', policy);
+        headers.set('ratelimit', charge.headers.ratelimit!);
+      }
+    }
+    const body = ctx.response.body;
+    const cost = this.#limiter.costExtension(this.#state, d.requestedCost, available);
+    if (cost && body.kind === 'single') {
+      // merged with the limits package's `cost { estimated, actual, max }` when both are on
+      const result = body.singleResult;
+      const extensions = result.extensions;
+      if (extensions === undefined) result.extensions = { cost };
+      else {
+        const previous = extensions.cost as Record<string, unknown> | undefined;
+        result.extensions = { ...extensions, cost: previous === undefined ? cost : { ...previous, ...cost } };
+      }
+    }
+  }
 }
 
 /**
@@ -39,32 +124,7 @@ export function rateLimitPlugin(options?: Partial<RateLimitOptions> | RateLimite
           },
         };
       }
-      let decision: OperationDecision | undefined;
-      return {
-        async didResolveOperation() {
-          decision = await limiter.decideOperation(state);
-          if (decision.error) throw decision.error;
-        },
-        async willSendResponse(ctx) {
-          limiter.flushFieldDecisions(state);
-          if (!decision) return;
-          const body = ctx.response.body;
-          let available = decision.currentlyAvailable;
-          const charge = decision.charge;
-          if (charge) {
-            // Execution ran when the result has a `data` entry (even null); else refund the charge.
-            const executed = body.kind === 'single' ? 'data' in body.singleResult : true;
-            available = await limiter.settleOperation(state, charge, executed);
-            for (const k in charge.headers) ctx.response.http.headers.set(k, charge.headers[k]!);
-          }
-          const cost = limiter.costExtension(state, decision.requestedCost, available);
-          if (cost && body.kind === 'single') {
-            // merged with the limits package's `cost { estimated, actual, max }` when both are on
-            const previous = body.singleResult.extensions?.cost as Record<string, unknown> | undefined;
-            body.singleResult.extensions = { ...body.singleResult.extensions, cost: { ...previous, ...cost } };
-          }
-        },
-      };
+      return new OperationListener(limiter, state) as GraphQLRequestListener<BaseContext>;
     },
   };
 }
