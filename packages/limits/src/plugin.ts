@@ -4,7 +4,7 @@
  * `willSendResponse`. Variable-independent analyses are cached per document in a bounded LRU.
  */
 import type { ApolloServerPlugin, BaseContext, GraphQLRequestListener } from '@apollo/server';
-import { ensureSecurityState, type RampartModule, rampartError } from '@rampart/core';
+import { type CostFigures, ensureSecurityState, type RampartModule, rampartError } from '@rampart/core';
 import type { GraphQLSchema } from 'graphql';
 import { actualCost } from './actual.js';
 import { analyzeWithResolved, enforcedCost, type OperationAnalysis } from './analyze.js';
@@ -124,17 +124,21 @@ export function limitsPlugin(options?: LimitsOptions): LimitsPlugin {
           const body = ctx.response.body;
           if (body.kind !== 'single') return;
           const result = body.singleResult;
-          let actual: number | undefined;
-          if (result.data !== undefined && result.data !== null) {
-            const figures = actualCost(ctx.schema, ctx.document, result.data, {
+          // The actual cost walks the response along the operation: done only when someone reads it
+          // (the rate limiter's refund, the audit record, `exposeCost`), at most once per request.
+          const data = result.data;
+          const document = ctx.document;
+          const compute = (): number | undefined => {
+            if (data === undefined || data === null) return undefined;
+            const figures = actualCost(ctx.schema, document, data, {
               operationName: ctx.operationName,
               variables: ctx.request.variables,
               mutationBase: opts.cost.mutationBase,
               workBudget: opts.workBudget,
             });
-            actual = opts.cost.model === 'ibm' ? figures.fieldCost : figures.cost;
-            state.cost.actual = actual;
-          }
+            return opts.cost.model === 'ibm' ? figures.fieldCost : figures.cost;
+          };
+          if (data !== undefined && data !== null) defineLazyActual(state.cost, compute);
           if (opts.exposeCost) {
             // merged with what another package (the rate limiter's budget) puts under `cost`
             result.extensions = {
@@ -142,7 +146,7 @@ export function limitsPlugin(options?: LimitsOptions): LimitsPlugin {
               cost: {
                 ...(result.extensions?.cost as Record<string, unknown> | undefined),
                 estimated: enforcedCost(analysis, opts),
-                ...(actual !== undefined ? { actual } : {}),
+                ...(state.cost.actual !== undefined ? { actual: state.cost.actual } : {}),
                 ...(opts.cost.max !== false ? { max: opts.cost.max } : {}),
               },
             };
@@ -160,4 +164,20 @@ export function limitsPlugin(options?: LimitsOptions): LimitsPlugin {
 export function limitsModule(options?: LimitsOptions): RampartModule {
   const plugin = limitsPlugin(options);
   return { name: 'limits', typeDefs: costDirectivesTypeDefs, plugins: [plugin] };
+}
+
+/** Makes `cost.actual` a property computed on first read, then a plain value. */
+function defineLazyActual(cost: CostFigures, compute: () => number | undefined): void {
+  Object.defineProperty(cost, 'actual', {
+    configurable: true,
+    enumerable: true,
+    get() {
+      const value = compute();
+      Object.defineProperty(cost, 'actual', { value, writable: true, enumerable: true, configurable: true });
+      return value;
+    },
+    set(value: number | undefined) {
+      Object.defineProperty(cost, 'actual', { value, writable: true, enumerable: true, configurable: true });
+    },
+  });
 }
