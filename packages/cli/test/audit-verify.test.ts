@@ -6,18 +6,10 @@ import { after, describe, it } from 'node:test';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { auditPlugin, generateAuditKeys } from '@rampart/audit';
 import { postGraphQL, startTestServer } from '@rampart/testing';
-import { type CliIO, commands, main, processIO } from '../src/index.js';
+import { run } from './run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rampart-cli-audit-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-async function run(argv: string[]) {
-  let out = '';
-  let err = '';
-  const io: CliIO = { ...processIO, stdout: (t) => (out += t), stderr: (t) => (err += t) };
-  const code = await main(argv, commands, io);
-  return { code, out, err };
-}
 
 describe('rampart audit verify', () => {
   it('exit 0 on an intact log written by a real server; 1 naming the first bad line after tampering', async () => {

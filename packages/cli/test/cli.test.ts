@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { type CliIO, CommandRegistry, commands, main, processIO } from '../src/index.js';
+import { CommandRegistry, main, processIO } from '../src/index.js';
+import { run } from './run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rampart-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -21,14 +22,6 @@ const schema = file(
 );
 const query = file('q.graphql', 'query Newest($n: Int!) { newest(limit: $n) { title author { name } } }');
 const two = file('two.graphql', 'query A { book { title } } query B { book { author { name } } }');
-
-async function run(argv: string[]) {
-  let out = '';
-  let err = '';
-  const io: CliIO = { ...processIO, stdout: (t) => (out += t), stderr: (t) => (err += t) };
-  const code = await main(argv, commands, io);
-  return { code, out, err };
-}
 
 describe('rampart analyze', () => {
   it('prints the analysis as text', async () => {
