@@ -1,51 +1,9 @@
-// Child process for the HTTP benchmark: serves the shop as bare Apollo or Apollo + rampart().
-// Usage: node --conditions=source --import tsx bench/apollo/shop-server.ts bare|preset|rampart
-//   bare: Apollo Server with its defaults; preset: rampart() with its defaults (hardening, limits,
-//   scopes, rate limits on @rateLimit fields) on the shop schema; rampart: the shop as we recommend it
-//   (every package configured: authentication, rules, scopes, limits, budgets/quotas, audit log).
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ApolloServer } from '@apollo/server';
+// Child process for the HTTP benchmarks: serves one of servers.ts's modes and prints its URL.
+// Usage: node --import tsx bench/apollo/shop-server.ts bare|preset|rampart|preset:<variant>
 import { startStandaloneServer } from '@apollo/server/standalone';
-import { makeExecutableSchema } from '@graphql-tools/schema';
-import { rampart } from '@rampart/apollo';
-import { createShop, shopTypeDefs } from '@rampart/example-shop/app';
-import { ShopData } from '@rampart/example-shop/data';
-import { createLoaders, resolvers } from '@rampart/example-shop/resolvers';
+import { buildServer } from './servers.js';
 
-const mode = process.argv[2];
-let server: ApolloServer;
-let context: (args: any) => Promise<any>;
-if (mode === 'bare') {
-  const data = new ShopData();
-  // the shop's SDL uses Rampart's directives: declare them (declarations only, nothing enforces them)
-  server = new ApolloServer({
-    schema: makeExecutableSchema({ typeDefs: [rampart().typeDefs, shopTypeDefs], resolvers }),
-  });
-  context = async () => ({ data, loaders: createLoaders(data) });
-} else if (mode === 'preset') {
-  const data = new ShopData();
-  const security = rampart();
-  const schema = security.transformSchema(
-    makeExecutableSchema({ typeDefs: [security.typeDefs, shopTypeDefs], resolvers }),
-  );
-  server = new ApolloServer({ schema, ...security.serverOptions, plugins: security.plugins });
-  context = security.context(async () => ({ data, loaders: createLoaders(data) }));
-} else if (mode === 'rampart') {
-  // the recommended configuration, every policy active; the cost budget is made large enough that
-  // a benchmark client (one IP, thousands of requests a second) measures overhead, not throttling
-  const dir = mkdtempSync(join(tmpdir(), 'rampart-bench-shop-'));
-  const shop = await createShop({
-    devKeysDir: dir,
-    auditDir: join(dir, 'audit'),
-    rampart: { rateLimit: { costBudget: { maximumAvailable: 1e12, restoreRate: 1e12 } } },
-  });
-  server = new ApolloServer(shop.apolloConfig);
-  context = shop.context;
-} else {
-  throw new Error(`mode must be bare, preset or rampart, got ${mode}`);
-}
+const { server, context } = await buildServer(process.argv[2] ?? '');
 const { url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' }, context });
 process.stdout.write(`${url}\n`);
 process.on('SIGTERM', () => server.stop().finally(() => process.exit(0)));

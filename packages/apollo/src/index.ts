@@ -1,3 +1,4 @@
+export { composePlugins } from './compose.js';
 export { DEADLINE, Deadline, withDeadlineChecks } from './deadline.js';
 export {
   type HardeningOptions,

@@ -16,6 +16,7 @@ import { costDirectivesTypeDefs, limitsModule } from '@rampart/limits';
 import { rateLimitModule } from '@rampart/rate-limit';
 import { scopesModule } from '@rampart/scopes';
 import type { GraphQLSchema } from 'graphql';
+import { composePlugins } from './compose.js';
 import { withDeadlineChecks } from './deadline.js';
 import { type RampartOptions, type ResolvedRampartOptions, resolveRampartOptions } from './options.js';
 import { hardeningPlugin } from './plugin.js';
@@ -110,8 +111,8 @@ export function rampart(options: RampartOptions = {}): Rampart {
     .filter((t) => t.trim().length > 0)
     .join('\n');
 
-  const preset = hardeningPlugin(hardening, clock);
-  const modulePlugins = modules.flatMap((m) => m.plugins ?? []);
+  // one Apollo plugin for the preset and every module: Apollo's per-listener cost is paid once
+  const composed = composePlugins([hardeningPlugin(hardening, clock), ...modules.flatMap((m) => m.plugins ?? [])]);
 
   return {
     typeDefs,
@@ -127,8 +128,7 @@ export function rampart(options: RampartOptions = {}): Rampart {
       const disableCacheControl =
         hardening.cacheControl === 'disable' || (hardening.cacheControl === 'auto' && schemaHasCacheControl !== true);
       return [
-        preset,
-        ...modulePlugins,
+        composed,
         ...(disableCacheControl ? [ApolloServerPluginCacheControlDisabled() as ApolloServerPlugin<BaseContext>] : []),
       ];
     },

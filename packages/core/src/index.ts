@@ -7,7 +7,13 @@ export {
   type RampartErrorOptions,
   rampartError,
 } from './errors.js';
-export { type NodeRequestLike, type RampartModule, type RequestInfo, requestInfoFrom } from './module.js';
+export {
+  type NodeRequestLike,
+  type RampartModule,
+  RequestHeaders,
+  type RequestInfo,
+  requestInfoFrom,
+} from './module.js';
 export {
   type Check,
   check,
@@ -28,7 +34,7 @@ export {
 export {
   attachSecurityState,
   type Clock,
-  type CostFigures,
+  CostFigures,
   type DecisionEvent,
   type DecisionOutcome,
   type DecisionSource,

@@ -1,3 +1,4 @@
+import { IncomingMessage } from 'node:http';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { GraphQLSchema } from 'graphql';
 import type { SecurityState } from './state.js';
@@ -41,12 +42,93 @@ export interface NodeRequestLike {
   readonly socket?: { readonly remoteAddress?: string | undefined } | undefined;
 }
 
+type RawHeaders = NodeRequestLike['headers'];
+
+/**
+ * A read-only, lower-cased view of Node's request headers that copies nothing: `get`/`has` read
+ * Node's object directly (Node lower-cases header names), repeated headers are joined with `, `.
+ * Iteration builds the full map once, on first use. Per request this saves a `Map` with every header.
+ */
+export class RequestHeaders implements ReadonlyMap<string, string> {
+  readonly #raw: RawHeaders;
+  #all: Map<string, string> | undefined;
+  #mixed: boolean | undefined;
+
+  /**
+   * @param raw - the request's header object.
+   * @param lowerCased - the names are known to be lower-cased (Node's `IncomingMessage`); otherwise
+   *   the names are checked once, on the first lookup that misses.
+   */
+  constructor(raw: RawHeaders | undefined, lowerCased = false) {
+    this.#raw = raw ?? {};
+    if (lowerCased) this.#mixed = false;
+  }
+
+  /** The header's value (`name` in any case), or `undefined`. */
+  get(name: string): string | undefined {
+    const raw = this.#raw;
+    if (Object.hasOwn(raw, name)) return joined(raw[name]);
+    const lower = name.toLowerCase();
+    if (lower !== name && Object.hasOwn(raw, lower)) return joined(raw[lower]);
+    return this.#mixedCase() ? this.#map().get(lower) : undefined;
+  }
+
+  /** True when the header is present. */
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+
+  /** Number of distinct headers. */
+  get size(): number {
+    return this.#map().size;
+  }
+
+  forEach(callback: (value: string, key: string, map: ReadonlyMap<string, string>) => void, thisArg?: unknown): void {
+    for (const [k, v] of this.#map()) callback.call(thisArg, v, k, this);
+  }
+
+  entries(): MapIterator<[string, string]> {
+    return this.#map().entries();
+  }
+
+  keys(): MapIterator<string> {
+    return this.#map().keys();
+  }
+
+  values(): MapIterator<string> {
+    return this.#map().values();
+  }
+
+  [Symbol.iterator](): MapIterator<[string, string]> {
+    return this.#map().entries();
+  }
+
+  #mixedCase(): boolean {
+    if (this.#mixed === undefined) this.#mixed = Object.keys(this.#raw).some((k) => k !== k.toLowerCase());
+    return this.#mixed;
+  }
+
+  #map(): Map<string, string> {
+    if (!this.#all) {
+      const all = new Map<string, string>();
+      for (const [name, value] of Object.entries(this.#raw)) {
+        if (value === undefined) continue;
+        all.set(name.toLowerCase(), typeof value === 'string' ? value : value.join(', '));
+      }
+      this.#all = all;
+    }
+    return this.#all;
+  }
+}
+
+function joined(value: string | readonly string[] | undefined): string | undefined {
+  return value === undefined || typeof value === 'string' ? value : value.join(', ');
+}
+
 /** Builds {@link RequestInfo} from Node's request: names lower-cased, repeated headers joined with `, `. */
 export function requestInfoFrom(req: NodeRequestLike | undefined): RequestInfo {
-  const headers = new Map<string, string>();
-  for (const [name, value] of Object.entries(req?.headers ?? {})) {
-    if (value === undefined) continue;
-    headers.set(name.toLowerCase(), typeof value === 'string' ? value : value.join(', '));
-  }
-  return { headers, remoteAddress: req?.socket?.remoteAddress };
+  return {
+    headers: new RequestHeaders(req?.headers, req instanceof IncomingMessage),
+    remoteAddress: req?.socket?.remoteAddress,
+  };
 }

@@ -36,13 +36,31 @@ export interface PrincipalInit {
   claims?: Record<string, unknown> | undefined;
 }
 
+/** An empty set that refuses to change: shared by every principal without scopes or roles. */
+class EmptySet extends Set<string> {
+  override add(): this {
+    throw new TypeError("a principal's scopes and roles are read-only");
+  }
+  override delete(): boolean {
+    return false;
+  }
+  override clear(): void {}
+}
+const EMPTY: ReadonlySet<string> = Object.freeze(new EmptySet());
+
+function setOf(values: Iterable<string> | undefined): ReadonlySet<string> {
+  if (values === undefined) return EMPTY;
+  const set = new Set(values);
+  return set.size === 0 ? EMPTY : set;
+}
+
 /** Builds a frozen {@link Principal}. */
 export function createPrincipal(init: PrincipalInit): Principal {
   return Object.freeze({
     id: init.id,
     kind: init.kind,
-    scopes: new Set(init.scopes ?? []),
-    roles: new Set(init.roles ?? []),
+    scopes: setOf(init.scopes),
+    roles: setOf(init.roles),
     clientId: init.clientId,
     tenant: init.tenant,
     authMethod: init.authMethod,

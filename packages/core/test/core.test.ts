@@ -4,14 +4,17 @@ import { HeaderMap } from '@apollo/server';
 import {
   anonymousPrincipal,
   attachSecurityState,
+  CostFigures,
   check,
   createPrincipal,
   ErrorCode,
   ensureSecurityState,
   getSecurityState,
   RampartConfigError,
+  RequestHeaders,
   rampartError,
   requestIdFrom,
+  requestInfoFrom,
   resolveOptions,
   SECURITY_STATE,
   SecurityState,
@@ -106,5 +109,78 @@ describe('security state', () => {
     assert.equal(p.kind, 'anonymous');
     assert.equal(p.scopes.size, 0);
     assert.equal(p.ip, '127.0.0.1');
+  });
+});
+
+describe('RequestHeaders (requestInfoFrom)', () => {
+  it('reads Node-style headers without copying: any case, arrays joined, absent is undefined', () => {
+    const info = requestInfoFrom({
+      headers: { 'x-request-id': 'abc', 'x-forwarded-for': ['1.1.1.1', '2.2.2.2'], host: 'h', empty: undefined },
+      socket: { remoteAddress: '127.0.0.1' },
+    });
+    assert.equal(info.remoteAddress, '127.0.0.1');
+    assert.equal(info.headers.get('x-request-id'), 'abc');
+    assert.equal(info.headers.get('X-Request-Id'), 'abc');
+    assert.equal(info.headers.get('x-forwarded-for'), '1.1.1.1, 2.2.2.2');
+    assert.equal(info.headers.get('authorization'), undefined);
+    assert.equal(info.headers.get('constructor'), undefined); // nothing from Object.prototype
+    assert.equal(info.headers.has('host'), true);
+    assert.equal(info.headers.has('empty'), false);
+    assert.equal(info.headers.size, 3);
+    assert.deepEqual(
+      [...info.headers],
+      [
+        ['x-request-id', 'abc'],
+        ['x-forwarded-for', '1.1.1.1, 2.2.2.2'],
+        ['host', 'h'],
+      ],
+    );
+  });
+
+  it('finds headers whose names were not lower-cased by the integration', () => {
+    const headers = new RequestHeaders({ Authorization: 'Bearer x', 'X-Api-Key': 'k' });
+    assert.equal(headers.get('authorization'), 'Bearer x');
+    assert.equal(headers.get('x-api-key'), 'k');
+    assert.equal(headers.get('x-missing'), undefined);
+    assert.deepEqual([...headers.keys()], ['authorization', 'x-api-key']);
+  });
+});
+
+describe('CostFigures', () => {
+  it('a deferred actual cost is computed on first read only, once, and never when nobody reads it', () => {
+    const cost = new CostFigures();
+    let calls = 0;
+    cost.deferActual(() => ++calls * 10);
+    assert.equal(calls, 0);
+    assert.equal(cost.actual, 10);
+    assert.equal(cost.actual, 10);
+    assert.equal(calls, 1);
+    const unread = new CostFigures();
+    unread.deferActual(() => {
+      throw new Error('must not run');
+    });
+    unread.actual = 3; // an explicit value replaces the deferred one
+    assert.equal(unread.actual, 3);
+    cost.estimated = 12;
+    assert.deepEqual(JSON.parse(JSON.stringify(cost)), { estimated: 12, actual: 10 });
+  });
+
+  it('every security state has its own figures', () => {
+    const a = new SecurityState();
+    const b = new SecurityState();
+    a.cost.estimated = 5;
+    assert.equal(b.cost.estimated, undefined);
+  });
+});
+
+describe('principals without scopes or roles', () => {
+  it('share one empty set that cannot be changed', () => {
+    const p = anonymousPrincipal('10.0.0.1');
+    const q = createPrincipal({ id: 'svc', kind: 'service', authMethod: 'api-key', scopes: [] });
+    assert.equal(p.scopes.size, 0);
+    assert.equal(p.scopes, q.scopes);
+    assert.throws(() => (p.scopes as Set<string>).add('admin'), TypeError);
+    assert.equal(p.roles.has('admin'), false);
+    assert.deepEqual([...createPrincipal({ id: 'u', kind: 'user', authMethod: 'jwt', scopes: ['a'] }).scopes], ['a']);
   });
 });

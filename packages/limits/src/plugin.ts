@@ -4,8 +4,8 @@
  * `willSendResponse`. Variable-independent analyses are cached per document in a bounded LRU.
  */
 import type { ApolloServerPlugin, BaseContext, GraphQLRequestListener } from '@apollo/server';
-import { type CostFigures, ensureSecurityState, type RampartModule, rampartError } from '@rampart/core';
-import type { GraphQLSchema } from 'graphql';
+import { ensureSecurityState, type RampartModule, rampartError } from '@rampart/core';
+import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { actualCost } from './actual.js';
 import { analyzeWithResolved, enforcedCost, type OperationAnalysis } from './analyze.js';
 import { costDirectivesTypeDefs } from './directives.js';
@@ -40,6 +40,12 @@ export class LruCache<K, V> {
   }
 }
 
+/** The analyses of one schema's operations that do not depend on variables. */
+interface SchemaCache {
+  readonly byDocument: WeakMap<DocumentNode, Map<string, OperationAnalysis>>;
+  readonly byHash: LruCache<string, OperationAnalysis>;
+}
+
 /** What the plugin keeps per request, for tests and other adapters (`state.slots.get(LIMITS_SLOT)`). */
 export const LIMITS_SLOT: unique symbol = Symbol.for('rampart.limits.analysis') as never;
 
@@ -59,11 +65,15 @@ export interface LimitsPlugin extends ApolloServerPlugin<BaseContext> {
  */
 export function limitsPlugin(options?: LimitsOptions): LimitsPlugin {
   const opts = resolveLimitsOptions(options);
-  const caches = new WeakMap<GraphQLSchema, LruCache<string, OperationAnalysis>>();
+  // Two levels per schema: Apollo hands out the same DocumentNode for every request of a cached
+  // query, so a WeakMap on the document object finds the analysis without hashing a string (entries
+  // go when Apollo's document cache drops the document); the LRU by query hash serves servers whose
+  // document cache is off (a fresh DocumentNode per request).
+  const caches = new WeakMap<GraphQLSchema, SchemaCache>();
   const cacheFor = (schema: GraphQLSchema) => {
     let c = caches.get(schema);
     if (!c) {
-      c = new LruCache(opts.cacheSize);
+      c = { byDocument: new WeakMap(), byHash: new LruCache(opts.cacheSize) };
       caches.set(schema, c);
     }
     return c;
@@ -71,19 +81,36 @@ export function limitsPlugin(options?: LimitsOptions): LimitsPlugin {
 
   return {
     options: opts,
-    cacheSize: (schema) => caches.get(schema)?.size ?? 0,
+    cacheSize: (schema) => caches.get(schema)?.byHash.size ?? 0,
     async requestDidStart(requestContext): Promise<GraphQLRequestListener<BaseContext>> {
       const state = ensureSecurityState(requestContext.contextValue as object);
       let analysis: OperationAnalysis | undefined;
       return {
         async didResolveOperation(ctx) {
-          const variables = ctx.request.variables ?? undefined;
-          const key = `${ctx.queryHash}\u0000${ctx.operationName ?? ''}`;
           const cache = cacheFor(ctx.schema);
-          let a = cache.get(key);
+          const operationName = ctx.operationName ?? '';
+          let perDocument = cache.byDocument.get(ctx.document);
+          let a = perDocument?.get(operationName);
           if (!a) {
-            a = analyzeWithResolved(ctx.schema, ctx.document, opts, ctx.operationName, variables);
-            if (!a.variableDependent) cache.set(key, a);
+            const key = `${ctx.queryHash}\u0000${operationName}`;
+            a = cache.byHash.get(key);
+            if (!a) {
+              a = analyzeWithResolved(
+                ctx.schema,
+                ctx.document,
+                opts,
+                ctx.operationName,
+                ctx.request.variables ?? undefined,
+              );
+              if (!a.variableDependent) cache.byHash.set(key, a);
+            }
+            if (!a.variableDependent && opts.cacheSize > 0) {
+              if (!perDocument) {
+                perDocument = new Map();
+                cache.byDocument.set(ctx.document, perDocument);
+              }
+              perDocument.set(operationName, a);
+            }
           }
           analysis = a;
           state.slots.set(LIMITS_SLOT, a);
@@ -138,7 +165,7 @@ export function limitsPlugin(options?: LimitsOptions): LimitsPlugin {
             });
             return opts.cost.model === 'ibm' ? figures.fieldCost : figures.cost;
           };
-          if (data !== undefined && data !== null) defineLazyActual(state.cost, compute);
+          if (data !== undefined && data !== null) state.cost.deferActual(compute);
           if (opts.exposeCost) {
             // merged with what another package (the rate limiter's budget) puts under `cost`
             result.extensions = {
@@ -164,20 +191,4 @@ export function limitsPlugin(options?: LimitsOptions): LimitsPlugin {
 export function limitsModule(options?: LimitsOptions): RampartModule {
   const plugin = limitsPlugin(options);
   return { name: 'limits', typeDefs: costDirectivesTypeDefs, plugins: [plugin] };
-}
-
-/** Makes `cost.actual` a property computed on first read, then a plain value. */
-function defineLazyActual(cost: CostFigures, compute: () => number | undefined): void {
-  Object.defineProperty(cost, 'actual', {
-    configurable: true,
-    enumerable: true,
-    get() {
-      const value = compute();
-      Object.defineProperty(cost, 'actual', { value, writable: true, enumerable: true, configurable: true });
-      return value;
-    },
-    set(value: number | undefined) {
-      Object.defineProperty(cost, 'actual', { value, writable: true, enumerable: true, configurable: true });
-    },
-  });
 }

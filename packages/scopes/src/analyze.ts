@@ -158,6 +158,54 @@ export function analyzeOperation(
   return analysis;
 }
 
+/**
+ * True when no field, argument or input field the operation could ever use declares anything, and
+ * it reads no introspection to filter: then no principal and no variables can be refused, and the
+ * per-request analysis is skipped. Conservative (every branch, `@skip`/`@include` ignored) and
+ * independent of variables and principal, so it is computed once per operation node.
+ */
+export function isRequirementFree(
+  model: ScopesModel,
+  operation: OperationDefinitionNode,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+  filterIntrospection: boolean,
+): boolean {
+  const root = model.schema.getRootType(operation.operation);
+  if (!root) return true;
+  const seen = new Set<string>();
+  const stack: [SelectionSetNode, GraphQLCompositeType][] = [[operation.selectionSet, root]];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [set, parent] = item;
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.INLINE_FRAGMENT) {
+        const t = sel.typeCondition ? model.schema.getType(sel.typeCondition.name.value) : parent;
+        if (t && isCompositeType(t)) stack.push([sel.selectionSet, t]);
+      } else if (sel.kind === Kind.FRAGMENT_SPREAD) {
+        const name = sel.name.value;
+        const f = fragments.get(name);
+        if (!f || seen.has(name)) continue;
+        seen.add(name);
+        const t = model.schema.getType(f.typeCondition.name.value);
+        if (t && isCompositeType(t)) stack.push([f.selectionSet, t]);
+      } else {
+        const name = sel.name.value;
+        if (name.startsWith('__')) {
+          if (filterIntrospection && (name === '__schema' || name === '__type')) return false;
+          continue;
+        }
+        if (!isObjectType(parent) && !isInterfaceType(parent)) continue;
+        if (isObjectType(parent) ? model.field(parent.name, name) : model.abstractField(parent.name, name))
+          return false;
+        const def = parent.getFields()[name];
+        if (!def || !sel.selectionSet) continue;
+        const child = getNamedType(def.type);
+        if (isCompositeType(child)) stack.push([sel.selectionSet, child]);
+      }
+    }
+  }
+  return true;
+}
+
 /** `@skip`/`@include` with these variables: false when the selection is left out. */
 export function isIncluded(
   node: { readonly directives?: readonly { name: { value: string }; arguments?: readonly ArgumentNode[] }[] },

@@ -1,4 +1,11 @@
-export { type Analysis, analyzeOperation, type Denial, fragmentsOf, type Removal } from './analyze.js';
+export {
+  type Analysis,
+  analyzeOperation,
+  type Denial,
+  fragmentsOf,
+  isRequirementFree,
+  type Removal,
+} from './analyze.js';
 export { directiveNames, scopesTypeDefs } from './directives.js';
 export { Evaluator, GRANTED, type Verdict } from './evaluate.js';
 export {

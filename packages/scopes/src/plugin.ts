@@ -9,7 +9,7 @@ import {
   type SecurityState,
 } from '@rampart/core';
 import type { DocumentNode, GraphQLError, GraphQLFormattedError, OperationDefinitionNode } from 'graphql';
-import { analyzeOperation, type Denial, fragmentsOf } from './analyze.js';
+import { analyzeOperation, type Denial, fragmentsOf, isRequirementFree } from './analyze.js';
 import { scopesTypeDefs } from './directives.js';
 import { Evaluator, type Verdict } from './evaluate.js';
 import { normalizeScopeRequirement, type PolicyFunction, resolveScopesOptions, type ScopesOptions } from './options.js';
@@ -33,6 +33,27 @@ const checkedModels = new WeakSet<ScopesModel>();
 export function scopesPlugin(options?: Partial<ScopesOptions>): ApolloServerPlugin<BaseContext> {
   const opts = resolveScopesOptions(options);
   const operationRequirements = new WeakMap<ScopesModel, Map<string, Requirement | undefined>>();
+  // Per operation node (Apollo reuses the node of a cached document): nothing in it declares anything.
+  const requirementFree = new WeakMap<ScopesModel, WeakMap<OperationDefinitionNode, boolean>>();
+
+  function isFree(model: ScopesModel, operation: OperationDefinitionNode, document: DocumentNode): boolean {
+    let m = requirementFree.get(model);
+    if (!m) {
+      m = new WeakMap();
+      requirementFree.set(model, m);
+    }
+    let free = m.get(operation);
+    if (free === undefined) {
+      free = isRequirementFree(
+        model,
+        operation,
+        fragmentsOf(document.definitions),
+        opts.filterIntrospection && !opts.dryRun,
+      );
+      m.set(operation, free);
+    }
+    return free;
+  }
 
   function modelFor(schema: Parameters<typeof modelOf>[0]): ScopesModel {
     const model = modelOf(schema);
@@ -104,7 +125,7 @@ export function scopesPlugin(options?: Partial<ScopesOptions>): ApolloServerPlug
               if (!opts.dryRun) throw refusal(anonymous, v);
             }
           }
-          if (model.empty) return;
+          if (model.empty || isFree(model, operation, rc.document)) return;
 
           const fragments = fragmentsOf(rc.document.definitions);
           const variables = rc.request.variables ?? {};

@@ -6,6 +6,7 @@ import {
   analyzeOperation,
   Evaluator,
   fragmentsOf,
+  isRequirementFree,
   modelOf,
   pickAliases,
   RequirementTable,
@@ -121,5 +122,38 @@ describe('analysis and rewrite', () => {
     for (let i = 0; i < 5000; i++) v = { nested: v };
     const { a } = run('query ($f: OrderFilter) { orders(filter: $f) { id } }', ['orders:read'], { f: v });
     assert.equal(a.denials.length, 1);
+  });
+});
+
+describe('isRequirementFree (skips the per-request analysis)', () => {
+  const free = (query: string, filterIntrospection = false) => {
+    const doc = parse(query);
+    const op = doc.definitions.find((d) => d.kind === 'OperationDefinition');
+    assert.ok(op && op.kind === 'OperationDefinition');
+    return isRequirementFree(model, op, fragmentsOf(doc.definitions), filterIntrospection);
+  };
+
+  it('true when nothing the operation can reach declares anything', () => {
+    assert.equal(free('{ version }'), true);
+    assert.equal(free('{ user(id: "1") { name orders { id total } } }'), true);
+    assert.equal(free('{ search { __typename } }'), true);
+    assert.equal(free('mutation { placeOrder(productId: "1") { id total } }'), true);
+    assert.equal(free('{ __schema { types { name } } }'), true);
+  });
+
+  it('false as soon as one field, argument, fragment or possible type declares something', () => {
+    assert.equal(free('{ me { name } }'), false);
+    assert.equal(free('{ user(id: "1") { ...F } } fragment F on User { email }'), false);
+    assert.equal(free('{ search { ... on User { email } } }'), false);
+    assert.equal(free('{ node(id: "1") { id } }'), false); // Vault.id needs vault:read
+    assert.equal(free('{ products { name } }'), false); // a scoped argument exists
+    assert.equal(free('query($f: OrderFilter) { orders(filter: $f) { id } }'), false);
+  });
+
+  it('conservative: @skip/@include do not make a field disappear; filtered introspection counts', () => {
+    assert.equal(free('{ user(id: "1") { name email @skip(if: true) } }'), false);
+    assert.equal(free('{ user(id: "1") { name ... @include(if: false) { email } } }'), false);
+    assert.equal(free('{ __schema { types { name } } }', true), false);
+    assert.equal(free('{ __type(name: "User") { name } }', true), false);
   });
 });

@@ -1,0 +1,72 @@
+// The servers the Apollo benchmarks compare: the shop as bare Apollo or Apollo + rampart().
+//   bare: Apollo Server with its defaults; preset: rampart() with its defaults (hardening, limits,
+//   scopes, rate limits on @rateLimit fields) on the shop schema; rampart: the shop as we recommend it
+//   (every package configured: authentication, rules, scopes, limits, budgets/quotas, audit log).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { rampart } from '@rampart/apollo';
+import { createShop, shopTypeDefs } from '@rampart/example-shop/app';
+import { ShopData } from '@rampart/example-shop/data';
+import { createLoaders, resolvers } from '@rampart/example-shop/resolvers';
+
+/** A server of the benchmarks and the context function it is served with. */
+export interface BenchServer {
+  server: ApolloServer;
+  context: (args: any) => Promise<any>;
+}
+
+/**
+ * Builds a benchmark server. Modes: bare | preset | rampart; `preset:<variant>` changes one default, to
+ * see where the preset's cost goes: nodeadline, nolimits, keepcache, nomask; `bare:nocache` is bare
+ * Apollo without its cache-control plugin.
+ */
+export async function buildServer(spec: string): Promise<BenchServer> {
+  const [mode, variant] = spec.split(':');
+  let server: ApolloServer;
+  let context: (args: any) => Promise<any>;
+  if (mode === 'bare') {
+    const data = new ShopData();
+    // the shop's SDL uses Rampart's directives: declare them (declarations only, nothing enforces them)
+    server = new ApolloServer({
+      schema: makeExecutableSchema({ typeDefs: [rampart().typeDefs, shopTypeDefs], resolvers }),
+      ...(variant === 'nocache' ? { plugins: [ApolloServerPluginCacheControlDisabled()] } : {}),
+    });
+    context = async () => ({ data, loaders: createLoaders(data) });
+  } else if (mode === 'preset') {
+    const data = new ShopData();
+    const security = rampart(
+      variant === 'nodeadline'
+        ? { hardening: { executionTimeoutMs: false } }
+        : variant === 'nolimits'
+          ? { limits: false }
+          : variant === 'keepcache'
+            ? { hardening: { cacheControl: 'keep' } }
+            : variant === 'nomask'
+              ? { hardening: { maskErrors: false } }
+              : {},
+    );
+    const schema = security.transformSchema(
+      makeExecutableSchema({ typeDefs: [security.typeDefs, shopTypeDefs], resolvers }),
+    );
+    server = new ApolloServer({ schema, ...security.serverOptions, plugins: security.plugins });
+    context = security.context(async () => ({ data, loaders: createLoaders(data) }));
+  } else if (mode === 'rampart') {
+    // the recommended configuration, every policy active; the cost budget is made large enough that
+    // a benchmark client (one IP, thousands of requests a second) measures overhead, not throttling
+    const dir = mkdtempSync(join(tmpdir(), 'rampart-bench-shop-'));
+    const shop = await createShop({
+      devKeysDir: dir,
+      auditDir: join(dir, 'audit'),
+      rampart: { rateLimit: { costBudget: { maximumAvailable: 1e12, restoreRate: 1e12 } } },
+    });
+    server = new ApolloServer(shop.apolloConfig);
+    context = shop.context;
+  } else {
+    throw new Error(`mode must be bare, preset or rampart, got ${mode}`);
+  }
+  return { server, context };
+}
