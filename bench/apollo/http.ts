@@ -1,7 +1,9 @@
 // HTTP benchmark (autocannon): bare Apollo Server vs Apollo + rampart() on the shop's typical queries.
 // Servers run in child processes; the load generator runs here. Runs are interleaved (bare, rampart,
 // bare, rampart, …) so drift on a shared machine hits both alike; the ratio is what counts.
-// Usage: pnpm bench:apollo-http  [ROUNDS=3 DURATION=5 CONNECTIONS=10]
+// Usage: pnpm bench:apollo-http  [ROUNDS=3 DURATION=5 CONNECTIONS=10 QUERIES=small,list1000 MODES=bare,preset,rampart PIN=1]
+// The servers run the compiled packages (dist/, as in production; the script builds first): through
+// tsx, every function expression of the TypeScript sources gets a runtime name-keeping helper call.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import autocannon from 'autocannon';

@@ -21,7 +21,8 @@ export interface BenchServer {
 
 /**
  * Builds a benchmark server. Modes: bare | preset | rampart; `preset:<variant>` changes one default, to
- * see where the preset's cost goes: nodeadline, nolimits, keepcache, nomask; `bare:nocache` is bare
+ * see where the preset's cost goes: nodeadline, nolimits, keepcache, nomask, noplugins (the preset's
+ * schema, options and context, no plugin), nocontext (no `rampart().context`); `bare:nocache` is bare
  * Apollo without its cache-control plugin.
  */
 export async function buildServer(spec: string): Promise<BenchServer> {
@@ -52,8 +53,15 @@ export async function buildServer(spec: string): Promise<BenchServer> {
     const schema = security.transformSchema(
       makeExecutableSchema({ typeDefs: [security.typeDefs, shopTypeDefs], resolvers }),
     );
-    server = new ApolloServer({ schema, ...security.serverOptions, plugins: security.plugins });
-    context = security.context(async () => ({ data, loaders: createLoaders(data) }));
+    server = new ApolloServer({
+      schema,
+      ...security.serverOptions,
+      plugins: variant === 'noplugins' ? [ApolloServerPluginCacheControlDisabled()] : security.plugins,
+    });
+    context =
+      variant === 'nocontext'
+        ? async () => ({ data, loaders: createLoaders(data) })
+        : security.context(async () => ({ data, loaders: createLoaders(data) }));
   } else if (mode === 'rampart') {
     // the recommended configuration, every policy active; the cost budget is made large enough that
     // a benchmark client (one IP, thousands of requests a second) measures overhead, not throttling

@@ -1,10 +1,12 @@
 import type {
   ApolloServerPlugin,
   BaseContext,
+  GraphQLRequestContext,
   GraphQLRequestExecutionListener,
   GraphQLRequestListener,
   GraphQLServerListener,
 } from '@apollo/server';
+import { RESOLVED, SYNC_REQUEST_DID_START, type SyncRequestDidStart } from '@rampart/core';
 
 /**
  * Composes several Apollo plugins into one that behaves like them listed in order.
@@ -25,11 +27,17 @@ export function composePlugins(plugins: readonly ApolloServerPlugin<BaseContext>
   const composite: ApolloServerPlugin<BaseContext> = {};
   const withRequest = parts.filter((p) => p.requestDidStart);
   if (withRequest.length > 0) {
+    // Rampart's own plugins start synchronously (no promise per plugin per request)
+    const starters = withRequest.map(
+      (p) =>
+        (p as { [SYNC_REQUEST_DID_START]?: SyncRequestDidStart })[SYNC_REQUEST_DID_START] ??
+        ((rc: GraphQLRequestContext<BaseContext>) => p.requestDidStart!(rc)),
+    );
     composite.requestDidStart = (rc) => {
       const results: unknown[] = [];
       let async = false;
-      for (const p of withRequest) {
-        const r = p.requestDidStart!(rc);
+      for (const start of starters) {
+        const r = start(rc);
         if (isThenable(r)) async = true;
         results.push(r);
       }
@@ -63,16 +71,21 @@ type Listener = GraphQLRequestListener<BaseContext>;
 type MaybeListener = Listener | undefined | null;
 type Hook = (this: Listener, a?: unknown, b?: unknown) => unknown;
 
-/** A settled promise returned by hooks with nothing to wait for (no allocation per call). */
-const RESOLVED: Promise<void> = Promise.resolve();
-
-/** Calls `hook` on every listener that has it, in order; resolves when all have. */
+/**
+ * Calls `hook` on every listener that has it, in order (a synchronous throw becomes a rejection, as
+ * in Apollo's `Promise.all`, so later parts still run); resolves when all have.
+ */
 function parallel(listeners: readonly Listener[], hook: keyof Listener, a?: unknown, b?: unknown): Promise<void> {
   let pending: unknown[] | undefined;
   for (const l of listeners) {
     const f = l[hook] as Hook | undefined;
     if (f === undefined) continue;
-    const r = f.call(l, a, b);
+    let r: unknown;
+    try {
+      r = f.call(l, a, b);
+    } catch (error) {
+      r = Promise.reject(error);
+    }
     if (r === undefined || r === RESOLVED) continue;
     if (pending === undefined) pending = [r];
     else pending.push(r);
@@ -127,10 +140,19 @@ class CompositeListener implements Listener {
     }
     return null;
   }
-  async executionDidStart(rc: never) {
-    const started = this.parts.filter((l) => l.executionDidStart).map((l) => l.executionDidStart!(rc));
-    if (started.length === 0) return undefined;
-    return composeExecutionListeners((await Promise.all(started)).filter(isDefined));
+  executionDidStart(rc: never): Promise<GraphQLRequestExecutionListener<BaseContext> | undefined> {
+    let started: unknown[] | undefined;
+    for (const l of this.parts) {
+      if (!l.executionDidStart) continue;
+      const r = l.executionDidStart(rc);
+      if (r === RESOLVED) continue;
+      if (started === undefined) started = [r];
+      else started.push(r);
+    }
+    if (started === undefined) return RESOLVED as Promise<undefined>;
+    return Promise.all(started).then((ls) =>
+      composeExecutionListeners((ls as (GraphQLRequestExecutionListener<BaseContext> | undefined)[]).filter(isDefined)),
+    );
   }
   willSendResponse(rc: never): Promise<void> {
     return parallel(this.parts, 'willSendResponse', rc);

@@ -1,13 +1,16 @@
-import type { ApolloServerPlugin, BaseContext, GraphQLRequestContext } from '@apollo/server';
+import type { ApolloServerPlugin, BaseContext, GraphQLRequestContext, GraphQLRequestListener } from '@apollo/server';
 import {
   attachSecurityState,
   type Clock,
   ErrorCode,
   ensureSecurityState,
   errorCodeOf,
+  RESOLVED,
   rampartError,
   type SecurityState,
+  syncPlugin,
 } from '@rampart/core';
+import type { GraphQLError } from 'graphql';
 import { DEADLINE, Deadline } from './deadline.js';
 import type { HardeningOptions } from './options.js';
 
@@ -17,80 +20,105 @@ export const MASKED_MESSAGE = 'Internal server error';
 /** Counts the operations of one batched HTTP request (they share one headers object). */
 const batchSizes = new WeakMap<object, number>();
 
+/** What every request listener of one hardening plugin shares. */
+interface HardeningShared {
+  readonly options: Readonly<HardeningOptions>;
+  readonly clock: Clock;
+}
+
+/**
+ * One request of the hardened preset. A class with prototype hooks that return {@link RESOLVED}
+ * when they finish synchronously: a request allocates this object and no closures or promises.
+ */
+class HardeningListener {
+  #deadline: Deadline | undefined;
+
+  constructor(
+    private readonly shared: HardeningShared,
+    private readonly state: SecurityState,
+    private readonly ctx: object,
+    private readonly batchIndex: number,
+  ) {}
+
+  didResolveOperation(rc: GraphQLRequestContext<BaseContext>): Promise<void> {
+    const batching = this.shared.options.batching;
+    if (this.batchIndex < 0 || batching === false) return RESOLVED;
+    const size = batchSizes.get(rc.request.http?.headers ?? this.ctx) ?? 0;
+    if (size <= batching) return RESOLVED;
+    this.state.record({
+      source: 'apollo',
+      outcome: 'denied',
+      code: ErrorCode.MAX_BATCH_SIZE_LIMIT,
+      rule: 'batching',
+      reason: `batch of ${size} operations, at most ${batching} allowed`,
+      details: { measured: size, max: batching },
+    });
+    return Promise.reject(
+      rampartError(
+        ErrorCode.MAX_BATCH_SIZE_LIMIT,
+        `Batched request has ${size} operations; at most ${batching} are allowed.`,
+        { details: { batch: { size, max: batching } } },
+      ),
+    );
+  }
+
+  executionDidStart(rc: GraphQLRequestContext<BaseContext>): Promise<void> {
+    const ms = this.shared.options.executionTimeoutMs;
+    if (ms === false) return RESOLVED;
+    const deadline = new Deadline(ms, this.shared.clock);
+    this.#deadline = deadline;
+    (rc.contextValue as Record<symbol, unknown>)[DEADLINE] = deadline;
+    return RESOLVED;
+  }
+
+  didEncounterErrors(rc: GraphQLRequestContext<BaseContext> & { errors: readonly GraphQLError[] }): Promise<void> {
+    if (!this.shared.options.maskErrors) return RESOLVED;
+    for (const error of rc.errors) {
+      const code = errorCodeOf(error);
+      if (code === undefined || code === ErrorCode.INTERNAL_SERVER_ERROR) {
+        rc.logger.error(
+          `[rampart] request ${this.state.requestId}: ${error.originalError?.stack ?? error.stack ?? error.message}`,
+        );
+      }
+    }
+    return RESOLVED;
+  }
+
+  willSendResponse(rc: GraphQLRequestContext<BaseContext>): Promise<void> {
+    const { requestIdHeader, maskErrors } = this.shared.options;
+    rc.response.http.headers.set(requestIdHeader, this.state.requestId);
+    const deadline = this.#deadline;
+    if (deadline) {
+      // also the end of execution for Rampart: the timer stops here (no executionDidEnd listener)
+      deadline.stop();
+      if (deadline.expired) finishTimeout(rc, deadline, this.state);
+    }
+    if (maskErrors) maskUnexpected(rc, this.state);
+    return RESOLVED;
+  }
+}
+
 /**
  * The Apollo plugin of the hardened preset: request id, batch cap, execution deadline, error masking.
  * Pure per-operation work; it never instruments fields (no `willResolveField`).
  */
 export function hardeningPlugin(options: Readonly<HardeningOptions>, clock: Clock): ApolloServerPlugin<BaseContext> {
-  const { batching, executionTimeoutMs, maskErrors, requestIdHeader } = options;
-  return {
-    async requestDidStart(requestContext) {
-      const ctx = requestContext.contextValue as object;
-      let state = ensureSecurityState(ctx, { clock });
-      let batchIndex = -1;
-      if (requestContext.requestIsBatched) {
-        // Apollo starts every operation of a batch synchronously before any of them is parsed, so
-        // the count is complete before the first didResolveOperation runs.
-        const key = requestContext.request.http?.headers ?? ctx;
-        batchIndex = batchSizes.get(key) ?? 0;
-        batchSizes.set(key, batchIndex + 1);
-        state = state.fork(batchIndex);
-        attachSecurityState(ctx, state);
-      }
-      let deadline: Deadline | undefined;
-      return {
-        async didResolveOperation(rc) {
-          if (batchIndex >= 0 && batching !== false) {
-            const size = batchSizes.get(rc.request.http?.headers ?? ctx) ?? 0;
-            if (size > batching) {
-              state.record({
-                source: 'apollo',
-                outcome: 'denied',
-                code: ErrorCode.MAX_BATCH_SIZE_LIMIT,
-                rule: 'batching',
-                reason: `batch of ${size} operations, at most ${batching} allowed`,
-                details: { measured: size, max: batching },
-              });
-              throw rampartError(
-                ErrorCode.MAX_BATCH_SIZE_LIMIT,
-                `Batched request has ${size} operations; at most ${batching} are allowed.`,
-                { details: { batch: { size, max: batching } } },
-              );
-            }
-          }
-        },
-        async executionDidStart(rc) {
-          if (executionTimeoutMs === false) return;
-          deadline = new Deadline(executionTimeoutMs, clock);
-          (rc.contextValue as Record<symbol, unknown>)[DEADLINE] = deadline;
-          return {
-            async executionDidEnd() {
-              deadline?.stop();
-            },
-          };
-        },
-        async didEncounterErrors(rc) {
-          if (!maskErrors) return;
-          for (const error of rc.errors) {
-            const code = errorCodeOf(error);
-            if (code === undefined || code === ErrorCode.INTERNAL_SERVER_ERROR) {
-              rc.logger.error(
-                `[rampart] request ${state.requestId}: ${error.originalError?.stack ?? error.stack ?? error.message}`,
-              );
-            }
-          }
-        },
-        async willSendResponse(rc) {
-          rc.response.http.headers.set(requestIdHeader, state.requestId);
-          if (deadline) {
-            deadline.stop();
-            if (deadline.expired) finishTimeout(rc, deadline, state);
-          }
-          if (maskErrors) maskUnexpected(rc, state);
-        },
-      };
-    },
-  };
+  const shared: HardeningShared = { options, clock };
+  return syncPlugin((requestContext) => {
+    const ctx = requestContext.contextValue as object;
+    let state = ensureSecurityState(ctx, { clock });
+    let batchIndex = -1;
+    if (requestContext.requestIsBatched) {
+      // Apollo starts every operation of a batch synchronously before any of them is parsed, so
+      // the count is complete before the first didResolveOperation runs.
+      const key = requestContext.request.http?.headers ?? ctx;
+      batchIndex = batchSizes.get(key) ?? 0;
+      batchSizes.set(key, batchIndex + 1);
+      state = state.fork(batchIndex);
+      attachSecurityState(ctx, state);
+    }
+    return new HardeningListener(shared, state, ctx, batchIndex) as GraphQLRequestListener<BaseContext>;
+  });
 }
 
 function errorsOf(rc: GraphQLRequestContext<BaseContext>) {

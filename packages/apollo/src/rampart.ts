@@ -141,6 +141,7 @@ export function rampart(options: RampartOptions = {}): Rampart {
       allowBatchedHttpRequests: hardening.batching !== false,
     },
     context(userContext) {
+      const requestModules = modules.filter((m) => m.onRequest);
       return async (args) => {
         const info = requestInfo(args);
         const state = new SecurityState({
@@ -150,7 +151,10 @@ export function rampart(options: RampartOptions = {}): Rampart {
           principal: anonymousPrincipal(info.remoteAddress),
         });
         try {
-          for (const m of modules) if (m.onRequest) await m.onRequest(state, info);
+          for (const m of requestModules) {
+            const r = m.onRequest!(state, info);
+            if (r !== undefined) await r; // only asynchronous steps cost a microtask
+          }
         } catch (error) {
           // lets plugins that see the failure (contextCreationDidFail: the audit record) find the state
           if (error !== null && typeof error === 'object') attachSecurityState(error, state);

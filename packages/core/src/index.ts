@@ -10,9 +10,13 @@ export {
 export {
   type NodeRequestLike,
   type RampartModule,
+  RESOLVED,
   RequestHeaders,
   type RequestInfo,
   requestInfoFrom,
+  SYNC_REQUEST_DID_START,
+  type SyncRequestDidStart,
+  syncPlugin,
 } from './module.js';
 export {
   type Check,

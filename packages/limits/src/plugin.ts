@@ -3,8 +3,15 @@
  * request's variables, so Apollo's document cache cannot bypass it), the actual cost in
  * `willSendResponse`. Variable-independent analyses are cached per document in a bounded LRU.
  */
-import type { ApolloServerPlugin, BaseContext, GraphQLRequestListener } from '@apollo/server';
-import { ensureSecurityState, type RampartModule, rampartError } from '@rampart/core';
+import type {
+  ApolloServerPlugin,
+  BaseContext,
+  GraphQLRequestContext,
+  GraphQLRequestContextDidResolveOperation,
+  GraphQLRequestContextWillSendResponse,
+  GraphQLRequestListener,
+} from '@apollo/server';
+import { ensureSecurityState, type RampartModule, RESOLVED, rampartError, syncPlugin } from '@rampart/core';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { actualCost } from './actual.js';
 import { analyzeWithResolved, enforcedCost, type OperationAnalysis } from './analyze.js';
@@ -79,109 +86,123 @@ export function limitsPlugin(options?: LimitsOptions): LimitsPlugin {
     return c;
   };
 
-  return {
-    options: opts,
-    cacheSize: (schema) => caches.get(schema)?.byHash.size ?? 0,
-    async requestDidStart(requestContext): Promise<GraphQLRequestListener<BaseContext>> {
-      const state = ensureSecurityState(requestContext.contextValue as object);
-      let analysis: OperationAnalysis | undefined;
-      return {
-        async didResolveOperation(ctx) {
-          const cache = cacheFor(ctx.schema);
-          const operationName = ctx.operationName ?? '';
-          let perDocument = cache.byDocument.get(ctx.document);
-          let a = perDocument?.get(operationName);
-          if (!a) {
-            const key = `${ctx.queryHash}\u0000${operationName}`;
-            a = cache.byHash.get(key);
-            if (!a) {
-              a = analyzeWithResolved(
-                ctx.schema,
-                ctx.document,
-                opts,
-                ctx.operationName,
-                ctx.request.variables ?? undefined,
-              );
-              if (!a.variableDependent) cache.byHash.set(key, a);
-            }
-            if (!a.variableDependent && opts.cacheSize > 0) {
-              if (!perDocument) {
-                perDocument = new Map();
-                cache.byDocument.set(ctx.document, perDocument);
-              }
-              perDocument.set(operationName, a);
-            }
+  const start = (requestContext: GraphQLRequestContext<BaseContext>): GraphQLRequestListener<BaseContext> => {
+    const state = ensureSecurityState(requestContext.contextValue as object);
+    let analysis: OperationAnalysis | undefined;
+    return {
+      didResolveOperation(ctx) {
+        try {
+          decide(ctx);
+          return RESOLVED;
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      },
+      willSendResponse(ctx) {
+        finish(ctx);
+        return RESOLVED;
+      },
+    };
+
+    function decide(ctx: GraphQLRequestContextDidResolveOperation<BaseContext>): void {
+      const cache = cacheFor(ctx.schema);
+      const operationName = ctx.operationName ?? '';
+      let perDocument = cache.byDocument.get(ctx.document);
+      let a = perDocument?.get(operationName);
+      if (!a) {
+        const key = `${ctx.queryHash}\u0000${operationName}`;
+        a = cache.byHash.get(key);
+        if (!a) {
+          a = analyzeWithResolved(
+            ctx.schema,
+            ctx.document,
+            opts,
+            ctx.operationName,
+            ctx.request.variables ?? undefined,
+          );
+          if (!a.variableDependent) cache.byHash.set(key, a);
+        }
+        if (!a.variableDependent && opts.cacheSize > 0) {
+          if (!perDocument) {
+            perDocument = new Map();
+            cache.byDocument.set(ctx.document, perDocument);
           }
-          analysis = a;
-          state.slots.set(LIMITS_SLOT, a);
-          state.cost.estimated = enforcedCost(a, opts);
-          if (a.violations.length === 0) return;
-          const enforce = opts.mode === 'enforce';
-          for (const v of a.violations) {
-            state.record({
-              source: 'limits',
-              outcome: enforce ? 'denied' : 'measured',
-              code: v.code,
-              ...(v.coordinate ? { coordinate: v.coordinate } : {}),
-              rule: v.rule,
-              reason: v.message,
-              details: { measured: v.measured, max: v.max },
-            });
-          }
-          const first = a.violations[0];
-          if (!enforce || !first) {
-            ctx.logger.warn(`rampart limits (measure mode): ${a.violations.map((v) => v.message).join(' ')}`);
-            return;
-          }
-          const details: Record<string, unknown> = {};
-          if (first.rule === 'cost') details.cost = { estimated: first.measured, max: first.max };
-          else if (opts.exposeLimits) {
-            details.limit = {
-              name: first.rule,
-              measured: first.measured,
-              max: first.max,
-              ...(first.coordinate ? { coordinate: first.coordinate } : {}),
-            };
-          }
-          throw rampartError(first.code, first.message, { details });
-        },
-        async willSendResponse(ctx) {
-          // Synchronous up to the write of `cost.actual`, so plugins listed after this one see it.
-          if (!analysis || !ctx.document) return;
-          const body = ctx.response.body;
-          if (body.kind !== 'single') return;
-          const result = body.singleResult;
-          // The actual cost walks the response along the operation: done only when someone reads it
-          // (the rate limiter's refund, the audit record, `exposeCost`), at most once per request.
-          const data = result.data;
-          const document = ctx.document;
-          const compute = (): number | undefined => {
-            if (data === undefined || data === null) return undefined;
-            const figures = actualCost(ctx.schema, document, data, {
-              operationName: ctx.operationName,
-              variables: ctx.request.variables,
-              mutationBase: opts.cost.mutationBase,
-              workBudget: opts.workBudget,
-            });
-            return opts.cost.model === 'ibm' ? figures.fieldCost : figures.cost;
-          };
-          if (data !== undefined && data !== null) state.cost.deferActual(compute);
-          if (opts.exposeCost) {
-            // merged with what another package (the rate limiter's budget) puts under `cost`
-            result.extensions = {
-              ...result.extensions,
-              cost: {
-                ...(result.extensions?.cost as Record<string, unknown> | undefined),
-                estimated: enforcedCost(analysis, opts),
-                ...(state.cost.actual !== undefined ? { actual: state.cost.actual } : {}),
-                ...(opts.cost.max !== false ? { max: opts.cost.max } : {}),
-              },
-            };
-          }
-        },
+          perDocument.set(operationName, a);
+        }
+      }
+      analysis = a;
+      state.slots.set(LIMITS_SLOT, a);
+      state.cost.estimated = enforcedCost(a, opts);
+      if (a.violations.length === 0) return;
+      const enforce = opts.mode === 'enforce';
+      for (const v of a.violations) {
+        state.record({
+          source: 'limits',
+          outcome: enforce ? 'denied' : 'measured',
+          code: v.code,
+          ...(v.coordinate ? { coordinate: v.coordinate } : {}),
+          rule: v.rule,
+          reason: v.message,
+          details: { measured: v.measured, max: v.max },
+        });
+      }
+      const first = a.violations[0];
+      if (!enforce || !first) {
+        ctx.logger.warn(`rampart limits (measure mode): ${a.violations.map((v) => v.message).join(' ')}`);
+        return;
+      }
+      const details: Record<string, unknown> = {};
+      if (first.rule === 'cost') details.cost = { estimated: first.measured, max: first.max };
+      else if (opts.exposeLimits) {
+        details.limit = {
+          name: first.rule,
+          measured: first.measured,
+          max: first.max,
+          ...(first.coordinate ? { coordinate: first.coordinate } : {}),
+        };
+      }
+      throw rampartError(first.code, first.message, { details });
+    }
+
+    function finish(ctx: GraphQLRequestContextWillSendResponse<BaseContext>): void {
+      // Synchronous up to the write of `cost.actual`, so plugins listed after this one see it.
+      if (!analysis || !ctx.document) return;
+      const body = ctx.response.body;
+      if (body.kind !== 'single') return;
+      const result = body.singleResult;
+      // The actual cost walks the response along the operation: done only when someone reads it
+      // (the rate limiter's refund, the audit record, `exposeCost`), at most once per request.
+      const data = result.data;
+      const document = ctx.document;
+      const compute = (): number | undefined => {
+        if (data === undefined || data === null) return undefined;
+        const figures = actualCost(ctx.schema, document, data, {
+          operationName: ctx.operationName,
+          variables: ctx.request.variables,
+          mutationBase: opts.cost.mutationBase,
+          workBudget: opts.workBudget,
+        });
+        return opts.cost.model === 'ibm' ? figures.fieldCost : figures.cost;
       };
-    },
+      if (data !== undefined && data !== null) state.cost.deferActual(compute);
+      if (opts.exposeCost) {
+        // merged with what another package (the rate limiter's budget) puts under `cost`
+        result.extensions = {
+          ...result.extensions,
+          cost: {
+            ...(result.extensions?.cost as Record<string, unknown> | undefined),
+            estimated: enforcedCost(analysis, opts),
+            ...(state.cost.actual !== undefined ? { actual: state.cost.actual } : {}),
+            ...(opts.cost.max !== false ? { max: opts.cost.max } : {}),
+          },
+        };
+      }
+    }
   };
+  return syncPlugin<LimitsPlugin>(start, {
+    options: opts,
+    cacheSize: (schema: GraphQLSchema) => caches.get(schema)?.byHash.size ?? 0,
+  } as LimitsPlugin);
 }
 
 /**

@@ -4,7 +4,7 @@ import type {
   GraphQLRequestContextWillSendResponse,
   GraphQLRequestListener,
 } from '@apollo/server';
-import { ensureSecurityState, type RampartModule, type SecurityState } from '@rampart/core';
+import { ensureSecurityState, type RampartModule, RESOLVED, type SecurityState, syncPlugin } from '@rampart/core';
 import type { GraphQLSchema } from 'graphql';
 import { rateLimitTypeDefs, transformRateLimitSchema } from './directive.js';
 import { type OperationDecision, RateLimiter } from './engine.js';
@@ -105,28 +105,31 @@ export function rateLimitPlugin(options?: Partial<RateLimitOptions> | RateLimite
   const limiter = limiterOf(options);
   const operational = limiter.hasOperationPolicies;
   const clock = limiter.options.clock;
-  return {
-    async serverWillStart() {
-      await limiter.store.ready?.();
-      return {
-        async serverWillStop() {
-          await limiter.close();
-        },
-      };
-    },
-    async requestDidStart(rc) {
+  return syncPlugin(
+    (rc) => {
       const state = ensureSecurityState(rc.contextValue as object, clock ? { clock } : undefined);
       if (!operational) {
         // Only per-field rules: one hook, to turn the per-field tallies into decisions.
         return {
-          async willSendResponse() {
+          willSendResponse() {
             limiter.flushFieldDecisions(state);
+            return RESOLVED;
           },
         };
       }
       return new OperationListener(limiter, state) as GraphQLRequestListener<BaseContext>;
     },
-  };
+    {
+      async serverWillStart() {
+        await limiter.store.ready?.();
+        return {
+          async serverWillStop() {
+            await limiter.close();
+          },
+        };
+      },
+    },
+  );
 }
 
 /**

@@ -1,12 +1,19 @@
-import type { ApolloServerPlugin, BaseContext, GraphQLRequestContextDidResolveOperation } from '@apollo/server';
+import type {
+  ApolloServerPlugin,
+  BaseContext,
+  GraphQLRequestContextDidResolveOperation,
+  GraphQLRequestContextWillSendResponse,
+} from '@apollo/server';
 import {
   ErrorCode,
   ensureSecurityState,
   type Principal,
   RampartConfigError,
   type RampartModule,
+  RESOLVED,
   rampartError,
   type SecurityState,
+  syncPlugin,
 } from '@rampart/core';
 import type { DocumentNode, GraphQLError, GraphQLFormattedError, OperationDefinitionNode } from 'graphql';
 import { analyzeOperation, type Denial, fragmentsOf, isRequirementFree } from './analyze.js';
@@ -84,112 +91,140 @@ export function scopesPlugin(options?: Partial<ScopesOptions>): ApolloServerPlug
     return m.get(type);
   }
 
-  return {
-    async serverWillStart({ schema }) {
-      modelFor(schema); // fail at startup on a policy that is not configured
-    },
-    async requestDidStart(start) {
+  /** Nothing to check for this operation, whoever calls: no requirement anywhere it can reach. */
+  function nothingToCheck(rc: GraphQLRequestContextDidResolveOperation<BaseContext>): boolean {
+    const operation = rc.operation;
+    if (!operation) return true;
+    if (opts.requireAuthentication) return false;
+    const model = modelFor(rc.schema);
+    if (operationRequirement(model, operation.operation)) return false;
+    return model.empty || isFree(model, operation, rc.document);
+  }
+
+  return syncPlugin(
+    (start) => {
       const state = ensureSecurityState(start.contextValue as object);
       let shape: ShapeInput | undefined;
       return {
-        async didResolveOperation(rc) {
-          const operation = rc.operation;
-          if (!operation) return;
-          const model = modelFor(rc.schema);
-          const principal = state.principal;
-          const anonymous = principal.kind === 'anonymous';
+        didResolveOperation(rc) {
+          try {
+            return nothingToCheck(rc) ? RESOLVED : check(rc);
+          } catch (error) {
+            return Promise.reject(error);
+          }
+        },
+        willSendResponse(rc) {
+          try {
+            if (shape) reshape(rc, shape);
+            return RESOLVED;
+          } catch (error) {
+            return Promise.reject(error);
+          }
+        },
+      };
 
-          if (opts.requireAuthentication && anonymous) {
+      async function check(rc: GraphQLRequestContextDidResolveOperation<BaseContext>): Promise<void> {
+        const operation = rc.operation;
+        if (!operation) return;
+        const model = modelFor(rc.schema);
+        const principal = state.principal;
+        const anonymous = principal.kind === 'anonymous';
+
+        if (opts.requireAuthentication && anonymous) {
+          state.record({
+            source: 'scopes',
+            outcome: 'denied',
+            code: ErrorCode.UNAUTHENTICATED,
+            reason: 'authentication is required for every operation',
+            details: { principal: principal.id, dryRun: opts.dryRun || undefined },
+          });
+          if (!opts.dryRun) throw refusal(true, undefined);
+        }
+
+        const opReq = operationRequirement(model, operation.operation);
+        if (opReq) {
+          const v = new Evaluator(principal).check(opReq);
+          if (!v.ok) {
             state.record({
               source: 'scopes',
               outcome: 'denied',
-              code: ErrorCode.UNAUTHENTICATED,
-              reason: 'authentication is required for every operation',
-              details: { principal: principal.id, dryRun: opts.dryRun || undefined },
+              code: anonymous ? ErrorCode.UNAUTHENTICATED : ErrorCode.FORBIDDEN,
+              coordinate: operation.operation,
+              reason: `${operation.operation} operations need scopes the caller lacks`,
+              details: { missingScopes: v.missingScopes, principal: principal.id, dryRun: opts.dryRun || undefined },
             });
-            if (!opts.dryRun) throw refusal(true, undefined);
+            if (!opts.dryRun) throw refusal(anonymous, v);
           }
+        }
+        if (model.empty || isFree(model, operation, rc.document)) return;
 
-          const opReq = operationRequirement(model, operation.operation);
-          if (opReq) {
-            const v = new Evaluator(principal).check(opReq);
-            if (!v.ok) {
-              state.record({
-                source: 'scopes',
-                outcome: 'denied',
-                code: anonymous ? ErrorCode.UNAUTHENTICATED : ErrorCode.FORBIDDEN,
-                coordinate: operation.operation,
-                reason: `${operation.operation} operations need scopes the caller lacks`,
-                details: { missingScopes: v.missingScopes, principal: principal.id, dryRun: opts.dryRun || undefined },
-              });
-              if (!opts.dryRun) throw refusal(anonymous, v);
-            }
-          }
-          if (model.empty || isFree(model, operation, rc.document)) return;
+        const fragments = fragmentsOf(rc.document.definitions);
+        const variables = rc.request.variables ?? {};
+        const filterIntrospection = opts.filterIntrospection && !opts.dryRun;
+        let ev = new Evaluator(principal);
+        let analysis = analyzeOperation(model, ev, operation, fragments, variables, filterIntrospection);
+        if (ev.needed.size > 0 || (analysis.introspection && model.policyNames.size > 0)) {
+          // Filtered introspection may check any requirement of the schema: evaluate all its policies.
+          const names = analysis.introspection ? new Set([...ev.needed, ...model.policyNames]) : ev.needed;
+          const results = await evaluatePolicies(names, opts.policies, principal, rc, state);
+          ev = new Evaluator(principal, results);
+          analysis = analyzeOperation(model, ev, operation, fragments, variables, filterIntrospection);
+        }
+        if (analysis.denials.length === 0 && !analysis.introspection) return;
 
-          const fragments = fragmentsOf(rc.document.definitions);
-          const variables = rc.request.variables ?? {};
-          const filterIntrospection = opts.filterIntrospection && !opts.dryRun;
-          let ev = new Evaluator(principal);
-          let analysis = analyzeOperation(model, ev, operation, fragments, variables, filterIntrospection);
-          if (ev.needed.size > 0 || (analysis.introspection && model.policyNames.size > 0)) {
-            // Filtered introspection may check any requirement of the schema: evaluate all its policies.
-            const names = analysis.introspection ? new Set([...ev.needed, ...model.policyNames]) : ev.needed;
-            const results = await evaluatePolicies(names, opts.policies, principal, rc, state);
-            ev = new Evaluator(principal, results);
-            analysis = analyzeOperation(model, ev, operation, fragments, variables, filterIntrospection);
-          }
-          if (analysis.denials.length === 0 && !analysis.introspection) return;
+        const refuse = opts.mode === 'reject' || !analysis.keptLeaf;
+        for (const d of analysis.denials) record(state, d, refuse, principal, opts.dryRun);
+        if (opts.dryRun) return;
+        if (refuse && analysis.denials.length > 0) throw refusal(anonymous, merged(analysis.denials));
 
-          const refuse = opts.mode === 'reject' || !analysis.keptLeaf;
-          for (const d of analysis.denials) record(state, d, refuse, principal, opts.dryRun);
-          if (opts.dryRun) return;
-          if (refuse && analysis.denials.length > 0) throw refusal(anonymous, merged(analysis.denials));
+        const aliases = pickAliases(analysis);
+        const rewritten = rewriteDocument(rc.schema, rc.document, operation, analysis, aliases);
+        // Apollo's cached document stays untouched: execution reads the request context's copy.
+        const writable = rc as { document: DocumentNode; operation: OperationDefinitionNode };
+        writable.document = rewritten.document;
+        writable.operation = rewritten.operation;
+        shape = {
+          schema: rc.schema,
+          operation,
+          fragments,
+          variables,
+          analysis,
+          aliases,
+          introspection: analysis.introspection ? introspectionFilter(model, ev) : undefined,
+        };
+      }
 
-          const aliases = pickAliases(analysis);
-          const rewritten = rewriteDocument(rc.schema, rc.document, operation, analysis, aliases);
-          // Apollo's cached document stays untouched: execution reads the request context's copy.
-          const writable = rc as { document: DocumentNode; operation: OperationDefinitionNode };
-          writable.document = rewritten.document;
-          writable.operation = rewritten.operation;
-          shape = {
-            schema: rc.schema,
-            operation,
-            fragments,
-            variables,
-            analysis,
-            aliases,
-            introspection: analysis.introspection ? introspectionFilter(model, ev) : undefined,
-          };
-        },
-        async willSendResponse(rc) {
-          if (!shape) return;
-          const body = rc.response.body;
-          const result = body.kind === 'single' ? body.singleResult : body.initialResult;
-          const data = result.data as Record<string, unknown> | null | undefined;
-          if (!data) return;
-          const shaped = shapeResponse(shape, data);
-          const errors: GraphQLFormattedError[] = [];
-          const max = opts.maxFieldErrors;
-          for (const r of shaped.removed.slice(0, max)) {
-            errors.push(fieldError(r.denial, r.path).toJSON());
-          }
-          if (shaped.removed.length > max) {
-            const omitted = shaped.removed.length - max;
-            errors.push(
-              rampartError(ErrorCode.UNAUTHORIZED_FIELD_OR_TYPE, `${UNAUTHORIZED_MESSAGE} (${omitted} more paths)`, {
-                scope: 'field',
-                details: { omittedPaths: omitted },
-              }).toJSON(),
-            );
-          }
-          const target = result as { data?: unknown; errors?: readonly GraphQLFormattedError[] };
-          target.data = shaped.data;
-          if (errors.length > 0) target.errors = [...(result.errors ?? []), ...errors];
-        },
-      };
+      function reshape(rc: GraphQLRequestContextWillSendResponse<BaseContext>, shape: ShapeInput): void {
+        const body = rc.response.body;
+        const result = body.kind === 'single' ? body.singleResult : body.initialResult;
+        const data = result.data as Record<string, unknown> | null | undefined;
+        if (!data) return;
+        const shaped = shapeResponse(shape, data);
+        const errors: GraphQLFormattedError[] = [];
+        const max = opts.maxFieldErrors;
+        for (const r of shaped.removed.slice(0, max)) {
+          errors.push(fieldError(r.denial, r.path).toJSON());
+        }
+        if (shaped.removed.length > max) {
+          const omitted = shaped.removed.length - max;
+          errors.push(
+            rampartError(ErrorCode.UNAUTHORIZED_FIELD_OR_TYPE, `${UNAUTHORIZED_MESSAGE} (${omitted} more paths)`, {
+              scope: 'field',
+              details: { omittedPaths: omitted },
+            }).toJSON(),
+          );
+        }
+        const target = result as { data?: unknown; errors?: readonly GraphQLFormattedError[] };
+        target.data = shaped.data;
+        if (errors.length > 0) target.errors = [...(result.errors ?? []), ...errors];
+      }
     },
-  };
+    {
+      async serverWillStart({ schema }) {
+        modelFor(schema); // fail at startup on a policy that is not configured
+      },
+    },
+  );
 
   function fieldError(denial: Denial, path: readonly (string | number)[]): GraphQLError {
     const details: Record<string, unknown> = {};
