@@ -3,6 +3,7 @@
 // and run by plain `node`, with the workspace packages from their compiled `dist/` (run `npx tsc -b`
 // first). Without it, the child runs the TypeScript sources through tsx, whose CommonJS resolve hook
 // then sits in every `require` — and Apollo requires `crypto` on every request (the query hash).
+// PIN=1 pins the servers to CPU 1 (run the benchmark under `taskset -c 0`).
 // A mode `memory@<path to src/index.ts>` loads the rate-limit package from there; with COMPILED=1
 // that directory is transpiled next to it (`<dir>/../.build-js/`).
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -42,7 +43,9 @@ export async function startServer(mode: string): Promise<{ url: string; child: C
     const [m, impl] = mode.split('@');
     args = [built, impl ? `${m}@${compiledImpl(impl)}` : mode];
   } else args = ['--conditions=source', '--import', 'tsx', server, mode];
-  const child = spawn(process.execPath, args, {
+  // PIN=1: the server on CPU 1 (run the benchmark itself under `taskset -c 0`), as in apollo/http.ts
+  const pinned = process.env.PIN === '1';
+  const child = spawn(pinned ? 'taskset' : process.execPath, pinned ? ['-c', '1', process.execPath, ...args] : args, {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, NODE_ENV: 'production' },
   });

@@ -132,9 +132,15 @@ export class SecurityState {
     this.headers = init.headers ?? new Map();
   }
 
-  /** Appends a decision (the timestamp is taken from the state's clock). */
+  /**
+   * Appends a decision (the timestamp is taken from the state's clock). The object is adopted, not
+   * copied: `at` is filled in and it is frozen, so pass a fresh object (a frozen one is copied).
+   */
   record(event: Omit<DecisionEvent, 'at'> & { at?: number }): DecisionEvent {
-    const frozen = Object.freeze({ ...event, at: event.at ?? this.clock.now() });
+    let e = event as { at?: number };
+    if (Object.isFrozen(e)) e = { ...e, at: e.at ?? this.clock.now() };
+    else if (e.at === undefined) e.at = this.clock.now();
+    const frozen = Object.freeze(e) as DecisionEvent;
     this.#events.push(frozen);
     return frozen;
   }

@@ -659,7 +659,7 @@ export class RateLimiter {
 
   /** {@link settleOperation}, synchronous when there is nothing to settle or the store is synchronous. */
   settle(state: SecurityState, charge: OperationCharge, executed: boolean): MaybePromise<number | undefined> {
-    const ops: StoreOp[] = [];
+    let ops: StoreOp[] | undefined;
     const actual = finiteCost(state.cost.actual);
     let budgetAt = -1;
     for (const p of charge.parts) {
@@ -669,6 +669,7 @@ export class RateLimiter {
         if (!executed) refund = p.cost;
         else if (charge.estimated && actual !== undefined) refund = p.cost - actual;
         if (refund !== 0) {
+          ops ??= [];
           budgetAt = ops.length;
           ops.push({
             type: 'adjust-bucket',
@@ -682,10 +683,13 @@ export class RateLimiter {
         let delta = 0;
         if (!executed) delta = -p.cost;
         else if (p.unit === 'cost' && charge.estimated && actual !== undefined) delta = Math.ceil(actual) - p.cost;
-        if (delta !== 0) ops.push({ type: 'adjust-counter', key: p.op.key, delta });
+        if (delta !== 0) {
+          ops ??= [];
+          ops.push({ type: 'adjust-counter', key: p.op.key, delta });
+        }
       }
     }
-    if (ops.length === 0) return charge.currentlyAvailable;
+    if (ops === undefined) return charge.currentlyAvailable;
     const now = state.clock.now();
     const store = charge.store;
     try {
