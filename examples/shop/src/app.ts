@@ -143,8 +143,13 @@ export function recommendedRampartOptions(env: ShopEnvironment): RampartOptions 
           appliesTo: (principal) => principal.clientId === 'partner-integration',
         },
       ],
-      // over the budget, the storefront slows down (up to 1 s) before it is refused
-      throttle: { mode: 'delay', maxDelayMs: 1000 },
+      // over the budget, the storefront (its app's tokens and anonymous shoppers) slows down (up to
+      // 1 s) before it is refused; API clients such as the partner get their 429 at once
+      throttle: {
+        mode: 'delay',
+        maxDelayMs: 1000,
+        appliesTo: (principal) => principal.clientId === 'storefront' || principal.kind === 'anonymous',
+      },
       // login: 5 failures per email (and 100 per IP) block for 15 minutes; a success resets
       bruteForce: [
         {

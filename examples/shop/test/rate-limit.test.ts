@@ -68,3 +68,33 @@ for (const storeKind of ['memory', 'redis'] as const) {
     });
   });
 }
+
+describe('shop example: delay mode is for the storefront', () => {
+  it('slows down the storefront app and anonymous shoppers, not the partner API client', async () => {
+    const { recommendedRampartOptions } = await import('../src/app.js');
+    const { anonymousPrincipal, createPrincipal } = await import('@rampart/core');
+    const options = recommendedRampartOptions({
+      jwksUri: 'http://127.0.0.1:1/jwks.json',
+      partnerApiKeyHash: '0'.repeat(64),
+      auditDir: tmpdir(),
+      auditHmacKey: Buffer.alloc(32),
+      auditSigningKeyPem: '',
+    });
+    const throttle = options.rateLimit?.throttle;
+    assert.equal(throttle?.mode, 'delay');
+    const appliesTo = throttle?.appliesTo;
+    assert.ok(appliesTo);
+    const storefront = createPrincipal({ id: 'cust-1', kind: 'user', authMethod: 'jwt', clientId: 'storefront' });
+    const partner = createPrincipal({
+      id: 'partner-integration',
+      kind: 'service',
+      authMethod: 'api-key',
+      clientId: 'partner-integration',
+    });
+    const backOffice = createPrincipal({ id: 'staff-1', kind: 'user', authMethod: 'jwt', clientId: 'back-office' });
+    assert.equal(appliesTo(storefront), true);
+    assert.equal(appliesTo(anonymousPrincipal('10.0.0.1')), true);
+    assert.equal(appliesTo(partner), false);
+    assert.equal(appliesTo(backOffice), false);
+  });
+});

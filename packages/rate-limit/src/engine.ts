@@ -494,7 +494,9 @@ export class RateLimiter {
     // Refused. Which policy, and could waiting help?
     const refused = parts.map((p, i) => ({ p, r: result.results[i]!, s: statuses[i]! })).filter((x) => !x.r.allowed);
     const quota = refused.find((x) => x.p.kind === 'quota');
-    if (!quota && throttle.mode === 'delay') {
+    const delays =
+      throttle.mode === 'delay' && (throttle.appliesTo === undefined || throttle.appliesTo(state.principal));
+    if (!quota && delays) {
       let wait = 0;
       for (const x of refused) {
         const ms = x.p.kind === 'budget' ? x.r.resetMs : x.p.window!.end - now;
@@ -522,7 +524,7 @@ export class RateLimiter {
         : primary.p.kind === 'budget'
           ? ErrorCode.THROTTLED
           : ErrorCode.RATE_LIMITED;
-    const message = this.#message(primary.p, primary.r.resetMs < 0, throttle.mode === 'delay');
+    const message = this.#message(primary.p, primary.r.resetMs < 0, delays);
     const details: Record<string, unknown> = { retryAfter };
     if (primary.p.kind === 'budget') {
       details.cost = {

@@ -44,6 +44,9 @@ export interface QuotaOptions {
   appliesTo?: (principal: Principal) => boolean;
 }
 
+/** Resolved throttle options (`appliesTo` stays optional: absent means every principal). */
+export type ResolvedThrottleOptions = Required<Omit<ThrottleOptions, 'appliesTo'>> & Pick<ThrottleOptions, 'appliesTo'>;
+
 /** Throttling behaviour of rate limits and cost budgets (quotas never wait). */
 export interface ThrottleOptions {
   /**
@@ -62,6 +65,12 @@ export interface ThrottleOptions {
    * @default 10
    */
   maxQueue?: number;
+  /**
+   * Which principals are slowed down in delay mode (e.g. the storefront); the others are rejected
+   * at once, as in reject mode.
+   * @default every principal
+   */
+  appliesTo?: (principal: Principal) => boolean;
 }
 
 /** A brute-force guard on a login-like field: counts failed attempts only. */
@@ -205,7 +214,7 @@ export interface ResolvedRateLimitOptions
   extends Omit<RateLimitOptions, 'costBudget' | 'quotas' | 'throttle' | 'bruteForce'> {
   costBudget: Required<Omit<CostBudgetOptions, never>> | undefined;
   quotas: ReadonlyArray<Required<Omit<QuotaOptions, 'appliesTo'>> & Pick<QuotaOptions, 'appliesTo'>>;
-  throttle: Required<ThrottleOptions>;
+  throttle: ResolvedThrottleOptions;
   bruteForce: ReadonlyArray<
     Required<Omit<BruteForceOptions, 'identifierArgument'>> & Pick<BruteForceOptions, 'identifierArgument'>
   >;
@@ -305,10 +314,15 @@ export function resolveRateLimitOptions(
     names.add(r.name);
     return r as Required<Omit<QuotaOptions, 'appliesTo'>> & Pick<QuotaOptions, 'appliesTo'>;
   });
-  const throttle = resolveOptions<Required<ThrottleOptions>>(
+  const throttle = resolveOptions<ResolvedThrottleOptions>(
     `${path}.throttle`,
-    rateLimitDefaults.throttle as Required<ThrottleOptions>,
-    { mode: check.oneOf('reject', 'delay'), maxDelayMs: check.integer(0, 60_000), maxQueue: check.integer(0, 100_000) },
+    rateLimitDefaults.throttle as ResolvedThrottleOptions,
+    {
+      mode: check.oneOf('reject', 'delay'),
+      maxDelayMs: check.integer(0, 60_000),
+      maxQueue: check.integer(0, 100_000),
+      appliesTo: optional(check.function()),
+    },
     top.throttle,
   );
   const bruteForce = top.bruteForce.map((b, i) => {

@@ -335,6 +335,32 @@ describe('operation-level policies over HTTP (memory store)', () => {
     assert.match(refused.body.errors[0].message, /after the longest allowed wait/);
   });
 
+  test('delay mode applies only to the principals throttle.appliesTo selects; the others get 429 at once', async () => {
+    const clock = new TestClock(Date.UTC(2026, 0, 15, 12, 0, 59, 500));
+    const h = await start(
+      {
+        operation: { limit: 1, duration: 60 },
+        throttle: { mode: 'delay', maxDelayMs: 1000, appliesTo: (p) => p.clientId === 'storefront' },
+        sleep: clock.sleep,
+      },
+      { clock },
+    );
+    const storefront = { headers: { 'x-client': 'storefront' } };
+    const partner = { headers: { 'x-client': 'partner' } };
+    assert.equal((await postGraphQL(h.url, q('{ hello }'), partner)).status, 200);
+    const refused = await postGraphQL(h.url, q('{ hello }'), partner);
+    assert.equal(refused.status, 429);
+    assert.equal(refused.body.errors[0].extensions.code, 'RATE_LIMITED');
+    assert.deepEqual(clock.slept, [], 'the partner is not slowed down');
+    assert.equal((await postGraphQL(h.url, q('{ hello }'), storefront)).status, 200);
+    assert.equal((await postGraphQL(h.url, q('{ hello }'), storefront)).status, 200, 'slowed down, not refused');
+    assert.deepEqual(clock.slept, [500]);
+    assert.throws(
+      () => resolveRateLimitOptions({ throttle: { mode: 'delay', appliesTo: 'storefront' } as never }),
+      /rateLimit\.throttle\.appliesTo/,
+    );
+  });
+
   test('delay mode with a cost budget waits for the bucket to refill', async () => {
     const clock = new TestClock();
     const h = await start(
