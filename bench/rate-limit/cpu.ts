@@ -2,7 +2,7 @@
 // processes), each sent a fixed number of requests with autocannon; the server process's own CPU time
 // (utime + stime from /proc/<pid>/stat) is divided by the requests. CPU time, unlike req/s, does not
 // depend on what else the shared machine is doing. Interleaved rounds, median per server.
-// Usage: node --conditions=source --import tsx rate-limit/cpu.ts  [ROUNDS=7 REQUESTS=20000 MODES=bare,memory,memory-quiet]
+// Usage: node --conditions=source --import tsx rate-limit/cpu.ts  [ROUNDS=7 REQUESTS=20000 MODES=bare,memory,memory-informative]
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { compiled, startServer } from './spawn.js';
@@ -10,7 +10,7 @@ import { compiled, startServer } from './spawn.js';
 const rounds = Number(process.env.ROUNDS ?? 7);
 const requests = Number(process.env.REQUESTS ?? 20000);
 const query = '{ product(id: "prod-7") { id name price { amount currency } stock } }';
-const modes = (process.env.MODES ?? 'bare,memory,memory-quiet').split(',');
+const modes = (process.env.MODES ?? 'bare,memory,memory-informative').split(',');
 const TICK_US = 1e6 / 100; // USER_HZ
 
 function cpuUs(pid: number): number {

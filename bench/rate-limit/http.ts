@@ -2,7 +2,7 @@
 // Redis store (operation limit + cost budget + monthly quota, all admitting). Servers run in child
 // processes; rounds are interleaved and the median per side is reported. Also counts Redis round
 // trips per operation with INFO commandstats.
-// Usage: node --conditions=source --import tsx bench/rate-limit/http.ts  [ROUNDS=3 DURATION=5 CONNECTIONS=10 MODES=bare,memory,memory-quiet,redis]
+// Usage: node --conditions=source --import tsx bench/rate-limit/http.ts  [ROUNDS=3 DURATION=5 CONNECTIONS=10 MODES=bare,memory,memory-informative,redis]
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { compiled, startServer } from './spawn.js';
@@ -11,7 +11,7 @@ const rounds = Number(process.env.ROUNDS ?? 3);
 const duration = Number(process.env.DURATION ?? 5);
 const connections = Number(process.env.CONNECTIONS ?? 10);
 const query = '{ product(id: "prod-7") { id name price { amount currency } stock } }';
-const modes = (process.env.MODES ?? 'bare,memory,memory-quiet,redis').split(',');
+const modes = (process.env.MODES ?? 'bare,memory,memory-informative,redis').split(',');
 
 async function load(url: string, seconds: number): Promise<number> {
   const r = await autocannon({

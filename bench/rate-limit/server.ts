@@ -1,10 +1,12 @@
 // A small store API for the rate-limit benchmarks, in its own process. Mode (argv[2]):
 //   bare    — no rate limiting
-//   memory  — operation limit + cost budget + monthly quota on a MemoryStore (limits high enough to admit all)
+//   memory  — operation limit + cost budget + monthly quota on a MemoryStore (limits high enough to admit
+//             all), the package's defaults otherwise (no RateLimit headers or extensions.cost on admitted responses)
+//   memory-informative — memory, with the RateLimit headers and extensions.cost on every response
 //   redis   — the same three policies on a RedisStore (REDIS_URL or 127.0.0.1:6379, prefix rampart:bench:)
 //   burn    — like noop, but the plugin spends BURN_US (default 3) µs of CPU per operation
 //   noop    — the rate-limit schema, and a plugin with the same hooks doing nothing (the floor)
-//   memory-quiet — memory, without the RateLimit headers on admitted responses and without extensions.cost
+//   memory-noheaders / memory-noext — memory-informative without the headers / without the extension
 // A mode may end in `@<path>`: the rate-limit package is then loaded from that module (to compare a
 // previous version of the sources side by side), e.g. `memory@/tmp/rate-limit-before/src/index.ts`.
 // Prints the URL on stdout once listening.
@@ -41,17 +43,17 @@ const policies: Partial<RateLimitOptions> = {
   operation: { limit: 1_000_000_000, duration: 60 },
   costBudget: { maximumAvailable: 1_000_000_000, restoreRate: 1_000_000 },
   quotas: [{ name: 'monthly', period: 'month', limit: 1_000_000_000 }],
-  headers: true,
 };
 let schema = makeExecutableSchema({ typeDefs, resolvers });
 const plugins = [];
 if (mode !== 'bare') {
-  const quiet = mode === 'memory-quiet';
+  const informative = mode === 'memory-informative' || mode === 'memory-noheaders' || mode === 'memory-noext';
   const mod = rateLimitModule({
     ...policies,
-    ...(quiet ? { headers: false, costBudget: { ...policies.costBudget!, exposeExtension: false } } : {}),
-    ...(mode === 'memory-noheaders' ? { headers: false } : {}),
-    ...(mode === 'memory-noext' ? { costBudget: { ...policies.costBudget!, exposeExtension: false } } : {}),
+    ...(informative && mode !== 'memory-noheaders' ? { headers: true } : {}),
+    ...(informative && mode !== 'memory-noext'
+      ? { costBudget: { ...policies.costBudget!, exposeExtension: true } }
+      : {}),
     ...(mode === 'redis' ? { store: redisStore(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379') } : {}),
   });
   schema = mod.transformSchema!(makeExecutableSchema({ typeDefs: [mod.typeDefs!, typeDefs], resolvers }));

@@ -133,7 +133,9 @@ export function recommendedRampartOptions(env: ShopEnvironment): RampartOptions 
       prefix: 'rampart:shop:',
       // every client has a cost budget (Shopify-style leaky bucket), charged with the estimated cost
       // before execution and refunded to the actual cost after
-      costBudget: { maximumAvailable: 10_000, restoreRate: 500 },
+      costBudget: { maximumAvailable: 10_000, restoreRate: 500, exposeExtension: true },
+      // clients see their budget (`extensions.cost`) and limits (RateLimit headers) on every response
+      headers: true,
       // the partner integration's contract: 6,000 calls a calendar month (UTC)
       quotas: [
         {

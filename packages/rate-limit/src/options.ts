@@ -21,8 +21,10 @@ export interface CostBudgetOptions {
    */
   fixedCost?: number;
   /**
-   * Add `extensions.cost { requestedQueryCost, actualQueryCost, throttleStatus }` to responses.
-   * @default true
+   * Add `extensions.cost { requestedQueryCost, actualQueryCost, throttleStatus }` to every response
+   * (Shopify-style), so clients can pace themselves. Off by default: on a tiny query it costs a few
+   * per cent of requests/s (measured, bench/results/rate-limit.md); turn it on where clients use it.
+   * @default false
    */
   exposeExtension?: boolean;
 }
@@ -169,8 +171,10 @@ export interface RateLimitOptions {
    */
   exposeLimits: boolean;
   /**
-   * Send `RateLimit-Policy`/`RateLimit` headers on admitted responses too (429s always carry them).
-   * @default true
+   * Send `RateLimit-Policy`/`RateLimit` headers on admitted responses too; 429 responses always carry
+   * them (with `Retry-After`). Off by default: on a tiny query the headers and `extensions.cost`
+   * together cost about 6 % of requests/s (measured); turn it on where clients read them.
+   * @default false
    */
   headers: boolean;
   /**
@@ -203,7 +207,7 @@ export const rateLimitDefaults: Readonly<RateLimitOptions> = Object.freeze({
   bruteForce: Object.freeze([]),
   directiveName: 'rateLimit',
   exposeLimits: true,
-  headers: true,
+  headers: false,
   clock: undefined,
   sleep: undefined,
   warn: undefined,
@@ -284,7 +288,7 @@ export function resolveRateLimitOptions(
     requireKeys(`${path}.costBudget`, top.costBudget, ['maximumAvailable', 'restoreRate']);
     costBudget = resolveOptions<Required<CostBudgetOptions>>(
       `${path}.costBudget`,
-      { maximumAvailable: 0, restoreRate: 0, fixedCost: 1, exposeExtension: true },
+      { maximumAvailable: 0, restoreRate: 0, fixedCost: 1, exposeExtension: false },
       {
         maximumAvailable: positive,
         restoreRate: positive,

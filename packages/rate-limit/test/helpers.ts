@@ -132,7 +132,13 @@ export async function startHarness(
 ): Promise<Harness> {
   const counters: Counters = { search: 0, login: 0, price: 0 };
   const states: SecurityState[] = [];
-  const mod = rateLimitModule(options);
+  // the harness turns the informative headers and `extensions.cost` on (both off by default) so the
+  // tests can read every figure; a test of the defaults passes `headers: false` itself
+  const mod = rateLimitModule({
+    headers: true,
+    ...options,
+    ...(options.costBudget ? { costBudget: { exposeExtension: true, ...options.costBudget } } : {}),
+  });
   const schema = mod.transformSchema!(
     makeExecutableSchema({
       typeDefs: [mod.typeDefs!, extra.typeDefs ?? baseTypeDefs],

@@ -636,6 +636,38 @@ describe('rateLimitPlugin alone', () => {
     }
   });
 
+  test('defaults: admitted responses carry no RateLimit headers and no extensions.cost; a 429 carries them', async () => {
+    const { startTestServer } = await import('@rampart/testing');
+    const { rateLimitPlugin } = await import('../src/index.js');
+    const clock = new TestClock();
+    const s = await startTestServer({
+      typeDefs: 'type Query { hello: String }',
+      resolvers: { Query: { hello: () => 'x' } },
+      plugins: [
+        rateLimitPlugin({
+          operation: { limit: 1, duration: 60 },
+          costBudget: { maximumAvailable: 100, restoreRate: 1 },
+          clock,
+          warn: () => {},
+        }),
+      ],
+    });
+    try {
+      const ok = await postGraphQL(s.graphqlUrl, { query: '{ hello }' });
+      assert.equal(ok.status, 200);
+      assert.equal(ok.headers.get('ratelimit'), null);
+      assert.equal(ok.headers.get('ratelimit-policy'), null);
+      assert.equal(ok.body.extensions, undefined);
+      const limited = await postGraphQL(s.graphqlUrl, { query: '{ hello }' });
+      assert.equal(limited.status, 429);
+      assert.match(limited.headers.get('retry-after') ?? '', /^\d+$/);
+      assert.match(limited.headers.get('ratelimit-policy') ?? '', /"operation";q=1;w=60/);
+      assert.match(limited.headers.get('ratelimit') ?? '', /"operation";r=0;t=\d+/);
+    } finally {
+      await s.stop();
+    }
+  });
+
   test('a non-finite or negative estimated cost falls back to the fixed cost', async () => {
     const h = await startHarness(
       { costBudget: { maximumAvailable: 10, restoreRate: 1, fixedCost: 5 } },
