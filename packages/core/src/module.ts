@@ -83,22 +83,27 @@ export class RequestHeaders implements ReadonlyMap<string, string> {
     return this.#map().size;
   }
 
+  /** Calls `callback` for every header (names lower-cased). */
   forEach(callback: (value: string, key: string, map: ReadonlyMap<string, string>) => void, thisArg?: unknown): void {
     for (const [k, v] of this.#map()) callback.call(thisArg, v, k, this);
   }
 
+  /** `[name, value]` pairs, names lower-cased. */
   entries(): MapIterator<[string, string]> {
     return this.#map().entries();
   }
 
+  /** Header names, lower-cased. */
   keys(): MapIterator<string> {
     return this.#map().keys();
   }
 
+  /** Header values (repeated headers joined with `, `). */
   values(): MapIterator<string> {
     return this.#map().values();
   }
 
+  /** Same as {@link RequestHeaders.entries}. */
   [Symbol.iterator](): MapIterator<[string, string]> {
     return this.#map().entries();
   }
