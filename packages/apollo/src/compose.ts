@@ -61,7 +61,7 @@ export function composePlugins(plugins: readonly ApolloServerPlugin<BaseContext>
     const having = parts.filter((p) => p[hook]);
     if (having.length === 0) continue;
     composite[hook] = async (arg: never) => {
-      await Promise.all(having.map((p) => (p[hook] as (a: never) => Promise<void>)(arg)));
+      await Promise.all(having.map((p) => (p[hook] as (this: typeof p, a: never) => Promise<void>).call(p, arg)));
     };
   }
   return composite;

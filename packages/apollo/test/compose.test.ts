@@ -209,6 +209,37 @@ describe('composePlugins', () => {
     ]);
   });
 
+  it('calls the hooks of class-based plugins with their instance as `this`', async () => {
+    class Counting {
+      started = 0;
+      failed = 0;
+      async requestDidStart() {
+        this.started++;
+      }
+      async contextCreationDidFail() {
+        this.failed++;
+      }
+    }
+    const counting = new Counting();
+    const server = await startTestServer(
+      { schema: schema(), plugins: [composePlugins([counting as ApolloServerPlugin<BaseContext>])] },
+      {
+        context: async ({ req }: { req: { headers: Record<string, unknown> } }) => {
+          if (req.headers['x-fail']) throw rampartError(ErrorCode.UNAUTHENTICATED, 'who?');
+          return {};
+        },
+      },
+    );
+    try {
+      assert.equal((await postGraphQL(server.url, { query: '{ a }' })).status, 200);
+      assert.equal((await postGraphQL(server.url, { query: '{ a }' }, { headers: { 'x-fail': '1' } })).status, 401);
+      assert.equal(counting.started, 1);
+      assert.equal(counting.failed, 1);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('a part without requestDidStart or with no listener for this request costs no listener', async () => {
     const composite = composePlugins([{}, { async requestDidStart() {} }]);
     assert.equal(composite.requestDidStart !== undefined, true);
