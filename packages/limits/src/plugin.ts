@@ -11,7 +11,14 @@ import type {
   GraphQLRequestContextWillSendResponse,
   GraphQLRequestListener,
 } from '@apollo/server';
-import { ensureSecurityState, type RampartModule, RESOLVED, rampartError, syncPlugin } from '@rampart/core';
+import {
+  ensureSecurityState,
+  type RampartModule,
+  RESOLVED,
+  rampartError,
+  type SecurityState,
+  syncPlugin,
+} from '@rampart/core';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { actualCost } from './actual.js';
 import { analyzeWithResolved, enforcedCost, type OperationAnalysis } from './analyze.js';
@@ -86,119 +93,121 @@ export function limitsPlugin(options?: LimitsOptions): LimitsPlugin {
     return c;
   };
 
-  const start = (requestContext: GraphQLRequestContext<BaseContext>): GraphQLRequestListener<BaseContext> => {
-    const state = ensureSecurityState(requestContext.contextValue as object);
-    let analysis: OperationAnalysis | undefined;
-    return {
-      didResolveOperation(ctx) {
-        try {
-          decide(ctx);
-          return RESOLVED;
-        } catch (error) {
-          return Promise.reject(error);
-        }
-      },
-      willSendResponse(ctx) {
-        finish(ctx);
+  /** One request: prototype hooks, so a request allocates this object and no closures. */
+  class LimitsListener {
+    analysis: OperationAnalysis | undefined;
+    constructor(readonly state: SecurityState) {}
+
+    didResolveOperation(ctx: GraphQLRequestContextDidResolveOperation<BaseContext>): Promise<void> {
+      try {
+        decide(this, ctx);
         return RESOLVED;
-      },
-    };
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
 
-    function decide(ctx: GraphQLRequestContextDidResolveOperation<BaseContext>): void {
-      const cache = cacheFor(ctx.schema);
-      const operationName = ctx.operationName ?? '';
-      let perDocument = cache.byDocument.get(ctx.document);
-      let a = perDocument?.get(operationName);
+    willSendResponse(ctx: GraphQLRequestContextWillSendResponse<BaseContext>): Promise<void> {
+      finish(this, ctx);
+      return RESOLVED;
+    }
+  }
+
+  const start = (requestContext: GraphQLRequestContext<BaseContext>): GraphQLRequestListener<BaseContext> =>
+    new LimitsListener(
+      ensureSecurityState(requestContext.contextValue as object),
+    ) as GraphQLRequestListener<BaseContext>;
+
+  function decide(l: LimitsListener, ctx: GraphQLRequestContextDidResolveOperation<BaseContext>): void {
+    const cache = cacheFor(ctx.schema);
+    const operationName = ctx.operationName ?? '';
+    let perDocument = cache.byDocument.get(ctx.document);
+    let a = perDocument?.get(operationName);
+    if (!a) {
+      const key = `${ctx.queryHash}\u0000${operationName}`;
+      a = cache.byHash.get(key);
       if (!a) {
-        const key = `${ctx.queryHash}\u0000${operationName}`;
-        a = cache.byHash.get(key);
-        if (!a) {
-          a = analyzeWithResolved(
-            ctx.schema,
-            ctx.document,
-            opts,
-            ctx.operationName,
-            ctx.request.variables ?? undefined,
-          );
-          if (!a.variableDependent) cache.byHash.set(key, a);
+        a = analyzeWithResolved(ctx.schema, ctx.document, opts, ctx.operationName, ctx.request.variables ?? undefined);
+        if (!a.variableDependent) cache.byHash.set(key, a);
+      }
+      if (!a.variableDependent && opts.cacheSize > 0) {
+        if (!perDocument) {
+          perDocument = new Map();
+          cache.byDocument.set(ctx.document, perDocument);
         }
-        if (!a.variableDependent && opts.cacheSize > 0) {
-          if (!perDocument) {
-            perDocument = new Map();
-            cache.byDocument.set(ctx.document, perDocument);
-          }
-          perDocument.set(operationName, a);
-        }
+        perDocument.set(operationName, a);
       }
-      analysis = a;
-      state.slots.set(LIMITS_SLOT, a);
-      state.cost.estimated = enforcedCost(a, opts);
-      if (a.violations.length === 0) return;
-      const enforce = opts.mode === 'enforce';
-      for (const v of a.violations) {
-        state.record({
-          source: 'limits',
-          outcome: enforce ? 'denied' : 'measured',
-          code: v.code,
-          ...(v.coordinate ? { coordinate: v.coordinate } : {}),
-          rule: v.rule,
-          reason: v.message,
-          details: { measured: v.measured, max: v.max },
-        });
-      }
-      const first = a.violations[0];
-      if (!enforce || !first) {
-        ctx.logger.warn(`rampart limits (measure mode): ${a.violations.map((v) => v.message).join(' ')}`);
-        return;
-      }
-      const details: Record<string, unknown> = {};
-      if (first.rule === 'cost') details.cost = { estimated: first.measured, max: first.max };
-      else if (opts.exposeLimits) {
-        details.limit = {
-          name: first.rule,
-          measured: first.measured,
-          max: first.max,
-          ...(first.coordinate ? { coordinate: first.coordinate } : {}),
-        };
-      }
-      throw rampartError(first.code, first.message, { details });
     }
-
-    function finish(ctx: GraphQLRequestContextWillSendResponse<BaseContext>): void {
-      // Synchronous up to the write of `cost.actual`, so plugins listed after this one see it.
-      if (!analysis || !ctx.document) return;
-      const body = ctx.response.body;
-      if (body.kind !== 'single') return;
-      const result = body.singleResult;
-      // The actual cost walks the response along the operation: done only when someone reads it
-      // (the rate limiter's refund, the audit record, `exposeCost`), at most once per request.
-      const data = result.data;
-      const document = ctx.document;
-      const compute = (): number | undefined => {
-        if (data === undefined || data === null) return undefined;
-        const figures = actualCost(ctx.schema, document, data, {
-          operationName: ctx.operationName,
-          variables: ctx.request.variables,
-          mutationBase: opts.cost.mutationBase,
-          workBudget: opts.workBudget,
-        });
-        return opts.cost.model === 'ibm' ? figures.fieldCost : figures.cost;
+    l.analysis = a;
+    l.state.slots.set(LIMITS_SLOT, a);
+    l.state.cost.estimated = enforcedCost(a, opts);
+    if (a.violations.length === 0) return;
+    const enforce = opts.mode === 'enforce';
+    for (const v of a.violations) {
+      l.state.record({
+        source: 'limits',
+        outcome: enforce ? 'denied' : 'measured',
+        code: v.code,
+        ...(v.coordinate ? { coordinate: v.coordinate } : {}),
+        rule: v.rule,
+        reason: v.message,
+        details: { measured: v.measured, max: v.max },
+      });
+    }
+    const first = a.violations[0];
+    if (!enforce || !first) {
+      ctx.logger.warn(`rampart limits (measure mode): ${a.violations.map((v) => v.message).join(' ')}`);
+      return;
+    }
+    const details: Record<string, unknown> = {};
+    if (first.rule === 'cost') details.cost = { estimated: first.measured, max: first.max };
+    else if (opts.exposeLimits) {
+      details.limit = {
+        name: first.rule,
+        measured: first.measured,
+        max: first.max,
+        ...(first.coordinate ? { coordinate: first.coordinate } : {}),
       };
-      if (data !== undefined && data !== null) state.cost.deferActual(compute);
-      if (opts.exposeCost) {
-        // merged with what another package (the rate limiter's budget) puts under `cost`
-        result.extensions = {
-          ...result.extensions,
-          cost: {
-            ...(result.extensions?.cost as Record<string, unknown> | undefined),
-            estimated: enforcedCost(analysis, opts),
-            ...(state.cost.actual !== undefined ? { actual: state.cost.actual } : {}),
-            ...(opts.cost.max !== false ? { max: opts.cost.max } : {}),
-          },
-        };
-      }
     }
-  };
+    throw rampartError(first.code, first.message, { details });
+  }
+
+  function finish(l: LimitsListener, ctx: GraphQLRequestContextWillSendResponse<BaseContext>): void {
+    // Synchronous up to the write of `cost.actual`, so plugins listed after this one see it.
+    const analysis = l.analysis;
+    if (!analysis || !ctx.document) return;
+    const body = ctx.response.body;
+    if (body.kind !== 'single') return;
+    const result = body.singleResult;
+    // The actual cost walks the response along the operation: done only when someone reads it
+    // (the rate limiter's refund, the audit record, `exposeCost`), at most once per request.
+    const data = result.data;
+    const document = ctx.document;
+    const compute = (): number | undefined => {
+      if (data === undefined || data === null) return undefined;
+      const figures = actualCost(ctx.schema, document, data, {
+        operationName: ctx.operationName,
+        variables: ctx.request.variables,
+        mutationBase: opts.cost.mutationBase,
+        workBudget: opts.workBudget,
+      });
+      return opts.cost.model === 'ibm' ? figures.fieldCost : figures.cost;
+    };
+    if (data !== undefined && data !== null) l.state.cost.deferActual(compute);
+    if (opts.exposeCost) {
+      // merged with what another package (the rate limiter's budget) puts under `cost`
+      result.extensions = {
+        ...result.extensions,
+        cost: {
+          ...(result.extensions?.cost as Record<string, unknown> | undefined),
+          estimated: enforcedCost(analysis, opts),
+          ...(l.state.cost.actual !== undefined ? { actual: l.state.cost.actual } : {}),
+          ...(opts.cost.max !== false ? { max: opts.cost.max } : {}),
+        },
+      };
+    }
+  }
+
   return syncPlugin<LimitsPlugin>(start, {
     options: opts,
     cacheSize: (schema: GraphQLSchema) => caches.get(schema)?.byHash.size ?? 0,

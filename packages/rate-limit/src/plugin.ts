@@ -94,6 +94,19 @@ class OperationListener {
   }
 }
 
+/** The listener when only per-field rules exist: turns the per-field tallies into decisions. */
+class FieldDecisionsListener {
+  constructor(
+    private readonly limiter: RateLimiter,
+    private readonly state: SecurityState,
+  ) {}
+
+  willSendResponse(): Promise<void> {
+    this.limiter.flushFieldDecisions(this.state);
+    return RESOLVED;
+  }
+}
+
 /**
  * The Apollo plugin: decides operation-level policies (operation limit, cost budget, quotas) in
  * `didResolveOperation` with one store call, refunds the budget to the actual cost in
@@ -110,12 +123,7 @@ export function rateLimitPlugin(options?: Partial<RateLimitOptions> | RateLimite
       const state = ensureSecurityState(rc.contextValue as object, clock ? { clock } : undefined);
       if (!operational) {
         // Only per-field rules: one hook, to turn the per-field tallies into decisions.
-        return {
-          willSendResponse() {
-            limiter.flushFieldDecisions(state);
-            return RESOLVED;
-          },
-        };
+        return new FieldDecisionsListener(limiter, state) as GraphQLRequestListener<BaseContext>;
       }
       return new OperationListener(limiter, state) as GraphQLRequestListener<BaseContext>;
     },

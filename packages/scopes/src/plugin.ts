@@ -3,6 +3,7 @@ import type {
   BaseContext,
   GraphQLRequestContextDidResolveOperation,
   GraphQLRequestContextWillSendResponse,
+  GraphQLRequestListener,
 } from '@apollo/server';
 import {
   ErrorCode,
@@ -101,124 +102,130 @@ export function scopesPlugin(options?: Partial<ScopesOptions>): ApolloServerPlug
     return model.empty || isFree(model, operation, rc.document);
   }
 
+  /** One request: prototype hooks, so a request allocates this object and no closures. */
+  class ScopesListener {
+    /** Set when the operation was rewritten: what the response walk needs. */
+    shape: ShapeInput | undefined;
+    constructor(readonly state: SecurityState) {}
+
+    didResolveOperation(rc: GraphQLRequestContextDidResolveOperation<BaseContext>): Promise<void> {
+      try {
+        return nothingToCheck(rc) ? RESOLVED : check(this, rc);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+
+    willSendResponse(rc: GraphQLRequestContextWillSendResponse<BaseContext>): Promise<void> {
+      try {
+        if (this.shape) reshape(rc, this.shape);
+        return RESOLVED;
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+  }
+
+  async function check(l: ScopesListener, rc: GraphQLRequestContextDidResolveOperation<BaseContext>): Promise<void> {
+    const state = l.state;
+    const operation = rc.operation;
+    if (!operation) return;
+    const model = modelFor(rc.schema);
+    const principal = state.principal;
+    const anonymous = principal.kind === 'anonymous';
+
+    if (opts.requireAuthentication && anonymous) {
+      state.record({
+        source: 'scopes',
+        outcome: 'denied',
+        code: ErrorCode.UNAUTHENTICATED,
+        reason: 'authentication is required for every operation',
+        details: { principal: principal.id, dryRun: opts.dryRun || undefined },
+      });
+      if (!opts.dryRun) throw refusal(true, undefined);
+    }
+
+    const opReq = operationRequirement(model, operation.operation);
+    if (opReq) {
+      const v = new Evaluator(principal).check(opReq);
+      if (!v.ok) {
+        state.record({
+          source: 'scopes',
+          outcome: 'denied',
+          code: anonymous ? ErrorCode.UNAUTHENTICATED : ErrorCode.FORBIDDEN,
+          coordinate: operation.operation,
+          reason: `${operation.operation} operations need scopes the caller lacks`,
+          details: { missingScopes: v.missingScopes, principal: principal.id, dryRun: opts.dryRun || undefined },
+        });
+        if (!opts.dryRun) throw refusal(anonymous, v);
+      }
+    }
+    if (model.empty || isFree(model, operation, rc.document)) return;
+
+    const fragments = fragmentsOf(rc.document.definitions);
+    const variables = rc.request.variables ?? {};
+    const filterIntrospection = opts.filterIntrospection && !opts.dryRun;
+    let ev = new Evaluator(principal);
+    let analysis = analyzeOperation(model, ev, operation, fragments, variables, filterIntrospection);
+    if (ev.needed.size > 0 || (analysis.introspection && model.policyNames.size > 0)) {
+      // Filtered introspection may check any requirement of the schema: evaluate all its policies.
+      const names = analysis.introspection ? new Set([...ev.needed, ...model.policyNames]) : ev.needed;
+      const results = await evaluatePolicies(names, opts.policies, principal, rc, state);
+      ev = new Evaluator(principal, results);
+      analysis = analyzeOperation(model, ev, operation, fragments, variables, filterIntrospection);
+    }
+    if (analysis.denials.length === 0 && !analysis.introspection) return;
+
+    const refuse = opts.mode === 'reject' || !analysis.keptLeaf;
+    for (const d of analysis.denials) record(state, d, refuse, principal, opts.dryRun);
+    if (opts.dryRun) return;
+    if (refuse && analysis.denials.length > 0) throw refusal(anonymous, merged(analysis.denials));
+
+    const aliases = pickAliases(analysis);
+    const rewritten = rewriteDocument(rc.schema, rc.document, operation, analysis, aliases);
+    // Apollo's cached document stays untouched: execution reads the request context's copy.
+    const writable = rc as { document: DocumentNode; operation: OperationDefinitionNode };
+    writable.document = rewritten.document;
+    writable.operation = rewritten.operation;
+    l.shape = {
+      schema: rc.schema,
+      operation,
+      fragments,
+      variables,
+      analysis,
+      aliases,
+      introspection: analysis.introspection ? introspectionFilter(model, ev) : undefined,
+    };
+  }
+
+  function reshape(rc: GraphQLRequestContextWillSendResponse<BaseContext>, shape: ShapeInput): void {
+    const body = rc.response.body;
+    const result = body.kind === 'single' ? body.singleResult : body.initialResult;
+    const data = result.data as Record<string, unknown> | null | undefined;
+    if (!data) return;
+    const shaped = shapeResponse(shape, data);
+    const errors: GraphQLFormattedError[] = [];
+    const max = opts.maxFieldErrors;
+    for (const r of shaped.removed.slice(0, max)) {
+      errors.push(fieldError(r.denial, r.path).toJSON());
+    }
+    if (shaped.removed.length > max) {
+      const omitted = shaped.removed.length - max;
+      errors.push(
+        rampartError(ErrorCode.UNAUTHORIZED_FIELD_OR_TYPE, `${UNAUTHORIZED_MESSAGE} (${omitted} more paths)`, {
+          scope: 'field',
+          details: { omittedPaths: omitted },
+        }).toJSON(),
+      );
+    }
+    const target = result as { data?: unknown; errors?: readonly GraphQLFormattedError[] };
+    target.data = shaped.data;
+    if (errors.length > 0) target.errors = [...(result.errors ?? []), ...errors];
+  }
+
   return syncPlugin(
-    (start) => {
-      const state = ensureSecurityState(start.contextValue as object);
-      let shape: ShapeInput | undefined;
-      return {
-        didResolveOperation(rc) {
-          try {
-            return nothingToCheck(rc) ? RESOLVED : check(rc);
-          } catch (error) {
-            return Promise.reject(error);
-          }
-        },
-        willSendResponse(rc) {
-          try {
-            if (shape) reshape(rc, shape);
-            return RESOLVED;
-          } catch (error) {
-            return Promise.reject(error);
-          }
-        },
-      };
-
-      async function check(rc: GraphQLRequestContextDidResolveOperation<BaseContext>): Promise<void> {
-        const operation = rc.operation;
-        if (!operation) return;
-        const model = modelFor(rc.schema);
-        const principal = state.principal;
-        const anonymous = principal.kind === 'anonymous';
-
-        if (opts.requireAuthentication && anonymous) {
-          state.record({
-            source: 'scopes',
-            outcome: 'denied',
-            code: ErrorCode.UNAUTHENTICATED,
-            reason: 'authentication is required for every operation',
-            details: { principal: principal.id, dryRun: opts.dryRun || undefined },
-          });
-          if (!opts.dryRun) throw refusal(true, undefined);
-        }
-
-        const opReq = operationRequirement(model, operation.operation);
-        if (opReq) {
-          const v = new Evaluator(principal).check(opReq);
-          if (!v.ok) {
-            state.record({
-              source: 'scopes',
-              outcome: 'denied',
-              code: anonymous ? ErrorCode.UNAUTHENTICATED : ErrorCode.FORBIDDEN,
-              coordinate: operation.operation,
-              reason: `${operation.operation} operations need scopes the caller lacks`,
-              details: { missingScopes: v.missingScopes, principal: principal.id, dryRun: opts.dryRun || undefined },
-            });
-            if (!opts.dryRun) throw refusal(anonymous, v);
-          }
-        }
-        if (model.empty || isFree(model, operation, rc.document)) return;
-
-        const fragments = fragmentsOf(rc.document.definitions);
-        const variables = rc.request.variables ?? {};
-        const filterIntrospection = opts.filterIntrospection && !opts.dryRun;
-        let ev = new Evaluator(principal);
-        let analysis = analyzeOperation(model, ev, operation, fragments, variables, filterIntrospection);
-        if (ev.needed.size > 0 || (analysis.introspection && model.policyNames.size > 0)) {
-          // Filtered introspection may check any requirement of the schema: evaluate all its policies.
-          const names = analysis.introspection ? new Set([...ev.needed, ...model.policyNames]) : ev.needed;
-          const results = await evaluatePolicies(names, opts.policies, principal, rc, state);
-          ev = new Evaluator(principal, results);
-          analysis = analyzeOperation(model, ev, operation, fragments, variables, filterIntrospection);
-        }
-        if (analysis.denials.length === 0 && !analysis.introspection) return;
-
-        const refuse = opts.mode === 'reject' || !analysis.keptLeaf;
-        for (const d of analysis.denials) record(state, d, refuse, principal, opts.dryRun);
-        if (opts.dryRun) return;
-        if (refuse && analysis.denials.length > 0) throw refusal(anonymous, merged(analysis.denials));
-
-        const aliases = pickAliases(analysis);
-        const rewritten = rewriteDocument(rc.schema, rc.document, operation, analysis, aliases);
-        // Apollo's cached document stays untouched: execution reads the request context's copy.
-        const writable = rc as { document: DocumentNode; operation: OperationDefinitionNode };
-        writable.document = rewritten.document;
-        writable.operation = rewritten.operation;
-        shape = {
-          schema: rc.schema,
-          operation,
-          fragments,
-          variables,
-          analysis,
-          aliases,
-          introspection: analysis.introspection ? introspectionFilter(model, ev) : undefined,
-        };
-      }
-
-      function reshape(rc: GraphQLRequestContextWillSendResponse<BaseContext>, shape: ShapeInput): void {
-        const body = rc.response.body;
-        const result = body.kind === 'single' ? body.singleResult : body.initialResult;
-        const data = result.data as Record<string, unknown> | null | undefined;
-        if (!data) return;
-        const shaped = shapeResponse(shape, data);
-        const errors: GraphQLFormattedError[] = [];
-        const max = opts.maxFieldErrors;
-        for (const r of shaped.removed.slice(0, max)) {
-          errors.push(fieldError(r.denial, r.path).toJSON());
-        }
-        if (shaped.removed.length > max) {
-          const omitted = shaped.removed.length - max;
-          errors.push(
-            rampartError(ErrorCode.UNAUTHORIZED_FIELD_OR_TYPE, `${UNAUTHORIZED_MESSAGE} (${omitted} more paths)`, {
-              scope: 'field',
-              details: { omittedPaths: omitted },
-            }).toJSON(),
-          );
-        }
-        const target = result as { data?: unknown; errors?: readonly GraphQLFormattedError[] };
-        target.data = shaped.data;
-        if (errors.length > 0) target.errors = [...(result.errors ?? []), ...errors];
-      }
-    },
+    (start) =>
+      new ScopesListener(ensureSecurityState(start.contextValue as object)) as GraphQLRequestListener<BaseContext>,
     {
       async serverWillStart({ schema }) {
         modelFor(schema); // fail at startup on a policy that is not configured
