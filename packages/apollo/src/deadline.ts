@@ -9,26 +9,95 @@ export const DEADLINE: unique symbol = Symbol.for('rampart.deadline') as never;
 const CLOCK_EVERY = 255;
 
 /**
- * The execution deadline of one operation. A timer flips `expired` when the event loop is free; the
- * clock is also read every 256 resolver starts so fully synchronous execution stops too.
+ * The running deadlines of one duration, oldest first, with ONE Node timer for the oldest. Cheaper
+ * than a `setTimeout` per operation: an operation costs an array push; the timer fires about once per
+ * duration under load, flips every deadline that is due and re-arms for the next. Deadlines that
+ * stopped or expired leave from the head, so the queue holds at most one duration's worth.
+ */
+class DeadlineQueue {
+  readonly #items: Deadline[] = [];
+  #head = 0;
+  #timer: NodeJS.Timeout | undefined;
+
+  add(d: Deadline): void {
+    this.#items.push(d);
+    if (this.#timer === undefined) this.#arm();
+  }
+
+  /** Drops the stopped or expired deadlines at the head; no timer when nothing is left. */
+  settle(): void {
+    const items = this.#items;
+    let head = this.#head;
+    while (head < items.length && (items[head]!.stopped || items[head]!.expired)) head++;
+    if (head === items.length) {
+      items.length = 0;
+      this.#head = 0;
+      if (this.#timer !== undefined) {
+        clearTimeout(this.#timer);
+        this.#timer = undefined;
+      }
+      return;
+    }
+    if (head > 1024 && head * 2 > items.length) {
+      items.splice(0, head);
+      head = 0;
+    }
+    this.#head = head;
+  }
+
+  #arm(): void {
+    const first = this.#items[this.#head];
+    if (first === undefined) return;
+    this.#timer = setTimeout(() => this.#fire(), Math.max(0, first.due - performance.now()));
+    this.#timer.unref();
+  }
+
+  #fire(): void {
+    this.#timer = undefined;
+    const now = performance.now();
+    const items = this.#items;
+    for (let i = this.#head; i < items.length; i++) {
+      const d = items[i]!;
+      if (d.due > now) break; // one duration: later items are due later
+      if (!d.stopped) d.expired = true;
+    }
+    this.settle();
+    if (this.#timer === undefined) this.#arm();
+  }
+}
+
+const queues = new Map<number, DeadlineQueue>();
+
+/**
+ * The execution deadline of one operation. A shared timer flips `expired` when the event loop is free
+ * at the deadline; the clock is also read every 256 resolver starts so fully synchronous execution
+ * stops too.
  */
 export class Deadline {
   expired = false;
   /** Resolver starts refused after expiry. */
   refused = 0;
+  /** Execution ended (no timer needed any more). */
+  stopped = false;
+  /** When the shared timer should flip `expired` (`performance.now()` time). */
+  readonly due: number;
   #starts = 0;
-  #timer: NodeJS.Timeout | undefined;
   readonly #at: number;
+  readonly #queue: DeadlineQueue;
 
   constructor(
     readonly ms: number,
     private readonly clock: Clock,
   ) {
     this.#at = clock.now() + ms;
-    this.#timer = setTimeout(() => {
-      this.expired = true;
-    }, ms);
-    this.#timer.unref();
+    this.due = performance.now() + ms;
+    let queue = queues.get(ms);
+    if (queue === undefined) {
+      queue = new DeadlineQueue();
+      queues.set(ms, queue);
+    }
+    this.#queue = queue;
+    queue.add(this);
   }
 
   /** True when no further resolver may start. Cheap: called once per resolver start. */
@@ -46,10 +115,11 @@ export class Deadline {
     });
   }
 
-  /** Stops the timer (execution ended). */
+  /** Execution ended: the shared timer no longer needs to watch this deadline. */
   stop(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    if (this.stopped) return;
+    this.stopped = true;
+    this.#queue.settle();
   }
 }
 

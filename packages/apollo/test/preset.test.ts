@@ -227,6 +227,46 @@ describe('hardened preset: execution deadline', () => {
       await server.stop();
     }
   });
+  it('the timer stops execution while resolvers wait on I/O, without the clock being read', async () => {
+    const clock = new ManualClock(); // never advances: only the timer can expire the deadline
+    const calls = { inner: 0 };
+    const schema = makeExecutableSchema({
+      typeDefs: 'type Inner { v: Int } type Outer { inner: Inner } type Query { outer: Outer, fast: Int }',
+      resolvers: {
+        Query: {
+          outer: () => new Promise((resolve) => setTimeout(() => resolve({}), 80)),
+          fast: () => 1,
+        },
+        Outer: { inner: () => ({}) },
+        Inner: {
+          v: () => {
+            calls.inner++;
+            return 1;
+          },
+        },
+      },
+    });
+    const server = await serve({ clock, hardening: { executionTimeoutMs: 20 } }, schema);
+    try {
+      const slow = await postGraphQL(server.graphqlUrl, { query: '{ outer { inner { v } } }' });
+      assert.equal(slow.status, 503);
+      assert.equal(slow.body.errors.length, 1);
+      assert.equal(slow.body.errors[0].extensions.code, 'EXECUTION_TIMEOUT');
+      assert.equal(calls.inner, 0);
+      // many quick operations in a row share the timer; none is cut short
+      for (let i = 0; i < 50; i++) {
+        const fast = await postGraphQL(server.graphqlUrl, { query: '{ fast }' });
+        assert.equal(fast.status, 200);
+        assert.deepEqual(fast.body, { data: { fast: 1 } });
+      }
+      // and a slow one after them still times out
+      const again = await postGraphQL(server.graphqlUrl, { query: '{ outer { inner { v } } }' });
+      assert.equal(again.status, 503);
+      assert.equal(calls.inner, 0);
+    } finally {
+      await server.stop();
+    }
+  });
   it('an operation within its deadline is untouched', async () => {
     const clock = new ManualClock();
     const server = await serve({ clock, hardening: { executionTimeoutMs: 1000 } });
