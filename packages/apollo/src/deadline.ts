@@ -1,6 +1,13 @@
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { type Clock, ErrorCode, rampartError } from '@rampart/core';
-import { defaultFieldResolver, type GraphQLError, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import {
+  defaultFieldResolver,
+  type GraphQLError,
+  type GraphQLFieldResolver,
+  type GraphQLSchema,
+  getNamedType,
+  isLeafType,
+} from 'graphql';
 
 /** Where a running operation's deadline sits on the (per-operation) context value. */
 export const DEADLINE: unique symbol = Symbol.for('rampart.deadline') as never;
@@ -126,12 +133,20 @@ export class Deadline {
 type DeadlineCarrier = { [DEADLINE]?: Deadline } | null | undefined;
 
 /**
- * Wraps every object field's resolver (the default one included) in a synchronous check of the
+ * Wraps the resolver of every object field that can do work or start children (a resolver of its own,
+ * or an object/list-of-objects value; default resolvers included) in a synchronous check of the
  * operation's deadline. Synchronous wrappers cost ~1.0x (DESIGN.md); no Promise is introduced.
  */
 export function withDeadlineChecks(schema: GraphQLSchema): GraphQLSchema {
   return mapSchema(schema, {
     [MapperKind.OBJECT_FIELD]: (field) => {
+      // A scalar or enum field without a resolver only reads a property: no work to stop and no
+      // children to start, so it is left unwrapped (most fields of a large list are such fields).
+      if (
+        (field.resolve === undefined || field.resolve === defaultFieldResolver) &&
+        isLeafType(getNamedType(field.type))
+      )
+        return field;
       const resolve: GraphQLFieldResolver<unknown, unknown> = field.resolve ?? defaultFieldResolver;
       return {
         ...field,

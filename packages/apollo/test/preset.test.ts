@@ -223,6 +223,12 @@ describe('hardened preset: execution deadline', () => {
       assert.ok(timeouts[0].extensions.timeout.refusedResolvers > 0);
       // 100 slow calls reach the deadline; the clock is read every 256 resolver starts
       assert.ok(calls.n >= 100 && calls.n <= 100 + 256, `slow resolver ran ${calls.n} times`);
+      // fields that only read a property are not wrapped: they keep their data after the deadline,
+      // while every field with a resolver of its own is refused
+      const items = res.body.data.items;
+      assert.equal(items.length, 5000);
+      assert.equal(items[4999].id, '4999');
+      assert.equal(items[4999].slow, null);
     } finally {
       await server.stop();
     }
