@@ -4,6 +4,7 @@ import type {
   GraphQLRequestContext,
   GraphQLRequestExecutionListener,
   GraphQLRequestListener,
+  GraphQLResponse,
   GraphQLServerListener,
 } from '@apollo/server';
 import { RESOLVED, SYNC_REQUEST_DID_START, type SyncRequestDidStart } from '@rampart/core';
@@ -94,6 +95,26 @@ function parallel(listeners: readonly Listener[], hook: keyof Listener, a?: unkn
   return Promise.all(pending) as Promise<unknown> as Promise<void>;
 }
 
+/** Settled "no response" for `responseForOperation` when no part answers (no promise per request). */
+const NO_RESPONSE: Promise<null> = Promise.resolve(null);
+
+/** Calls a part's hook; a synchronous throw becomes a rejection, as in Apollo's `Promise.all`. */
+function invoke(hook: (this: Listener, rc: never) => unknown, listener: Listener, rc: never): unknown {
+  try {
+    return hook.call(listener, rc);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** `pending` with `result` added when there is something to wait for. */
+function collect(pending: unknown[] | undefined, result: unknown): unknown[] | undefined {
+  if (result === undefined || result === RESOLVED) return pending;
+  if (pending === undefined) return [result];
+  pending.push(result);
+  return pending;
+}
+
 /** Calls `hook` on every listener that has it; the end hooks they return run in reverse order. */
 async function withEnd(
   listeners: readonly Listener[],
@@ -117,8 +138,15 @@ async function withEnd(
 class CompositeListener implements Listener {
   constructor(private readonly parts: readonly Listener[]) {}
 
+  // The three hooks every request reaches are written out (a named property, not a computed key,
+  // so V8 keeps the loads fast); the rare ones share `parallel`.
   didResolveSource(rc: never): Promise<void> {
-    return parallel(this.parts, 'didResolveSource', rc);
+    let pending: unknown[] | undefined;
+    for (const l of this.parts) {
+      const hook = l.didResolveSource;
+      if (hook !== undefined) pending = collect(pending, invoke(hook, l, rc));
+    }
+    return pending === undefined ? RESOLVED : (Promise.all(pending) as Promise<unknown> as Promise<void>);
   }
   parsingDidStart(rc: never) {
     return withEnd(this.parts, 'parsingDidStart', rc);
@@ -127,12 +155,21 @@ class CompositeListener implements Listener {
     return withEnd(this.parts, 'validationDidStart', rc);
   }
   didResolveOperation(rc: never): Promise<void> {
-    return parallel(this.parts, 'didResolveOperation', rc);
+    let pending: unknown[] | undefined;
+    for (const l of this.parts) {
+      const hook = l.didResolveOperation;
+      if (hook !== undefined) pending = collect(pending, invoke(hook, l, rc));
+    }
+    return pending === undefined ? RESOLVED : (Promise.all(pending) as Promise<unknown> as Promise<void>);
   }
   didEncounterErrors(rc: never): Promise<void> {
     return parallel(this.parts, 'didEncounterErrors', rc);
   }
-  async responseForOperation(rc: never) {
+  responseForOperation(rc: never): Promise<GraphQLResponse | null> {
+    if (!this.parts.some((l) => l.responseForOperation !== undefined)) return NO_RESPONSE;
+    return this.#askInOrder(rc);
+  }
+  async #askInOrder(rc: never): Promise<GraphQLResponse | null> {
     for (const l of this.parts) {
       if (!l.responseForOperation) continue;
       const response = await l.responseForOperation(rc);
@@ -155,7 +192,12 @@ class CompositeListener implements Listener {
     );
   }
   willSendResponse(rc: never): Promise<void> {
-    return parallel(this.parts, 'willSendResponse', rc);
+    let pending: unknown[] | undefined;
+    for (const l of this.parts) {
+      const hook = l.willSendResponse;
+      if (hook !== undefined) pending = collect(pending, invoke(hook, l, rc));
+    }
+    return pending === undefined ? RESOLVED : (Promise.all(pending) as Promise<unknown> as Promise<void>);
   }
   didEncounterSubsequentErrors(rc: never, errors: never): Promise<void> {
     return parallel(this.parts, 'didEncounterSubsequentErrors', rc, errors);

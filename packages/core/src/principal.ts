@@ -69,9 +69,24 @@ export function createPrincipal(init: PrincipalInit): Principal {
   });
 }
 
-/** The principal of a request that carried no credentials. */
+/** Anonymous principals by client address: frozen and equal for every request from that address. */
+const anonymousByIp = new Map<string, Principal>();
+const ANONYMOUS_CACHE_SIZE = 1024;
+const ANONYMOUS_NO_IP = createPrincipal({ id: 'anonymous', kind: 'anonymous', authMethod: 'none' });
+
+/**
+ * The principal of a request that carried no credentials. Principals are frozen, so the same object
+ * serves every request from one address (a small bounded cache: no allocation per request).
+ */
 export function anonymousPrincipal(ip?: string): Principal {
-  return createPrincipal({ id: 'anonymous', kind: 'anonymous', authMethod: 'none', ip });
+  if (ip === undefined) return ANONYMOUS_NO_IP;
+  let p = anonymousByIp.get(ip);
+  if (p === undefined) {
+    if (anonymousByIp.size >= ANONYMOUS_CACHE_SIZE) anonymousByIp.clear();
+    p = createPrincipal({ id: 'anonymous', kind: 'anonymous', authMethod: 'none', ip });
+    anonymousByIp.set(ip, p);
+  }
+  return p;
 }
 
 /** True when the principal is nobody. */

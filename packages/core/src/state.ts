@@ -93,6 +93,8 @@ export class CostFigures {
   }
 }
 
+const NO_EVENTS: readonly DecisionEvent[] = Object.freeze([]);
+
 /** Fields accepted by {@link SecurityState}'s constructor. */
 export interface SecurityStateInit {
   principal?: Principal;
@@ -122,7 +124,8 @@ export class SecurityState {
   readonly cost: CostFigures = new CostFigures();
   /** Free slots for packages to share per-request data, keyed by package-owned symbols or strings. */
   readonly slots = new Map<string | symbol, unknown>();
-  readonly #events: DecisionEvent[] = [];
+  /** Created on the first decision (most successful requests record none). */
+  #events: DecisionEvent[] | undefined;
 
   constructor(init: SecurityStateInit = {}) {
     this.clock = init.clock ?? systemClock;
@@ -141,13 +144,14 @@ export class SecurityState {
     if (Object.isFrozen(e)) e = { ...e, at: e.at ?? this.clock.now() };
     else if (e.at === undefined) e.at = this.clock.now();
     const frozen = Object.freeze(e) as DecisionEvent;
-    this.#events.push(frozen);
+    if (this.#events === undefined) this.#events = [frozen];
+    else this.#events.push(frozen);
     return frozen;
   }
 
   /** Every decision so far, in order. */
   get events(): readonly DecisionEvent[] {
-    return this.#events;
+    return this.#events ?? NO_EVENTS;
   }
 
   /** A state for one operation of a batched request: same principal, headers and clock, own events. */
