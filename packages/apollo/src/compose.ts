@@ -70,38 +70,16 @@ export function composePlugins(plugins: readonly ApolloServerPlugin<BaseContext>
 
 type Listener = GraphQLRequestListener<BaseContext>;
 type MaybeListener = Listener | undefined | null;
-type Hook = (this: Listener, a?: unknown, b?: unknown) => unknown;
 
-/**
- * Calls `hook` on every listener that has it, in order (a synchronous throw becomes a rejection, as
- * in Apollo's `Promise.all`, so later parts still run); resolves when all have.
- */
-function parallel(listeners: readonly Listener[], hook: keyof Listener, a?: unknown, b?: unknown): Promise<void> {
-  let pending: unknown[] | undefined;
-  for (const l of listeners) {
-    const f = l[hook] as Hook | undefined;
-    if (f === undefined) continue;
-    let r: unknown;
-    try {
-      r = f.call(l, a, b);
-    } catch (error) {
-      r = Promise.reject(error);
-    }
-    if (r === undefined || r === RESOLVED) continue;
-    if (pending === undefined) pending = [r];
-    else pending.push(r);
-  }
-  if (pending === undefined) return RESOLVED;
-  return Promise.all(pending) as Promise<unknown> as Promise<void>;
-}
+type Hook = (this: Listener, a?: unknown, b?: unknown) => unknown;
 
 /** Settled "no response" for `responseForOperation` when no part answers (no promise per request). */
 const NO_RESPONSE: Promise<null> = Promise.resolve(null);
 
 /** Calls a part's hook; a synchronous throw becomes a rejection, as in Apollo's `Promise.all`. */
-function invoke(hook: (this: Listener, rc: never) => unknown, listener: Listener, rc: never): unknown {
+function invoke(hook: Hook, listener: Listener, a?: unknown, b?: unknown): unknown {
   try {
-    return hook.call(listener, rc);
+    return hook.call(listener, a, b);
   } catch (error) {
     return Promise.reject(error);
   }
@@ -113,6 +91,21 @@ function collect(pending: unknown[] | undefined, result: unknown): unknown[] | u
   if (pending === undefined) return [result];
   pending.push(result);
   return pending;
+}
+
+/** Resolves when everything pending has (the shared settled promise when nothing is). */
+function settled(pending: unknown[] | undefined): Promise<void> {
+  return pending === undefined ? RESOLVED : (Promise.all(pending) as Promise<unknown> as Promise<void>);
+}
+
+/** Calls `hook` on every listener that has it, in order; resolves when all have. */
+function parallel(listeners: readonly Listener[], hook: keyof Listener, a?: unknown, b?: unknown): Promise<void> {
+  let pending: unknown[] | undefined;
+  for (const l of listeners) {
+    const f = l[hook] as Hook | undefined;
+    if (f !== undefined) pending = collect(pending, invoke(f, l, a, b));
+  }
+  return settled(pending);
 }
 
 /** Calls `hook` on every listener that has it; the end hooks they return run in reverse order. */
@@ -144,9 +137,9 @@ class CompositeListener implements Listener {
     let pending: unknown[] | undefined;
     for (const l of this.parts) {
       const hook = l.didResolveSource;
-      if (hook !== undefined) pending = collect(pending, invoke(hook, l, rc));
+      if (hook !== undefined) pending = collect(pending, invoke(hook as Hook, l, rc));
     }
-    return pending === undefined ? RESOLVED : (Promise.all(pending) as Promise<unknown> as Promise<void>);
+    return settled(pending);
   }
   parsingDidStart(rc: never) {
     return withEnd(this.parts, 'parsingDidStart', rc);
@@ -158,9 +151,9 @@ class CompositeListener implements Listener {
     let pending: unknown[] | undefined;
     for (const l of this.parts) {
       const hook = l.didResolveOperation;
-      if (hook !== undefined) pending = collect(pending, invoke(hook, l, rc));
+      if (hook !== undefined) pending = collect(pending, invoke(hook as Hook, l, rc));
     }
-    return pending === undefined ? RESOLVED : (Promise.all(pending) as Promise<unknown> as Promise<void>);
+    return settled(pending);
   }
   didEncounterErrors(rc: never): Promise<void> {
     return parallel(this.parts, 'didEncounterErrors', rc);
@@ -180,11 +173,8 @@ class CompositeListener implements Listener {
   executionDidStart(rc: never): Promise<GraphQLRequestExecutionListener<BaseContext> | undefined> {
     let started: unknown[] | undefined;
     for (const l of this.parts) {
-      if (!l.executionDidStart) continue;
-      const r = l.executionDidStart(rc);
-      if (r === RESOLVED) continue;
-      if (started === undefined) started = [r];
-      else started.push(r);
+      const hook = l.executionDidStart;
+      if (hook !== undefined) started = collect(started, invoke(hook as Hook, l, rc));
     }
     if (started === undefined) return RESOLVED as Promise<undefined>;
     return Promise.all(started).then((ls) =>
@@ -195,9 +185,9 @@ class CompositeListener implements Listener {
     let pending: unknown[] | undefined;
     for (const l of this.parts) {
       const hook = l.willSendResponse;
-      if (hook !== undefined) pending = collect(pending, invoke(hook, l, rc));
+      if (hook !== undefined) pending = collect(pending, invoke(hook as Hook, l, rc));
     }
-    return pending === undefined ? RESOLVED : (Promise.all(pending) as Promise<unknown> as Promise<void>);
+    return settled(pending);
   }
   didEncounterSubsequentErrors(rc: never, errors: never): Promise<void> {
     return parallel(this.parts, 'didEncounterSubsequentErrors', rc, errors);

@@ -117,8 +117,8 @@ export class RequestHeaders implements ReadonlyMap<string, string> {
     if (!this.#all) {
       const all = new Map<string, string>();
       for (const [name, value] of Object.entries(this.#raw)) {
-        if (value === undefined) continue;
-        all.set(name.toLowerCase(), typeof value === 'string' ? value : value.join(', '));
+        const v = joined(value);
+        if (v !== undefined) all.set(name.toLowerCase(), v);
       }
       this.#all = all;
     }
