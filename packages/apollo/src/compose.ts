@@ -29,22 +29,39 @@ export function composePlugins(plugins: readonly ApolloServerPlugin<BaseContext>
   const withRequest = parts.filter((p) => p.requestDidStart);
   if (withRequest.length > 0) {
     // Rampart's own plugins start synchronously (no promise per plugin per request)
-    const starters = withRequest.map(
-      (p) =>
-        (p as { [SYNC_REQUEST_DID_START]?: SyncRequestDidStart })[SYNC_REQUEST_DID_START] ??
-        ((rc: GraphQLRequestContext<BaseContext>) => p.requestDidStart!(rc)),
+    const syncStarters = withRequest.map(
+      (p) => (p as { [SYNC_REQUEST_DID_START]?: SyncRequestDidStart })[SYNC_REQUEST_DID_START],
     );
-    composite.requestDidStart = (rc) => {
-      const results: unknown[] = [];
-      let async = false;
-      for (const start of starters) {
-        const r = start(rc);
-        if (isThenable(r)) async = true;
-        results.push(r);
-      }
-      if (!async) return Promise.resolve(composeListeners(results as MaybeListener[]));
-      return Promise.all(results).then((all) => composeListeners(all as MaybeListener[]));
-    };
+    const starters = withRequest.map(
+      (p, i) => syncStarters[i] ?? ((rc: GraphQLRequestContext<BaseContext>) => p.requestDidStart!(rc)),
+    );
+    if (syncStarters.every(isDefined)) {
+      // every part starts synchronously (Rampart's own): no array of results, one settled promise
+      const sync = syncStarters as SyncRequestDidStart[];
+      composite.requestDidStart = (rc) => {
+        let first: Listener | undefined;
+        let many: Listener[] | undefined;
+        for (const start of sync) {
+          const l = start(rc);
+          if (!l) continue;
+          if (first === undefined) first = l;
+          else if (many === undefined) many = [first, l];
+          else many.push(l);
+        }
+        return Promise.resolve(many ? new CompositeListener(many) : first);
+      };
+    } else
+      composite.requestDidStart = (rc) => {
+        const results: unknown[] = [];
+        let async = false;
+        for (const start of starters) {
+          const r = start(rc);
+          if (isThenable(r)) async = true;
+          results.push(r);
+        }
+        if (!async) return Promise.resolve(composeListeners(results as MaybeListener[]));
+        return Promise.all(results).then((all) => composeListeners(all as MaybeListener[]));
+      };
   }
   const serverStart = parts.filter((p) => p.serverWillStart);
   if (serverStart.length > 0) {

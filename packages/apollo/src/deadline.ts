@@ -20,6 +20,11 @@ const CLOCK_EVERY = 255;
  * than a `setTimeout` per operation: an operation costs an array push; the timer fires about once per
  * duration under load, flips every deadline that is due and re-arms for the next. Deadlines that
  * stopped or expired leave from the head, so the queue holds at most one duration's worth.
+ *
+ * When the queue empties, its timer is left to run (it is `unref`'d, so it keeps no process alive):
+ * clearing it and arming a new one for the next operation would cost a timer per operation again on a
+ * server that handles one request at a time. A timer that fires early for the current head (it was
+ * armed for an older deadline) simply re-arms.
  */
 class DeadlineQueue {
   readonly #items: Deadline[] = [];
@@ -31,7 +36,7 @@ class DeadlineQueue {
     if (this.#timer === undefined) this.#arm();
   }
 
-  /** Drops the stopped or expired deadlines at the head; no timer when nothing is left. */
+  /** Drops the stopped or expired deadlines at the head. */
   settle(): void {
     const items = this.#items;
     let head = this.#head;
@@ -39,10 +44,6 @@ class DeadlineQueue {
     if (head === items.length) {
       items.length = 0;
       this.#head = 0;
-      if (this.#timer !== undefined) {
-        clearTimeout(this.#timer);
-        this.#timer = undefined;
-      }
       return;
     }
     if (head > 1024 && head * 2 > items.length) {
@@ -69,7 +70,7 @@ class DeadlineQueue {
       if (!d.stopped) d.expired = true;
     }
     this.settle();
-    if (this.#timer === undefined) this.#arm();
+    this.#arm(); // for the new head, if any
   }
 }
 

@@ -17,6 +17,14 @@ import type { HardeningOptions } from './options.js';
 /** The message unexpected errors get when masked. */
 export const MASKED_MESSAGE = 'Internal server error';
 
+/** graphql-js's "Did you mean …?" tail (names hold no `?`, so the tail is everything up to the last one). */
+const SUGGESTION = / ?Did you mean [^?]*\?$/;
+
+/** Removes schema suggestions from validation errors (the `hideSchemaDetailsFromClientErrors` option). */
+const STRIP_SUGGESTIONS = Promise.resolve(async (errors?: readonly GraphQLError[]): Promise<void> => {
+  for (const error of errors ?? []) error.message = error.message.replace(SUGGESTION, '');
+});
+
 /** Counts the operations of one batched HTTP request (they share one headers object). */
 const batchSizes = new WeakMap<object, number>();
 
@@ -62,6 +70,11 @@ class HardeningListener {
     );
   }
 
+  validationDidStart(): Promise<((errors?: readonly GraphQLError[]) => Promise<void>) | undefined> {
+    // only when Apollo validates (a document not in its cache), so this costs nothing per request
+    return this.shared.options.hideSchemaDetailsFromClientErrors ? STRIP_SUGGESTIONS : (RESOLVED as never);
+  }
+
   executionDidStart(rc: GraphQLRequestContext<BaseContext>): Promise<void> {
     const ms = this.shared.options.executionTimeoutMs;
     if (ms === false) return RESOLVED;
@@ -99,7 +112,10 @@ class HardeningListener {
 }
 
 /**
- * The Apollo plugin of the hardened preset: request id, batch cap, execution deadline, error masking.
+ * The Apollo plugin of the hardened preset: request id, batch cap, execution deadline, error masking,
+ * no schema suggestions in validation errors. The last is done here rather than by Apollo's
+ * `hideSchemaDetailsFromClientErrors`, which installs a plugin of its own that starts a request
+ * listener on every request (and each listener costs every request about a microsecond).
  * Pure per-operation work; it never instruments fields (no `willResolveField`).
  */
 export function hardeningPlugin(options: Readonly<HardeningOptions>, clock: Clock): ApolloServerPlugin<BaseContext> {

@@ -27,7 +27,6 @@ export type RampartServerOptions = Pick<
   ApolloServerOptions<BaseContext>,
   | 'parseOptions'
   | 'maxRecursiveSelections'
-  | 'hideSchemaDetailsFromClientErrors'
   | 'introspection'
   | 'includeStacktraceInErrorResponses'
   | 'allowBatchedHttpRequests'
@@ -135,7 +134,6 @@ export function rampart(options: RampartOptions = {}): Rampart {
     serverOptions: {
       parseOptions: { maxTokens: hardening.maxTokens },
       maxRecursiveSelections: hardening.maxRecursiveSelections,
-      hideSchemaDetailsFromClientErrors: hardening.hideSchemaDetailsFromClientErrors,
       introspection: hardening.introspection,
       includeStacktraceInErrorResponses: hardening.includeStacktraceInErrorResponses,
       allowBatchedHttpRequests: hardening.batching !== false,

@@ -80,11 +80,31 @@ describe('hardened preset: hostile documents', () => {
     assert.equal(res.body.data.node.id, '0');
   });
 
-  it('hides "Did you mean" suggestions', async () => {
-    const res = await postGraphQL(server.graphqlUrl, { query: '{ helo }' });
+  it('hides "Did you mean" suggestions (fields, arguments; every error of the response)', async () => {
+    const res = await postGraphQL(server.graphqlUrl, { query: '{ helo items(m: 1) { id } node { nam } }' });
     assert.equal(res.status, 400);
-    assert.equal(res.body.errors[0].extensions.code, 'GRAPHQL_VALIDATION_FAILED');
-    assert.doesNotMatch(res.body.errors[0].message, /Did you mean/);
+    assert.deepEqual(
+      res.body.errors.map((e: any) => [e.extensions.code, e.message]),
+      [
+        ['GRAPHQL_VALIDATION_FAILED', 'Cannot query field "helo" on type "Query".'],
+        ['GRAPHQL_VALIDATION_FAILED', 'Unknown argument "m" on field "Query.items".'],
+        ['GRAPHQL_VALIDATION_FAILED', 'Cannot query field "nam" on type "Node".'],
+      ],
+    );
+    // the same document again: Apollo caches only valid documents, so it is validated (and stripped) again
+    const again = await postGraphQL(server.graphqlUrl, { query: '{ helo }' });
+    assert.equal(again.body.errors[0].message, 'Cannot query field "helo" on type "Query".');
+  });
+
+  it('keeps the suggestions when hideSchemaDetailsFromClientErrors is false', async () => {
+    const open = await serve({ hardening: { hideSchemaDetailsFromClientErrors: false } });
+    try {
+      const res = await postGraphQL(open.graphqlUrl, { query: '{ helo }' });
+      assert.equal(res.status, 400);
+      assert.equal(res.body.errors[0].message, 'Cannot query field "helo" on type "Query". Did you mean "hello"?');
+    } finally {
+      await open.stop();
+    }
   });
 
   it('sets a request id header, and honours a well-formed incoming one', async () => {

@@ -44,6 +44,7 @@ export {
   type DecisionSource,
   ensureSecurityState,
   getSecurityState,
+  newRequestId,
   requestIdFrom,
   SECURITY_STATE,
   SecurityState,
