@@ -21,9 +21,9 @@ export interface BenchServer {
 
 /**
  * Builds a benchmark server. Modes: bare | preset | rampart; `preset:<variant>` changes one default, to
- * see where the preset's cost goes: nodeadline, nolimits, keepcache, nomask, noplugins (the preset's
- * schema, options and context, no plugin), nocontext (no `rampart().context`); `bare:nocache` is bare
- * Apollo without its cache-control plugin.
+ * see where the preset's cost goes: nodeadline, nolimits, keepcache, nomask, idalways (the request id
+ * header on every response), noplugins (the preset's schema, options and context, no plugin),
+ * nocontext (no `rampart().context`); `bare:nocache` is bare Apollo without its cache-control plugin.
  */
 export async function buildServer(spec: string): Promise<BenchServer> {
   const [mode, variant] = spec.split(':');
@@ -48,7 +48,9 @@ export async function buildServer(spec: string): Promise<BenchServer> {
             ? { hardening: { cacheControl: 'keep' } }
             : variant === 'nomask'
               ? { hardening: { maskErrors: false } }
-              : {},
+              : variant === 'idalways'
+                ? { hardening: { exposeRequestId: 'always' } }
+                : {},
     );
     const schema = security.transformSchema(
       makeExecutableSchema({ typeDefs: [security.typeDefs, shopTypeDefs], resolvers }),

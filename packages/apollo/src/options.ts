@@ -64,10 +64,19 @@ export interface HardeningOptions {
   executionTimeoutMs: number | false;
   /**
    * Request header whose value becomes the request id when well formed (1–128 characters of
-   * `[A-Za-z0-9._:-]`); the same header carries the id back on every response.
+   * `[A-Za-z0-9._:-]`); the same header carries the id back on responses (see `exposeRequestId`).
    * @default 'x-request-id'
    */
   requestIdHeader: string;
+  /**
+   * Which responses carry the request id in `requestIdHeader`. `'errors'`: responses with errors
+   * (where the id is what support needs: it is in the masked error and the server log), and every
+   * response to a request that sent a well-formed id of its own (echoed); `'always'`: every response
+   * (worth it when an audit log records every request); `'never'`. On a small query, a header on
+   * every response costs about half a percent of requests per second (Node validates and writes it).
+   * @default 'errors'
+   */
+  exposeRequestId: 'always' | 'errors' | 'never';
 }
 
 /** Options of {@link rampart}. Each package's options are documented in its own README. */
@@ -142,6 +151,7 @@ export function hardeningDefaults(): Readonly<HardeningOptions> {
     cacheControl: 'auto',
     executionTimeoutMs: 10_000,
     requestIdHeader: 'x-request-id',
+    exposeRequestId: 'errors',
   });
 }
 
@@ -156,6 +166,7 @@ const hardeningSchema: OptionSchema<HardeningOptions> = {
   cacheControl: check.oneOf('auto', 'keep', 'disable'),
   executionTimeoutMs: check.anyOf(check.oneOf(false), check.integer(1, 24 * 3600 * 1000)),
   requestIdHeader: check.string(),
+  exposeRequestId: check.oneOf('always', 'errors', 'never'),
 };
 
 /** Resolved {@link RampartOptions}. */

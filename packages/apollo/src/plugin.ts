@@ -98,8 +98,14 @@ class HardeningListener {
   }
 
   willSendResponse(rc: GraphQLRequestContext<BaseContext>): Promise<void> {
-    const { requestIdHeader, maskErrors } = this.shared.options;
-    rc.response.http.headers.set(requestIdHeader, this.state.requestId);
+    const { requestIdHeader, maskErrors, exposeRequestId } = this.shared.options;
+    if (
+      exposeRequestId === 'always' ||
+      (exposeRequestId === 'errors' &&
+        (errorsOf(rc)?.errors !== undefined || rc.request.http?.headers.get(requestIdHeader) === this.state.requestId))
+    ) {
+      rc.response.http.headers.set(requestIdHeader, this.state.requestId);
+    }
     const deadline = this.#deadline;
     if (deadline) {
       // also the end of execution for Rampart: the timer stops here (no executionDidEnd listener)

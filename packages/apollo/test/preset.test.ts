@@ -6,6 +6,9 @@ import { getSecurityState, RampartConfigError } from '@rampart/core';
 import { postGraphQL, startTestServer, type TestServer } from '@rampart/testing';
 import { ManualClock, testSchema } from './fixtures.js';
 
+/** A request id as Rampart makes them (UUID-shaped, version 4 layout). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
 /** Apollo's logger, captured. */
 const logged: string[] = [];
 const logger = {
@@ -107,11 +110,54 @@ describe('hardened preset: hostile documents', () => {
     }
   });
 
-  it('sets a request id header, and honours a well-formed incoming one', async () => {
+  it('request id header (exposeRequestId: errors): on errors, echoed when sent, absent otherwise', async () => {
     const own = await postGraphQL(server.graphqlUrl, { query: '{ hello }' }, { headers: { 'x-request-id': 'req-42' } });
+    assert.equal(own.status, 200);
     assert.equal(own.headers.get('x-request-id'), 'req-42');
+    const plain = await postGraphQL(server.graphqlUrl, { query: '{ hello }' });
+    assert.equal(plain.status, 200);
+    assert.equal(plain.headers.get('x-request-id'), null);
+    // a malformed incoming id is replaced, so nothing is echoed on success
     const bad = await postGraphQL(server.graphqlUrl, { query: '{ hello }' }, { headers: { 'x-request-id': 'a b' } });
-    assert.match(bad.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+    assert.equal(bad.headers.get('x-request-id'), null);
+    const failed = await postGraphQL(server.graphqlUrl, { query: '{ boom }' }, { headers: { 'x-request-id': 'a b' } });
+    assert.equal(failed.status, 200);
+    assert.equal(failed.body.errors.length, 1);
+    assert.match(failed.headers.get('x-request-id') ?? '', UUID);
+    const invalid = await postGraphQL(server.graphqlUrl, { query: '{ helo }' });
+    assert.equal(invalid.status, 400);
+    assert.match(invalid.headers.get('x-request-id') ?? '', UUID);
+  });
+
+  it("request id header: 'always' on every response, 'never' on none; ids differ per request", async () => {
+    const always = await serve({ hardening: { exposeRequestId: 'always', requestIdHeader: 'X-Correlation-Id' } });
+    const never = await serve({ hardening: { exposeRequestId: 'never' } });
+    try {
+      const a = await postGraphQL(always.graphqlUrl, { query: '{ hello }' });
+      const b = await postGraphQL(always.graphqlUrl, { query: '{ hello }' });
+      assert.match(a.headers.get('x-correlation-id') ?? '', UUID);
+      assert.match(b.headers.get('x-correlation-id') ?? '', UUID);
+      assert.notEqual(a.headers.get('x-correlation-id'), b.headers.get('x-correlation-id'));
+      const echoed = await postGraphQL(
+        always.graphqlUrl,
+        { query: '{ hello }' },
+        { headers: { 'x-correlation-id': 'c-7' } },
+      );
+      assert.equal(echoed.headers.get('x-correlation-id'), 'c-7');
+      const n = await postGraphQL(never.graphqlUrl, { query: '{ boom }' }, { headers: { 'x-request-id': 'req-9' } });
+      assert.equal(n.body.errors.length, 1);
+      assert.equal(n.headers.get('x-request-id'), null);
+    } finally {
+      await always.stop();
+      await never.stop();
+    }
+  });
+
+  it('refuses a bad exposeRequestId, naming the option', () => {
+    assert.throws(
+      () => rampart({ hardening: { exposeRequestId: 'sometimes' as never } }),
+      (e: Error) => e instanceof RampartConfigError && /rampart\.hardening\.exposeRequestId/.test(e.message),
+    );
   });
 });
 
