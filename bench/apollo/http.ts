@@ -1,17 +1,20 @@
 // HTTP benchmark (autocannon): bare Apollo Server vs Apollo + rampart() on the shop's typical queries.
 // Servers run in child processes; the load generator runs here. Runs are interleaved (bare, rampart,
 // bare, rampart, …) so drift on a shared machine hits both alike; the ratio is what counts.
-// Usage: pnpm bench:apollo-http  [ROUNDS=3 DURATION=5 CONNECTIONS=10 QUERIES=small,list1000 MODES=bare,preset,rampart PIN=1]
+// Usage: pnpm bench:apollo-http  [ROUNDS=3 DURATION=5 CONNECTIONS=10 QUERIES=small,list1000 MODES=bare,preset,rampart PIN=1 CONCURRENT=1]
 // The servers run the compiled packages (dist/, as in production; the script builds first): through
 // tsx, every function expression of the TypeScript sources gets a runtime name-keeping helper call.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 
 const rounds = Number(process.env.ROUNDS ?? 3);
 const duration = Number(process.env.DURATION ?? 5);
 const connections = Number(process.env.CONNECTIONS ?? 10);
 const pin = process.env.PIN === '1';
+// CONCURRENT=1: the servers are loaded at the same time (with PIN=1, sharing CPU 1) instead of in turn
+const concurrent = process.env.CONCURRENT === '1';
 
 const allQueries = {
   small: '{ product(id: "prod-7") { id name price { amount currency } stock } }',
@@ -34,7 +37,32 @@ async function start(mode: string): Promise<{ url: string; child: ChildProcess }
   return { url: `${chunk.toString().trim().replace(/\/$/, '')}/graphql`, child };
 }
 
-async function load(url: string, query: string, seconds: number): Promise<number> {
+/**
+ * CPU time a process has run, all threads (Linux `schedstat`, nanoseconds); NaN where unavailable.
+ * Requests per CPU-second is the server's work per request: unlike requests/s it does not move when
+ * the scheduler gives a server more or less of the core (its GC threads, a neighbour's burst).
+ */
+function cpuNs(pid: number | undefined): number {
+  try {
+    let ns = 0;
+    for (const t of readdirSync(`/proc/${pid}/task`)) {
+      ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+    }
+    return ns;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Requests/s, and requests per CPU-second of the server, over one load of `seconds`. */
+async function measure(m: string, query: string, seconds: number): Promise<[number, number]> {
+  const pid = servers[m]!.child.pid;
+  const before = cpuNs(pid);
+  const { rate, total } = await load(servers[m]!.url, query, seconds);
+  return [rate, total / ((cpuNs(pid) - before) / 1e9)];
+}
+
+async function load(url: string, query: string, seconds: number): Promise<{ rate: number; total: number }> {
   const result = await autocannon({
     url,
     method: 'POST',
@@ -44,7 +72,7 @@ async function load(url: string, query: string, seconds: number): Promise<number
     duration: seconds,
   });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx, ${result.errors} errors`);
-  return result.requests.average;
+  return { rate: result.requests.average, total: result.requests.total };
 }
 
 // MODES: servers to compare (shop-server.ts modes; the first is the reference), default bare,preset,rampart
@@ -57,14 +85,27 @@ const labels: Record<string, string> = {
 const servers: Record<string, { url: string; child: ChildProcess }> = {};
 for (const m of modes) servers[m] = await start(m);
 const results: Record<string, Record<string, number[]>> = {};
+const perCpu: Record<string, Record<string, number[]>> = {};
 try {
   for (const [name, query] of Object.entries(queries)) {
     results[name] = Object.fromEntries(modes.map((m) => [m, []]));
+    perCpu[name] = Object.fromEntries(modes.map((m) => [m, []]));
+    const record = (m: string, [rate, cpu]: [number, number]) => {
+      results[name]![m]!.push(rate);
+      perCpu[name]![m]!.push(cpu);
+    };
     for (const m of modes) await load(servers[m]!.url, query, 1); // warm up
     for (let r = 0; r < rounds; r++) {
+      if (concurrent) {
+        // every server under load at the same time, all on one core: the machine's drift and its
+        // neighbours' bursts hit every server in the same seconds
+        const figures = await Promise.all(modes.map((m) => measure(m, query, duration)));
+        for (const [i, m] of modes.entries()) record(m, figures[i]!);
+        continue;
+      }
       // alternate which side goes first, so neither always runs on a warmer or quieter machine
       const order = r % 2 === 0 ? modes : [...modes].reverse();
-      for (const m of order) results[name]![m]!.push(await load(servers[m]!.url, query, duration));
+      for (const m of order) record(m, await measure(m, query, duration));
     }
   }
 } finally {
@@ -73,18 +114,20 @@ try {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const [ref, ...others] = modes as [string, ...string[]];
 const label = (m: string) => labels[m] ?? m;
+/** Each round's ratio to the reference measured in the same round, then the median and range of those. */
+const ratio = (xs: number[], refs: number[]) => {
+  const ratios = xs.map((x, i) => x / refs[i]!).sort((a, b) => a - b);
+  return `${median(ratios).toFixed(3)} | ${ratios[0]!.toFixed(2)}–${ratios.at(-1)!.toFixed(2)}`;
+};
 console.log(
-  `| query | ${label(ref)} req/s | ${others.map((m) => `${label(m)} req/s | ratio (median of rounds) | range of rounds`).join(' | ')} |`,
+  `| query | ${label(ref)} req/s | ${others.map((m) => `${label(m)} req/s | ratio (median of rounds) | range of rounds | per CPU-second: ratio | range`).join(' | ')} |`,
 );
-console.log(`|---|---:|${others.map(() => '---:|---:|---:').join('|')}|`);
+console.log(`|---|---:|${others.map(() => '---:|---:|---:|---:|---:').join('|')}|`);
 for (const [name, r] of Object.entries(results)) {
-  const cells = others.map((m) => {
-    // each round's ratio to the reference measured next to it, then the median of those
-    const ratios = r[m]!.map((x, i) => x / r[ref]![i]!).sort((a, b) => a - b);
-    return `${median(r[m]!).toFixed(0)} | ${median(ratios).toFixed(3)} | ${ratios[0]!.toFixed(2)}–${ratios.at(-1)!.toFixed(2)}`;
-  });
+  const c = perCpu[name]!;
+  const cells = others.map((m) => `${median(r[m]!).toFixed(0)} | ${ratio(r[m]!, r[ref]!)} | ${ratio(c[m]!, c[ref]!)}`);
   console.log(`| ${name} | ${median(r[ref]!).toFixed(0)} | ${cells.join(' | ')} |`);
 }
 console.log(
-  `\n(${rounds} interleaved rounds of ${duration} s, ${connections} connections; NODE_ENV=production${pin ? '; servers pinned to CPU 1, load generator to CPU 0' : ''})`,
+  `\n(${rounds} ${concurrent ? 'concurrent' : 'interleaved'} rounds of ${duration} s, ${connections} connections; NODE_ENV=production${pin ? '; servers pinned to CPU 1, load generator to CPU 0' : ''}; per CPU-second: requests per second of the server's CPU time, all threads)`,
 );

@@ -5,13 +5,23 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { rampart } from '@rampart/apollo';
 import { createShop, shopTypeDefs } from '@rampart/example-shop/app';
 import { ShopData } from '@rampart/example-shop/data';
 import { createLoaders, resolvers } from '@rampart/example-shop/resolvers';
+
+/** A plugin that burns `us` microseconds of CPU per request. */
+function spin(us: number): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      const end = performance.now() + us / 1000;
+      while (performance.now() < end);
+    },
+  };
+}
 
 /** A server of the benchmarks and the context function it is served with. */
 export interface BenchServer {
@@ -23,7 +33,8 @@ export interface BenchServer {
  * Builds a benchmark server. Modes: bare | preset | rampart; `preset:<variant>` changes one default, to
  * see where the preset's cost goes: nodeadline, nolimits, keepcache, nomask, idalways (the request id
  * header on every response), noplugins (the preset's schema, options and context, no plugin),
- * nocontext (no `rampart().context`); `bare:nocache` is bare Apollo without its cache-control plugin.
+ * nocontext (no `rampart().context`); `bare:nocache` is bare Apollo without its cache-control plugin,
+ * `bare:spin<N>` bare Apollo plus N µs of busy work per request (a known overhead).
  */
 export async function buildServer(spec: string): Promise<BenchServer> {
   const [mode, variant] = spec.split(':');
@@ -35,6 +46,8 @@ export async function buildServer(spec: string): Promise<BenchServer> {
     server = new ApolloServer({
       schema: makeExecutableSchema({ typeDefs: [rampart().typeDefs, shopTypeDefs], resolvers }),
       ...(variant === 'nocache' ? { plugins: [ApolloServerPluginCacheControlDisabled()] } : {}),
+      // spin<N>: N µs of busy work per request, a known overhead to check what a benchmark can resolve
+      ...(variant?.startsWith('spin') ? { plugins: [spin(Number(variant.slice(4)))] } : {}),
     });
     context = async () => ({ data, loaders: createLoaders(data) });
   } else if (mode === 'preset') {
