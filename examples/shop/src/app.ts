@@ -81,9 +81,6 @@ export function recommendedRampartOptions(env: ShopEnvironment): RampartOptions 
     hardening: {
       // the preset's defaults; batching stays off (no client of the shop batches)
       executionTimeoutMs: 10_000,
-      // the audit log records every request with its id: every response carries it, so a client
-      // (or support) can point at the record
-      exposeRequestId: 'always',
     },
     authentication: {
       // customers and back-office staff: RFC 9068 access tokens from the identity provider
