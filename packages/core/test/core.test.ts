@@ -10,6 +10,7 @@ import {
   ErrorCode,
   ensureSecurityState,
   getSecurityState,
+  newRequestId,
   RampartConfigError,
   RequestHeaders,
   rampartError,
@@ -103,6 +104,18 @@ describe('security state', () => {
     assert.equal(requestIdFrom('abc-123'), 'abc-123');
     assert.notEqual(requestIdFrom('bad\nid'), 'bad\nid');
     assert.match(requestIdFrom(undefined), /^[0-9a-f-]{36}$/);
+  });
+  it('new request ids: UUID-shaped (version 4 layout), distinct, one process prefix', () => {
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    const ids = Array.from({ length: 20_000 }, () => newRequestId());
+    for (const id of ids) assert.match(id, uuid);
+    assert.equal(new Set(ids).size, ids.length);
+    // consecutive ids share the random prefix and differ in the counter (it may wrap to 0 once)
+    assert.equal(ids[0]!.slice(0, 29), ids[1]!.slice(0, 29));
+    const step =
+      (Number.parseInt(ids[1]!.slice(29), 16) - Number.parseInt(ids[0]!.slice(29), 16) + 0x10000000) % 0x10000000;
+    assert.equal(step, 1);
+    assert.match(new SecurityState().requestId, uuid);
   });
   it('anonymous principal', () => {
     const p = anonymousPrincipal('127.0.0.1');
