@@ -57,7 +57,8 @@ export interface HardeningOptions {
   cacheControl: 'auto' | 'keep' | 'disable';
   /**
    * Execution deadline per operation, in milliseconds; `false` turns it off. On expiry no further
-   * resolver starts, the response carries one `EXECUTION_TIMEOUT` error and HTTP status 503.
+   * resolver starts, the response carries one `EXECUTION_TIMEOUT` error and HTTP status 503 (an
+   * operation whose last resolvers finish after the deadline with none refused is answered as it is).
    * Needs `transformSchema` (the check sits in a synchronous wrapper around each resolver).
    * @default 10000
    */

@@ -46,6 +46,8 @@ class HardeningListener {
     private readonly state: SecurityState,
     private readonly ctx: object,
     private readonly batchIndex: number,
+    /** The HTTP request's id (in a batch, the one all operations share, not an operation's `id#i`). */
+    private readonly requestId: string,
   ) {}
 
   didResolveOperation(rc: GraphQLRequestContext<BaseContext>): Promise<void> {
@@ -99,20 +101,25 @@ class HardeningListener {
 
   willSendResponse(rc: GraphQLRequestContext<BaseContext>): Promise<void> {
     const { requestIdHeader, maskErrors, exposeRequestId } = this.shared.options;
-    if (
-      exposeRequestId === 'always' ||
-      (exposeRequestId === 'errors' &&
-        (errorsOf(rc)?.errors !== undefined || rc.request.http?.headers.get(requestIdHeader) === this.state.requestId))
-    ) {
-      rc.response.http.headers.set(requestIdHeader, this.state.requestId);
-    }
     const deadline = this.#deadline;
     if (deadline) {
       // also the end of execution for Rampart: the timer stops here (no executionDidEnd listener)
       deadline.stop();
-      if (deadline.expired) finishTimeout(rc, deadline, this.state);
+      // a deadline that passed while the last resolvers ran, with nothing refused, cut nothing: the
+      // response is complete and is answered as it is
+      if (deadline.expired && deadline.refused > 0) finishTimeout(rc, deadline, this.state);
     }
     if (maskErrors) maskUnexpected(rc, this.state);
+    // decided last, after the timeout and masking have shaped the response
+    if (
+      exposeRequestId === 'always' ||
+      (exposeRequestId === 'errors' &&
+        (errorsOf(rc)?.errors !== undefined ||
+          (rc.response.http.status ?? 200) >= 400 ||
+          rc.request.http?.headers.get(requestIdHeader) === this.requestId))
+    ) {
+      rc.response.http.headers.set(requestIdHeader, this.requestId);
+    }
     return RESOLVED;
   }
 }
@@ -129,6 +136,7 @@ export function hardeningPlugin(options: Readonly<HardeningOptions>, clock: Cloc
   return syncPlugin((requestContext) => {
     const ctx = requestContext.contextValue as object;
     let state = ensureSecurityState(ctx, { clock });
+    const requestId = state.requestId;
     let batchIndex = -1;
     if (requestContext.requestIsBatched) {
       // Apollo starts every operation of a batch synchronously before any of them is parsed, so
@@ -139,7 +147,7 @@ export function hardeningPlugin(options: Readonly<HardeningOptions>, clock: Cloc
       state = state.fork(batchIndex);
       attachSecurityState(ctx, state);
     }
-    return new HardeningListener(shared, state, ctx, batchIndex) as GraphQLRequestListener<BaseContext>;
+    return new HardeningListener(shared, state, ctx, batchIndex, requestId) as GraphQLRequestListener<BaseContext>;
   });
 }
 

@@ -256,6 +256,24 @@ describe('hardened preset: batching', () => {
       await server.stop();
     }
   });
+  it('a batch answers with the request id of the HTTP request (echoed, or one new id for all)', async () => {
+    const errors = await serve({ hardening: { batching: 3, exposeRequestId: 'errors' } });
+    const always = await serve({ hardening: { batching: 3 } });
+    try {
+      const batch = [{ query: '{ hello }' }, { query: '{ hello }' }];
+      const echoed = await postGraphQL(errors.graphqlUrl, batch, { headers: { 'x-request-id': 'b-1' } });
+      assert.equal(echoed.status, 200);
+      assert.equal(echoed.headers.get('x-request-id'), 'b-1');
+      const quiet = await postGraphQL(errors.graphqlUrl, batch);
+      assert.equal(quiet.headers.get('x-request-id'), null);
+      const fresh = await postGraphQL(always.graphqlUrl, batch);
+      assert.match(fresh.headers.get('x-request-id') ?? '', UUID);
+    } finally {
+      await errors.stop();
+      await always.stop();
+    }
+  });
+
   it('when on, is capped: 3 of 3 pass, 4 get HTTP 400 MAX_BATCH_SIZE_LIMIT', async () => {
     const server = await serve({ hardening: { batching: 3 } });
     try {
@@ -339,6 +357,21 @@ describe('hardened preset: execution deadline', () => {
       const again = await postGraphQL(server.graphqlUrl, { query: '{ outer { inner { v } } }' });
       assert.equal(again.status, 503);
       assert.equal(calls.inner, 0);
+    } finally {
+      await server.stop();
+    }
+  });
+  it('a deadline that passes while the last resolver runs, with nothing refused, leaves the response alone', async () => {
+    const clock = new ManualClock();
+    const schema = makeExecutableSchema({
+      typeDefs: 'type Query { slow: Int }',
+      resolvers: { Query: { slow: () => new Promise((resolve) => setTimeout(() => resolve(7), 60)) } },
+    });
+    const server = await serve({ clock, hardening: { executionTimeoutMs: 10 } }, schema);
+    try {
+      const res = await postGraphQL(server.graphqlUrl, { query: '{ slow }' });
+      assert.equal(res.status, 200);
+      assert.deepEqual(res.body, { data: { slow: 7 } });
     } finally {
       await server.stop();
     }

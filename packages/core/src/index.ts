@@ -44,7 +44,6 @@ export {
   type DecisionSource,
   ensureSecurityState,
   getSecurityState,
-  newRequestId,
   requestIdFrom,
   SECURITY_STATE,
   SecurityState,

@@ -130,7 +130,7 @@ export class SecurityState {
   constructor(init: SecurityStateInit = {}) {
     this.clock = init.clock ?? systemClock;
     this.principal = init.principal ?? anonymousPrincipal();
-    this.requestId = init.requestId ?? newRequestId();
+    this.requestId = init.requestId ?? randomUUID();
     this.startedAt = this.clock.now();
     this.headers = init.headers ?? new Map();
   }
@@ -202,31 +202,11 @@ export function attachSecurityState(contextValue: object, state: SecurityState):
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-// Request ids are UUID-shaped (version 4 layout): a random UUID whose last 7 hex digits are replaced
-// by a counter that starts at a random value; when the counter has gone round (2^28 ids), a new
-// random UUID is drawn. Unique within a process run and, by the 94 random bits of the rest, across
-// processes; several times cheaper than `randomUUID()` per request (the counter stays a small
-// integer, whose hexadecimal form V8 writes fast). A request id correlates records, it is no secret.
-const ID_COUNTER_SPACE = 0x10000000;
-let idPrefix = '';
-let idCounter = ID_COUNTER_SPACE;
-let idLeft = 0;
-
-/** A new request id: UUID-shaped, unique per process run (see above). */
-export function newRequestId(): string {
-  if (idLeft === 0) {
-    const seed = randomUUID();
-    idPrefix = seed.slice(0, 29);
-    idCounter = Number.parseInt(seed.slice(29), 16);
-    idLeft = ID_COUNTER_SPACE;
-  }
-  idLeft--;
-  idCounter = (idCounter + 1) & (ID_COUNTER_SPACE - 1);
-  const hex = idCounter.toString(16);
-  return idPrefix + (hex.length === 7 ? hex : '0000000'.slice(hex.length) + hex);
-}
-
-/** A request id from an `x-request-id` header if it is well formed, else a new one ({@link newRequestId}). */
+/**
+ * A request id from an `x-request-id` header if it is well formed, else a new random UUID. Random, not
+ * a counter: ids go back to clients, and consecutive counter values would tell anyone the server's
+ * request rate.
+ */
 export function requestIdFrom(header: string | undefined | null): string {
-  return header && REQUEST_ID.test(header) ? header : newRequestId();
+  return header && REQUEST_ID.test(header) ? header : randomUUID();
 }
