@@ -70,13 +70,15 @@ export interface HardeningOptions {
    */
   requestIdHeader: string;
   /**
-   * Which responses carry the request id in `requestIdHeader`: `'always'`; `'errors'`: responses with
-   * errors (the id is in the masked error and the server log) and responses to requests that sent a
-   * well-formed id of their own (echoed); `'never'`. The header on every response costs Node a header
-   * validation and write; on a small query that was below what the benchmark resolves (≤ 0.5 %).
-   * @default 'always'
+   * Which responses carry the request id in `requestIdHeader`. `'errors'`: responses with errors or
+   * an error status (the id is in the masked error and the server log), and responses to requests
+   * that sent a well-formed id of their own (echoed); `'always'`: every response; `'never'`.
+   * `'auto'`: `'always'` when an audit log is configured (it records every request's id), else
+   * `'errors'` — the id goes back whenever a server-side record carries it. Without a header to send
+   * and nothing that records it, no id is made for the request at all.
+   * @default 'auto'
    */
-  exposeRequestId: 'always' | 'errors' | 'never';
+  exposeRequestId: 'auto' | 'always' | 'errors' | 'never';
 }
 
 /** Options of {@link rampart}. Each package's options are documented in its own README. */
@@ -151,7 +153,7 @@ export function hardeningDefaults(): Readonly<HardeningOptions> {
     cacheControl: 'auto',
     executionTimeoutMs: 10_000,
     requestIdHeader: 'x-request-id',
-    exposeRequestId: 'always',
+    exposeRequestId: 'auto',
   });
 }
 
@@ -166,7 +168,7 @@ const hardeningSchema: OptionSchema<HardeningOptions> = {
   cacheControl: check.oneOf('auto', 'keep', 'disable'),
   executionTimeoutMs: check.anyOf(check.oneOf(false), check.integer(1, 24 * 3600 * 1000)),
   requestIdHeader: check.string(),
-  exposeRequestId: check.oneOf('always', 'errors', 'never'),
+  exposeRequestId: check.oneOf('auto', 'always', 'errors', 'never'),
 };
 
 /** Resolved {@link RampartOptions}. */
@@ -196,7 +198,11 @@ export function resolveRampartOptions(options: RampartOptions = {}): ResolvedRam
   const top = resolveOptions<RampartOptions>('rampart', {}, topSchema, options);
   const resolved = resolveOptions('rampart.hardening', hardeningDefaults(), hardeningSchema, top.hardening);
   // header names are case-insensitive: keep one spelling for lookups
-  const hardening = Object.freeze({ ...resolved, requestIdHeader: resolved.requestIdHeader.toLowerCase() });
+  const hardening = Object.freeze({
+    ...resolved,
+    requestIdHeader: resolved.requestIdHeader.toLowerCase(),
+    exposeRequestId: resolved.exposeRequestId === 'auto' ? (top.audit ? 'always' : 'errors') : resolved.exposeRequestId,
+  });
   const { hardening: _h, modules, clock, ...packages } = top;
   return { hardening, packages, modules: modules ?? [], clock: clock ?? systemClock };
 }

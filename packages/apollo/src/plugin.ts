@@ -46,8 +46,8 @@ class HardeningListener {
     private readonly state: SecurityState,
     private readonly ctx: object,
     private readonly batchIndex: number,
-    /** The HTTP request's id (in a batch, the one all operations share, not an operation's `id#i`). */
-    private readonly requestId: string,
+    /** The HTTP request's state (in a batch, the one whose id all operations share, not `id#i`). */
+    private readonly requestState: SecurityState,
   ) {}
 
   didResolveOperation(rc: GraphQLRequestContext<BaseContext>): Promise<void> {
@@ -111,14 +111,15 @@ class HardeningListener {
     }
     if (maskErrors) maskUnexpected(rc, this.state);
     // decided last, after the timeout and masking have shaped the response
-    if (
-      exposeRequestId === 'always' ||
-      (exposeRequestId === 'errors' &&
-        (errorsOf(rc)?.errors !== undefined ||
-          (rc.response.http.status ?? 200) >= 400 ||
-          rc.request.http?.headers.get(requestIdHeader) === this.requestId))
-    ) {
-      rc.response.http.headers.set(requestIdHeader, this.requestId);
+    if (exposeRequestId === 'never') return RESOLVED;
+    if (exposeRequestId === 'always' || errorsOf(rc)?.errors !== undefined || (rc.response.http.status ?? 200) >= 400) {
+      rc.response.http.headers.set(requestIdHeader, this.requestState.requestId);
+    } else {
+      // 'errors' (and 'auto' without an audit log): a well-formed id the client sent is echoed
+      const incoming = rc.request.http?.headers.get(requestIdHeader);
+      if (incoming !== undefined && incoming === this.requestState.requestId) {
+        rc.response.http.headers.set(requestIdHeader, incoming);
+      }
     }
     return RESOLVED;
   }
@@ -136,7 +137,7 @@ export function hardeningPlugin(options: Readonly<HardeningOptions>, clock: Cloc
   return syncPlugin((requestContext) => {
     const ctx = requestContext.contextValue as object;
     let state = ensureSecurityState(ctx, { clock });
-    const requestId = state.requestId;
+    const requestState = state;
     let batchIndex = -1;
     if (requestContext.requestIsBatched) {
       // Apollo starts every operation of a batch synchronously before any of them is parsed, so
@@ -147,7 +148,7 @@ export function hardeningPlugin(options: Readonly<HardeningOptions>, clock: Cloc
       state = state.fork(batchIndex);
       attachSecurityState(ctx, state);
     }
-    return new HardeningListener(shared, state, ctx, batchIndex, requestId) as GraphQLRequestListener<BaseContext>;
+    return new HardeningListener(shared, state, ctx, batchIndex, requestState) as GraphQLRequestListener<BaseContext>;
   });
 }
 

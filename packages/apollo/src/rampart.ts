@@ -8,9 +8,9 @@ import {
   attachSecurityState,
   type RampartModule,
   type RequestInfo,
-  requestIdFrom,
   requestInfoFrom,
   SecurityState,
+  wellFormedRequestId,
 } from '@rampart/core';
 import { costDirectivesTypeDefs, limitsModule } from '@rampart/limits';
 import { rateLimitModule } from '@rampart/rate-limit';
@@ -145,7 +145,8 @@ export function rampart(options: RampartOptions = {}): Rampart {
         const state = new SecurityState({
           clock,
           headers: info.headers,
-          requestId: requestIdFrom(info.headers.get(hardening.requestIdHeader)),
+          // a well-formed incoming id, else none yet: the state makes one when something reads it
+          requestId: wellFormedRequestId(info.headers.get(hardening.requestIdHeader)),
           principal: anonymousPrincipal(info.remoteAddress),
         });
         try {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { MASKED_MESSAGE, rampart } from '@rampart/apollo';
+import { MASKED_MESSAGE, rampart, resolveRampartOptions } from '@rampart/apollo';
 import { getSecurityState, RampartConfigError } from '@rampart/core';
 import { postGraphQL, startTestServer, type TestServer } from '@rampart/testing';
 import { ManualClock, testSchema } from './fixtures.js';
@@ -110,49 +110,59 @@ describe('hardened preset: hostile documents', () => {
     }
   });
 
-  it('request id header on every response; a well-formed incoming id is kept, a malformed one replaced', async () => {
+  it("request id header by default (no audit log: 'errors'): on errors, echoed when sent, absent otherwise", async () => {
     const own = await postGraphQL(server.graphqlUrl, { query: '{ hello }' }, { headers: { 'x-request-id': 'req-42' } });
     assert.equal(own.status, 200);
     assert.equal(own.headers.get('x-request-id'), 'req-42');
-    const a = await postGraphQL(server.graphqlUrl, { query: '{ hello }' });
-    const b = await postGraphQL(server.graphqlUrl, { query: '{ hello }' }, { headers: { 'x-request-id': 'a b' } });
-    assert.match(a.headers.get('x-request-id') ?? '', UUID);
-    assert.match(b.headers.get('x-request-id') ?? '', UUID);
-    assert.notEqual(a.headers.get('x-request-id'), b.headers.get('x-request-id'));
+    const plain = await postGraphQL(server.graphqlUrl, { query: '{ hello }' });
+    assert.equal(plain.status, 200);
+    assert.equal(plain.headers.get('x-request-id'), null);
+    // a malformed incoming id is replaced, so nothing is echoed on success
+    const bad = await postGraphQL(server.graphqlUrl, { query: '{ hello }' }, { headers: { 'x-request-id': 'a b' } });
+    assert.equal(bad.headers.get('x-request-id'), null);
+    const failed = await postGraphQL(server.graphqlUrl, { query: '{ boom }' }, { headers: { 'x-request-id': 'a b' } });
+    assert.equal(failed.status, 200);
+    assert.equal(failed.body.errors.length, 1);
+    assert.match(failed.headers.get('x-request-id') ?? '', UUID);
+    const invalid = await postGraphQL(server.graphqlUrl, { query: '{ helo }' });
+    assert.equal(invalid.status, 400);
+    assert.match(invalid.headers.get('x-request-id') ?? '', UUID);
+    assert.notEqual(invalid.headers.get('x-request-id'), failed.headers.get('x-request-id'));
   });
 
-  it("exposeRequestId 'errors': on errors, echoed when sent, absent otherwise; 'never': on none", async () => {
-    const errors = await serve({ hardening: { exposeRequestId: 'errors', requestIdHeader: 'X-Correlation-Id' } });
+  it("exposeRequestId 'auto' is 'always' with an audit log, 'errors' without", () => {
+    assert.equal(rampart().options.hardening.exposeRequestId, 'errors');
+    assert.equal(resolveRampartOptions({ audit: {} as never }).hardening.exposeRequestId, 'always');
+    assert.equal(
+      resolveRampartOptions({ audit: {} as never, hardening: { exposeRequestId: 'never' } }).hardening.exposeRequestId,
+      'never',
+    );
+  });
+
+  it("exposeRequestId 'always': every response, ids differ, a client's id kept; 'never': none", async () => {
+    const always = await serve({ hardening: { exposeRequestId: 'always', requestIdHeader: 'X-Correlation-Id' } });
     const never = await serve({ hardening: { exposeRequestId: 'never' } });
     try {
-      const plain = await postGraphQL(errors.graphqlUrl, { query: '{ hello }' });
-      assert.equal(plain.status, 200);
-      assert.equal(plain.headers.get('x-correlation-id'), null);
+      const a = await postGraphQL(always.graphqlUrl, { query: '{ hello }' });
+      const b = await postGraphQL(
+        always.graphqlUrl,
+        { query: '{ hello }' },
+        { headers: { 'x-correlation-id': 'a b' } },
+      );
+      assert.match(a.headers.get('x-correlation-id') ?? '', UUID);
+      assert.match(b.headers.get('x-correlation-id') ?? '', UUID);
+      assert.notEqual(a.headers.get('x-correlation-id'), b.headers.get('x-correlation-id'));
       const echoed = await postGraphQL(
-        errors.graphqlUrl,
+        always.graphqlUrl,
         { query: '{ hello }' },
         { headers: { 'x-correlation-id': 'c-7' } },
       );
       assert.equal(echoed.headers.get('x-correlation-id'), 'c-7');
-      // a malformed incoming id is replaced, so nothing is echoed on success
-      const bad = await postGraphQL(
-        errors.graphqlUrl,
-        { query: '{ hello }' },
-        { headers: { 'x-correlation-id': 'a b' } },
-      );
-      assert.equal(bad.headers.get('x-correlation-id'), null);
-      const failed = await postGraphQL(errors.graphqlUrl, { query: '{ boom }' });
-      assert.equal(failed.status, 200);
-      assert.equal(failed.body.errors.length, 1);
-      assert.match(failed.headers.get('x-correlation-id') ?? '', UUID);
-      const invalid = await postGraphQL(errors.graphqlUrl, { query: '{ helo }' });
-      assert.equal(invalid.status, 400);
-      assert.match(invalid.headers.get('x-correlation-id') ?? '', UUID);
       const n = await postGraphQL(never.graphqlUrl, { query: '{ boom }' }, { headers: { 'x-request-id': 'req-9' } });
       assert.equal(n.body.errors.length, 1);
       assert.equal(n.headers.get('x-request-id'), null);
     } finally {
-      await errors.stop();
+      await always.stop();
       await never.stop();
     }
   });
@@ -258,7 +268,7 @@ describe('hardened preset: batching', () => {
   });
   it('a batch answers with the request id of the HTTP request (echoed, or one new id for all)', async () => {
     const errors = await serve({ hardening: { batching: 3, exposeRequestId: 'errors' } });
-    const always = await serve({ hardening: { batching: 3 } });
+    const always = await serve({ hardening: { batching: 3, exposeRequestId: 'always' } });
     try {
       const batch = [{ query: '{ hello }' }, { query: '{ hello }' }];
       const echoed = await postGraphQL(errors.graphqlUrl, batch, { headers: { 'x-request-id': 'b-1' } });

@@ -50,4 +50,5 @@ export {
   type SecurityStateInit,
   systemClock,
   type WithSecurityState,
+  wellFormedRequestId,
 } from './state.js';

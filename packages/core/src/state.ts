@@ -98,7 +98,8 @@ const NO_EVENTS: readonly DecisionEvent[] = Object.freeze([]);
 /** Fields accepted by {@link SecurityState}'s constructor. */
 export interface SecurityStateInit {
   principal?: Principal;
-  requestId?: string;
+  /** The request id; when absent, a random UUID is made on first read of `requestId`. */
+  requestId?: string | undefined;
   clock?: Clock;
   /** Request headers, for packages that need them (user agent, traceparent). Never logged raw. */
   headers?: ReadonlyMap<string, string> | undefined;
@@ -112,8 +113,7 @@ export interface SecurityStateInit {
 export class SecurityState {
   /** The principal; replaced only by authentication, once. */
   principal: Principal;
-  /** Request id (from a well-formed `x-request-id` header, else a random UUID). */
-  readonly requestId: string;
+  #requestId: string | undefined;
   /** The clock all packages use for this request. */
   readonly clock: Clock;
   /** When the request started (ms since epoch). */
@@ -130,9 +130,18 @@ export class SecurityState {
   constructor(init: SecurityStateInit = {}) {
     this.clock = init.clock ?? systemClock;
     this.principal = init.principal ?? anonymousPrincipal();
-    this.requestId = init.requestId ?? randomUUID();
+    this.#requestId = init.requestId;
     this.startedAt = this.clock.now();
     this.headers = init.headers ?? new Map();
+  }
+
+  /**
+   * Request id: the one given (a well-formed `x-request-id` header), else a random UUID made on first
+   * read, so a request whose id nobody records or returns never pays for one.
+   */
+  get requestId(): string {
+    if (this.#requestId === undefined) this.#requestId = randomUUID();
+    return this.#requestId;
   }
 
   /**
@@ -201,6 +210,11 @@ export function attachSecurityState(contextValue: object, state: SecurityState):
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The header's value when it is a well-formed request id (1–128 of `[A-Za-z0-9._:-]`), else `undefined`. */
+export function wellFormedRequestId(header: string | undefined | null): string | undefined {
+  return header && REQUEST_ID.test(header) ? header : undefined;
+}
 
 /**
  * A request id from an `x-request-id` header if it is well formed, else a new random UUID. Random, not

@@ -18,6 +18,7 @@ import {
   resolveOptions,
   SECURITY_STATE,
   SecurityState,
+  wellFormedRequestId,
 } from '@rampart/core';
 
 describe('rampartError', () => {
@@ -112,7 +113,14 @@ describe('security state', () => {
     // consecutive ids share no prefix beyond chance (a counter-based id would share 29 characters)
     const shared = ids.slice(1).filter((id, i) => id.slice(0, 8) === ids[i]!.slice(0, 8)).length;
     assert.ok(shared < 3, `${shared} consecutive ids share their first 8 characters`);
-    assert.match(new SecurityState().requestId, uuid);
+    // made on first read, then stable; a given id is kept
+    const lazy = new SecurityState();
+    assert.match(lazy.requestId, uuid);
+    assert.equal(lazy.requestId, lazy.requestId);
+    assert.equal(new SecurityState({ requestId: 'r-1' }).requestId, 'r-1');
+    assert.equal(wellFormedRequestId('r-1'), 'r-1');
+    assert.equal(wellFormedRequestId('a b'), undefined);
+    assert.equal(wellFormedRequestId('x'.repeat(129)), undefined);
   });
   it('anonymous principal', () => {
     const p = anonymousPrincipal('127.0.0.1');
