@@ -31,8 +31,8 @@ export interface BenchServer {
 
 /**
  * Builds a benchmark server. Modes: bare | preset | rampart; `preset:<variant>` changes one default, to
- * see where the preset's cost goes: nodeadline, nolimits, keepcache, nomask, iderrors (the request id
- * header only on responses with errors), noplugins (the preset's schema, options and context, no plugin),
+ * see where the preset's cost goes: nodeadline, nolimits, keepcache, nomask, idalways (a request id
+ * made and sent on every response), noplugins (the preset's schema, options and context, no plugin),
  * nocontext (no `rampart().context`); `bare:nocache` is bare Apollo without its cache-control plugin,
  * `bare:spin<N>` bare Apollo plus N µs of busy work per request (a known overhead).
  */
@@ -61,8 +61,8 @@ export async function buildServer(spec: string): Promise<BenchServer> {
             ? { hardening: { cacheControl: 'keep' } }
             : variant === 'nomask'
               ? { hardening: { maskErrors: false } }
-              : variant === 'iderrors'
-                ? { hardening: { exposeRequestId: 'errors' } }
+              : variant === 'idalways'
+                ? { hardening: { exposeRequestId: 'always' } }
                 : {},
     );
     const schema = security.transformSchema(
