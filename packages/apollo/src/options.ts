@@ -74,8 +74,9 @@ export interface HardeningOptions {
    * an error status (the id is in the masked error and the server log), and responses to requests
    * that sent a well-formed id of their own (echoed); `'always'`: every response; `'never'`.
    * `'auto'`: `'always'` when an audit log is configured (it records every request's id), else
-   * `'errors'` — the id goes back whenever a server-side record carries it. Without a header to send
-   * and nothing that records it, no id is made for the request at all.
+   * `'errors'` — the id goes back whenever a server-side record carries it (`hardeningPlugin` used
+   * alone, which cannot see the audit log, treats `'auto'` as `'errors'`). Without a header to send and
+   * nothing that records it, no id is made for the request at all.
    * @default 'auto'
    */
   exposeRequestId: 'auto' | 'always' | 'errors' | 'never';
