@@ -8,10 +8,22 @@ import { join } from 'node:path';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { rampart } from '@rampart/apollo';
+import { type RampartOptions, rampart } from '@rampart/apollo';
 import { createShop, shopTypeDefs } from '@rampart/example-shop/app';
 import { ShopData } from '@rampart/example-shop/data';
 import { createLoaders, resolvers } from '@rampart/example-shop/resolvers';
+
+/** The options of each `preset:<variant>` ('' is the preset itself). */
+const presetVariants: Record<string, RampartOptions> = {
+  '': {},
+  nodeadline: { hardening: { executionTimeoutMs: false } },
+  nolimits: { limits: false },
+  keepcache: { hardening: { cacheControl: 'keep' } },
+  nomask: { hardening: { maskErrors: false } },
+  idalways: { hardening: { exposeRequestId: 'always' } },
+  noplugins: {},
+  nocontext: {},
+};
 
 /** A plugin that burns `us` microseconds of CPU per request. */
 function spin(us: number): ApolloServerPlugin {
@@ -52,19 +64,9 @@ export async function buildServer(spec: string): Promise<BenchServer> {
     context = async () => ({ data, loaders: createLoaders(data) });
   } else if (mode === 'preset') {
     const data = new ShopData();
-    const security = rampart(
-      variant === 'nodeadline'
-        ? { hardening: { executionTimeoutMs: false } }
-        : variant === 'nolimits'
-          ? { limits: false }
-          : variant === 'keepcache'
-            ? { hardening: { cacheControl: 'keep' } }
-            : variant === 'nomask'
-              ? { hardening: { maskErrors: false } }
-              : variant === 'idalways'
-                ? { hardening: { exposeRequestId: 'always' } }
-                : {},
-    );
+    const options = presetVariants[variant ?? ''];
+    if (!options) throw new Error(`unknown preset variant ${variant}: ${Object.keys(presetVariants).join(', ')}`);
+    const security = rampart(options);
     const schema = security.transformSchema(
       makeExecutableSchema({ typeDefs: [security.typeDefs, shopTypeDefs], resolvers }),
     );
