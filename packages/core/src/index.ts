@@ -52,3 +52,5 @@ export {
   type WithSecurityState,
   wellFormedRequestId,
 } from './state.js';
+export { addressKey, canonicalAddress } from './address.js';
+export { createDictionary, type Dictionary, hasOwnProperty, ownProperty, toDictionary } from './untrusted.js';
