@@ -1,3 +1,4 @@
+export { addressKey, canonicalAddress } from './address.js';
 export { argumentCoordinate, fieldCoordinate, pathToString } from './coordinates.js';
 export {
   defaultStatus,
@@ -52,5 +53,4 @@ export {
   type WithSecurityState,
   wellFormedRequestId,
 } from './state.js';
-export { addressKey, canonicalAddress } from './address.js';
 export { createDictionary, type Dictionary, hasOwnProperty, ownProperty, toDictionary } from './untrusted.js';
