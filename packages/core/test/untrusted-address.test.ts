@@ -29,7 +29,8 @@ describe('untrusted JSON', () => {
     assert.deepEqual(Object.keys(copy), ['__proto__', 'constructor', 'a']);
     assert.equal((copy as Record<string, unknown>).first, undefined);
     const d = createDictionary<number>();
-    d['__proto__'] = 1;
+    const key = '__proto__';
+    d[key] = 1;
     assert.equal(Object.getPrototypeOf(d), null);
     assert.deepEqual(Object.keys(d), ['__proto__']);
   });
