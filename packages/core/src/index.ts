@@ -53,4 +53,4 @@ export {
   type WithSecurityState,
   wellFormedRequestId,
 } from './state.js';
-export { createDictionary, type Dictionary, hasOwnProperty, ownProperty, toDictionary } from './untrusted.js';
+export { createDictionary, type Dictionary, hasOwnKey, ownProperty, toDictionary } from './untrusted.js';

@@ -14,7 +14,7 @@ export function createDictionary<T>(): Dictionary<T> {
 }
 
 /** True when `value` is a non-null object that has `key` as an own property. */
-export function hasOwnProperty(value: unknown, key: string): boolean {
+export function hasOwnKey(value: unknown, key: string): boolean {
   return value !== null && typeof value === 'object' && Object.hasOwn(value, key);
 }
 
@@ -23,7 +23,7 @@ export function hasOwnProperty(value: unknown, key: string): boolean {
  * inherited through the prototype chain (nor `Object.prototype`'s `__proto__` accessor).
  */
 export function ownProperty(value: unknown, key: string): unknown {
-  return hasOwnProperty(value, key) ? (value as Record<string, unknown>)[key] : undefined;
+  return hasOwnKey(value, key) ? (value as Record<string, unknown>)[key] : undefined;
 }
 
 /** A shallow copy of an object's own enumerable properties into a {@link Dictionary}. */

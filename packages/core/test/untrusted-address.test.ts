@@ -1,13 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  addressKey,
-  canonicalAddress,
-  createDictionary,
-  hasOwnProperty,
-  ownProperty,
-  toDictionary,
-} from '@rampart/core';
+import { addressKey, canonicalAddress, createDictionary, hasOwnKey, ownProperty, toDictionary } from '@rampart/core';
 
 describe('untrusted JSON', () => {
   const hostile = JSON.parse('{"__proto__":{"first":5},"constructor":{"x":1},"a":1}') as Record<string, unknown>;
@@ -20,7 +13,7 @@ describe('untrusted JSON', () => {
     assert.equal(ownProperty({}, '__proto__'), undefined);
     assert.equal(ownProperty(null, 'a'), undefined);
     assert.equal(ownProperty('text', 'length'), undefined);
-    assert.equal(hasOwnProperty({}, 'hasOwnProperty'), false);
+    assert.equal(hasOwnKey({}, 'hasOwnKey'), false);
   });
 
   it('dictionaries have no prototype and keep "__proto__" as an ordinary key', () => {
