@@ -1,7 +1,7 @@
 export { ApiKeyStore, generateApiKey, hashApiKey } from './api-keys.js';
 export { type Authenticator, createAuthenticator } from './authenticate.js';
 export { createDevKeys, type DevKeys, loadOrCreateDevKeys, type MintTokenOptions, mintToken } from './dev.js';
-export { AddressList, clientAddress, type IpDecision, IpFilter, normaliseAddress } from './ip.js';
+export { AddressList, clientAddress, type IpDecision, IpFilter } from './ip.js';
 export { AuthFailure, createJwtVerifier, type JwtVerifier } from './jwt.js';
 export {
   type ApiKeyEntry,

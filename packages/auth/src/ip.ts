@@ -3,7 +3,7 @@
  * trusted proxies) and allow/deny lists on `node:net` `BlockList`.
  */
 import { BlockList, isIP } from 'node:net';
-import { RampartConfigError } from '@rampart/core';
+import { canonicalAddress, RampartConfigError } from '@rampart/core';
 
 /** A parsed list of addresses and CIDRs. */
 export class AddressList {
@@ -20,7 +20,8 @@ export class AddressList {
     entries.forEach((raw, i) => {
       const entry = raw.trim();
       const slash = entry.indexOf('/');
-      const address = normaliseAddress(slash === -1 ? entry : entry.slice(0, slash));
+      const written = slash === -1 ? entry : entry.slice(0, slash);
+      const address = canonicalAddress(written);
       const family = address ? isIP(address) : 0;
       if (!address || family === 0) {
         throw new RampartConfigError(`${path}[${i}]`, `not an IP address or CIDR: ${JSON.stringify(raw)}`);
@@ -29,7 +30,9 @@ export class AddressList {
       if (slash === -1) this.#list.addAddress(address, type);
       else {
         const prefixText = entry.slice(slash + 1);
-        const prefix = /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : Number.NaN;
+        let prefix = /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : Number.NaN;
+        // `::ffff:10.0.0.0/104` is written as IPv6 but canonicalised to IPv4: its prefix loses the 96 mapping bits.
+        if (family === 4 && isIP(written) === 6) prefix -= 96;
         if (!(prefix >= 0 && prefix <= (family === 6 ? 128 : 32))) {
           throw new RampartConfigError(`${path}[${i}]`, `bad CIDR prefix length: ${JSON.stringify(raw)}`);
         }
@@ -39,41 +42,17 @@ export class AddressList {
     this.size = entries.length;
   }
 
-  /** True when `address` (already normalised) is in the list. */
+  /** True when `address` (any spelling: it is canonicalised first) is in the list. */
   has(address: string | undefined): boolean {
-    if (!address) return false;
-    const family = isIP(address);
-    if (family === 0) return false;
-    return this.#list.check(address, family === 6 ? 'ipv6' : 'ipv4');
+    const canonical = canonicalAddress(address);
+    if (!canonical) return false;
+    return this.#list.check(canonical, isIP(canonical) === 6 ? 'ipv6' : 'ipv4');
   }
 }
 
-const MAPPED_V4 = /^::ffff:(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})$/i;
-
 /**
- * Normalises an address as it appears in a socket or a forwarding header: strips brackets, a port,
- * an IPv6 zone, and unwraps IPv4-mapped IPv6 (`::ffff:1.2.3.4` → `1.2.3.4`). `undefined` if it is not an IP.
- */
-export function normaliseAddress(raw: string | undefined): string | undefined {
-  if (!raw) return undefined;
-  let a = raw.trim();
-  if (a.length === 0 || a.length > 64) return undefined;
-  if (a.startsWith('[')) {
-    const end = a.indexOf(']');
-    if (end === -1) return undefined;
-    a = a.slice(1, end);
-  } else if (/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}:\d+$/.test(a)) {
-    a = a.slice(0, a.lastIndexOf(':'));
-  }
-  const zone = a.indexOf('%');
-  if (zone !== -1) a = a.slice(0, zone);
-  const mapped = MAPPED_V4.exec(a);
-  if (mapped) a = mapped[1] as string;
-  return isIP(a) === 0 ? undefined : a.toLowerCase();
-}
-
-/**
- * The client address: the socket peer, unless the peer is a trusted proxy; then the right-most
+ * The client address, canonical (core's `canonicalAddress`: one spelling per address, so the principal's
+ * `ip`, the IP filter and every key built from it agree): the socket peer, unless the peer is a trusted proxy; then the right-most
  * `X-Forwarded-For` entry that is not itself a trusted proxy (the left-most entries are whatever the
  * client sent and are never believed). A malformed entry stops the walk at the proxy that added it.
  */
@@ -82,13 +61,13 @@ export function clientAddress(
   forwardedFor: string | undefined,
   trustedProxies: AddressList | undefined,
 ): string | undefined {
-  let current = normaliseAddress(remoteAddress);
+  let current = canonicalAddress(remoteAddress);
   if (!current || !trustedProxies || trustedProxies.size === 0 || !forwardedFor) return current;
   if (!trustedProxies.has(current)) return current;
   const hops = forwardedFor.split(',');
   if (hops.length > 64) hops.splice(0, hops.length - 64);
   for (let i = hops.length - 1; i >= 0; i--) {
-    const hop = normaliseAddress(hops[i]);
+    const hop = canonicalAddress(hops[i]);
     if (!hop) return current;
     current = hop;
     if (!trustedProxies.has(hop)) return hop;

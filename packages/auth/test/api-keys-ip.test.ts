@@ -8,7 +8,6 @@ import {
   generateApiKey,
   hashApiKey,
   IpFilter,
-  normaliseAddress,
 } from '@rampart/auth';
 import { RampartConfigError, SecurityState } from '@rampart/core';
 import { postGraphQL, startTestServer, type TestServer } from '@rampart/testing';
@@ -45,13 +44,23 @@ describe('API key helpers', () => {
 
 describe('client address and IP lists', () => {
   const trusted = new AddressList(['10.0.0.0/8', '::1', '2001:db8::/32'], 'test');
-  it('normalises mapped IPv4, ports, brackets and zones; rejects non-addresses', () => {
-    assert.equal(normaliseAddress('::ffff:192.0.2.7'), '192.0.2.7');
-    assert.equal(normaliseAddress('192.0.2.7:5555'), '192.0.2.7');
-    assert.equal(normaliseAddress('[2001:DB8::1]:443'), '2001:db8::1');
-    assert.equal(normaliseAddress('fe80::1%eth0'), 'fe80::1');
-    assert.equal(normaliseAddress('unknown'), undefined);
-    assert.equal(normaliseAddress('_hidden'), undefined);
+  it('canonicalises the client address: mapped IPv4, ports, brackets, zones, RFC 5952; rejects non-addresses', () => {
+    assert.equal(clientAddress('::ffff:192.0.2.7', undefined, undefined), '192.0.2.7');
+    assert.equal(clientAddress('192.0.2.7:5555', undefined, undefined), '192.0.2.7');
+    assert.equal(clientAddress('[2001:DB8::1]:443', undefined, undefined), '2001:db8::1');
+    assert.equal(clientAddress('2001:0db8:0:0::1', undefined, undefined), '2001:db8::1');
+    assert.equal(clientAddress('fe80::1%eth0', undefined, undefined), 'fe80::1');
+    assert.equal(clientAddress('10.0.0.1', '2001:0DB9:0000::0:7', trusted), '2001:db9::7');
+    assert.equal(clientAddress('unknown', undefined, undefined), undefined);
+    assert.equal(clientAddress('_hidden', undefined, undefined), undefined);
+  });
+  it('lists match every spelling of an address, also an IPv4-mapped CIDR', () => {
+    const list = new AddressList(['2001:0DB8::1', '::ffff:10.0.0.0/104'], 'test');
+    for (const a of ['2001:db8::1', '2001:DB8:0:0::1', '[2001:db8:0000::1]:80', '10.1.2.3', '::ffff:a01:203']) {
+      assert.equal(list.has(a), true, a);
+    }
+    assert.equal(list.has('11.0.0.1'), false);
+    assert.throws(() => new AddressList(['::ffff:10.0.0.0/80'], 'test'), /bad CIDR prefix/);
   });
   it('uses the socket peer unless it is a trusted proxy', () => {
     assert.equal(clientAddress('203.0.113.9', '1.2.3.4', trusted), '203.0.113.9');
@@ -163,6 +172,32 @@ describe('API keys and IP filtering over HTTP', () => {
     assert.equal(denied.status, 403);
     assert.equal(denied.body.errors[0].extensions.code, 'FORBIDDEN');
     assert.equal(denied.body.data, undefined);
+  });
+
+  it('behind the trusted proxy, the principal ip is canonical and the lists match any spelling', async () => {
+    const s = await startTestServer(
+      { typeDefs: principalTypeDefs, resolvers: principalResolvers },
+      { context: context({ trustedProxies: ['127.0.0.1'], deny: ['2001:db8::1', '203.0.113.0/24'] }) },
+    );
+    servers.push(s);
+    const from = (ip: string, headers: Record<string, string> = {}) =>
+      postGraphQL(s.graphqlUrl, ME, { headers: { ...headers, 'x-forwarded-for': ip } });
+    for (const spelling of ['2001:DB8::2', '2001:0db8:0:0::2', '[2001:db8:0000:0:0:0:0:2]:443']) {
+      const ok = await from(spelling);
+      assert.equal(ok.status, 200, spelling);
+      assert.equal(ok.body.data.me.ip, '2001:db8::2', spelling);
+    }
+    const mapped = await from('::ffff:c633:6404');
+    assert.equal(mapped.status, 200);
+    assert.equal(mapped.body.data.me.ip, '198.51.100.4');
+    for (const spelling of ['2001:DB8::1', '2001:0db8:0:0::1', '::ffff:203.0.113.5', '::FFFF:CB00:7105']) {
+      const denied = await from(spelling);
+      assert.equal(denied.status, 403, spelling);
+      assert.equal(denied.body.errors[0].extensions.code, 'FORBIDDEN');
+    }
+    const keyFrom = await from('::ffff:c000:20a', { 'x-api-key': office.key });
+    assert.equal(keyFrom.status, 200);
+    assert.deepEqual([keyFrom.body.data.me.id, keyFrom.body.data.me.ip], ['office-tool', '192.0.2.10']);
   });
 
   it('enforces per-key CIDRs with 403', async () => {
