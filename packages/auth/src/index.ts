@@ -30,7 +30,9 @@ export {
   and,
   chain,
   deny,
+  type InputIssue,
   InputRule,
+  InputRuleError,
   type InputRuleOptions,
   inputRule,
   isShieldRule,
@@ -47,4 +49,5 @@ export {
   type ShieldRule,
   type StandardSchemaV1,
 } from './rules/constructors.js';
+export type { RuleLogger } from './rules/rule-errors.js';
 export { type RuleTree, type Shield, shield } from './rules/shield.js';

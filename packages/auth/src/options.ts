@@ -6,6 +6,7 @@ import { type Clock, check, type OptionSchema, RampartConfigError, resolveOption
 import type { GraphQLResolveInfo } from 'graphql';
 import type { JWK } from 'jose';
 import type { ShieldRule } from './rules/constructors.js';
+import type { RuleLogger } from './rules/rule-errors.js';
 
 /** Options of OAuth2 bearer JWT verification (RFC 9068 access tokens, RFC 8725 practices). */
 export interface JwtOptions {
@@ -132,6 +133,12 @@ export interface ShieldOptions {
   forbiddenStatus?: 'sole-root-field' | 'always' | 'never';
   /** Which allowed decisions are recorded in the security state: the first per field per request, all, or none. Denials are always recorded. @default 'first' */
   recordAllowed?: 'first' | 'all' | 'none';
+  /**
+   * Where a rule that throws is logged (once per rule, with its error; the field is denied). Apollo's
+   * `Logger` fits. @default undefined: the server's logger (handed over by `shield.plugin`, which
+   * `authModule` adds), `console` before a server has started
+   */
+  logger?: RuleLogger | undefined;
 }
 
 /** The options of the whole package, as `rampart({ authentication, ipFilter, rules })` takes them. */
@@ -319,6 +326,7 @@ export const shieldDefaults = Object.freeze({
   disableFragmentsAndPostExecRules: false,
   forbiddenStatus: 'sole-root-field',
   recordAllowed: 'first',
+  logger: undefined,
 }) as Readonly<Omit<ShieldOptions, 'fallbackRule'>>;
 
 /** Resolves shield options. */
@@ -340,6 +348,10 @@ export function resolveShieldOptions(
       disableFragmentsAndPostExecRules: check.boolean(),
       forbiddenStatus: check.oneOf('sole-root-field', 'always', 'never'),
       recordAllowed: check.oneOf('first', 'all', 'none'),
+      logger: (v) =>
+        v !== null && typeof v === 'object' && typeof (v as { error?: unknown }).error === 'function'
+          ? undefined
+          : 'must be a logger with an error(message) method',
     },
     user,
   ) as Required<ShieldOptions>;

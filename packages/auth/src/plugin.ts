@@ -3,6 +3,7 @@
  * without `rampart()`.
  */
 import type { IncomingMessage } from 'node:http';
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import {
   attachSecurityState,
   type RampartModule,
@@ -18,15 +19,20 @@ import { type AuthOptions, resolveAuthOptions } from './options.js';
 
 /**
  * The Rampart module of this package: authentication and IP filtering in `onRequest` (sets
- * `state.principal`, throws 401/403), and the shield rules in `transformSchema`.
+ * `state.principal`, throws 401/403), and the shield rules in `transformSchema` (with the shield's
+ * plugin, which hands the server's logger to the rules).
  */
 export function authModule(options: AuthOptions = {}): RampartModule {
   const o = resolveAuthOptions(options);
   const authenticator = createAuthenticator(o.authentication, o.ipFilter);
   const rules = o.rules;
+  const rulesPlugin = (rules as { plugin?: unknown } | undefined)?.plugin;
   return {
     name: 'auth',
     ...(rules ? { transformSchema: (schema) => rules.transformSchema(schema) } : {}),
+    ...(rulesPlugin && typeof rulesPlugin === 'object'
+      ? { plugins: [rulesPlugin as ApolloServerPlugin<BaseContext>] }
+      : {}),
     onRequest: (state, request) => authenticator.authenticate(state, request),
   };
 }

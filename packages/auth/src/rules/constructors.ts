@@ -93,7 +93,8 @@ export interface ForeignShieldRule {
   readonly error?: unknown;
 }
 
-function normaliseCache(cache: RuleCache | undefined, where: string): Rule['cache'] {
+/** A cache option in its normal form; throws a `TypeError` naming `where` on anything else. */
+export function normaliseCache(cache: RuleCache | undefined, where: string): Rule['cache'] {
   if (cache === undefined || cache === false || cache === 'no_cache') return 'no_cache';
   if (cache === true || cache === 'strict') return 'strict';
   if (cache === 'contextual') return 'contextual';
@@ -140,21 +141,42 @@ type StandardResult =
 
 /** Options of an {@link inputRule}. */
 export interface InputRuleOptions {
-  /** Message of the error when validation fails. @default 'Invalid arguments' */
+  /**
+   * What a refusal says in `extensions.reason` (the message is the validator's own, as in
+   * graphql-shield). @default 'Invalid arguments'
+   */
   message?: string;
+}
+
+/** One problem a validator found: where in the arguments (dotted) and its message. */
+export interface InputIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+/**
+ * The denial of an {@link inputRule}: the validator's messages as the message; `reason` and `issues`
+ * go to the error's `extensions`.
+ */
+export class InputRuleError extends Error {
+  override readonly name = 'InputRuleError';
+  constructor(
+    /** `InputRuleOptions.message`. */
+    readonly reason: string,
+    /** Every issue the validator reported. */
+    readonly issues: readonly InputIssue[],
+  ) {
+    super(issues.map((i) => i.message).join('; ') || reason);
+  }
 }
 
 function issuesError(result: StandardResult, options: InputRuleOptions | undefined): true | Error {
   if (!result.issues) return true;
   const issues = result.issues.map((i) => ({
     path: (i.path ?? []).map((p) => (typeof p === 'object' ? String(p.key) : String(p))).join('.'),
-    message: i.message,
+    message: String(i.message),
   }));
-  const error = new Error(
-    `${options?.message ?? 'Invalid arguments'}: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`,
-  );
-  (error as Error & { issues?: unknown }).issues = issues;
-  return error;
+  return new InputRuleError(options?.message ?? 'Invalid arguments', issues);
 }
 
 /**
@@ -206,6 +228,7 @@ export const deny: LogicRule = new LogicRule('deny', []);
 /** The name of any rule (used in decisions). */
 export function ruleName(r: ShieldRule): string {
   if (r instanceof Rule || r instanceof LogicRule) return r.name;
+  if (r === null || typeof r !== 'object') return 'not-a-rule';
   const foreign = r as ForeignShieldRule;
   const kind = foreign.constructor?.name;
   if (typeof foreign.func === 'function') return String(foreign.name ?? 'rule');
@@ -214,7 +237,7 @@ export function ruleName(r: ShieldRule): string {
   return String(kind ?? 'rule');
 }
 
-const foreignKinds: Record<string, LogicRule['kind']> = {
+const foreignKinds: Readonly<Record<string, LogicRule['kind']>> = Object.freeze({
   RuleAnd: 'and',
   RuleOr: 'or',
   RuleNot: 'not',
@@ -222,45 +245,25 @@ const foreignKinds: Record<string, LogicRule['kind']> = {
   RuleRace: 'race',
   RuleTrue: 'allow',
   RuleFalse: 'deny',
-};
+});
 
-const converted = new WeakMap<object, Rule | LogicRule>();
-
-/** True when `x` is a rule: Rampart's or graphql-shield's. */
-export function isShieldRule(x: unknown): x is ShieldRule {
-  if (x instanceof Rule || x instanceof LogicRule) return true;
-  if (x === null || typeof x !== 'object') return false;
+/** The combinator of a graphql-shield logic rule (`RuleAnd` → `'and'`, …), or `undefined`. */
+export function foreignLogicKind(x: object): LogicRule['kind'] | undefined {
   const name = (x as ForeignShieldRule).constructor?.name;
-  if (name === undefined) return false;
-  if (name in foreignKinds) return true;
+  return typeof name === 'string' && Object.hasOwn(foreignKinds, name) ? foreignKinds[name] : undefined;
+}
+
+/** True when `x` is a graphql-shield rule built from a function (`rule()`, `inputRule()`). */
+export function isForeignLeaf(x: object): boolean {
   return typeof (x as ForeignShieldRule).func === 'function' && 'cache' in x;
 }
 
 /**
- * Converts any accepted rule into a Rampart rule (graphql-shield rule objects are converted once and
- * keep their identity, so caches and de-duplication work).
+ * True when `x` is a rule: Rampart's or graphql-shield's. Only `x` itself is looked at; `shield()`
+ * checks the rules inside logic rules.
  */
-export function toRampartRule(x: ShieldRule, where: string): Rule | LogicRule {
-  if (x instanceof Rule || x instanceof LogicRule) return x;
-  if (!isShieldRule(x)) throw new TypeError(`${where}: not a rule (got ${x === null ? 'null' : typeof x})`);
-  const done = converted.get(x);
-  if (done) return done;
-  const foreign = x as ForeignShieldRule;
-  const kind = foreignKinds[foreign.constructor.name];
-  let out: Rule | LogicRule;
-  if (kind === 'allow') out = allow;
-  else if (kind === 'deny') out = deny;
-  else if (kind) {
-    const inner = (foreign.rules ?? []).map((r, i) => toRampartRule(r as ShieldRule, `${where}.${kind}[${i}]`));
-    out = new LogicRule(kind, inner, foreign.error instanceof Error ? foreign.error : undefined);
-  } else {
-    const func = foreign.func as RuleFunction;
-    out = new Rule(
-      String(foreign.name ?? generatedName('rule')),
-      func,
-      normaliseCache(foreign.cache as RuleCache, where),
-    );
-  }
-  converted.set(x, out);
-  return out;
+export function isShieldRule(x: unknown): x is ShieldRule {
+  if (x instanceof Rule || x instanceof LogicRule) return true;
+  if (x === null || typeof x !== 'object') return false;
+  return foreignLogicKind(x) !== undefined || isForeignLeaf(x);
 }

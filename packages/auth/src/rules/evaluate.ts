@@ -40,10 +40,8 @@ function normalise(res: unknown): Outcome {
   return false;
 }
 
-const toThrown = (e: unknown) => new Thrown(e);
-
-function settle(res: unknown): Outcome | Promise<Outcome> {
-  if (isPromiseLike(res)) return Promise.resolve(res).then(normalise, toThrown);
+function settle(res: unknown, thrown: (e: unknown) => Thrown): Outcome | Promise<Outcome> {
+  if (isPromiseLike(res)) return Promise.resolve(res).then(normalise, thrown);
   return normalise(res);
 }
 
@@ -51,6 +49,8 @@ function settle(res: unknown): Outcome | Promise<Outcome> {
 export interface EvaluateOptions {
   /** graphql-shield's `hashFunction` for `strict` keys; default: parent identity + JSON of the arguments. */
   readonly hashFunction?: ((input: { parent: unknown; args: unknown }) => string) | undefined;
+  /** Told when a rule throws or rejects (the evaluation goes on: the rule denies). */
+  readonly onThrow?: ((rule: Rule, error: unknown) => void) | undefined;
 }
 
 function cached(r: Rule, scope: RequestScope, key: unknown, compute: () => unknown, keyed: boolean): unknown {
@@ -99,12 +99,17 @@ function strictKey(parent: unknown, args: unknown, options: EvaluateOptions): st
 function leaf(r: Rule, options: EvaluateOptions): Evaluator {
   const func = r.func;
   const cache = r.cache;
+  const onThrow = options.onThrow;
+  const thrown = (e: unknown): Thrown => {
+    onThrow?.(r, e);
+    return new Thrown(e);
+  };
   if (cache === 'no_cache') {
     return (parent, args, ctx, info) => {
       try {
-        return settle(func(parent, args, ctx, info));
+        return settle(func(parent, args, ctx, info), thrown);
       } catch (e) {
-        return new Thrown(e);
+        return thrown(e);
       }
     };
   }
@@ -117,9 +122,9 @@ function leaf(r: Rule, options: EvaluateOptions): Evaluator {
         const key = cache === 'strict' ? strictKey(parent, args, options) : String(cache(parent, args, ctx, info));
         res = key === undefined ? compute() : cached(r, scope, key, compute, true);
       }
-      return settle(res);
+      return settle(res, thrown);
     } catch (e) {
-      return new Thrown(e);
+      return thrown(e);
     }
   };
 }

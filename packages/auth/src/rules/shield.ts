@@ -2,6 +2,7 @@
  * `shield(ruleTree, options)`: compiles a graphql-shield rule tree onto a schema with one synchronous
  * `mapSchema` wrapper on each covered field (and nothing on the others).
  */
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import {
   closestName,
@@ -28,17 +29,10 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { resolveShieldOptions, type ShieldOptions } from '../options.js';
-import {
-  allow,
-  and,
-  isShieldRule,
-  type LogicRule,
-  type Rule,
-  ruleName,
-  type ShieldRule,
-  toRampartRule,
-} from './constructors.js';
+import { allow, and, InputRuleError, ruleName, type ShieldRule } from './constructors.js';
 import { compileRule, type Evaluator, type Outcome, type RequestScope, Thrown } from './evaluate.js';
+import { type RuleErrorLog, ruleErrorLog } from './rule-errors.js';
+import { type CheckedRule, type CheckedTree, checkRuleTree, isCheckedRule } from './tree.js';
 
 /** A rule tree: one rule for everything, or per type a rule or a map of field → rule (`'*'`: every field). */
 export type RuleTree =
@@ -58,71 +52,59 @@ export interface Shield {
   transformSchema(schema: GraphQLSchema): GraphQLSchema;
   /** The coordinates (`Type.field`) the last `transformSchema` wrapped, with the rule name of each. */
   readonly covered: ReadonlyMap<string, string>;
+  /**
+   * An Apollo plugin that hands the server's logger to the shield (rules that throw are logged through
+   * it, once per rule). `authModule` adds it for you; add it yourself to a server without `rampart()`.
+   */
+  readonly plugin: ApolloServerPlugin<BaseContext>;
 }
 
 /**
  * Declares authorization rules with graphql-shield's API. A rule tree written for graphql-shield (even
  * with graphql-shield's own `rule`/`and`/… objects) works by changing the import.
  *
- * Differences, all on the safe side: a rule that throws denies everywhere (also inside `not`/`or`/`race`);
- * unknown types and fields fail at startup; rules on interfaces and unions apply to their members (the
- * most restrictive wins); resolver errors are never replaced by the fallback error.
+ * Differences, all on the safe side: a rule that throws denies everywhere (also inside `not`/`or`/`race`)
+ * and is logged once; the whole tree is checked here (anything that is not a rule, at any depth, two
+ * different rules with one name, rules on introspection types); unknown types and fields fail at
+ * startup; rules on interfaces and unions apply to their members (the most restrictive wins); resolver
+ * errors are never replaced by the fallback error.
+ *
+ * @throws RampartConfigError naming the place in the tree of the first problem.
  */
 export function shield(ruleTree: RuleTree, options?: ShieldOptions): Shield {
   const resolved = resolveShieldOptions(options, allow);
-  const fallbackRule = toRampartRule(resolved.fallbackRule, 'rules.fallbackRule');
-  checkTreeShape(ruleTree);
+  const checked = checkRuleTree(ruleTree, resolved.fallbackRule);
+  const log = ruleErrorLog(resolved.logger);
   const covered = new Map<string, string>();
   return {
     ruleTree,
     options: resolved,
     covered,
+    plugin: log.plugin,
     transformSchema(schema) {
       covered.clear();
-      return applyShield(schema, ruleTree, resolved, fallbackRule, covered);
+      return applyShield(schema, checked.tree, resolved, checked.fallbackRule, covered, log);
     },
   };
 }
 
-function checkTreeShape(tree: RuleTree): void {
-  if (isShieldRule(tree)) return;
-  if (tree === null || typeof tree !== 'object' || Array.isArray(tree)) {
-    throw new RampartConfigError('rules', 'the rule tree must be a rule or an object of types');
-  }
-  for (const [typeName, entry] of Object.entries(tree)) {
-    if (isShieldRule(entry)) continue;
-    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
-      throw new RampartConfigError(`rules.${typeName}`, 'must be a rule or an object of field rules');
-    }
-    for (const [fieldName, r] of Object.entries(entry)) {
-      if (!isShieldRule(r)) throw new RampartConfigError(`rules.${typeName}.${fieldName}`, 'must be a rule');
-    }
-  }
-}
-
-type Compiled = Rule | LogicRule;
-
 /** The rule of a type as a whole (a rule, or `'*'`), and of one field (field rule, else the type's). */
-function typeLevel(tree: RuleTree, typeName: string): ShieldRule | undefined {
-  if (isShieldRule(tree)) return tree;
-  const entry = (tree as Record<string, unknown>)[typeName];
-  if (entry === undefined) return undefined;
-  if (isShieldRule(entry)) return entry;
-  return (entry as Record<string, ShieldRule>)['*'];
+function typeLevel(tree: CheckedTree, typeName: string): CheckedRule | undefined {
+  if (tree.whole) return tree.whole;
+  const entry = tree.types[typeName];
+  if (entry === undefined || isCheckedRule(entry)) return entry;
+  return entry['*'];
 }
 
-function fieldLevel(tree: RuleTree, typeName: string, fieldName: string): ShieldRule | undefined {
-  if (isShieldRule(tree)) return tree;
-  const entry = (tree as Record<string, unknown>)[typeName];
-  if (entry === undefined) return undefined;
-  if (isShieldRule(entry)) return entry;
-  const map = entry as Record<string, ShieldRule>;
-  return Object.hasOwn(map, fieldName) ? map[fieldName] : map['*'];
+function fieldLevel(tree: CheckedTree, typeName: string, fieldName: string): CheckedRule | undefined {
+  if (tree.whole) return tree.whole;
+  const entry = tree.types[typeName];
+  if (entry === undefined || isCheckedRule(entry)) return entry;
+  return entry[fieldName] ?? entry['*'];
 }
 
-function validateAgainstSchema(schema: GraphQLSchema, tree: RuleTree): void {
-  if (isShieldRule(tree)) return;
-  for (const [typeName, entry] of Object.entries(tree)) {
+function validateAgainstSchema(schema: GraphQLSchema, tree: CheckedTree): void {
+  for (const [typeName, entry] of Object.entries(tree.types)) {
     const type = schema.getType(typeName);
     if (!type) {
       const hint = closestName(typeName, Object.keys(schema.getTypeMap()));
@@ -134,7 +116,7 @@ function validateAgainstSchema(schema: GraphQLSchema, tree: RuleTree): void {
     if (!isObjectType(type) && !isInterfaceType(type) && !isUnionType(type)) {
       throw new RampartConfigError(`rules.${typeName}`, `"${typeName}" is not an object, interface or union type`);
     }
-    if (isShieldRule(entry)) continue;
+    if (isCheckedRule(entry)) continue;
     const fields = isUnionType(type) ? {} : type.getFields();
     for (const fieldName of Object.keys(entry)) {
       if (fieldName === '*') continue;
@@ -152,51 +134,50 @@ function validateAgainstSchema(schema: GraphQLSchema, tree: RuleTree): void {
 
 function applyShield(
   schema: GraphQLSchema,
-  tree: RuleTree,
+  tree: CheckedTree,
   options: Readonly<Required<ShieldOptions>>,
-  fallbackRule: Compiled,
+  fallbackRule: CheckedRule,
   covered: Map<string, string>,
+  log: RuleErrorLog,
 ): GraphQLSchema {
   validateAgainstSchema(schema, tree);
-  const convert = (r: ShieldRule, where: string) => toRampartRule(r, where);
   // Unions containing each object type.
   const unionsOf = new Map<string, string[]>();
   for (const t of Object.values(schema.getTypeMap())) {
     if (isUnionType(t)) for (const m of t.getTypes()) unionsOf.set(m.name, [...(unionsOf.get(m.name) ?? []), t.name]);
   }
-  const plan = new Map<string, Compiled>();
+  const plan = new Map<string, CheckedRule>();
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || isIntrospectionType(type)) continue;
     const interfaces = type.getInterfaces();
     for (const fieldName of Object.keys(type.getFields())) {
-      const found: Compiled[] = [];
-      const add = (r: ShieldRule | undefined, where: string) => {
-        if (r === undefined) return;
-        const c = convert(r, where);
-        if (!found.includes(c)) found.push(c);
+      const found: CheckedRule[] = [];
+      const add = (r: CheckedRule | undefined) => {
+        if (r !== undefined && !found.includes(r)) found.push(r);
       };
-      add(fieldLevel(tree, type.name, fieldName), `rules.${type.name}.${fieldName}`);
+      add(fieldLevel(tree, type.name, fieldName));
       for (const i of interfaces) {
         const onInterfaceField = Object.hasOwn(i.getFields(), fieldName);
-        add(onInterfaceField ? fieldLevel(tree, i.name, fieldName) : typeLevel(tree, i.name), `rules.${i.name}`);
+        add(onInterfaceField ? fieldLevel(tree, i.name, fieldName) : typeLevel(tree, i.name));
       }
-      for (const u of unionsOf.get(type.name) ?? []) add(typeLevel(tree, u), `rules.${u}`);
-      let r: Compiled;
+      for (const u of unionsOf.get(type.name) ?? []) add(typeLevel(tree, u));
+      let r: CheckedRule;
       if (found.length === 0) r = fallbackRule;
-      else if (found.length === 1) r = found[0] as Compiled;
+      else if (found.length === 1) r = found[0] as CheckedRule;
       else {
         const strict = found.filter((x) => x !== allow);
-        r = strict.length === 0 ? allow : strict.length === 1 ? (strict[0] as Compiled) : and(...strict);
+        r = strict.length === 0 ? allow : strict.length === 1 ? (strict[0] as CheckedRule) : and(...strict);
       }
       if (r === allow) continue;
       plan.set(fieldCoordinate(type.name, fieldName), r);
     }
   }
-  const evaluators = new Map<Compiled, Evaluator>();
-  const evaluatorOf = (r: Compiled) => {
+  const evaluators = new Map<CheckedRule, Evaluator>();
+  const evaluateOptions = { hashFunction: options.hashFunction, onThrow: log.ruleThrew };
+  const evaluatorOf = (r: CheckedRule) => {
     let e = evaluators.get(r);
     if (!e) {
-      e = compileRule(r, { hashFunction: options.hashFunction });
+      e = compileRule(r, evaluateOptions);
       evaluators.set(r, e);
     }
     return e;
@@ -378,10 +359,9 @@ function fallback(
 function toForbidden(error: unknown, requestScoped: boolean): GraphQLError {
   if (error instanceof GraphQLError && error.extensions?.code !== undefined) return error;
   const message = typeof error === 'string' ? error : error instanceof Error ? error.message : 'Not Authorised!';
-  const issues = (error as { issues?: unknown } | null)?.issues;
   return rampartError(ErrorCode.FORBIDDEN, message, {
     scope: requestScoped ? 'request' : 'field',
-    ...(Array.isArray(issues) ? { details: { issues } } : {}),
+    ...(error instanceof InputRuleError ? { details: { reason: error.reason, issues: error.issues } } : {}),
   });
 }
 
