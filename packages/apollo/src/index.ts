@@ -1,3 +1,4 @@
+export { PersistedQueryCode } from './client-errors.js';
 export { composePlugins } from './compose.js';
 export { DEADLINE, Deadline, withDeadlineChecks } from './deadline.js';
 export {
@@ -7,6 +8,7 @@ export {
   type ResolvedRampartOptions,
   resolveRampartOptions,
 } from './options.js';
+export { exceedsNesting, type RequestWithDocument } from './nesting.js';
 export { hardeningPlugin, MASKED_MESSAGE } from './plugin.js';
 export { type ContextArgs, type Rampart, type RampartServerOptions, rampart, requestInfo } from './rampart.js';
 export { schemaUsesCacheControl } from './schema.js';

@@ -11,14 +11,18 @@ import {
   syncPlugin,
 } from '@rampart/core';
 import type { GraphQLError } from 'graphql';
+import {
+  labelPersistedQueryErrors,
+  replaceEngineParseErrors,
+  SUGGESTION,
+  stripCoercionSuggestions,
+} from './client-errors.js';
 import { DEADLINE, Deadline } from './deadline.js';
+import { checkedAtTheDoor, exceedsNesting, nestingError, recordNestingRefusal } from './nesting.js';
 import type { HardeningOptions } from './options.js';
 
 /** The message unexpected errors get when masked. */
 export const MASKED_MESSAGE = 'Internal server error';
-
-/** graphql-js's "Did you mean …?" tail (names hold no `?`, so the tail is everything up to the last one). */
-const SUGGESTION = / ?Did you mean [^?]*\?$/;
 
 /** Removes schema suggestions from validation errors (the `hideSchemaDetailsFromClientErrors` option). */
 const STRIP_SUGGESTIONS = Promise.resolve(async (errors?: readonly GraphQLError[]): Promise<void> => {
@@ -51,6 +55,15 @@ class HardeningListener {
   ) {}
 
   didResolveOperation(rc: GraphQLRequestContext<BaseContext>): Promise<void> {
+    const { maxNesting } = this.shared.options;
+    // a document the door (`rampart().context`) did not check: `hardeningPlugin` alone, a cached document
+    const source = rc.source;
+    if (source !== undefined && source.length > maxNesting && !checkedAtTheDoor(this.requestState, source)) {
+      if (exceedsNesting(source, maxNesting)) {
+        recordNestingRefusal(this.state, maxNesting);
+        return Promise.reject(nestingError(maxNesting));
+      }
+    }
     const batching = this.shared.options.batching;
     if (this.batchIndex < 0 || batching === false) return RESOLVED;
     const size = batchSizes.get(rc.request.http?.headers ?? this.ctx) ?? 0;
@@ -87,7 +100,15 @@ class HardeningListener {
   }
 
   didEncounterErrors(rc: GraphQLRequestContext<BaseContext> & { errors: readonly GraphQLError[] }): Promise<void> {
-    if (!this.shared.options.maskErrors) return RESOLVED;
+    const { hideSchemaDetailsFromClientErrors, maxNesting, maskErrors } = this.shared.options;
+    // Apollo formats this very array into the response once every plugin's hook has run
+    if (rc.document === undefined) {
+      labelPersistedQueryErrors(rc, rc.errors);
+      if (replaceEngineParseErrors(rc.errors, maxNesting)) recordNestingRefusal(this.state, maxNesting);
+    } else if (hideSchemaDetailsFromClientErrors) {
+      stripCoercionSuggestions(rc.errors);
+    }
+    if (!maskErrors) return RESOLVED;
     for (const error of rc.errors) {
       const code = errorCodeOf(error);
       if (code === undefined || code === ErrorCode.INTERNAL_SERVER_ERROR) {
