@@ -44,6 +44,8 @@ interface HardeningShared {
  */
 class HardeningListener {
   #deadline: Deadline | undefined;
+  /** This request was refused for its nesting (recorded once). */
+  #nestingRefused = false;
 
   constructor(
     private readonly shared: HardeningShared,
@@ -54,16 +56,23 @@ class HardeningListener {
     private readonly requestState: SecurityState,
   ) {}
 
+  /**
+   * True (once per request: the refusal is then recorded) when `source` nests deeper than allowed and
+   * the door (`rampart().context`) did not check it: `hardeningPlugin` used alone, another integration,
+   * a persisted query sent by hash.
+   */
+  #refuseNesting(source: string | undefined): boolean {
+    const max = this.shared.options.maxNesting;
+    if (this.#nestingRefused || source === undefined || source.length <= max) return false;
+    if (checkedAtTheDoor(this.requestState, source) || !exceedsNesting(source, max)) return false;
+    this.#nestingRefused = true;
+    recordNestingRefusal(this.state, max);
+    return true;
+  }
+
   didResolveOperation(rc: GraphQLRequestContext<BaseContext>): Promise<void> {
-    const { maxNesting } = this.shared.options;
-    // a document the door (`rampart().context`) did not check: `hardeningPlugin` alone, a cached document
-    const source = rc.source;
-    if (source !== undefined && source.length > maxNesting && !checkedAtTheDoor(this.requestState, source)) {
-      if (exceedsNesting(source, maxNesting)) {
-        recordNestingRefusal(this.state, maxNesting);
-        return Promise.reject(nestingError(maxNesting));
-      }
-    }
+    // also for a document from Apollo's cache (parsed and validated once, then never again)
+    if (this.#refuseNesting(rc.source)) return Promise.reject(nestingError(this.shared.options.maxNesting));
     const batching = this.shared.options.batching;
     if (this.batchIndex < 0 || batching === false) return RESOLVED;
     const size = batchSizes.get(rc.request.http?.headers ?? this.ctx) ?? 0;
@@ -102,7 +111,10 @@ class HardeningListener {
   didEncounterErrors(rc: GraphQLRequestContext<BaseContext> & { errors: readonly GraphQLError[] }): Promise<void> {
     const { hideSchemaDetailsFromClientErrors, maxNesting, maskErrors } = this.shared.options;
     // Apollo formats this very array into the response once every plugin's hook has run
-    if (rc.document === undefined) {
+    if (this.#refuseNesting(rc.source)) {
+      // a parse or validation failure of a document too deep: the refusal says why, nothing else
+      (rc.errors as GraphQLError[]).splice(0, rc.errors.length, nestingError(maxNesting));
+    } else if (rc.document === undefined) {
       labelPersistedQueryErrors(rc, rc.errors);
       if (replaceEngineParseErrors(rc.errors, maxNesting)) recordNestingRefusal(this.state, maxNesting);
     } else if (hideSchemaDetailsFromClientErrors) {
