@@ -1,6 +1,7 @@
 export { PersistedQueryCode } from './client-errors.js';
 export { composePlugins } from './compose.js';
 export { DEADLINE, Deadline, withDeadlineChecks } from './deadline.js';
+export { exceedsNesting, type RequestWithDocument } from './nesting.js';
 export {
   type HardeningOptions,
   hardeningDefaults,
@@ -8,7 +9,6 @@ export {
   type ResolvedRampartOptions,
   resolveRampartOptions,
 } from './options.js';
-export { exceedsNesting, type RequestWithDocument } from './nesting.js';
 export { hardeningPlugin, MASKED_MESSAGE } from './plugin.js';
 export { type ContextArgs, type Rampart, type RampartServerOptions, rampart, requestInfo } from './rampart.js';
 export { schemaUsesCacheControl } from './schema.js';

@@ -139,7 +139,8 @@ export function checkNestingAtTheDoor(req: RequestWithDocument | undefined, max:
       recordNestingRefusal(state, max);
       throw nestingError(max);
     }
-    (checked ??= []).push(query);
+    if (checked === undefined) checked = [query];
+    else checked.push(query);
   };
   const body = req.body;
   if (Array.isArray(body)) for (const operation of body) check(ownProperty(operation, 'query'));
@@ -155,5 +156,5 @@ export function checkNestingAtTheDoor(req: RequestWithDocument | undefined, max:
 /** True when the door already checked `source` for this HTTP request (`state`: the request's, not a fork). */
 export function checkedAtTheDoor(state: SecurityState, source: string): boolean {
   const documents = state.slots.get(CHECKED_AT_THE_DOOR) as readonly string[] | undefined;
-  return documents !== undefined && documents.includes(source);
+  return documents?.includes(source) === true;
 }

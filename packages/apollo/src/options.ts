@@ -8,8 +8,8 @@ import type { ScopesOptions } from '@rampart/scopes';
 /** The hardened Apollo Server defaults `rampart()` applies. Every one can be changed. */
 export interface HardeningOptions {
   /**
-   * Maximum number of tokens in a GraphQL document (Apollo's `parseOptions.maxTokens`). At most 4,000
-   * stops every parser stack overflow found (the parser overflows at ~2,020 nesting levels).
+   * Maximum number of tokens in a GraphQL document (Apollo's `parseOptions.maxTokens`). It bounds the
+   * parser's work; its stack is protected by {@link HardeningOptions.maxNesting}.
    * @default 4000
    */
   maxTokens: number;

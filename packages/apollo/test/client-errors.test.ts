@@ -179,7 +179,10 @@ const shapes: Record<string, { make: (n: number) => string; worst: number }> = {
     make: (n) => `{ find(filter: ${'{and:['.repeat(n / 2)}{name:"x"}${']}'.repeat(n / 2)}) }`,
     worst: 1320,
   },
-  'a variable default value, never closed': { make: (n) => `query($v: Filter = ${'{and:['.repeat(n / 2)}`, worst: 1990 },
+  'a variable default value, never closed': {
+    make: (n) => `query($v: Filter = ${'{and:['.repeat(n / 2)}`,
+    worst: 1990,
+  },
 };
 
 describe('documents nested too deep are refused before parsing', () => {
@@ -206,7 +209,9 @@ describe('documents nested too deep are refused before parsing', () => {
   }
 
   it('at the limit (200 levels) a document is parsed as usual', async () => {
-    const res = await postGraphQL(server.graphqlUrl, { query: `query($v: ${'['.repeat(199)}Int${']'.repeat(199)}) { hello }` });
+    const res = await postGraphQL(server.graphqlUrl, {
+      query: `query($v: ${'['.repeat(199)}Int${']'.repeat(199)}) { hello }`,
+    });
     assert.equal(res.status, 400);
     assert.equal(res.body.errors[0].extensions.code, 'GRAPHQL_VALIDATION_FAILED'); // $v is never used
     const ok = await postGraphQL(server.graphqlUrl, { query: `{ list(a: ${'['.repeat(6)}1${']'.repeat(6)}) }` });
@@ -223,7 +228,10 @@ describe('documents nested too deep are refused before parsing', () => {
   it('every operation of a batch and GET requests are checked too', async () => {
     const { server: batching } = await serve({ hardening: { batching: 2 } });
     try {
-      const batch = await postGraphQL(batching.graphqlUrl, [{ query: '{ hello }' }, { query: shapes['nested list values']!.make(500) }]);
+      const batch = await postGraphQL(batching.graphqlUrl, [
+        { query: '{ hello }' },
+        { query: shapes['nested list values']!.make(500) },
+      ]);
       assert.equal(batch.status, 400);
       assert.equal(batch.body.errors[0].extensions.code, 'MAX_DEPTH_LIMIT');
     } finally {
@@ -347,8 +355,15 @@ describe('persisted-query protocol errors', () => {
 describe('the anonymous principal', () => {
   it("has the canonical address: an IPv4 client of a dual-stack server is '127.0.0.1', not '::ffff:127.0.0.1'", async () => {
     const security = rampart();
-    const server = new ApolloServer({ schema: security.transformSchema(schema()), ...security.serverOptions, plugins: security.plugins });
-    const { url } = await startStandaloneServer(server, { listen: { port: 0, host: '::' }, context: security.context() });
+    const server = new ApolloServer({
+      schema: security.transformSchema(schema()),
+      ...security.serverOptions,
+      plugins: security.plugins,
+    });
+    const { url } = await startStandaloneServer(server, {
+      listen: { port: 0, host: '::' },
+      context: security.context(),
+    });
     try {
       const port = new URL(url).port;
       const v4 = await postGraphQL(`http://127.0.0.1:${port}/graphql`, { query: '{ me }' });
