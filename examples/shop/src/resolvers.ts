@@ -166,7 +166,8 @@ export const resolvers = {
       // the rules let only customers through; the order is booked to the caller, never to someone else
       const p = me(ctx);
       const customer = p?.kind === 'user' ? ctx.data.customers.get(p.id) : undefined;
-      if (!customer) throw rampartError(ErrorCode.FORBIDDEN, 'Only a signed-in customer can place an order.', { scope: 'field' });
+      if (!customer)
+        throw rampartError(ErrorCode.FORBIDDEN, 'Only a signed-in customer can place an order.', { scope: 'field' });
       const lines = orderLines(input.items, ctx);
       const order: Order = {
         id: ctx.data.newId('order'),

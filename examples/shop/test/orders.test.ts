@@ -51,7 +51,7 @@ describe('shop example: placeOrder', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("books the order to the calling customer", async () => {
+  it('books the order to the calling customer', async () => {
     const res = await postGraphQL(server.graphqlUrl, order([{ productId: 'prod-1', quantity: 2 }]), as('customer'));
     assert.equal(res.status, 200, res.text.slice(0, 300));
     assert.equal(res.body.errors, undefined);
@@ -116,7 +116,7 @@ describe('shop example: placeOrder', () => {
     }
   });
 
-  it("every order stored for the customer still lists (totals fit a GraphQL Int)", async () => {
+  it('every order stored for the customer still lists (totals fit a GraphQL Int)', async () => {
     const res = await postGraphQL(
       server.graphqlUrl,
       { query: '{ me { orders(first: 100) { id items { quantity } total { amount } } } }' },
