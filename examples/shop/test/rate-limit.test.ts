@@ -77,7 +77,8 @@ for (const storeKind of ['memory', 'redis'] as const) {
     let shop: Shop;
     let dir: string;
     let redis: Awaited<ReturnType<typeof connectRedis>> | undefined;
-    const prefix = 'rampart:shop:';
+    // a prefix of this run's own: other runs on the same Redis never touch these counters
+    const prefix = `rampart:shop:test-ops-${randomUUID()}:`;
     before(async () => {
       dir = await mkdtemp(join(tmpdir(), 'rampart-shop-ops-'));
       if (storeKind === 'redis') {
@@ -87,7 +88,7 @@ for (const storeKind of ['memory', 'redis'] as const) {
       shop = await createShop({
         devKeysDir: dir,
         auditDir: join(dir, 'audit'),
-        rampart: { clock },
+        rampart: { clock, rateLimit: { prefix } },
         ...(storeKind === 'redis' ? { redisUrl: redisUrl() } : {}),
       });
       server = await startTestServer(shop.apolloConfig, { context: shop.context as never });
