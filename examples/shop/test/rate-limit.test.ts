@@ -77,8 +77,8 @@ for (const storeKind of ['memory', 'redis'] as const) {
     let shop: Shop;
     let dir: string;
     let redis: Awaited<ReturnType<typeof connectRedis>> | undefined;
-    // a prefix of this run's own: other runs on the same Redis never touch these counters
-    const prefix = `rampart:shop:test-ops-${randomUUID()}:`;
+    // a prefix of this run's own (outside `rampart:shop:`, which other runs of this file clear)
+    const prefix = `rampart:shop-test-ops-${randomUUID()}:`;
     before(async () => {
       dir = await mkdtemp(join(tmpdir(), 'rampart-shop-ops-'));
       if (storeKind === 'redis') {
