@@ -80,13 +80,19 @@ export async function buildServer(spec: string): Promise<BenchServer> {
         ? async () => ({ data, loaders: createLoaders(data) })
         : security.context(async () => ({ data, loaders: createLoaders(data) }));
   } else if (mode === 'rampart') {
-    // the recommended configuration, every policy active; the cost budget is made large enough that
-    // a benchmark client (one IP, thousands of requests a second) measures overhead, not throttling
+    // the recommended configuration, every policy active; the cost budget and the operation limit are
+    // made large enough that a benchmark client (one IP, thousands of requests a second) measures
+    // overhead, not throttling
     const dir = mkdtempSync(join(tmpdir(), 'rampart-bench-shop-'));
     const shop = await createShop({
       devKeysDir: dir,
       auditDir: join(dir, 'audit'),
-      rampart: { rateLimit: { costBudget: { maximumAvailable: 1e12, restoreRate: 1e12 } } },
+      rampart: {
+        rateLimit: {
+          costBudget: { maximumAvailable: 1e12, restoreRate: 1e12 },
+          operation: { limit: 1e12, duration: 60 },
+        },
+      },
     });
     server = new ApolloServer(shop.apolloConfig);
     context = shop.context;

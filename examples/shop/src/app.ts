@@ -19,8 +19,8 @@ import {
 import { createLoaders, resolvers, type ShopContext } from './resolvers.js';
 import { shopRules } from './rules.js';
 
-/** Where the example writes its audit log by default (git-ignored). */
-export const defaultAuditDir = new URL('../.data/audit', import.meta.url).pathname;
+/** Where the example writes its audit log by default (git-ignored; `SHOP_AUDIT_DIR` moves it). */
+export const defaultAuditDir = process.env.SHOP_AUDIT_DIR ?? new URL('../.data/audit', import.meta.url).pathname;
 
 /** The example's schema SDL (without Rampart's directive definitions). */
 export const shopTypeDefs = readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
@@ -131,6 +131,9 @@ export function recommendedRampartOptions(env: ShopEnvironment): RampartOptions 
       // REDIS_URL: counters shared by every replica, exact (one atomic script per operation)
       ...(env.redisUrl ? { store: redisStore(env.redisUrl), onStoreError: 'fallback-memory' as const } : {}),
       prefix: 'rampart:shop:',
+      // every client (user, API client, else IP) may send 300 operations a minute, whatever they cost:
+      // the cost budget alone never stops a flood of operations that cost nothing (`{ __typename }`)
+      operation: { limit: 300, duration: 60 },
       // every client has a cost budget (Shopify-style leaky bucket), charged with the estimated cost
       // before execution and refunded to the actual cost after
       costBudget: { maximumAvailable: 10_000, restoreRate: 500, exposeExtension: true },

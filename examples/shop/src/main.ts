@@ -7,11 +7,16 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`PORT must be a TCP port number, got ${JSON.stringify(process.env.PORT)}`);
   process.exit(1);
 }
+// loopback only unless HOST says otherwise (HOST=0.0.0.0 or HOST=:: to serve other machines)
+const host = process.env.HOST ?? '127.0.0.1';
 const redisUrl = process.env.REDIS_URL;
 const shop = await createShop({ redisUrl });
 const server = new ApolloServer(shop.apolloConfig);
-const { url } = await startStandaloneServer(server, { listen: { port }, context: shop.context });
-console.log(`Rampart shop ready at ${url.replace(/\/$/, '')}/graphql (stores: ${redisUrl ? 'Redis' : 'in-memory'})`);
+const { url } = await startStandaloneServer(server, { listen: { port, host }, context: shop.context });
+// the address the server really listens on (Apollo writes every IPv6 interface as `localhost`)
+const listening = new URL(url);
+if (listening.hostname === 'localhost' && (host === '::' || host === '')) listening.hostname = '[::]';
+console.log(`Rampart shop ready at ${listening.origin}/graphql (stores: ${redisUrl ? 'Redis' : 'in-memory'})`);
 console.log(`  dev JWKS: ${shop.jwksUri}`);
 console.log(
   '  mint a token: pnpm mint-token -- --sub cust-1 --scopes "profile orders:read" (see examples/shop/README.md)',

@@ -1,7 +1,7 @@
-import { getSecurityState } from '@rampart/core';
+import { ErrorCode, getSecurityState, rampartError } from '@rampart/core';
 import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
-import type { Category, Customer, Order, Product, ShopData } from './data.js';
+import type { Category, Customer, Order, OrderLine, Product, ShopData } from './data.js';
 
 /** The example's own context (Rampart's security state rides along under a symbol). */
 export interface ShopContext {
@@ -22,7 +22,13 @@ export function createLoaders(data: ShopData): ShopContext['loaders'] {
   };
 }
 
+/** Lines per order and units per line a storefront can order at once. */
+export const ORDER_LIMITS = Object.freeze({ maxLines: 50, maxQuantity: 100 });
+/** The largest amount `Money.amount` (a GraphQL `Int`) can carry. */
+const MAX_AMOUNT = 2 ** 31 - 1;
+
 const money = (amount: number) => ({ amount, currency: 'USD' });
+const badInput = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 const clampFirst = (first: number | null | undefined, max = 1000) => Math.max(0, Math.min(first ?? 20, max));
 const notFound = (what: string) => new GraphQLError(`${what} not found`, { extensions: { code: 'NOT_FOUND' } });
 const me = (ctx: ShopContext) => getSecurityState(ctx)?.principal;
@@ -43,6 +49,32 @@ function cartOf(ctx: ShopContext) {
     ctx.data.carts.set(owner, cart);
   }
   return { id: `cart-${owner}`, lines: cart };
+}
+
+function validQuantity(quantity: number): boolean {
+  return Number.isInteger(quantity) && quantity >= 1 && quantity <= ORDER_LIMITS.maxQuantity;
+}
+
+/**
+ * The lines of a new order, checked so that no stored order can break a list later: 1 to 50 lines of 1
+ * to 100 units of a known product, and a total a GraphQL `Int` can carry. BAD_USER_INPUT otherwise.
+ */
+function orderLines(items: ReadonlyArray<{ productId: string; quantity: number }>, ctx: ShopContext): OrderLine[] {
+  if (items.length < 1 || items.length > ORDER_LIMITS.maxLines) {
+    throw badInput(`an order has from 1 to ${ORDER_LIMITS.maxLines} lines, got ${items.length}`);
+  }
+  let total = 0;
+  const lines = items.map((item, i) => {
+    if (!validQuantity(item.quantity)) {
+      throw badInput(`items[${i}].quantity must be from 1 to ${ORDER_LIMITS.maxQuantity}`);
+    }
+    const product = ctx.data.products.get(item.productId);
+    if (!product) throw notFound('Product');
+    total += item.quantity * product.priceCents;
+    return { productId: product.id, quantity: item.quantity, unitPriceCents: product.priceCents };
+  });
+  if (total > MAX_AMOUNT) throw badInput('the order total is too large');
+  return lines;
 }
 
 export const resolvers = {
@@ -121,9 +153,7 @@ export const resolvers = {
     },
     addToCart: (_: unknown, { productId, quantity }: { productId: string; quantity: number }, ctx: ShopContext) => {
       if (!ctx.data.products.has(productId)) throw notFound('Product');
-      if (!Number.isInteger(quantity) || quantity < 1 || quantity > 100) {
-        throw new GraphQLError('quantity must be from 1 to 100', { extensions: { code: 'BAD_USER_INPUT' } });
-      }
+      if (!validQuantity(quantity)) throw badInput(`quantity must be from 1 to ${ORDER_LIMITS.maxQuantity}`);
       const cart = cartOf(ctx);
       cart.lines.set(productId, (cart.lines.get(productId) ?? 0) + quantity);
       return cart;
@@ -133,16 +163,15 @@ export const resolvers = {
       { input }: { input: { items: Array<{ productId: string; quantity: number }> } },
       ctx: ShopContext,
     ) => {
+      // the rules let only customers through; the order is booked to the caller, never to someone else
       const p = me(ctx);
-      const customerId = p?.kind === 'user' ? p.id : 'cust-1';
-      const lines = input.items.map((l) => {
-        const product = ctx.data.products.get(l.productId);
-        if (!product) throw notFound('Product');
-        return { productId: product.id, quantity: l.quantity, unitPriceCents: product.priceCents };
-      });
+      const customer = p?.kind === 'user' ? ctx.data.customers.get(p.id) : undefined;
+      if (!customer)
+        throw rampartError(ErrorCode.FORBIDDEN, 'Only a signed-in customer can place an order.', { scope: 'field' });
+      const lines = orderLines(input.items, ctx);
       const order: Order = {
         id: ctx.data.newId('order'),
-        customerId,
+        customerId: customer.id,
         lines,
         status: 'PENDING',
         createdAt: new Date().toISOString(),

@@ -4,7 +4,7 @@
  */
 import { allow, and, or, rule, shield } from '@rampart/auth';
 import { getSecurityState, type Principal } from '@rampart/core';
-import type { Customer, Order } from './data.js';
+import type { Customer, Order, ShopData } from './data.js';
 
 const principal = (ctx: unknown): Principal | undefined => getSecurityState(ctx)?.principal;
 
@@ -12,6 +12,14 @@ const principal = (ctx: unknown): Principal | undefined => getSecurityState(ctx)
 export const isAuthenticated = rule('isAuthenticated', { cache: 'contextual' })(
   (_p, _a, ctx) => (principal(ctx)?.kind ?? 'anonymous') !== 'anonymous',
 );
+/**
+ * A customer of the shop: a user (not an API client, not a client-credentials token) whose id is a
+ * customer's. Orders are booked to the caller, so only a customer may place one.
+ */
+export const isCustomer = rule('isCustomer', { cache: 'contextual' })((_p, _a, ctx) => {
+  const p = principal(ctx);
+  return p?.kind === 'user' && (ctx as { data: ShopData }).data.customers.has(p.id);
+});
 /** Back-office staff: tokens with the `admin` role. */
 export const isAdmin = rule('isAdmin', { cache: 'contextual' })(
   (_p, _a, ctx) => principal(ctx)?.roles.has('admin') === true,
@@ -41,7 +49,8 @@ export const shopRules = () =>
         '*': and(isAuthenticated, isAdmin),
         login: allow,
         addToCart: isAuthenticated,
-        placeOrder: isAuthenticated,
+        // booked to the caller: a customer signed in, never an API client nor a default customer
+        placeOrder: and(isAuthenticated, isCustomer),
       },
       // orders belong to a customer: the owner, admins and the partner integration may see them
       Order: or(isOrderOwner, isAdmin, readsAllOrders),

@@ -84,6 +84,37 @@ const cases: Array<{ name: string; body: { query: string; variables?: Record<str
     body: { query: `{ categories { ${'products { category { '.repeat(6)}id${' } }'.repeat(6)} } }` },
     code: 'MAX_DEPTH_LIMIT',
   },
+  // nesting under the 4,000-token cap that overflowed the parser's stack ("Maximum call stack size exceeded")
+  {
+    name: '1,990 nested list values',
+    body: { query: `{ products(first: ${'['.repeat(1990)}1${']'.repeat(1990)}) { id } }` },
+    code: 'MAX_DEPTH_LIMIT',
+  },
+  {
+    name: '3,990 nested list values, never closed',
+    body: { query: `{ products(first: ${'['.repeat(3990)}` },
+    code: 'MAX_DEPTH_LIMIT',
+  },
+  {
+    name: '990 nested object values',
+    body: { query: `{ products(first: ${'{a:'.repeat(990)}1${'}'.repeat(990)}) { id } }` },
+    code: 'MAX_DEPTH_LIMIT',
+  },
+  {
+    name: '1,320 levels of lists and objects mixed',
+    body: { query: `{ products(first: ${'[{a:'.repeat(660)}1${'}]'.repeat(660)}) { id } }` },
+    code: 'MAX_DEPTH_LIMIT',
+  },
+  {
+    name: '1,990 nested variable-definition types',
+    body: { query: `query($v: ${'['.repeat(1990)}Int${']'.repeat(1990)}) { categories { id } }` },
+    code: 'MAX_DEPTH_LIMIT',
+  },
+  {
+    name: '1,320 nested selection sets',
+    body: { query: `{ ${'categories{'.repeat(1320)}id${'}'.repeat(1320)} }` },
+    code: 'MAX_DEPTH_LIMIT',
+  },
   {
     name: 'login batched through aliases',
     body: {
@@ -114,6 +145,7 @@ describe('shop example: hostile documents', () => {
       assert.equal(res.status, 400, res.text.slice(0, 300));
       assert.equal(res.body.errors[0].extensions.code, c.code, res.text.slice(0, 300));
       assert.equal(res.body.data, undefined);
+      assert.doesNotMatch(res.text, /call stack/i);
     });
   }
 

@@ -69,6 +69,73 @@ for (const storeKind of ['memory', 'redis'] as const) {
   });
 }
 
+for (const storeKind of ['memory', 'redis'] as const) {
+  describe(`shop example: operations per client (${storeKind} store)`, () => {
+    // a clock standing still at the start of a minute: the one-minute window never rolls over mid-test
+    const clock = { now: () => Math.floor(Date.now() / 60_000) * 60_000 };
+    let server: TestServer<any>;
+    let shop: Shop;
+    let dir: string;
+    let redis: Awaited<ReturnType<typeof connectRedis>> | undefined;
+    // a prefix of this run's own (outside `rampart:shop:`, which other runs of this file clear)
+    const prefix = `rampart:shop-test-ops-${randomUUID()}:`;
+    before(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'rampart-shop-ops-'));
+      if (storeKind === 'redis') {
+        redis = await connectRedis();
+        await deleteKeys(redis, prefix);
+      }
+      shop = await createShop({
+        devKeysDir: dir,
+        auditDir: join(dir, 'audit'),
+        rampart: { clock, rateLimit: { prefix } },
+        ...(storeKind === 'redis' ? { redisUrl: redisUrl() } : {}),
+      });
+      server = await startTestServer(shop.apolloConfig, { context: shop.context as never });
+    });
+    after(async () => {
+      await server.stop();
+      await shop.close();
+      await rm(dir, { recursive: true, force: true });
+      if (redis) {
+        await deleteKeys(redis, prefix);
+        redis.disconnect();
+      }
+    });
+
+    // `{ __typename }` costs 0: the cost budget never stops a flood of it, the operation limit does
+    const flood = async (headers: Record<string, string>) => {
+      for (let i = 0; i < 300; i++) {
+        const res = await postGraphQL(server.graphqlUrl, { query: '{ __typename }' }, { headers });
+        assert.equal(res.status, 200, `operation ${i + 1}: ${res.text.slice(0, 200)}`);
+      }
+      return postGraphQL(server.graphqlUrl, { query: '{ __typename }' }, { headers });
+    };
+
+    it('an API client: 300 operations a minute, the 301st is refused with 429', async () => {
+      const over = await flood({ 'x-api-key': shop.partnerApiKey });
+      assert.equal(over.status, 429);
+      assert.equal(over.body.errors[0].extensions.code, 'RATE_LIMITED');
+      assert.equal(over.headers.get('retry-after'), '60');
+      assert.equal(over.body.data, undefined);
+    });
+
+    it('an anonymous shopper (by address, behind the trusted proxy): the same', async () => {
+      const over = await flood({ 'x-forwarded-for': '198.51.100.23' });
+      assert.equal(over.status, 429);
+      assert.equal(over.body.errors[0].extensions.code, 'RATE_LIMITED');
+      // another address has its own count
+      const other = await postGraphQL(
+        server.graphqlUrl,
+        { query: '{ __typename }' },
+        { headers: { 'x-forwarded-for': '198.51.100.24' } },
+      );
+      assert.equal(other.status, 200);
+      assert.deepEqual(other.body.data, { __typename: 'Query' });
+    });
+  });
+}
+
 describe('shop example: delay mode is for the storefront', () => {
   it('slows down the storefront app and anonymous shoppers, not the partner API client', async () => {
     const { recommendedRampartOptions } = await import('../src/app.js');

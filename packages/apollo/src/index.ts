@@ -1,5 +1,7 @@
+export { PersistedQueryCode } from './client-errors.js';
 export { composePlugins } from './compose.js';
 export { DEADLINE, Deadline, withDeadlineChecks } from './deadline.js';
+export { exceedsNesting, type RequestWithDocument } from './nesting.js';
 export {
   type HardeningOptions,
   hardeningDefaults,

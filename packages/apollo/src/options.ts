@@ -8,11 +8,20 @@ import type { ScopesOptions } from '@rampart/scopes';
 /** The hardened Apollo Server defaults `rampart()` applies. Every one can be changed. */
 export interface HardeningOptions {
   /**
-   * Maximum number of tokens in a GraphQL document (Apollo's `parseOptions.maxTokens`). At most 4,000
-   * stops every parser stack overflow found (the parser overflows at ~2,020 nesting levels).
+   * Maximum number of tokens in a GraphQL document (Apollo's `parseOptions.maxTokens`). It bounds the
+   * parser's work; its stack is protected by {@link HardeningOptions.maxNesting}.
    * @default 4000
    */
   maxTokens: number;
+  /**
+   * Maximum nesting of `{`, `[` and `(` in a GraphQL document, counted before parsing (brackets in
+   * strings and comments do not count). The parser is recursive: under the token cap a document of
+   * ~1,750 nested list and object values still overflows its stack. Deeper documents are refused with
+   * HTTP 400 `MAX_DEPTH_LIMIT` by `rampart().context` before Apollo parses them (by the plugin when the
+   * document arrives another way). An engine error from the parser never reaches a client.
+   * @default 200
+   */
+  maxNesting: number;
   /**
    * Maximum number of selections counted with named fragments expanded (Apollo's
    * `maxRecursiveSelections`): stops fragment "bombs" that are small as text and huge when expanded.
@@ -20,8 +29,9 @@ export interface HardeningOptions {
    */
   maxRecursiveSelections: number;
   /**
-   * Hide "Did you mean …" suggestions in validation errors. Done by Rampart's plugin (what Apollo's
-   * option of the same name does, without the request listener Apollo's own costs every request).
+   * Hide "Did you mean …" suggestions in validation errors and in variable coercion errors (which
+   * would name input fields and enum values). Done by Rampart's plugin (what Apollo's option of the
+   * same name does for validation, without the request listener Apollo's own costs every request).
    * @default true
    */
   hideSchemaDetailsFromClientErrors: boolean;
@@ -145,6 +155,7 @@ const production = (): boolean => process.env.NODE_ENV === 'production';
 export function hardeningDefaults(): Readonly<HardeningOptions> {
   return Object.freeze({
     maxTokens: 4000,
+    maxNesting: 200,
     maxRecursiveSelections: 10_000,
     hideSchemaDetailsFromClientErrors: true,
     introspection: !production(),
@@ -160,6 +171,7 @@ export function hardeningDefaults(): Readonly<HardeningOptions> {
 
 const hardeningSchema: OptionSchema<HardeningOptions> = {
   maxTokens: check.integer(1, 1_000_000),
+  maxNesting: check.integer(1, 100_000),
   maxRecursiveSelections: check.integer(1, 100_000_000),
   hideSchemaDetailsFromClientErrors: check.boolean(),
   introspection: check.boolean(),

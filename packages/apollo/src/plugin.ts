@@ -11,14 +11,18 @@ import {
   syncPlugin,
 } from '@rampart/core';
 import type { GraphQLError } from 'graphql';
+import {
+  labelPersistedQueryErrors,
+  replaceEngineParseErrors,
+  SUGGESTION,
+  stripCoercionSuggestions,
+} from './client-errors.js';
 import { DEADLINE, Deadline } from './deadline.js';
+import { checkedAtTheDoor, exceedsNesting, nestingError, recordNestingRefusal } from './nesting.js';
 import type { HardeningOptions } from './options.js';
 
 /** The message unexpected errors get when masked. */
 export const MASKED_MESSAGE = 'Internal server error';
-
-/** graphql-js's "Did you mean …?" tail (names hold no `?`, so the tail is everything up to the last one). */
-const SUGGESTION = / ?Did you mean [^?]*\?$/;
 
 /** Removes schema suggestions from validation errors (the `hideSchemaDetailsFromClientErrors` option). */
 const STRIP_SUGGESTIONS = Promise.resolve(async (errors?: readonly GraphQLError[]): Promise<void> => {
@@ -40,6 +44,8 @@ interface HardeningShared {
  */
 class HardeningListener {
   #deadline: Deadline | undefined;
+  /** This request was refused for its nesting (recorded once). */
+  #nestingRefused = false;
 
   constructor(
     private readonly shared: HardeningShared,
@@ -50,7 +56,23 @@ class HardeningListener {
     private readonly requestState: SecurityState,
   ) {}
 
+  /**
+   * True (once per request: the refusal is then recorded) when `source` nests deeper than allowed and
+   * the door (`rampart().context`) did not check it: `hardeningPlugin` used alone, another integration,
+   * a persisted query sent by hash.
+   */
+  #refuseNesting(source: string | undefined): boolean {
+    const max = this.shared.options.maxNesting;
+    if (this.#nestingRefused || source === undefined || source.length <= max) return false;
+    if (checkedAtTheDoor(this.requestState, source) || !exceedsNesting(source, max)) return false;
+    this.#nestingRefused = true;
+    recordNestingRefusal(this.state, max);
+    return true;
+  }
+
   didResolveOperation(rc: GraphQLRequestContext<BaseContext>): Promise<void> {
+    // also for a document from Apollo's cache (parsed and validated once, then never again)
+    if (this.#refuseNesting(rc.source)) return Promise.reject(nestingError(this.shared.options.maxNesting));
     const batching = this.shared.options.batching;
     if (this.batchIndex < 0 || batching === false) return RESOLVED;
     const size = batchSizes.get(rc.request.http?.headers ?? this.ctx) ?? 0;
@@ -87,7 +109,18 @@ class HardeningListener {
   }
 
   didEncounterErrors(rc: GraphQLRequestContext<BaseContext> & { errors: readonly GraphQLError[] }): Promise<void> {
-    if (!this.shared.options.maskErrors) return RESOLVED;
+    const { hideSchemaDetailsFromClientErrors, maxNesting, maskErrors } = this.shared.options;
+    // Apollo formats this very array into the response once every plugin's hook has run
+    if (this.#refuseNesting(rc.source)) {
+      // a parse or validation failure of a document too deep: the refusal says why, nothing else
+      (rc.errors as GraphQLError[]).splice(0, rc.errors.length, nestingError(maxNesting));
+    } else if (rc.document === undefined) {
+      labelPersistedQueryErrors(rc, rc.errors);
+      if (replaceEngineParseErrors(rc.errors, maxNesting)) recordNestingRefusal(this.state, maxNesting);
+    } else if (hideSchemaDetailsFromClientErrors) {
+      stripCoercionSuggestions(rc.errors);
+    }
+    if (!maskErrors) return RESOLVED;
     for (const error of rc.errors) {
       const code = errorCodeOf(error);
       if (code === undefined || code === ErrorCode.INTERNAL_SERVER_ERROR) {

@@ -6,6 +6,7 @@ import { authModule } from '@rampart/auth';
 import {
   anonymousPrincipal,
   attachSecurityState,
+  canonicalAddress,
   type RampartModule,
   type RequestInfo,
   requestInfoFrom,
@@ -18,6 +19,7 @@ import { scopesModule } from '@rampart/scopes';
 import type { GraphQLSchema } from 'graphql';
 import { composePlugins } from './compose.js';
 import { withDeadlineChecks } from './deadline.js';
+import { checkNestingAtTheDoor, type RequestWithDocument } from './nesting.js';
 import { type RampartOptions, type ResolvedRampartOptions, resolveRampartOptions } from './options.js';
 import { hardeningPlugin } from './plugin.js';
 import { schemaUsesCacheControl } from './schema.js';
@@ -32,9 +34,14 @@ export type RampartServerOptions = Pick<
   | 'allowBatchedHttpRequests'
 >;
 
-/** What integrations pass to a context function: Node's request (standalone, express, …). */
+/**
+ * What integrations pass to a context function: Node's request (standalone, express, …). Its parsed
+ * JSON `body` (and, for GET, its `url`) is read for the GraphQL documents' nesting before Apollo parses.
+ */
 export interface ContextArgs {
-  req: Pick<IncomingMessage, 'headers'> & { socket?: { remoteAddress?: string | undefined } | undefined };
+  req: Pick<IncomingMessage, 'headers'> & {
+    socket?: { remoteAddress?: string | undefined } | undefined;
+  } & RequestWithDocument;
 }
 
 /** What {@link rampart} returns: the pieces to spread into Apollo. */
@@ -147,13 +154,17 @@ export function rampart(options: RampartOptions = {}): Rampart {
           headers: info.headers,
           // a well-formed incoming id, else none yet: the state makes one when something reads it
           requestId: wellFormedRequestId(info.headers.get(hardening.requestIdHeader)),
-          principal: anonymousPrincipal(info.remoteAddress),
+          // one spelling per address (`::ffff:10.0.0.1` is `10.0.0.1`), so every key made from it is one key
+          principal: anonymousPrincipal(canonicalAddress(info.remoteAddress)),
         });
         try {
           for (const m of requestModules) {
             const r = m.onRequest!(state, info);
             if (r !== undefined) await r; // only asynchronous steps cost a microtask
           }
+          // after authentication and the request-level limits (the refusal is charged and attributed),
+          // before Apollo parses: a document nested too deep never reaches the parser
+          checkNestingAtTheDoor(args?.req, hardening.maxNesting, state);
         } catch (error) {
           // lets plugins that see the failure (contextCreationDidFail: the audit record) find the state
           if (error !== null && typeof error === 'object') attachSecurityState(error, state);

@@ -39,7 +39,8 @@ describe('hardened preset: hostile documents', () => {
     [
       '5,000-level nested query',
       () => `{ ${'node { child { '.repeat(2500)}id${' }'.repeat(5000)} }`,
-      'GRAPHQL_PARSE_FAILED',
+      // refused before parsing (hardening.maxNesting)
+      'MAX_DEPTH_LIMIT',
     ],
     [
       '10,000-alias query',
