@@ -27,6 +27,14 @@ export interface CostBudgetOptions {
    * @default false
    */
   exposeExtension?: boolean;
+  /**
+   * Cost charged to the budget for a request whose document fails to parse or validate (it never
+   * reaches the cost analysis, yet parsing and validating it is work). It is charged as one call too
+   * (operation limit, before parsing). A client whose budget holds less than this (nothing at all,
+   * when 0) is refused before its document is parsed.
+   * @default 1
+   */
+  invalidDocumentCost?: number;
 }
 
 /** A calendar quota: calls (or cost) per UTC day or month per client. */
@@ -92,6 +100,25 @@ export interface BruteForceOptions {
    */
   maxFailuresPerIp?: number;
   /**
+   * Attempts at one identifier, from all addresses together, that run without pacing. Past them the
+   * identifier is paced, never locked: the wait between attempts grows from `identifierDelay`,
+   * doubling as attempts pile up, to at most `identifierMaxDelay`; an attempt that comes earlier is
+   * refused (429, `Retry-After`) without running the resolver. A success resets the pacing.
+   * Needs `identifierArgument`.
+   * @default 5
+   */
+  identifierBurst?: number;
+  /**
+   * Seconds between attempts at one identifier once its burst is used (the first step of the pacing).
+   * @default 1
+   */
+  identifierDelay?: number;
+  /**
+   * The longest wait (seconds) between attempts at one identifier: the most its owner ever waits.
+   * @default 60
+   */
+  identifierMaxDelay?: number;
+  /**
    * Seconds over which failures are counted (from the first failure).
    * @default 900
    */
@@ -132,9 +159,16 @@ export interface RateLimitOptions {
   onStoreError: StoreErrorPolicy;
   /**
    * Who a request is counted against.
-   * @default user id, else client id, else client IP (`u:…`, `c:…`, `ip:…`)
+   * @default user id, else client id, else client address (`u:…`, `c:…`, `ip:…`; see `ipv6Prefix`)
    */
   keyGenerator: ((principal: Principal) => string) | undefined;
+  /**
+   * IPv6 clients are counted per network of this many bits (a host usually holds a whole /64), in
+   * every key made from an address (anonymous clients, `@rateLimit(by: "ip")`, brute-force guards).
+   * Addresses are canonicalised first, so two spellings of one address share a key. 128: per address.
+   * @default 64
+   */
+  ipv6Prefix: number;
   /**
    * Operation-wide rate limit per client.
    * @default undefined (none)
@@ -200,6 +234,7 @@ export const rateLimitDefaults: Readonly<RateLimitOptions> = Object.freeze({
   prefix: 'rampart:rl:',
   onStoreError: 'fallback-memory',
   keyGenerator: undefined,
+  ipv6Prefix: 64,
   operation: undefined,
   costBudget: undefined,
   quotas: Object.freeze([]),
@@ -260,6 +295,7 @@ export function resolveRateLimitOptions(
       prefix: check.string(),
       onStoreError: check.oneOf('deny', 'allow', 'fallback-memory'),
       keyGenerator: optional(check.function()),
+      ipv6Prefix: check.integer(1, 128),
       operation: optional(check.object()),
       costBudget: optional(check.object()),
       quotas: check.arrayOf(check.object()),
@@ -288,12 +324,13 @@ export function resolveRateLimitOptions(
     requireKeys(`${path}.costBudget`, top.costBudget, ['maximumAvailable', 'restoreRate']);
     costBudget = resolveOptions<Required<CostBudgetOptions>>(
       `${path}.costBudget`,
-      { maximumAvailable: 0, restoreRate: 0, fixedCost: 1, exposeExtension: false },
+      { maximumAvailable: 0, restoreRate: 0, fixedCost: 1, exposeExtension: false, invalidDocumentCost: 1 },
       {
         maximumAvailable: positive,
         restoreRate: positive,
         fixedCost: check.number(0),
         exposeExtension: check.boolean(),
+        invalidDocumentCost: check.number(0),
       },
       top.costBudget,
     ) as Required<CostBudgetOptions>;
@@ -339,6 +376,9 @@ export function resolveRateLimitOptions(
         identifierArgument: undefined,
         maxFailures: 5,
         maxFailuresPerIp: 100,
+        identifierBurst: 5,
+        identifierDelay: 1,
+        identifierMaxDelay: 60,
         window: 900,
         block: 900,
         isFailure: defaultIsFailure,
@@ -349,12 +389,17 @@ export function resolveRateLimitOptions(
         identifierArgument: optional(check.string()),
         maxFailures: positiveInt,
         maxFailuresPerIp: positiveInt,
+        identifierBurst: positiveInt,
+        identifierDelay: positive,
+        identifierMaxDelay: positive,
         window: positiveInt,
         block: positiveInt,
         isFailure: check.function(),
       },
       b,
     );
+    if (r.identifierMaxDelay! < r.identifierDelay!)
+      throw new RampartConfigError(`${p}.identifierMaxDelay`, 'must be ≥ identifierDelay');
     return r as ResolvedRateLimitOptions['bruteForce'][number];
   });
   return Object.freeze({ ...top, operation, costBudget, quotas, throttle, bruteForce });

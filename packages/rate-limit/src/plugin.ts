@@ -1,11 +1,13 @@
 import type {
   ApolloServerPlugin,
   BaseContext,
+  GraphQLRequestContext,
   GraphQLRequestContextWillSendResponse,
   GraphQLRequestListener,
 } from '@apollo/server';
 import { ensureSecurityState, type RampartModule, RESOLVED, type SecurityState, syncPlugin } from '@rampart/core';
-import type { GraphQLSchema } from 'graphql';
+import type { GraphQLError, GraphQLSchema } from 'graphql';
+import { type Admission, type AdmissionResult, admissionOf } from './admission.js';
 import { rateLimitTypeDefs, transformRateLimitSchema } from './directive.js';
 import { type OperationDecision, RateLimiter } from './engine.js';
 import type { RateLimitOptions } from './options.js';
@@ -24,15 +26,20 @@ class OperationListener {
   #decision: OperationDecision | undefined;
   readonly #limiter: RateLimiter;
   readonly #state: SecurityState;
+  /** Set when the request was admitted before parsing (so an invalid document is charged). */
+  readonly #admission: Admission | undefined;
+  readonly #operationCharged: boolean;
 
-  constructor(limiter: RateLimiter, state: SecurityState) {
+  constructor(limiter: RateLimiter, state: SecurityState, admission?: Admission, operationCharged = false) {
     this.#limiter = limiter;
     this.#state = state;
+    this.#admission = admission;
+    this.#operationCharged = operationCharged;
   }
 
   didResolveOperation(): Promise<void> | void {
     try {
-      const d = this.#limiter.decide(this.#state);
+      const d = this.#limiter.decide(this.#state, this.#operationCharged);
       if (d instanceof Promise) return d.then((x) => this.#decided(x));
       this.#decided(d);
     } catch (error) {
@@ -50,7 +57,8 @@ class OperationListener {
     try {
       this.#limiter.flushFieldDecisions(this.#state);
       const d = this.#decision;
-      if (!d) return;
+      // ended before its operation was decided: the document failed to parse or validate
+      if (!d) return this.#admission?.chargeInvalidDocument(this.#state);
       const charge = d.charge;
       if (!charge) return this.#respond(ctx, d, d.currentlyAvailable);
       // Execution ran when the result has a `data` entry (even null); else refund the charge.
@@ -107,6 +115,46 @@ class FieldDecisionsListener {
   }
 }
 
+/** A request refused before parsing: its document was replaced (see {@link refuseBeforeParsing}). */
+class RefusedListener {
+  constructor(private readonly error: GraphQLError) {}
+
+  didResolveOperation(): Promise<void> {
+    return Promise.reject(this.error);
+  }
+}
+
+/**
+ * Apollo reads the document after `requestDidStart`, and an error thrown there is a masked 500. To
+ * answer 429 without parsing the client's document, the request's document is replaced by a tiny one
+ * Apollo has cached (`{ __typename }`, no operation name, no persisted-query hash), and the refusal is
+ * thrown from `didResolveOperation`, where its status and headers are honoured. (Under `rampart()`
+ * the refusal happens earlier, in the context function, and nothing is replaced.)
+ */
+function refuseBeforeParsing(rc: GraphQLRequestContext<BaseContext>, error: GraphQLError): RefusedListener {
+  const request = rc.request;
+  request.query = '{ __typename }';
+  delete request.operationName;
+  delete request.variables;
+  if (request.extensions?.persistedQuery !== undefined) {
+    const { persistedQuery: _, ...rest } = request.extensions;
+    request.extensions = rest;
+  }
+  return new RefusedListener(error);
+}
+
+/** Set by {@link rateLimitModule}'s `onRequest` (the context function): this request was admitted. */
+const ADMITTED_SLOT = Symbol('rampart.rate-limit.admitted');
+
+/** Takes the admission `onRequest` made (once: the other operations of a batch are admitted one by one). */
+function takeAdmission(state: SecurityState): AdmissionResult | undefined {
+  const a = state.slots.get(ADMITTED_SLOT) as AdmissionResult | undefined;
+  if (a !== undefined) state.slots.delete(ADMITTED_SLOT);
+  return a;
+}
+
+type Listener = GraphQLRequestListener<BaseContext>;
+
 /**
  * The Apollo plugin: decides operation-level policies (operation limit, cost budget, quotas) in
  * `didResolveOperation` with one store call, refunds the budget to the actual cost in
@@ -118,26 +166,39 @@ export function rateLimitPlugin(options?: Partial<RateLimitOptions> | RateLimite
   const limiter = limiterOf(options);
   const operational = limiter.hasOperationPolicies;
   const clock = limiter.options.clock;
-  return syncPlugin(
-    (rc) => {
-      const state = ensureSecurityState(rc.contextValue as object, clock ? { clock } : undefined);
-      if (!operational) {
-        // Only per-field rules: one hook, to turn the per-field tallies into decisions.
-        return new FieldDecisionsListener(limiter, state) as GraphQLRequestListener<BaseContext>;
-      }
-      return new OperationListener(limiter, state) as GraphQLRequestListener<BaseContext>;
+  const admission = admissionOf(limiter);
+  const start = (rc: GraphQLRequestContext<BaseContext>): Listener | Promise<Listener> => {
+    const state = ensureSecurityState(rc.contextValue as object, clock ? { clock } : undefined);
+    if (!operational) {
+      // Only per-field rules: one hook, to turn the per-field tallies into decisions.
+      return new FieldDecisionsListener(limiter, state) as Listener;
+    }
+    const listenerFor = (a: AdmissionResult): Listener =>
+      'error' in a
+        ? (refuseBeforeParsing(rc, a.error) as Listener)
+        : (new OperationListener(limiter, state, admission, a.operationCharged) as Listener);
+    const early = takeAdmission(state);
+    if (early !== undefined) return listenerFor(early);
+    if (!admission.active) return new OperationListener(limiter, state) as Listener;
+    const admitted = admission.admit(state);
+    return admitted instanceof Promise ? admitted.then(listenerFor) : listenerFor(admitted);
+  };
+  const server: ApolloServerPlugin<BaseContext> = {
+    async serverWillStart() {
+      await limiter.store.ready?.();
+      return {
+        async serverWillStop() {
+          await limiter.close();
+        },
+      };
     },
-    {
-      async serverWillStart() {
-        await limiter.store.ready?.();
-        return {
-          async serverWillStop() {
-            await limiter.close();
-          },
-        };
-      },
-    },
-  );
+  };
+  // Admission before parsing answers synchronously only with a synchronous store in reject mode;
+  // otherwise Apollo awaits an ordinary asynchronous requestDidStart.
+  if (limiter.store.applySync && limiter.options.throttle.mode === 'reject') {
+    return syncPlugin((rc) => start(rc) as Listener, server);
+  }
+  return { ...server, requestDidStart: async (rc) => start(rc) };
 }
 
 /**
@@ -153,5 +214,23 @@ export function rateLimitModule(options?: Partial<RateLimitOptions> | RateLimite
     typeDefs: rateLimitTypeDefs(limiter.options.directiveName),
     transformSchema: (schema: GraphQLSchema) => transformRateLimitSchema(schema, limiter),
     plugins: [rateLimitPlugin(limiter)],
+    onRequest: (state) => admitInContext(limiter, state),
   };
+}
+
+/**
+ * The module's `onRequest` (in `rampart().context`, before Apollo reads the document): a client over
+ * its operation limit or out of budget is refused here with 429 and its headers; an admitted request
+ * is marked so the plugin does not charge it again.
+ */
+function admitInContext(limiter: RateLimiter, state: SecurityState): void | Promise<void> {
+  if (!limiter.hasOperationPolicies) return;
+  const admission = admissionOf(limiter);
+  if (!admission.active) return;
+  const done = (a: AdmissionResult): void => {
+    if ('error' in a) throw a.error;
+    state.slots.set(ADMITTED_SLOT, a);
+  };
+  const a = admission.admit(state);
+  return a instanceof Promise ? a.then(done) : done(a);
 }
