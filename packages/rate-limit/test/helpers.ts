@@ -2,6 +2,7 @@ import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { attachSecurityState, type Clock, createPrincipal, getSecurityState, SecurityState } from '@rampart/core';
 import { startTestServer, type TestServer } from '@rampart/testing';
+import { GraphQLScalarType } from 'graphql';
 import { type RateLimitOptions, rateLimitModule } from '../src/index.js';
 
 /** A clock tests move by hand; `sleep` advances it instead of waiting. */
@@ -128,7 +129,15 @@ export interface Harness {
  */
 export async function startHarness(
   options: Partial<RateLimitOptions>,
-  extra: { clock?: Clock; typeDefs?: string; plugins?: ApolloServerPlugin<BaseContext>[] } = {},
+  extra: {
+    clock?: Clock;
+    typeDefs?: string;
+    plugins?: ApolloServerPlugin<BaseContext>[];
+    /** Resolvers added to the base ones (per type, the added win). */
+    resolvers?: Record<string, Record<string, unknown>>;
+    /** Runs the module's `onRequest` in the context function, as `rampart().context` does. */
+    onRequest?: boolean;
+  } = {},
 ): Promise<Harness> {
   const counters: Counters = { search: 0, login: 0, price: 0 };
   const states: SecurityState[] = [];
@@ -142,7 +151,7 @@ export async function startHarness(
   const schema = mod.transformSchema!(
     makeExecutableSchema({
       typeDefs: [mod.typeDefs!, extra.typeDefs ?? baseTypeDefs],
-      resolvers: baseResolvers(counters),
+      resolvers: mergeResolvers(baseResolvers(counters), extra.resolvers),
     }),
   );
   const clock = extra.clock;
@@ -165,10 +174,23 @@ export async function startHarness(
         const ctx = {};
         const state = new SecurityState({ principal, ...(clock ? { clock } : {}) });
         states.push(state);
+        if (extra.onRequest) await mod.onRequest!(state, { headers: new Map() });
         attachSecurityState(ctx, state);
         return ctx;
       },
     },
   );
   return { server, url: server.graphqlUrl, counters, states, stop: () => server.stop() };
+}
+
+function mergeResolvers(
+  base: Record<string, Record<string, unknown>>,
+  added: Record<string, Record<string, unknown>> | undefined,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [type, fields] of Object.entries(added ?? {})) {
+    const existing = base[type];
+    out[type] = existing && typeof fields === 'object' && !(fields instanceof GraphQLScalarType) ? { ...existing, ...fields } : fields;
+  }
+  return out;
 }
