@@ -69,7 +69,8 @@ export class BruteForceGuards {
     const ticket: AttemptTicket = {
       ipKey: storeKey(o.prefix, who, `${base}:ip`),
       idKey: id === undefined ? undefined : storeKey(o.prefix, who, `${base}:id:${id}`),
-      paced: id === undefined ? undefined : paceOps(storeKey(o.prefix, `id:${id}`, `${base}:pace`), this.#stepsOf(rule)),
+      paced:
+        id === undefined ? undefined : paceOps(storeKey(o.prefix, `id:${id}`, `${base}:pace`), this.#stepsOf(rule)),
     };
     // the per-address counters first (their block applies as before), then the identifier's pacing
     return then(this.#perAddress(rule, ticket, state, path, now), (start) => {
@@ -132,7 +133,8 @@ export class BruteForceGuards {
     const ops: CounterOp[] = [];
     const blockMs = rule.block * 1000;
     const ttlMs = rule.window * 1000;
-    if (ticket.idKey) ops.push({ type: 'counter', key: ticket.idKey, limit: rule.maxFailures, cost: 1, ttlMs, blockMs });
+    if (ticket.idKey)
+      ops.push({ type: 'counter', key: ticket.idKey, limit: rule.maxFailures, cost: 1, ttlMs, blockMs });
     ops.push({ type: 'counter', key: ticket.ipKey, limit: rule.maxFailuresPerIp, cost: 1, ttlMs, blockMs });
     return then(this.#limiter.execute(ops, now), (o): AttemptStart => {
       if (o.kind === 'allow') return { ticket: undefined };

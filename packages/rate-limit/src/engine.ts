@@ -1,10 +1,10 @@
 import { ErrorCode, type Principal, pathToString, rampartError, type SecurityState } from '@rampart/core';
 import type { GraphQLError } from 'graphql';
-import { calendarWindow, fixedWindow, type Window } from './calendar.js';
-import { type PolicyStatus, policyItem, rateLimitHeaders, retryAfterSeconds, stateItem } from './headers.js';
 import { argumentKeyPart, readArgument } from './args.js';
 import { type AttemptStart, type AttemptTicket, BruteForceGuards } from './brute-force.js';
+import { calendarWindow, fixedWindow, type Window } from './calendar.js';
 import { checkFieldRule, type FieldRule } from './field-rule.js';
+import { type PolicyStatus, policyItem, rateLimitHeaders, retryAfterSeconds, stateItem } from './headers.js';
 import { defaultKeyGenerator, ipKey, keyPart, storeKey } from './keys.js';
 import { MemoryStore } from './memory-store.js';
 import { type RateLimitOptions, type ResolvedRateLimitOptions, resolveRateLimitOptions } from './options.js';
@@ -744,8 +744,7 @@ export class RateLimiter {
   // ── per-field @rateLimit ──────────────────────────────────────────────────────────────────────
 
   #fieldWho(rule: CompiledRule, principal: Principal, args: Record<string, unknown>): string {
-    if (rule.byArg === undefined)
-      return rule.byIp ? ipKey(principal, this.options.ipv6Prefix) : this.keyOf(principal);
+    if (rule.byArg === undefined) return rule.byIp ? ipKey(principal, this.options.ipv6Prefix) : this.keyOf(principal);
     const part = argumentKeyPart(readArgument(args, rule.byArg));
     return part === undefined ? this.keyOf(principal) : `a:${part}`;
   }

@@ -9,7 +9,7 @@
  * step k holds `burst × (k + 1)` attempts and restores one every `delay × 2^k` seconds (the last step:
  * every `maxDelay`). Each attempt takes one unit from every step; the first empty step sets the wait.
  */
-import type { BucketOp, DeleteOp, StoreOp } from './store.js';
+import type { BucketOp, DeleteOp } from './store.js';
 
 /** The pacing options of one guarded field (resolved brute-force options). */
 export interface PacingOptions {

@@ -1,5 +1,12 @@
 import { type Clock, check, type Principal, RampartConfigError, resolveOptions } from '@rampart/core';
+import {
+  type BruteForceOptions,
+  type ResolvedBruteForceOptions,
+  resolveBruteForceOptions,
+} from './brute-force-options.js';
 import type { Store } from './store.js';
+
+export type { BruteForceOptions, ResolvedBruteForceOptions } from './brute-force-options.js';
 
 /** An operation-wide rate limit: at most `limit` operations per `duration` seconds per client. */
 export interface OperationLimitOptions {
@@ -81,58 +88,6 @@ export interface ThrottleOptions {
    * @default every principal
    */
   appliesTo?: (principal: Principal) => boolean;
-}
-
-/** A brute-force guard on a login-like field: counts failed attempts only. */
-export interface BruteForceOptions {
-  /** Schema coordinate of the guarded field, e.g. `'Mutation.login'`. */
-  field: string;
-  /** Argument path identifying the account (e.g. `'email'` or `'input.email'`); hashed in keys. */
-  identifierArgument?: string;
-  /**
-   * Failures allowed per (identifier, IP) within `window`, then blocked.
-   * @default 5
-   */
-  maxFailures?: number;
-  /**
-   * Failures allowed per IP (any identifier) within `window`, then blocked.
-   * @default 100
-   */
-  maxFailuresPerIp?: number;
-  /**
-   * Attempts at one identifier, from all addresses together, that run without pacing. Past them the
-   * identifier is paced, never locked: the wait between attempts grows from `identifierDelay`,
-   * doubling as attempts pile up, to at most `identifierMaxDelay`; an attempt that comes earlier is
-   * refused (429, `Retry-After`) without running the resolver. A success resets the pacing.
-   * Needs `identifierArgument`.
-   * @default 5
-   */
-  identifierBurst?: number;
-  /**
-   * Seconds between attempts at one identifier once its burst is used (the first step of the pacing).
-   * @default 1
-   */
-  identifierDelay?: number;
-  /**
-   * The longest wait (seconds) between attempts at one identifier: the most its owner ever waits.
-   * @default 60
-   */
-  identifierMaxDelay?: number;
-  /**
-   * Seconds over which failures are counted (from the first failure).
-   * @default 900
-   */
-  window?: number;
-  /**
-   * Seconds an identifier/IP stays blocked once over the limit.
-   * @default 900
-   */
-  block?: number;
-  /**
-   * Whether a resolver result is a failure (a thrown error always is).
-   * @default result is null/undefined/false, or has `success === false` or `ok === false`
-   */
-  isFailure?: (result: unknown) => boolean;
 }
 
 /** What to do when the store fails (Redis down or too slow). */
@@ -254,9 +209,7 @@ export interface ResolvedRateLimitOptions
   costBudget: Required<Omit<CostBudgetOptions, never>> | undefined;
   quotas: ReadonlyArray<Required<Omit<QuotaOptions, 'appliesTo'>> & Pick<QuotaOptions, 'appliesTo'>>;
   throttle: ResolvedThrottleOptions;
-  bruteForce: ReadonlyArray<
-    Required<Omit<BruteForceOptions, 'identifierArgument'>> & Pick<BruteForceOptions, 'identifierArgument'>
-  >;
+  bruteForce: readonly ResolvedBruteForceOptions[];
 }
 
 const storeCheck = (v: unknown) =>
@@ -269,15 +222,6 @@ const optional =
     v === undefined ? undefined : c(v, p);
 const positiveInt = check.integer(1);
 const positive = check.number(Number.MIN_VALUE);
-
-const defaultIsFailure = (result: unknown): boolean => {
-  if (result === null || result === undefined || result === false) return true;
-  if (typeof result === 'object') {
-    const r = result as { success?: unknown; ok?: unknown };
-    return r.success === false || r.ok === false;
-  }
-  return false;
-};
 
 /**
  * Checks and completes rate-limit options. Unknown keys and bad values fail at startup naming the option.
@@ -366,42 +310,7 @@ export function resolveRateLimitOptions(
     },
     top.throttle,
   );
-  const bruteForce = top.bruteForce.map((b, i) => {
-    const p = `${path}.bruteForce[${i}]`;
-    requireKeys(p, b, ['field']);
-    const r = resolveOptions<BruteForceOptions>(
-      p,
-      {
-        field: '',
-        identifierArgument: undefined,
-        maxFailures: 5,
-        maxFailuresPerIp: 100,
-        identifierBurst: 5,
-        identifierDelay: 1,
-        identifierMaxDelay: 60,
-        window: 900,
-        block: 900,
-        isFailure: defaultIsFailure,
-      },
-      {
-        field: (v) =>
-          typeof v === 'string' && /^\w+\.\w+$/.test(v) ? undefined : 'must be a coordinate like "Mutation.login"',
-        identifierArgument: optional(check.string()),
-        maxFailures: positiveInt,
-        maxFailuresPerIp: positiveInt,
-        identifierBurst: positiveInt,
-        identifierDelay: positive,
-        identifierMaxDelay: positive,
-        window: positiveInt,
-        block: positiveInt,
-        isFailure: check.function(),
-      },
-      b,
-    );
-    if (r.identifierMaxDelay! < r.identifierDelay!)
-      throw new RampartConfigError(`${p}.identifierMaxDelay`, 'must be ≥ identifierDelay');
-    return r as ResolvedRateLimitOptions['bruteForce'][number];
-  });
+  const bruteForce = top.bruteForce.map((b, i) => resolveBruteForceOptions(b, `${path}.bruteForce[${i}]`));
   return Object.freeze({ ...top, operation, costBudget, quotas, throttle, bruteForce });
 }
 

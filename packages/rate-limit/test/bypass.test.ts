@@ -30,8 +30,7 @@ describe('rate limits before the expensive part (memory store)', () => {
 describe('guessing spread over many addresses (memory store)', () => {
   test('25 failed attempts at one e-mail from 25 addresses: 5 evaluated, paced not locked', () =>
     guessingFromManyAddresses(memory, harnesses));
-  test('IPv6: one key per address whatever its spelling, one per /64 by default', () =>
-    addressKeys(memory, harnesses));
+  test('IPv6: one key per address whatever its spelling, one per /64 by default', () => addressKeys(memory, harnesses));
   test('ipKey and defaultKeyGenerator canonicalise; ipv6Prefix is checked', () => {
     const p = (ip: string) => createPrincipal({ id: 'anonymous', kind: 'anonymous', authMethod: 'none', ip });
     assert.equal(ipKey(p('2001:DB8:0:0:1::5')), 'ip:2001:db8::/64');
@@ -41,7 +40,10 @@ describe('guessing spread over many addresses (memory store)', () => {
     assert.throws(() => resolveRateLimitOptions({ ipv6Prefix: 0 }), /rateLimit\.ipv6Prefix/);
     assert.throws(() => resolveRateLimitOptions({ ipv6Prefix: 129 }), /rateLimit\.ipv6Prefix/);
     assert.throws(
-      () => resolveRateLimitOptions({ bruteForce: [{ field: 'Mutation.login', identifierDelay: 10, identifierMaxDelay: 5 }] }),
+      () =>
+        resolveRateLimitOptions({
+          bruteForce: [{ field: 'Mutation.login', identifierDelay: 10, identifierMaxDelay: 5 }],
+        }),
       /rateLimit\.bruteForce\[0\]\.identifierMaxDelay/,
     );
     assert.throws(
@@ -97,7 +99,8 @@ describe('arguments are untrusted JSON: keys read own properties only', () => {
     });
 
   test('"__proto__" at the top, nested in objects and in lists never gives the key of the e-mail inside', async () => {
-    for (let i = 0; i < 2; i++) assert.deepEqual((await send('a', '{"f": {"email": "x@shop.test"}}')).body.data, { lookup: true });
+    for (let i = 0; i < 2; i++)
+      assert.deepEqual((await send('a', '{"f": {"email": "x@shop.test"}}')).body.data, { lookup: true });
     const used = await send('a', '{"f": {"email": "x@shop.test"}}');
     assert.equal(used.body.errors[0].extensions.code, 'RATE_LIMITED', 'the key of x@shop.test is used up');
     const hostile = [

@@ -151,7 +151,7 @@ export async function startHarness(
   const schema = mod.transformSchema!(
     makeExecutableSchema({
       typeDefs: [mod.typeDefs!, extra.typeDefs ?? baseTypeDefs],
-      resolvers: mergeResolvers(baseResolvers(counters), extra.resolvers),
+      resolvers: mergeResolvers(baseResolvers(counters), extra.resolvers) as never,
     }),
   );
   const clock = extra.clock;
@@ -190,7 +190,10 @@ function mergeResolvers(
   const out: Record<string, unknown> = { ...base };
   for (const [type, fields] of Object.entries(added ?? {})) {
     const existing = base[type];
-    out[type] = existing && typeof fields === 'object' && !(fields instanceof GraphQLScalarType) ? { ...existing, ...fields } : fields;
+    out[type] =
+      existing && typeof fields === 'object' && !(fields instanceof GraphQLScalarType)
+        ? { ...existing, ...fields }
+        : fields;
   }
   return out;
 }
