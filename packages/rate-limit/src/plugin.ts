@@ -115,6 +115,36 @@ class FieldDecisionsListener {
   }
 }
 
+/**
+ * Under a composed synchronous start (`rampart()`), an admission that must wait (a Redis store, delay
+ * mode) cannot finish before Apollo reads the document: it completes in the background and is applied
+ * in `didResolveOperation` (after parsing, as before issue 12; only batched operations after the first
+ * get here, the first is admitted in the context function).
+ */
+class PendingAdmissionListener {
+  #inner: OperationListener | undefined;
+  #error: GraphQLError | undefined;
+  readonly #ready: Promise<void>;
+
+  constructor(pending: Promise<AdmissionResult>, make: (operationCharged: boolean) => OperationListener) {
+    this.#ready = pending.then((a) => {
+      if ('error' in a) this.#error = a.error;
+      else this.#inner = make(a.operationCharged);
+    });
+  }
+
+  didResolveOperation(): Promise<void> {
+    return this.#ready.then(() => {
+      if (this.#error) throw this.#error;
+      return this.#inner!.didResolveOperation();
+    });
+  }
+
+  willSendResponse(ctx: GraphQLRequestContextWillSendResponse<BaseContext>): Promise<void> {
+    return this.#ready.then(() => this.#inner?.willSendResponse(ctx));
+  }
+}
+
 /** A request refused before parsing: its document was replaced (see {@link refuseBeforeParsing}). */
 class RefusedListener {
   constructor(private readonly error: GraphQLError) {}
@@ -156,18 +186,21 @@ function takeAdmission(state: SecurityState): AdmissionResult | undefined {
 type Listener = GraphQLRequestListener<BaseContext>;
 
 /**
- * The Apollo plugin: decides operation-level policies (operation limit, cost budget, quotas) in
- * `didResolveOperation` with one store call, refunds the budget to the actual cost in
- * `willSendResponse`, and sets the RateLimit headers and `extensions.cost`. Per-field `@rateLimit`
- * and brute-force guards also need {@link rateLimitModule}'s `transformSchema` (or
- * {@link transformRateLimitSchema} with the same limiter).
+ * The Apollo plugin. Before the document is parsed (`requestDidStart`, unless `rampart().context`
+ * already did it): charges the operation limit and refuses a client out of cost budget (admission.ts).
+ * In `didResolveOperation`: charges the estimated cost and the quotas with one store call. In
+ * `willSendResponse`: refunds the budget to the actual cost, charges `invalidDocumentCost` for a
+ * document that failed to parse or validate, and sets the RateLimit headers and `extensions.cost`.
+ * Per-field `@rateLimit` and brute-force guards also need {@link rateLimitModule}'s `transformSchema`
+ * (or {@link transformRateLimitSchema} with the same limiter).
  */
 export function rateLimitPlugin(options?: Partial<RateLimitOptions> | RateLimiter): ApolloServerPlugin<BaseContext> {
   const limiter = limiterOf(options);
   const operational = limiter.hasOperationPolicies;
   const clock = limiter.options.clock;
   const admission = admissionOf(limiter);
-  const start = (rc: GraphQLRequestContext<BaseContext>): Listener | Promise<Listener> => {
+  // `synchronous`: the start must not return a promise (composed by rampart(), see PendingAdmissionListener)
+  const start = (rc: GraphQLRequestContext<BaseContext>, synchronous: boolean): Listener | Promise<Listener> => {
     const state = ensureSecurityState(rc.contextValue as object, clock ? { clock } : undefined);
     if (!operational) {
       // Only per-field rules: one hook, to turn the per-field tallies into decisions.
@@ -181,7 +214,10 @@ export function rateLimitPlugin(options?: Partial<RateLimitOptions> | RateLimite
     if (early !== undefined) return listenerFor(early);
     if (!admission.active) return new OperationListener(limiter, state) as Listener;
     const admitted = admission.admit(state);
-    return admitted instanceof Promise ? admitted.then(listenerFor) : listenerFor(admitted);
+    if (!(admitted instanceof Promise)) return listenerFor(admitted);
+    if (!synchronous) return admitted.then(listenerFor);
+    const make = (charged: boolean) => new OperationListener(limiter, state, admission, charged);
+    return new PendingAdmissionListener(admitted, make) as Listener;
   };
   const server: ApolloServerPlugin<BaseContext> = {
     async serverWillStart() {
@@ -193,17 +229,18 @@ export function rateLimitPlugin(options?: Partial<RateLimitOptions> | RateLimite
       };
     },
   };
-  // Admission before parsing answers synchronously only with a synchronous store in reject mode;
-  // otherwise Apollo awaits an ordinary asynchronous requestDidStart.
-  if (limiter.store.applySync && limiter.options.throttle.mode === 'reject') {
-    return syncPlugin((rc) => start(rc) as Listener, server);
-  }
-  return { ...server, requestDidStart: async (rc) => start(rc) };
+  // Apollo itself awaits the start (an admission that waits still refuses before parsing); rampart()'s
+  // composed plugin calls the synchronous one
+  const plugin = syncPlugin((rc) => start(rc, true) as Listener, server);
+  plugin.requestDidStart = async (rc) => start(rc, false);
+  return plugin;
 }
 
 /**
  * `@rampart/rate-limit` for `rampart()`: the `@rateLimit` SDL, a schema transform that wraps only the
- * fields declaring `@rateLimit` or a brute-force guard, and the plugin. Place it after
+ * fields declaring `@rateLimit` or a brute-force guard, the plugin, and `onRequest`: the admission
+ * before parsing, in the context function (a refusal there is a 429 with its headers, and Apollo never
+ * reads the document). Place it after `@rampart/auth` (its `onRequest` sets the principal) and
  * `@rampart/limits` (it reads `state.cost.estimated` in `didResolveOperation` and `state.cost.actual`
  * in `willSendResponse`).
  */
