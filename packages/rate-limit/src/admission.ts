@@ -156,12 +156,13 @@ export class Admission {
     return c > 0 ? c : Number.MIN_VALUE;
   }
 
-  /** Delay mode: the ms to wait before trying again (queue joined), or `undefined` to refuse now. */
+  /** Delay mode applies to this principal. */
   #delays(state: SecurityState): boolean {
     const t = this.#limiter.options.throttle;
     return t.mode === 'delay' && (t.appliesTo === undefined || t.appliesTo(state.principal));
   }
 
+  /** Delay mode: the ms to wait before trying again (queue joined), or `undefined` to refuse now. */
   #wait(state: SecurityState, who: string, waitMs: number, waited: number, queued: boolean): number | undefined {
     const t = this.#limiter.options.throttle;
     if (!this.#delays(state)) return undefined;
