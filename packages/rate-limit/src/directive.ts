@@ -111,7 +111,7 @@ function wrap(
       const begun = limiter.beginAttempt(brute, args, state, path);
       const run = (b: Awaited<typeof begun>): unknown => {
         if ('error' in b) throw b.error;
-        const settle = (failed: boolean) => limiter.settleAttempt(brute, b.keys, failed, state, path);
+        const settle = (failed: boolean) => limiter.settleAttempt(brute, b.ticket, failed, state, path);
         let result: unknown;
         try {
           result = resolve(source, args, context, info);

@@ -1,32 +1,19 @@
-import {
-  ErrorCode,
-  type Principal,
-  pathToString,
-  RampartConfigError,
-  rampartError,
-  type SecurityState,
-} from '@rampart/core';
+import { ErrorCode, type Principal, pathToString, rampartError, type SecurityState } from '@rampart/core';
 import type { GraphQLError } from 'graphql';
+import { argumentKeyPart, readArgument } from './args.js';
+import { type AttemptStart, type AttemptTicket, BruteForceGuards } from './brute-force.js';
 import { calendarWindow, fixedWindow, type Window } from './calendar.js';
+import { checkFieldRule, type FieldRule } from './field-rule.js';
 import { type PolicyStatus, policyItem, rateLimitHeaders, retryAfterSeconds, stateItem } from './headers.js';
-import { defaultKeyGenerator, hashedPart, ipKey, keyPart, storeKey } from './keys.js';
+import { defaultKeyGenerator, ipKey, keyPart, storeKey } from './keys.js';
 import { MemoryStore } from './memory-store.js';
 import { type RateLimitOptions, type ResolvedRateLimitOptions, resolveRateLimitOptions } from './options.js';
 import type { ApplyResult, CounterOp, Store, StoreOp } from './store.js';
 
 type MaybePromise<T> = T | Promise<T>;
 
-/** One `@rateLimit(limit, duration, by, name)` on a field (or inherited from its object). */
-export interface FieldRule {
-  /** Calls allowed per window. */
-  readonly limit: number;
-  /** Window in seconds. */
-  readonly duration: number;
-  /** `'principal'` (default), `'ip'`, or `'args.<path>'`. */
-  readonly by?: string | undefined;
-  /** Policy name for headers and decisions (default `<Type.field>:<limit>/<duration>s`). */
-  readonly name?: string | undefined;
-}
+export type { FieldRule } from './field-rule.js';
+export { checkFieldRule } from './field-rule.js';
 
 /** graphql-js's linked response path. */
 export type PathLike = { readonly prev: unknown; readonly key: string | number };
@@ -65,7 +52,8 @@ interface FieldBatch {
 export type BruteForceRule = ResolvedRateLimitOptions['bruteForce'][number];
 
 type PartKind = 'operation' | 'budget' | 'quota';
-interface Part {
+/** One policy's share of an operation's store call. */
+export interface Part {
   readonly kind: PartKind;
   readonly name: string;
   readonly op: StoreOp;
@@ -124,7 +112,8 @@ export interface CostExtension {
   throttleStatus: { maximumAvailable: number; currentlyAvailable: number; restoreRate: number };
 }
 
-type Outcome =
+/** What a store call came to, after the failure policy (`onStoreError`). */
+export type Outcome =
   | { readonly kind: 'result'; readonly result: ApplyResult; readonly store: Store }
   | { readonly kind: 'allow' }
   | { readonly kind: 'deny' };
@@ -137,31 +126,6 @@ interface FieldTally {
   limit: number;
   remaining: number;
   resetMs: number;
-}
-
-const BY = /^(principal|ip|args\.[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*)$/;
-
-/** Checks a `@rateLimit` rule read from the schema. @throws RampartConfigError */
-export function checkFieldRule(coordinate: string, rule: FieldRule): void {
-  const where = `@rateLimit on ${coordinate}`;
-  if (!Number.isInteger(rule.limit) || rule.limit < 1)
-    throw new RampartConfigError(where, 'limit must be an integer ≥ 1');
-  if (!Number.isInteger(rule.duration) || rule.duration < 1)
-    throw new RampartConfigError(where, 'duration must be an integer ≥ 1 (seconds)');
-  if (rule.by !== undefined && rule.by !== null && !BY.test(rule.by))
-    throw new RampartConfigError(
-      where,
-      `by must be "principal", "ip" or "args.<name>", got ${JSON.stringify(rule.by)}`,
-    );
-}
-
-function readPath(args: Record<string, unknown>, path: string): unknown {
-  let v: unknown = args;
-  for (const k of path.split('.')) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<string, unknown>)[k];
-  }
-  return v;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -189,6 +153,8 @@ export class RateLimiter {
   readonly #quotaPolicies: Array<{ window: Window; value: string } | undefined> = [];
   readonly #batches = new Map<string, FieldBatch>();
   readonly #brute = new Map<string, BruteForceRule>();
+  /** The brute-force guards (per identifier, per identifier and IP, per IP). */
+  readonly bruteForce: BruteForceGuards;
   #down = false;
   #warnedUnknown = false;
 
@@ -199,10 +165,12 @@ export class RateLimiter {
       this.options.onStoreError === 'fallback-memory' && !(this.store instanceof MemoryStore)
         ? new MemoryStore()
         : undefined;
-    this.#keyOf = this.options.keyGenerator ?? defaultKeyGenerator;
+    const ipv6Prefix = this.options.ipv6Prefix;
+    this.#keyOf = this.options.keyGenerator ?? ((p) => defaultKeyGenerator(p, ipv6Prefix));
     this.#sleep = this.options.sleep ?? defaultSleep;
     this.#warn = this.options.warn ?? ((m) => console.warn(m));
     for (const b of this.options.bruteForce) this.#brute.set(b.field, b);
+    this.bruteForce = new BruteForceGuards(this);
     const { operation, costBudget, quotas } = this.options;
     this.#opPolicy = operation ? policyItem('operation', operation.limit, operation.duration) : '';
     this.#budgetPolicy = costBudget
@@ -259,6 +227,11 @@ export class RateLimiter {
 
   // ── store access with the failure policy ──────────────────────────────────────────────────────
 
+  /** Applies `ops` in one store call, through the failure policy (`onStoreError`). */
+  execute(ops: readonly StoreOp[], now: number): MaybePromise<Outcome> {
+    return this.#exec(ops, now);
+  }
+
   #exec(ops: readonly StoreOp[], now: number, upTo = 0): MaybePromise<Outcome> {
     const store = this.store;
     if (store.applySync) {
@@ -303,7 +276,8 @@ export class RateLimiter {
     return policy === 'allow' ? { kind: 'allow' } : { kind: 'deny' };
   }
 
-  #unavailable(scope: 'request' | 'field'): GraphQLError {
+  /** The refusal when the store is down and `onStoreError` is `'deny'` (503, Retry-After 1). */
+  unavailable(scope: 'request' | 'field'): GraphQLError {
     return rampartError(ErrorCode.RATE_LIMITED, 'Rate limiting is unavailable; try again shortly.', {
       scope,
       status: 503,
@@ -314,42 +288,70 @@ export class RateLimiter {
 
   // ── operation-level policies ──────────────────────────────────────────────────────────────────
 
-  #plan(state: SecurityState, who: string, now: number): Part[] {
-    const o = this.options;
-    const prefix = o.prefix;
-    const parts: Part[] = [];
-    const estimated = finiteCost(state.cost.estimated);
-    // The keys of a client change only when a window turns: built once per (client, window).
+  /** The keys of a client: they change only when a window turns, so built once per (client, window). */
+  #clientKeys(who: string): ClientKeys {
     let keys = this.#whoKeys.get(who);
     if (keys === undefined) {
       if (this.#whoKeys.size >= KEY_CACHE_SIZE) this.#whoKeys.clear();
       keys = { opWindow: undefined, opKey: '', budgetKey: '', quotaWindows: [], quotaKeys: [] };
       this.#whoKeys.set(who, keys);
     }
-    if (o.operation) {
-      let w = this.#opWindow;
-      if (w === undefined || now < w.start || now >= w.end) {
-        w = fixedWindow(now, o.operation.duration * 1000);
-        this.#opWindow = w;
-      }
-      if (keys.opWindow !== w) {
-        keys.opWindow = w;
-        keys.opKey = storeKey(prefix, who, `op:${o.operation.duration}:${w.id}`);
-      }
-      parts.push({
-        kind: 'operation',
-        name: 'operation',
-        window: w,
-        limit: o.operation.limit,
-        cost: 1,
-        op: counter(keys.opKey, o.operation.limit, 1, w, now),
-        policy: this.#opPolicy,
-      });
+    return keys;
+  }
+
+  /**
+   * The operation limit's part of a client's store call at `now` (when an operation limit is set).
+   * `charged`: already charged before parsing, so this part only reads the count (cost 0).
+   */
+  operationPart(who: string, now: number, charged = false): Part | undefined {
+    const o = this.options;
+    if (!o.operation) return undefined;
+    const keys = this.#clientKeys(who);
+    let w = this.#opWindow;
+    if (w === undefined || now < w.start || now >= w.end) {
+      w = fixedWindow(now, o.operation.duration * 1000);
+      this.#opWindow = w;
     }
+    if (keys.opWindow !== w) {
+      keys.opWindow = w;
+      keys.opKey = storeKey(o.prefix, who, `op:${o.operation.duration}:${w.id}`);
+    }
+    return {
+      kind: 'operation',
+      name: 'operation',
+      window: w,
+      limit: o.operation.limit,
+      cost: 1,
+      op: counter(keys.opKey, o.operation.limit, charged ? 0 : 1, w, now),
+      policy: this.#opPolicy,
+    };
+  }
+
+  /** The store key of a client's cost budget. */
+  budgetKey(who: string): string {
+    const keys = this.#clientKeys(who);
+    if (keys.budgetKey === '') keys.budgetKey = storeKey(this.options.prefix, who, 'budget');
+    return keys.budgetKey;
+  }
+
+  /** `RateLimit-Policy` items of the operation limit and the cost budget ('' when not set). */
+  get policies(): { readonly operation: string; readonly budget: string } {
+    return { operation: this.#opPolicy, budget: this.#budgetPolicy };
+  }
+
+  /** The parts of an operation's store call (the operation limit only read when charged before parsing). */
+  #plan(state: SecurityState, who: string, now: number, operationCharged: boolean): Part[] {
+    const o = this.options;
+    const prefix = o.prefix;
+    const parts: Part[] = [];
+    const estimated = finiteCost(state.cost.estimated);
+    const keys = this.#clientKeys(who);
+    const op = this.operationPart(who, now, operationCharged);
+    if (op) parts.push(op);
     if (o.costBudget) {
       const b = o.costBudget;
       const cost = estimated ?? b.fixedCost;
-      if (keys.budgetKey === '') keys.budgetKey = storeKey(prefix, who, 'budget');
+      this.budgetKey(who);
       parts.push({
         kind: 'budget',
         name: 'cost-budget',
@@ -409,24 +411,33 @@ export class RateLimiter {
   /**
    * {@link decideOperation}, but synchronous when the store is (memory) and the request does not
    * wait: no promise and no microtask hop on the hot path. Returns a promise otherwise.
+   * `operationCharged`: the operation limit was already charged before parsing (admission.ts).
    */
-  decide(state: SecurityState): MaybePromise<OperationDecision> {
+  decide(state: SecurityState, operationCharged = false): MaybePromise<OperationDecision> {
     if (!this.hasOperationPolicies) return NO_DECISION;
     const who = this.keyOf(state.principal);
     const now = state.clock.now();
-    const out = this.#attempt(state, who, now, now, false);
-    if (typeof out === 'number') return this.#delayed(state, who, now, out);
-    if (out instanceof Promise) return out.then((o) => (typeof o === 'number' ? this.#delayed(state, who, now, o) : o));
+    const c = operationCharged;
+    const out = this.#attempt(state, who, now, now, false, c);
+    if (typeof out === 'number') return this.#delayed(state, who, now, out, c);
+    if (out instanceof Promise)
+      return out.then((o) => (typeof o === 'number' ? this.#delayed(state, who, now, o, c) : o));
     return out;
   }
 
   /** Delay mode: the request joined its client's queue (in {@link #conclude}); waits and tries again. */
-  async #delayed(state: SecurityState, who: string, started: number, firstWait: number): Promise<OperationDecision> {
+  async #delayed(
+    state: SecurityState,
+    who: string,
+    started: number,
+    firstWait: number,
+    operationCharged: boolean,
+  ): Promise<OperationDecision> {
     try {
       let wait = firstWait;
       for (;;) {
         await this.#sleep(wait);
-        const out = await this.#attempt(state, who, state.clock.now(), started, true);
+        const out = await this.#attempt(state, who, state.clock.now(), started, true, operationCharged);
         if (typeof out !== 'number') return out;
         wait = out;
       }
@@ -444,8 +455,9 @@ export class RateLimiter {
     now: number,
     started: number,
     queued: boolean,
+    operationCharged: boolean,
   ): MaybePromise<OperationDecision | number> {
-    const parts = this.#plan(state, who, now);
+    const parts = this.#plan(state, who, now, operationCharged);
     const n = parts.length;
     if (n === 0) return NO_DECISION; // no policy applies to this principal
     const ops: StoreOp[] = new Array(n);
@@ -477,7 +489,7 @@ export class RateLimiter {
       return {};
     }
     if (outcome.kind === 'deny') {
-      const error = this.#unavailable('request');
+      const error = this.unavailable('request');
       state.record({
         source: 'rate-limit',
         outcome: 'limited',
@@ -732,10 +744,9 @@ export class RateLimiter {
   // ── per-field @rateLimit ──────────────────────────────────────────────────────────────────────
 
   #fieldWho(rule: CompiledRule, principal: Principal, args: Record<string, unknown>): string {
-    if (rule.byArg === undefined) return rule.byIp ? ipKey(principal) : this.keyOf(principal);
-    const value = readPath(args, rule.byArg);
-    if (value === undefined || value === null) return this.keyOf(principal);
-    return `a:${hashedPart(typeof value === 'string' ? value : JSON.stringify(value))}`;
+    if (rule.byArg === undefined) return rule.byIp ? ipKey(principal, this.options.ipv6Prefix) : this.keyOf(principal);
+    const part = argumentKeyPart(readArgument(args, rule.byArg));
+    return part === undefined ? this.keyOf(principal) : `a:${part}`;
   }
 
   /** Prepares the `@rateLimit` rules of one field (key parts and names computed once, at schema build). */
@@ -895,7 +906,7 @@ export class RateLimiter {
         rule: 'store-unavailable',
         reason: 'store unavailable; refused by onStoreError: deny',
       });
-      return this.#unavailable('field');
+      return this.unavailable('field');
     }
     const res = o.result.results;
     if (o.result.allowed) {
@@ -956,94 +967,31 @@ export class RateLimiter {
     }
   }
 
-  // ── brute-force guard ─────────────────────────────────────────────────────────────────────────
-
-  #bruteKeys(rule: BruteForceRule, args: Record<string, unknown>, principal: Principal) {
-    const who = ipKey(principal);
-    const base = `bf:${rule.field}`;
-    const id = rule.identifierArgument ? readPath(args, rule.identifierArgument) : undefined;
-    const idKey =
-      id === undefined || id === null
-        ? undefined
-        : storeKey(
-            this.options.prefix,
-            who,
-            `${base}:id:${hashedPart(typeof id === 'string' ? id.toLowerCase() : JSON.stringify(id))}`,
-          );
-    return { ipKey: storeKey(this.options.prefix, who, `${base}:ip`), idKey };
-  }
+  // ── brute-force guard (brute-force.ts) ────────────────────────────────────────────────────────
 
   /**
    * Counts an attempt on a guarded field before it runs (so batched attempts are counted one by one).
-   * Returns an error when the identifier or IP is blocked, else a ticket for {@link settleAttempt}.
+   * Returns an error when the identifier is paced or the (identifier, IP) pair or the IP is blocked,
+   * else a ticket for {@link settleAttempt}.
    */
   beginAttempt(
     rule: BruteForceRule,
     args: Record<string, unknown>,
     state: SecurityState,
     path: string | undefined,
-  ): MaybePromise<{ error: GraphQLError } | { keys: { ipKey: string; idKey: string | undefined } | undefined }> {
-    const now = state.clock.now();
-    const keys = this.#bruteKeys(rule, args, state.principal);
-    const ops: CounterOp[] = [];
-    const blockMs = rule.block * 1000;
-    const ttlMs = rule.window * 1000;
-    if (keys.idKey) ops.push({ type: 'counter', key: keys.idKey, limit: rule.maxFailures, cost: 1, ttlMs, blockMs });
-    ops.push({ type: 'counter', key: keys.ipKey, limit: rule.maxFailuresPerIp, cost: 1, ttlMs, blockMs });
-    const handle = (o: Outcome) => {
-      if (o.kind === 'allow') return { keys: undefined };
-      if (o.kind === 'deny') return { error: this.#unavailable('field') };
-      if (o.result.allowed) return { keys };
-      let idx = o.result.results.findIndex((r) => !r.allowed);
-      if (idx < 0) idx = 0;
-      const r = o.result.results[idx]!;
-      const retryAfter = retryAfterSeconds(r.resetMs);
-      const perIp = ops[idx]!.key === keys.ipKey;
-      state.record({
-        source: 'rate-limit',
-        outcome: 'limited',
-        code: ErrorCode.RATE_LIMITED,
-        coordinate: rule.field,
-        path,
-        rule: `brute-force:${rule.field}`,
-        reason: perIp ? 'too many failed attempts from this address' : 'too many failed attempts for this identifier',
-        details: { limit: ops[idx]!.limit, remaining: 0, resetMs: r.resetMs },
-      });
-      return {
-        error: rampartError(ErrorCode.RATE_LIMITED, `Too many failed attempts; retry in ${retryAfter} s.`, {
-          scope: 'field',
-          details: { retryAfter },
-        }),
-      };
-    };
-    const out = this.#exec(ops, now);
-    return out instanceof Promise ? out.then(handle) : handle(out);
+  ): MaybePromise<AttemptStart> {
+    return this.bruteForce.begin(rule, args, state, path);
   }
 
-  /**
-   * After a guarded field ran: a failure stays counted; a success clears the (identifier, IP) count
-   * and gives back its per-IP unit.
-   */
+  /** After a guarded field ran: a failure stays counted; a success resets the counts of its identifier. */
   settleAttempt(
     rule: BruteForceRule,
-    keys: { ipKey: string; idKey: string | undefined } | undefined,
+    ticket: AttemptTicket | undefined,
     failed: boolean,
     state: SecurityState,
     path: string | undefined,
   ): MaybePromise<void> {
-    state.record({
-      source: 'rate-limit',
-      outcome: 'allowed',
-      coordinate: rule.field,
-      path,
-      rule: `brute-force:${rule.field}`,
-      reason: failed ? 'attempt failed (counted)' : 'attempt succeeded (count reset)',
-    });
-    if (failed || !keys) return;
-    const ops: StoreOp[] = [{ type: 'adjust-counter', key: keys.ipKey, delta: -1 }];
-    if (keys.idKey) ops.push({ type: 'delete', key: keys.idKey });
-    const out = this.#exec(ops, state.clock.now());
-    if (out instanceof Promise) return out.then(() => undefined);
+    return this.bruteForce.settle(rule, ticket, failed, state, path);
   }
 }
 
@@ -1064,7 +1012,8 @@ function finiteCost(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
 }
 
-function msToFill(units: number, rate: number): number {
+/** Milliseconds for a bucket restoring `rate` units a second to gain `units`. */
+export function msToFill(units: number, rate: number): number {
   return Math.ceil((units * 1000) / rate);
 }
 

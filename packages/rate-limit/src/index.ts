@@ -1,3 +1,4 @@
+export { type AttemptStart, type AttemptTicket, BruteForceGuards } from './brute-force.js';
 export { calendarWindow, fixedWindow, type Window } from './calendar.js';
 export { rateLimitTypeDefs, transformRateLimitSchema } from './directive.js';
 export {

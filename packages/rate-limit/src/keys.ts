@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Principal } from '@rampart/core';
+import { addressKey, type Principal } from '@rampart/core';
 
 const SAFE = /^[A-Za-z0-9._:@/-]{1,80}$/;
 
@@ -14,18 +14,22 @@ export function hashedPart(value: string): string {
 }
 
 /**
- * Who a request is counted against: the user id, else the client id, else the client IP
- * (`u:<id>`, `c:<clientId>`, `ip:<address>`). Never one global key.
+ * Who a request is counted against: the user id, else the client id, else the client address
+ * (`u:<id>`, `c:<clientId>`, `ip:<address>`, see {@link ipKey}). Never one global key.
  */
-export function defaultKeyGenerator(principal: Principal): string {
+export function defaultKeyGenerator(principal: Principal, ipv6Prefix = 64): string {
   if (principal.kind === 'user') return `u:${keyPart(principal.id)}`;
   if (principal.kind === 'service') return `c:${keyPart(principal.clientId ?? principal.id)}`;
-  return ipKey(principal);
+  return ipKey(principal, ipv6Prefix);
 }
 
-/** The client-IP key of a principal (`ip:unknown` when the address is not known). */
-export function ipKey(principal: Principal): string {
-  return `ip:${keyPart(principal.ip ?? 'unknown')}`;
+/**
+ * The client-address key of a principal: every spelling of an address gives the same key (core's
+ * `addressKey`: RFC 5952, ports, brackets and zones stripped, `::ffff:` unwrapped), IPv4 whole, IPv6
+ * grouped by its `/ipv6Prefix` network (`ip:2001:db8:1:2::/64`), `ip:unknown` when not known.
+ */
+export function ipKey(principal: Principal, ipv6Prefix = 64): string {
+  return `ip:${keyPart(addressKey(principal.ip, ipv6Prefix))}`;
 }
 
 /** A store key: `<prefix>{<who>}:<rest>` — the braces make `who` the Redis Cluster hash tag. */

@@ -1,5 +1,12 @@
 import { type Clock, check, type Principal, RampartConfigError, resolveOptions } from '@rampart/core';
+import {
+  type BruteForceOptions,
+  type ResolvedBruteForceOptions,
+  resolveBruteForceOptions,
+} from './brute-force-options.js';
 import type { Store } from './store.js';
+
+export type { BruteForceOptions, ResolvedBruteForceOptions } from './brute-force-options.js';
 
 /** An operation-wide rate limit: at most `limit` operations per `duration` seconds per client. */
 export interface OperationLimitOptions {
@@ -27,6 +34,14 @@ export interface CostBudgetOptions {
    * @default false
    */
   exposeExtension?: boolean;
+  /**
+   * Cost charged to the budget for a request whose document fails to parse or validate (it never
+   * reaches the cost analysis, yet parsing and validating it is work). It is charged as one call too
+   * (operation limit, before parsing). A client whose budget holds less than this (nothing at all,
+   * when 0) is refused before its document is parsed.
+   * @default 1
+   */
+  invalidDocumentCost?: number;
 }
 
 /** A calendar quota: calls (or cost) per UTC day or month per client. */
@@ -75,39 +90,6 @@ export interface ThrottleOptions {
   appliesTo?: (principal: Principal) => boolean;
 }
 
-/** A brute-force guard on a login-like field: counts failed attempts only. */
-export interface BruteForceOptions {
-  /** Schema coordinate of the guarded field, e.g. `'Mutation.login'`. */
-  field: string;
-  /** Argument path identifying the account (e.g. `'email'` or `'input.email'`); hashed in keys. */
-  identifierArgument?: string;
-  /**
-   * Failures allowed per (identifier, IP) within `window`, then blocked.
-   * @default 5
-   */
-  maxFailures?: number;
-  /**
-   * Failures allowed per IP (any identifier) within `window`, then blocked.
-   * @default 100
-   */
-  maxFailuresPerIp?: number;
-  /**
-   * Seconds over which failures are counted (from the first failure).
-   * @default 900
-   */
-  window?: number;
-  /**
-   * Seconds an identifier/IP stays blocked once over the limit.
-   * @default 900
-   */
-  block?: number;
-  /**
-   * Whether a resolver result is a failure (a thrown error always is).
-   * @default result is null/undefined/false, or has `success === false` or `ok === false`
-   */
-  isFailure?: (result: unknown) => boolean;
-}
-
 /** What to do when the store fails (Redis down or too slow). */
 export type StoreErrorPolicy = 'deny' | 'allow' | 'fallback-memory';
 
@@ -132,9 +114,16 @@ export interface RateLimitOptions {
   onStoreError: StoreErrorPolicy;
   /**
    * Who a request is counted against.
-   * @default user id, else client id, else client IP (`u:…`, `c:…`, `ip:…`)
+   * @default user id, else client id, else client address (`u:…`, `c:…`, `ip:…`; see `ipv6Prefix`)
    */
   keyGenerator: ((principal: Principal) => string) | undefined;
+  /**
+   * IPv6 clients are counted per network of this many bits (a host usually holds a whole /64), in
+   * every key made from an address (anonymous clients, `@rateLimit(by: "ip")`, brute-force guards).
+   * Addresses are canonicalised first, so two spellings of one address share a key. 128: per address.
+   * @default 64
+   */
+  ipv6Prefix: number;
   /**
    * Operation-wide rate limit per client.
    * @default undefined (none)
@@ -200,6 +189,7 @@ export const rateLimitDefaults: Readonly<RateLimitOptions> = Object.freeze({
   prefix: 'rampart:rl:',
   onStoreError: 'fallback-memory',
   keyGenerator: undefined,
+  ipv6Prefix: 64,
   operation: undefined,
   costBudget: undefined,
   quotas: Object.freeze([]),
@@ -219,9 +209,7 @@ export interface ResolvedRateLimitOptions
   costBudget: Required<Omit<CostBudgetOptions, never>> | undefined;
   quotas: ReadonlyArray<Required<Omit<QuotaOptions, 'appliesTo'>> & Pick<QuotaOptions, 'appliesTo'>>;
   throttle: ResolvedThrottleOptions;
-  bruteForce: ReadonlyArray<
-    Required<Omit<BruteForceOptions, 'identifierArgument'>> & Pick<BruteForceOptions, 'identifierArgument'>
-  >;
+  bruteForce: readonly ResolvedBruteForceOptions[];
 }
 
 const storeCheck = (v: unknown) =>
@@ -234,15 +222,6 @@ const optional =
     v === undefined ? undefined : c(v, p);
 const positiveInt = check.integer(1);
 const positive = check.number(Number.MIN_VALUE);
-
-const defaultIsFailure = (result: unknown): boolean => {
-  if (result === null || result === undefined || result === false) return true;
-  if (typeof result === 'object') {
-    const r = result as { success?: unknown; ok?: unknown };
-    return r.success === false || r.ok === false;
-  }
-  return false;
-};
 
 /**
  * Checks and completes rate-limit options. Unknown keys and bad values fail at startup naming the option.
@@ -260,6 +239,7 @@ export function resolveRateLimitOptions(
       prefix: check.string(),
       onStoreError: check.oneOf('deny', 'allow', 'fallback-memory'),
       keyGenerator: optional(check.function()),
+      ipv6Prefix: check.integer(1, 128),
       operation: optional(check.object()),
       costBudget: optional(check.object()),
       quotas: check.arrayOf(check.object()),
@@ -288,12 +268,13 @@ export function resolveRateLimitOptions(
     requireKeys(`${path}.costBudget`, top.costBudget, ['maximumAvailable', 'restoreRate']);
     costBudget = resolveOptions<Required<CostBudgetOptions>>(
       `${path}.costBudget`,
-      { maximumAvailable: 0, restoreRate: 0, fixedCost: 1, exposeExtension: false },
+      { maximumAvailable: 0, restoreRate: 0, fixedCost: 1, exposeExtension: false, invalidDocumentCost: 1 },
       {
         maximumAvailable: positive,
         restoreRate: positive,
         fixedCost: check.number(0),
         exposeExtension: check.boolean(),
+        invalidDocumentCost: check.number(0),
       },
       top.costBudget,
     ) as Required<CostBudgetOptions>;
@@ -329,34 +310,7 @@ export function resolveRateLimitOptions(
     },
     top.throttle,
   );
-  const bruteForce = top.bruteForce.map((b, i) => {
-    const p = `${path}.bruteForce[${i}]`;
-    requireKeys(p, b, ['field']);
-    const r = resolveOptions<BruteForceOptions>(
-      p,
-      {
-        field: '',
-        identifierArgument: undefined,
-        maxFailures: 5,
-        maxFailuresPerIp: 100,
-        window: 900,
-        block: 900,
-        isFailure: defaultIsFailure,
-      },
-      {
-        field: (v) =>
-          typeof v === 'string' && /^\w+\.\w+$/.test(v) ? undefined : 'must be a coordinate like "Mutation.login"',
-        identifierArgument: optional(check.string()),
-        maxFailures: positiveInt,
-        maxFailuresPerIp: positiveInt,
-        window: positiveInt,
-        block: positiveInt,
-        isFailure: check.function(),
-      },
-      b,
-    );
-    return r as ResolvedRateLimitOptions['bruteForce'][number];
-  });
+  const bruteForce = top.bruteForce.map((b, i) => resolveBruteForceOptions(b, `${path}.bruteForce[${i}]`));
   return Object.freeze({ ...top, operation, costBudget, quotas, throttle, bruteForce });
 }
 

@@ -1,11 +1,13 @@
 import type {
   ApolloServerPlugin,
   BaseContext,
+  GraphQLRequestContext,
   GraphQLRequestContextWillSendResponse,
   GraphQLRequestListener,
 } from '@apollo/server';
 import { ensureSecurityState, type RampartModule, RESOLVED, type SecurityState, syncPlugin } from '@rampart/core';
-import type { GraphQLSchema } from 'graphql';
+import type { GraphQLError, GraphQLSchema } from 'graphql';
+import { type Admission, type AdmissionResult, admissionOf } from './admission.js';
 import { rateLimitTypeDefs, transformRateLimitSchema } from './directive.js';
 import { type OperationDecision, RateLimiter } from './engine.js';
 import type { RateLimitOptions } from './options.js';
@@ -24,15 +26,20 @@ class OperationListener {
   #decision: OperationDecision | undefined;
   readonly #limiter: RateLimiter;
   readonly #state: SecurityState;
+  /** Set when the request was admitted before parsing (so an invalid document is charged). */
+  readonly #admission: Admission | undefined;
+  readonly #operationCharged: boolean;
 
-  constructor(limiter: RateLimiter, state: SecurityState) {
+  constructor(limiter: RateLimiter, state: SecurityState, admission?: Admission, operationCharged = false) {
     this.#limiter = limiter;
     this.#state = state;
+    this.#admission = admission;
+    this.#operationCharged = operationCharged;
   }
 
   didResolveOperation(): Promise<void> | void {
     try {
-      const d = this.#limiter.decide(this.#state);
+      const d = this.#limiter.decide(this.#state, this.#operationCharged);
       if (d instanceof Promise) return d.then((x) => this.#decided(x));
       this.#decided(d);
     } catch (error) {
@@ -50,7 +57,8 @@ class OperationListener {
     try {
       this.#limiter.flushFieldDecisions(this.#state);
       const d = this.#decision;
-      if (!d) return;
+      // ended before its operation was decided: the document failed to parse or validate
+      if (!d) return this.#admission?.chargeInvalidDocument(this.#state);
       const charge = d.charge;
       if (!charge) return this.#respond(ctx, d, d.currentlyAvailable);
       // Execution ran when the result has a `data` entry (even null); else refund the charge.
@@ -108,41 +116,131 @@ class FieldDecisionsListener {
 }
 
 /**
- * The Apollo plugin: decides operation-level policies (operation limit, cost budget, quotas) in
- * `didResolveOperation` with one store call, refunds the budget to the actual cost in
- * `willSendResponse`, and sets the RateLimit headers and `extensions.cost`. Per-field `@rateLimit`
- * and brute-force guards also need {@link rateLimitModule}'s `transformSchema` (or
- * {@link transformRateLimitSchema} with the same limiter).
+ * Under a composed synchronous start (`rampart()`), an admission that must wait (a Redis store, delay
+ * mode) cannot finish before Apollo reads the document: it completes in the background and is applied
+ * in `didResolveOperation` (after parsing, as before issue 12; only batched operations after the first
+ * get here, the first is admitted in the context function).
+ */
+class PendingAdmissionListener {
+  #inner: OperationListener | undefined;
+  #error: GraphQLError | undefined;
+  readonly #ready: Promise<void>;
+
+  constructor(pending: Promise<AdmissionResult>, make: (operationCharged: boolean) => OperationListener) {
+    this.#ready = pending.then((a) => {
+      if ('error' in a) this.#error = a.error;
+      else this.#inner = make(a.operationCharged);
+    });
+  }
+
+  didResolveOperation(): Promise<void> {
+    return this.#ready.then(() => {
+      if (this.#error) throw this.#error;
+      return this.#inner!.didResolveOperation();
+    });
+  }
+
+  willSendResponse(ctx: GraphQLRequestContextWillSendResponse<BaseContext>): Promise<void> {
+    return this.#ready.then(() => this.#inner?.willSendResponse(ctx));
+  }
+}
+
+/** A request refused before parsing: its document was replaced (see {@link refuseBeforeParsing}). */
+class RefusedListener {
+  constructor(private readonly error: GraphQLError) {}
+
+  didResolveOperation(): Promise<void> {
+    return Promise.reject(this.error);
+  }
+}
+
+/**
+ * Apollo reads the document after `requestDidStart`, and an error thrown there is a masked 500. To
+ * answer 429 without parsing the client's document, the request's document is replaced by a tiny one
+ * Apollo has cached (`{ __typename }`, no operation name, no persisted-query hash), and the refusal is
+ * thrown from `didResolveOperation`, where its status and headers are honoured. (Under `rampart()`
+ * the refusal happens earlier, in the context function, and nothing is replaced.)
+ */
+function refuseBeforeParsing(rc: GraphQLRequestContext<BaseContext>, error: GraphQLError): RefusedListener {
+  const request = rc.request;
+  request.query = '{ __typename }';
+  delete request.operationName;
+  delete request.variables;
+  if (request.extensions?.persistedQuery !== undefined) {
+    const { persistedQuery: _, ...rest } = request.extensions;
+    request.extensions = rest;
+  }
+  return new RefusedListener(error);
+}
+
+/** Set by {@link rateLimitModule}'s `onRequest` (the context function): this request was admitted. */
+const ADMITTED_SLOT = Symbol('rampart.rate-limit.admitted');
+
+/** Takes the admission `onRequest` made (once: the other operations of a batch are admitted one by one). */
+function takeAdmission(state: SecurityState): AdmissionResult | undefined {
+  const a = state.slots.get(ADMITTED_SLOT) as AdmissionResult | undefined;
+  if (a !== undefined) state.slots.delete(ADMITTED_SLOT);
+  return a;
+}
+
+type Listener = GraphQLRequestListener<BaseContext>;
+
+/**
+ * The Apollo plugin. Before the document is parsed (`requestDidStart`, unless `rampart().context`
+ * already did it): charges the operation limit and refuses a client out of cost budget (admission.ts).
+ * In `didResolveOperation`: charges the estimated cost and the quotas with one store call. In
+ * `willSendResponse`: refunds the budget to the actual cost, charges `invalidDocumentCost` for a
+ * document that failed to parse or validate, and sets the RateLimit headers and `extensions.cost`.
+ * Per-field `@rateLimit` and brute-force guards also need {@link rateLimitModule}'s `transformSchema`
+ * (or {@link transformRateLimitSchema} with the same limiter).
  */
 export function rateLimitPlugin(options?: Partial<RateLimitOptions> | RateLimiter): ApolloServerPlugin<BaseContext> {
   const limiter = limiterOf(options);
   const operational = limiter.hasOperationPolicies;
   const clock = limiter.options.clock;
-  return syncPlugin(
-    (rc) => {
-      const state = ensureSecurityState(rc.contextValue as object, clock ? { clock } : undefined);
-      if (!operational) {
-        // Only per-field rules: one hook, to turn the per-field tallies into decisions.
-        return new FieldDecisionsListener(limiter, state) as GraphQLRequestListener<BaseContext>;
-      }
-      return new OperationListener(limiter, state) as GraphQLRequestListener<BaseContext>;
+  const admission = admissionOf(limiter);
+  // `synchronous`: the start must not return a promise (composed by rampart(), see PendingAdmissionListener)
+  const start = (rc: GraphQLRequestContext<BaseContext>, synchronous: boolean): Listener | Promise<Listener> => {
+    const state = ensureSecurityState(rc.contextValue as object, clock ? { clock } : undefined);
+    if (!operational) {
+      // Only per-field rules: one hook, to turn the per-field tallies into decisions.
+      return new FieldDecisionsListener(limiter, state) as Listener;
+    }
+    const listenerFor = (a: AdmissionResult): Listener =>
+      'error' in a
+        ? (refuseBeforeParsing(rc, a.error) as Listener)
+        : (new OperationListener(limiter, state, admission, a.operationCharged) as Listener);
+    const early = takeAdmission(state);
+    if (early !== undefined) return listenerFor(early);
+    if (!admission.active) return new OperationListener(limiter, state) as Listener;
+    const admitted = admission.admit(state);
+    if (!(admitted instanceof Promise)) return listenerFor(admitted);
+    if (!synchronous) return admitted.then(listenerFor);
+    const make = (charged: boolean) => new OperationListener(limiter, state, admission, charged);
+    return new PendingAdmissionListener(admitted, make) as Listener;
+  };
+  const server: ApolloServerPlugin<BaseContext> = {
+    async serverWillStart() {
+      await limiter.store.ready?.();
+      return {
+        async serverWillStop() {
+          await limiter.close();
+        },
+      };
     },
-    {
-      async serverWillStart() {
-        await limiter.store.ready?.();
-        return {
-          async serverWillStop() {
-            await limiter.close();
-          },
-        };
-      },
-    },
-  );
+  };
+  // Apollo itself awaits the start (an admission that waits still refuses before parsing); rampart()'s
+  // composed plugin calls the synchronous one
+  const plugin = syncPlugin((rc) => start(rc, true) as Listener, server);
+  plugin.requestDidStart = async (rc) => start(rc, false);
+  return plugin;
 }
 
 /**
  * `@rampart/rate-limit` for `rampart()`: the `@rateLimit` SDL, a schema transform that wraps only the
- * fields declaring `@rateLimit` or a brute-force guard, and the plugin. Place it after
+ * fields declaring `@rateLimit` or a brute-force guard, the plugin, and `onRequest`: the admission
+ * before parsing, in the context function (a refusal there is a 429 with its headers, and Apollo never
+ * reads the document). Place it after `@rampart/auth` (its `onRequest` sets the principal) and
  * `@rampart/limits` (it reads `state.cost.estimated` in `didResolveOperation` and `state.cost.actual`
  * in `willSendResponse`).
  */
@@ -153,5 +251,23 @@ export function rateLimitModule(options?: Partial<RateLimitOptions> | RateLimite
     typeDefs: rateLimitTypeDefs(limiter.options.directiveName),
     transformSchema: (schema: GraphQLSchema) => transformRateLimitSchema(schema, limiter),
     plugins: [rateLimitPlugin(limiter)],
+    onRequest: (state) => admitInContext(limiter, state),
   };
+}
+
+/**
+ * The module's `onRequest` (in `rampart().context`, before Apollo reads the document): a client over
+ * its operation limit or out of budget is refused here with 429 and its headers; an admitted request
+ * is marked so the plugin does not charge it again.
+ */
+function admitInContext(limiter: RateLimiter, state: SecurityState): void | Promise<void> {
+  if (!limiter.hasOperationPolicies) return;
+  const admission = admissionOf(limiter);
+  if (!admission.active) return;
+  const done = (a: AdmissionResult): void => {
+    if ('error' in a) throw a.error;
+    state.slots.set(ADMITTED_SLOT, a);
+  };
+  const a = admission.admit(state);
+  return a instanceof Promise ? a.then(done) : done(a);
 }

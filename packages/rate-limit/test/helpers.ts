@@ -1,7 +1,16 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { attachSecurityState, type Clock, createPrincipal, getSecurityState, SecurityState } from '@rampart/core';
+import {
+  attachSecurityState,
+  type Clock,
+  createPrincipal,
+  getSecurityState,
+  SecurityState,
+  SYNC_REQUEST_DID_START,
+  type SyncRequestDidStart,
+} from '@rampart/core';
 import { startTestServer, type TestServer } from '@rampart/testing';
+import { GraphQLScalarType } from 'graphql';
 import { type RateLimitOptions, rateLimitModule } from '../src/index.js';
 
 /** A clock tests move by hand; `sleep` advances it instead of waiting. */
@@ -128,7 +137,17 @@ export interface Harness {
  */
 export async function startHarness(
   options: Partial<RateLimitOptions>,
-  extra: { clock?: Clock; typeDefs?: string; plugins?: ApolloServerPlugin<BaseContext>[] } = {},
+  extra: {
+    clock?: Clock;
+    typeDefs?: string;
+    plugins?: ApolloServerPlugin<BaseContext>[];
+    /** Resolvers added to the base ones (per type, the added win). */
+    resolvers?: Record<string, Record<string, unknown>>;
+    /** Runs the module's `onRequest` in the context function, as `rampart().context` does. */
+    onRequest?: boolean;
+    /** Starts requests through the plugin's synchronous start, as `rampart()`'s composed plugin does. */
+    composed?: boolean;
+  } = {},
 ): Promise<Harness> {
   const counters: Counters = { search: 0, login: 0, price: 0 };
   const states: SecurityState[] = [];
@@ -142,12 +161,19 @@ export async function startHarness(
   const schema = mod.transformSchema!(
     makeExecutableSchema({
       typeDefs: [mod.typeDefs!, extra.typeDefs ?? baseTypeDefs],
-      resolvers: baseResolvers(counters),
+      resolvers: mergeResolvers(baseResolvers(counters), extra.resolvers) as never,
     }),
   );
   const clock = extra.clock;
   const server = await startTestServer<BaseContext>(
-    { schema, plugins: [fakeLimitsPlugin(), ...(extra.plugins ?? []), ...mod.plugins!] },
+    {
+      schema,
+      plugins: [
+        fakeLimitsPlugin(),
+        ...(extra.plugins ?? []),
+        ...mod.plugins!.map((p) => (extra.composed ? composed(p) : p)),
+      ],
+    },
     {
       context: async ({ req }) => {
         const h = (n: string) => {
@@ -165,10 +191,40 @@ export async function startHarness(
         const ctx = {};
         const state = new SecurityState({ principal, ...(clock ? { clock } : {}) });
         states.push(state);
+        if (extra.onRequest) await mod.onRequest!(state, { headers: new Map() });
         attachSecurityState(ctx, state);
         return ctx;
       },
     },
   );
   return { server, url: server.graphqlUrl, counters, states, stop: () => server.stop() };
+}
+
+function mergeResolvers(
+  base: Record<string, Record<string, unknown>>,
+  added: Record<string, Record<string, unknown>> | undefined,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [type, fields] of Object.entries(added ?? {})) {
+    const existing = base[type];
+    out[type] =
+      existing && typeof fields === 'object' && !(fields instanceof GraphQLScalarType)
+        ? { ...existing, ...fields }
+        : fields;
+  }
+  return out;
+}
+
+/** The plugin as `composePlugins` (`@rampart/apollo`) runs it: its synchronous start, never awaited. */
+function composed(plugin: ApolloServerPlugin<BaseContext>): ApolloServerPlugin<BaseContext> {
+  const start = (plugin as { [SYNC_REQUEST_DID_START]?: SyncRequestDidStart })[SYNC_REQUEST_DID_START];
+  if (!start) throw new Error('the plugin has no synchronous start');
+  return {
+    ...plugin,
+    requestDidStart: (rc) => {
+      const listener = start(rc);
+      if (listener instanceof Promise) throw new Error('a synchronous start returned a promise');
+      return Promise.resolve(listener);
+    },
+  };
 }

@@ -204,20 +204,26 @@ describe('operation-level policies over HTTP (memory store)', () => {
       actualQueryCost: 20,
       throttleStatus: { maximumAvailable: 100, currentlyAvailable: 80, restoreRate: 10 },
     });
-    r = await call(80, 80); // 0 left
-    assert.equal(r.body.extensions.cost.throttleStatus.currentlyAvailable, 0);
+    r = await call(70, 70); // 10 left
+    assert.equal(r.body.extensions.cost.throttleStatus.currentlyAvailable, 10);
     const before = h.counters.search;
     r = await call(30, 30);
     assert.equal(r.status, 429);
     assert.equal(r.body.errors[0].extensions.code, 'THROTTLED');
-    assert.equal(r.headers.get('retry-after'), '3'); // 30 units at 10/s
-    assert.match(r.headers.get('ratelimit') ?? '', /^"cost-budget";r=0;t=3$/);
+    assert.equal(r.headers.get('retry-after'), '2'); // 20 more units at 10/s
+    assert.match(r.headers.get('ratelimit') ?? '', /^"cost-budget";r=10;t=2$/);
     assert.equal(h.counters.search, before, 'nothing executed');
     assert.equal(r.body.extensions.cost.requestedQueryCost, 30);
-    clock.advance(3000); // leaky-bucket restore: 30 units back
+    clock.advance(2000); // leaky-bucket restore: 20 units back
     r = await call(30, 30);
     assert.equal(r.status, 200);
     assert.equal(r.body.extensions.cost.throttleStatus.currentlyAvailable, 0);
+    // with nothing left, the next request is refused before its document is parsed (its cost unknown)
+    r = await call(5, 5);
+    assert.equal(r.status, 429);
+    assert.equal(r.body.errors[0].extensions.code, 'THROTTLED');
+    assert.equal(r.headers.get('retry-after'), '1'); // 1 unit (invalidDocumentCost) at 10/s
+    assert.equal(h.counters.search, before + 1);
     // a query that can never fit says so
     clock.advance(60_000);
     r = await call(150, 150);
@@ -287,7 +293,7 @@ describe('operation-level policies over HTTP (memory store)', () => {
     assert.equal((await postGraphQL(h.url, q('{ hello }'), partner)).status, 200);
   });
 
-  test('daily quota counted in cost; a quota refusal charges nothing else (one atomic call)', async () => {
+  test('daily quota counted in cost; a quota refusal charges nothing but the call (counted before parsing)', async () => {
     const clock = new TestClock(Date.UTC(2026, 2, 31, 23, 0, 0));
     const h = await start(
       {
@@ -307,11 +313,12 @@ describe('operation-level policies over HTTP (memory store)', () => {
     assert.equal(r.body.errors[0].extensions.code, 'QUOTA_EXCEEDED');
     const ok = await call(40, 40);
     assert.equal(ok.status, 200);
-    // budget saw 40 then 10 refunded, then 40: 1000 - 10 - 40 = 950, nothing from the refused call
+    // budget saw 40 then 10 refunded, then 40: 1000 - 10 - 40 = 950, nothing from the refused call;
+    // the refused call is still a call (the operation limit is charged before parsing)
     assert.equal(ok.body.extensions.cost.throttleStatus.currentlyAvailable, 950);
     assert.match(
       ok.headers.get('ratelimit') ?? '',
-      /"operation";r=98;t=\d+, "cost-budget";r=950;t=\d+, "daily-cost";r=0;t=3600/,
+      /"operation";r=97;t=\d+, "cost-budget";r=950;t=\d+, "daily-cost";r=0;t=3600/,
     );
     clock.set(Date.UTC(2026, 3, 1, 0, 0, 0)); // 31 March → 1 April
     assert.equal((await call(45, 45)).status, 200);
@@ -374,7 +381,8 @@ describe('operation-level policies over HTTP (memory store)', () => {
     const call = () => postGraphQL(h.url, q('{ hello }'), { headers: { 'x-user': 'u', 'x-estimated-cost': '10' } });
     assert.equal((await call()).status, 200);
     assert.equal((await call()).status, 200);
-    assert.deepEqual(clock.slept, [1000]);
+    // before parsing it waits for the first unit (100 ms), after the estimate for the other 9
+    assert.deepEqual(clock.slept, [100, 900]);
   });
 
   test('delay mode queue is bounded per client', async () => {

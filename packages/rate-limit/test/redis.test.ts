@@ -177,10 +177,18 @@ describe('two replicas sharing one Redis, 200 concurrent requests', () => {
         ),
       );
       const ok = all.filter((r) => r.status === 200).length;
-      // the operation limit (50/min per client) also applies to the partner; both are 50, quota refusals win
+      // the operation limit (50/min per client) also applies to the partner and is charged before
+      // parsing, so it refuses the other 150 first; both are 50
       assert.equal(ok, 50, `run ${run}`);
-      const codes = new Set(all.filter((r) => r.status === 429).map((r) => r.body.errors[0].extensions.code));
-      assert.ok(codes.has('QUOTA_EXCEEDED'), `run ${run}: ${[...codes]}`);
+      // a minute later (a new operation window, the same month) the quota is used up: none admitted
+      clock.advance(60_000);
+      const later = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          postGraphQL((i % 2 ? r1 : r2).url, { query: '{ hello }' }, { headers: { 'x-client': 'partner' } }),
+        ),
+      );
+      const codes = new Set(later.map((r) => `${r.status} ${r.body.errors?.[0].extensions.code}`));
+      assert.deepEqual([...codes], ['429 QUOTA_EXCEEDED'], `run ${run}`);
     }
   });
 });
@@ -261,7 +269,7 @@ describe('per-field limits and brute-force guard on Redis', () => {
 });
 
 describe('round trips', () => {
-  test('operation limit + cost budget + quota: one EVALSHA per operation; refund only when actual ≠ estimated', async () => {
+  test('operation limit + cost budget + quota: two EVALSHA per operation (before parsing, after); refund only when actual ≠ estimated', async () => {
     const priv = await startPrivateRedis();
     const s = redisStore(priv.url);
     const h = await startHarness(
@@ -286,7 +294,8 @@ describe('round trips', () => {
       }
       const stats = await probe.info('commandstats');
       const calls = (name: string) => Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
-      assert.equal(calls('evalsha') + calls('eval'), 10);
+      // one before parsing (operation limit, budget), one after (budget estimate, quota)
+      assert.equal(calls('evalsha') + calls('eval'), 20);
       await probe.config('RESETSTAT');
       for (let i = 0; i < 10; i++) {
         await postGraphQL(
@@ -296,7 +305,7 @@ describe('round trips', () => {
         );
       }
       const stats2 = await probe.info('commandstats');
-      assert.equal(Number(/cmdstat_evalsha:calls=(\d+)/.exec(stats2)?.[1]), 20);
+      assert.equal(Number(/cmdstat_evalsha:calls=(\d+)/.exec(stats2)?.[1]), 30);
     } finally {
       probe.disconnect();
       await h.stop();
