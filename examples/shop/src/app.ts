@@ -128,7 +128,7 @@ export function recommendedRampartOptions(env: ShopEnvironment): RampartOptions 
     },
     rules: shopRules(),
     rateLimit: {
-      // REDIS_URL: counters shared by every replica, exact (one atomic script per operation)
+      // REDIS_URL: counters shared by every replica, exact (one atomic script before parsing, one after)
       ...(env.redisUrl ? { store: redisStore(env.redisUrl), onStoreError: 'fallback-memory' as const } : {}),
       prefix: 'rampart:shop:',
       // every client (user, API client, else IP) may send 300 operations a minute, whatever they cost:
@@ -155,7 +155,8 @@ export function recommendedRampartOptions(env: ShopEnvironment): RampartOptions 
         maxDelayMs: 1000,
         appliesTo: (principal) => principal.clientId === 'storefront' || principal.kind === 'anonymous',
       },
-      // login: 5 failures per email (and 100 per IP) block for 15 minutes; a success resets
+      // login: 5 failures per (email, IP) and 100 per IP block for 15 minutes; attempts at one email
+      // from all addresses are paced (5 at once, then 1 s doubling to 60 s); a success resets
       bruteForce: [
         {
           field: 'Mutation.login',
