@@ -41,16 +41,25 @@ export function qualifiedKey(type: GraphQLNamedType | undefined, field: FieldNod
 
 type Included = (directives: readonly DirectiveNode[] | undefined) => boolean;
 
-interface Entry {
-  sels: readonly SelectionNode[];
-  type: GraphQLNamedType | undefined;
-}
+const COUNT = 0;
+const COLLECT = 1;
+const SUMMARY = 2;
 
 /** Plans the merges of the selection sets of one operation analysis. */
 export class MergePlanner {
   /** Keys of each fragment's top level; `null` when too large, or when it spreads a fragment twice. */
   readonly #summaries = new Map<string, readonly string[] | null>();
   readonly #counts = new Map<string, number>();
+  /** Scratch state of one scan (scans never nest), reused to keep allocation off the hot path. */
+  readonly #stack: unknown[] = [];
+  readonly #spreads = new Set<string>();
+  /** The fragments entered by the summary scan under way (summaries run inside the other scans). */
+  readonly #summarySpreads = new Set<string>();
+  #plan: MergePlan | undefined = undefined;
+  #keys: string[] = [];
+  #visited = 0;
+  #ok = true;
+  #repeated = false;
   #allowance: number;
 
   constructor(
@@ -64,89 +73,112 @@ export class MergePlanner {
 
   /** The plan of a set, or `undefined` when no key is selected twice. */
   plan(sels: readonly SelectionNode[], type: GraphQLNamedType | undefined): MergePlan | undefined {
-    if (sels.length < 2 && sels[0]?.kind === Kind.FIELD) return undefined;
-    const counts = this.#counts;
-    counts.clear();
-    let repeated = false;
-    const count = (key: string) => {
-      const c = (counts.get(key) ?? 0) + 1;
-      counts.set(key, c);
-      if (c > 1) repeated = true;
-    };
-    const spreads = new Set<string>();
-    this.#walk(
-      sels,
-      type,
-      (field, t) => count(qualifiedKey(t, field)),
-      (name) => {
-        if (spreads.has(name)) return false;
-        spreads.add(name);
-        for (const key of this.#summary(name) ?? []) count(key);
-        return false;
-      },
-    );
-    if (!repeated) return undefined;
+    if (!mayRepeat(sels)) return undefined;
+    this.#counts.clear();
+    this.#repeated = false;
+    this.#scan(sels, type, COUNT);
+    if (!this.#repeated) return undefined;
     const plan: MergePlan = { groups: new Map(), started: new Set(), inline: new Set() };
-    const seen = new Set<string>();
-    // Second walk, in the order of the analysis: collect the groups, decide which fragments go in place.
-    this.#walk(
-      sels,
-      type,
-      (field, t) => {
-        const key = qualifiedKey(t, field);
-        if ((counts.get(key) ?? 0) < 2) return;
-        const group = plan.groups.get(key);
-        if (group) group.push(field);
-        else plan.groups.set(key, [field]);
-      },
-      (name, nested) => {
-        if (seen.has(name)) return false;
-        seen.add(name);
-        const keys = this.#summary(name);
-        if (!keys) return false;
-        if (!nested && !keys.some((k) => (counts.get(k) ?? 0) > 1)) return false;
-        const def = this.fragments.get(name) as FragmentDefinitionNode;
-        const size = def.loc ? def.loc.end - def.loc.start : 1000;
-        if (size > this.#allowance) return false;
-        this.#allowance -= size;
-        plan.inline.add(name);
-        return true;
-      },
-    );
+    // Second scan, in the order of the analysis: collect the groups, decide which fragments go in place.
+    this.#plan = plan;
+    this.#scan(sels, type, COLLECT);
+    this.#plan = undefined;
     return plan;
   }
 
   /**
-   * Walks the set's top level in document order (inline fragments entered in place); `onSpread`
-   * decides whether a spread fragment is entered too (`nested`: met inside an entered fragment).
+   * Walks a set's top level in document order (inline fragments entered in place). COUNT counts the
+   * keys (fragments by their summaries); COLLECT gathers the groups and enters the fragments to walk
+   * in place; SUMMARY lists a fragment's keys, entering the fragments it spreads.
    */
-  #walk(
-    sels: readonly SelectionNode[],
-    type: GraphQLNamedType | undefined,
-    onField: (field: FieldNode, type: GraphQLNamedType | undefined) => void,
-    onSpread: (name: string, nested: boolean) => boolean,
-  ): void {
-    const stack: (Entry & { i: number; nested: boolean })[] = [{ sels, type, i: 0, nested: false }];
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1] as Entry & { i: number; nested: boolean };
-      if (top.i >= top.sels.length) {
-        stack.pop();
+  #scan(sels: readonly SelectionNode[], type: GraphQLNamedType | undefined, mode: number): void {
+    const stack = this.#stack;
+    const base = stack.length;
+    if (mode !== SUMMARY) this.#spreads.clear();
+    let i = 0;
+    let nested = false;
+    for (;;) {
+      if (i >= sels.length) {
+        if (stack.length === base) break;
+        nested = stack.pop() as boolean;
+        type = stack.pop() as GraphQLNamedType | undefined;
+        i = stack.pop() as number;
+        sels = stack.pop() as readonly SelectionNode[];
         continue;
       }
-      const sel = top.sels[top.i++] as SelectionNode;
+      const sel = sels[i++] as SelectionNode;
       if (!this.included(sel.directives)) continue;
-      if (sel.kind === Kind.FIELD) onField(sel, top.type);
-      else if (sel.kind === Kind.INLINE_FRAGMENT) {
-        const t = sel.typeCondition ? (this.schema.getType(sel.typeCondition.name.value) ?? undefined) : top.type;
-        stack.push({ sels: sel.selectionSet.selections, type: t, i: 0, nested: top.nested });
-      } else {
-        const def = this.fragments.get(sel.name.value);
-        if (def && onSpread(sel.name.value, top.nested)) {
-          const t = this.schema.getType(def.typeCondition.name.value) ?? undefined;
-          stack.push({ sels: def.selectionSet.selections, type: t, i: 0, nested: true });
-        }
+      if (sel.kind === Kind.FIELD) {
+        this.#onField(qualifiedKey(type, sel), sel, mode);
+        if (mode === SUMMARY && !this.#ok) break;
+        continue;
       }
+      let inner: readonly SelectionNode[];
+      let innerType: GraphQLNamedType | undefined;
+      if (sel.kind === Kind.INLINE_FRAGMENT) {
+        inner = sel.selectionSet.selections;
+        innerType = sel.typeCondition ? (this.schema.getType(sel.typeCondition.name.value) ?? undefined) : type;
+      } else {
+        const name = sel.name.value;
+        const def = this.fragments.get(name);
+        if (!def || !this.#onSpread(name, def, nested, mode)) {
+          if (mode === SUMMARY && !this.#ok) break;
+          continue;
+        }
+        inner = def.selectionSet.selections;
+        innerType = this.schema.getType(def.typeCondition.name.value) ?? undefined;
+      }
+      stack.push(sels, i, type, nested);
+      nested = nested || sel.kind === Kind.FRAGMENT_SPREAD;
+      sels = inner;
+      type = innerType;
+      i = 0;
     }
+    stack.length = base;
+  }
+
+  #onField(key: string, field: FieldNode, mode: number): void {
+    if (mode === COUNT) {
+      const c = (this.#counts.get(key) ?? 0) + 1;
+      this.#counts.set(key, c);
+      if (c > 1) this.#repeated = true;
+    } else if (mode === COLLECT) {
+      if ((this.#counts.get(key) ?? 0) < 2) return;
+      const groups = (this.#plan as MergePlan).groups;
+      const group = groups.get(key);
+      if (group) group.push(field);
+      else groups.set(key, [field]);
+    } else if (++this.#visited > SUMMARY_LIMIT) this.#ok = false;
+    else this.#keys.push(key);
+  }
+
+  /** Whether a spread fragment is entered by the scan. */
+  #onSpread(name: string, def: FragmentDefinitionNode, nested: boolean, mode: number): boolean {
+    if (mode === SUMMARY) {
+      const spreads = this.#summarySpreads;
+      // A fragment spread twice, or a cycle: not walked in place (the memoized path reports cycles).
+      if (spreads.has(name) || ++this.#visited > SUMMARY_LIMIT) {
+        this.#ok = false;
+        return false;
+      }
+      spreads.add(name);
+      return true;
+    }
+    const spreads = this.#spreads;
+    if (spreads.has(name)) return false;
+    spreads.add(name);
+    if (mode === COUNT) {
+      for (const key of this.#summary(name) ?? []) this.#onField(key, undefined as never, COUNT);
+      return false;
+    }
+    const keys = this.#summary(name);
+    if (!keys) return false;
+    if (!nested && !keys.some((k) => (this.#counts.get(k) ?? 0) > 1)) return false;
+    const size = def.loc ? def.loc.end - def.loc.start : 1000;
+    if (size > this.#allowance) return false;
+    this.#allowance -= size;
+    (this.#plan as MergePlan).inline.add(name);
+    return true;
   }
 
   /** The qualified keys of a fragment's top level, fragments flattened (memoized). */
@@ -156,30 +188,33 @@ export class MergePlanner {
     this.#summaries.set(name, null);
     const def = this.fragments.get(name);
     if (!def) return null;
-    const keys: string[] = [];
-    const spread = new Set<string>([name]);
-    let visited = 0;
-    let ok = true;
-    const type = this.schema.getType(def.typeCondition.name.value) ?? undefined;
-    this.#walk(
-      def.selectionSet.selections,
-      type,
-      (field, t) => {
-        if (++visited > SUMMARY_LIMIT) ok = false;
-        else keys.push(qualifiedKey(t, field));
-      },
-      (nestedName) => {
-        // A fragment spread twice, or a cycle: not walked in place (the memoized path reports cycles).
-        if (!ok || spread.has(nestedName) || ++visited > SUMMARY_LIMIT) {
-          ok = false;
-          return false;
-        }
-        spread.add(nestedName);
-        return true;
-      },
-    );
-    const summary = ok ? [...new Set(keys)] : null;
+    this.#summarySpreads.clear();
+    this.#summarySpreads.add(name);
+    this.#keys = [];
+    this.#visited = 0;
+    this.#ok = true;
+    this.#scan(def.selectionSet.selections, this.schema.getType(def.typeCondition.name.value) ?? undefined, SUMMARY);
+    const summary = this.#ok ? [...new Set(this.#keys)] : null;
     this.#summaries.set(name, summary);
     return summary;
   }
+}
+
+/**
+ * False when the set cannot select a key twice: only fields, all with distinct response keys
+ * (checked without allocation for small sets).
+ */
+function mayRepeat(sels: readonly SelectionNode[]): boolean {
+  const n = sels.length;
+  if (n > 16) return true;
+  for (let i = 0; i < n; i++) {
+    const a = sels[i] as SelectionNode;
+    if (a.kind !== Kind.FIELD) return true;
+    const key = a.alias?.value ?? a.name.value;
+    for (let j = 0; j < i; j++) {
+      const b = sels[j] as FieldNode;
+      if ((b.alias?.value ?? b.name.value) === key) return true;
+    }
+  }
+  return false;
 }

@@ -77,6 +77,7 @@ export function toJS(
     case Kind.LIST: {
       const out: unknown[] = new Array(node.values.length);
       for (let i = 0; i < node.values.length; i++) {
+        if (budget.units > budget.max) return undefined;
         out[i] = toJS(node.values[i] as ValueNode, vars, budget, markVar, depth + 1) ?? null;
       }
       return out;
@@ -84,6 +85,7 @@ export function toJS(
     case Kind.OBJECT: {
       const out = createDictionary<unknown>();
       for (const f of node.fields) {
+        if (budget.units > budget.max) return undefined;
         const v = toJS(f.value, vars, budget, markVar, depth + 1);
         if (v !== undefined) out[f.name.value] = v;
       }
