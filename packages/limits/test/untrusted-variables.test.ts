@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { ApolloServerOptions, BaseContext } from '@apollo/server';
-import { postGraphQL, startTestServer, type TestServer } from '@rampart/testing';
+import { type GraphQLHttpResponse, postGraphQL, startTestServer, type TestServer } from '@rampart/testing';
 import { buildSchema, type GraphQLSchema } from 'graphql';
 import { costDirectivesTypeDefs, limitsPlugin } from '../src/index.js';
 
@@ -45,7 +45,7 @@ function schema(): GraphQLSchema {
 const post = (url: string, query: string, variablesJson: string) =>
   postGraphQL(url, `{"query":${JSON.stringify(query)},"variables":${variablesJson}}`);
 
-function assertRefusedUnexecuted(r: Awaited<ReturnType<typeof postGraphQL>>, estimated: number): void {
+function assertRefusedUnexecuted(r: GraphQLHttpResponse, estimated: number): void {
   assert.equal(r.status, 400, r.text.slice(0, 300));
   assert.equal(r.body.errors[0].extensions.code, 'COST_ESTIMATED_TOO_EXPENSIVE');
   assert.deepEqual(r.body.errors[0].extensions.cost, { estimated, max: 100 });
