@@ -81,6 +81,15 @@ fragment C${n} on ReviewConnection { totalCount }`,
     }),
   },
   {
+    name: 'fragment DAG, each spreading the next directly and under a field (bench/apollo shape)',
+    build: (n) => ({
+      query: `{ catalog { categories { ...F0 } } } ${join(
+        n,
+        (i) => `fragment F${i} on Category { ...F${i + 1} products { related { id } } children { ...F${i + 1} } }`,
+      )} fragment F${n} on Category { name }`,
+    }),
+  },
+  {
     name: 'fragment fan-out in one set (each spreads the next twice)',
     build: (n) => ({
       query: `{ catalog { categories { ...F0 } } } ${join(

@@ -201,11 +201,13 @@ export class MergePlanner {
 }
 
 /**
- * False when the set cannot select a key twice: only fields, all with distinct response keys
- * (checked without allocation for small sets).
+ * False when the set cannot select a key twice: a single field or spread, or only fields with
+ * distinct response keys (checked without allocation for small sets).
  */
 function mayRepeat(sels: readonly SelectionNode[]): boolean {
   const n = sels.length;
+  // One field, or one fragment spread (whose own duplicates merge in its own frame).
+  if (n === 1) return sels[0]?.kind === Kind.INLINE_FRAGMENT;
   if (n > 16) return true;
   for (let i = 0; i < n; i++) {
     const a = sels[i] as SelectionNode;
