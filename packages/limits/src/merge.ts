@@ -7,7 +7,8 @@
  * being added as memoized measures. Keys are qualified by the type they are selected on, so fields
  * under inline fragments on two different types stay apart (summed, as Apollo Router does).
  *
- * Linear: a fragment is summarised once (at most {@link SUMMARY_LIMIT} selections of its top level),
+ * Linear: a fragment is summarised once, from its own top level and the summaries of the fragments
+ * it spreads (at most {@link SUMMARY_LIMIT} selections and keys, else it is never walked in place),
  * and walking fragments in place is allowed up to a total of the document's own size; past it, or for
  * larger fragments, duplicates are counted twice (an upper bound, the behaviour before merging).
  */
@@ -43,20 +44,23 @@ type Included = (directives: readonly DirectiveNode[] | undefined) => boolean;
 
 const COUNT = 0;
 const COLLECT = 1;
-const SUMMARY = 2;
+const OWN = 2;
+/** Marks a summary under way (a spread of that fragment now is a cycle). */
+const PENDING: readonly string[] = [];
 
 /** Plans the merges of the selection sets of one operation analysis. */
 export class MergePlanner {
-  /** Keys of each fragment's top level; `null` when too large, or when it spreads a fragment twice. */
+  /** Keys of each fragment's top level, fragments flattened; `null` when too large or cyclic. */
   readonly #summaries = new Map<string, readonly string[] | null>();
+  /** Own keys and spread fragment names of each fragment's top level (not entering spreads). */
+  readonly #own = new Map<string, { keys: string[]; spreads: string[] } | null>();
   readonly #counts = new Map<string, number>();
   /** Scratch state of one scan (scans never nest), reused to keep allocation off the hot path. */
   readonly #stack: unknown[] = [];
   readonly #spreads = new Set<string>();
-  /** The fragments entered by the summary scan under way (summaries run inside the other scans). */
-  readonly #summarySpreads = new Set<string>();
   #plan: MergePlan | undefined = undefined;
-  #keys: string[] = [];
+  #ownKeys: string[] = [];
+  #ownSpreads: string[] = [];
   #visited = 0;
   #ok = true;
   #repeated = false;
@@ -89,12 +93,12 @@ export class MergePlanner {
   /**
    * Walks a set's top level in document order (inline fragments entered in place). COUNT counts the
    * keys (fragments by their summaries); COLLECT gathers the groups and enters the fragments to walk
-   * in place; SUMMARY lists a fragment's keys, entering the fragments it spreads.
+   * in place; OWN lists a fragment's own keys and the fragments it spreads (not entered).
    */
   #scan(sels: readonly SelectionNode[], type: GraphQLNamedType | undefined, mode: number): void {
     const stack = this.#stack;
     const base = stack.length;
-    if (mode !== SUMMARY) this.#spreads.clear();
+    if (mode !== OWN) this.#spreads.clear();
     let i = 0;
     let nested = false;
     for (;;) {
@@ -110,7 +114,7 @@ export class MergePlanner {
       if (!this.included(sel.directives)) continue;
       if (sel.kind === Kind.FIELD) {
         this.#onField(qualifiedKey(type, sel), sel, mode);
-        if (mode === SUMMARY && !this.#ok) break;
+        if (mode === OWN && !this.#ok) break;
         continue;
       }
       let inner: readonly SelectionNode[];
@@ -122,7 +126,7 @@ export class MergePlanner {
         const name = sel.name.value;
         const def = this.fragments.get(name);
         if (!def || !this.#onSpread(name, def, nested, mode)) {
-          if (mode === SUMMARY && !this.#ok) break;
+          if (mode === OWN && !this.#ok) break;
           continue;
         }
         inner = def.selectionSet.selections;
@@ -149,20 +153,15 @@ export class MergePlanner {
       if (group) group.push(field);
       else groups.set(key, [field]);
     } else if (++this.#visited > SUMMARY_LIMIT) this.#ok = false;
-    else this.#keys.push(key);
+    else this.#ownKeys.push(key);
   }
 
   /** Whether a spread fragment is entered by the scan. */
   #onSpread(name: string, def: FragmentDefinitionNode, nested: boolean, mode: number): boolean {
-    if (mode === SUMMARY) {
-      const spreads = this.#summarySpreads;
-      // A fragment spread twice, or a cycle: not walked in place (the memoized path reports cycles).
-      if (spreads.has(name) || ++this.#visited > SUMMARY_LIMIT) {
-        this.#ok = false;
-        return false;
-      }
-      spreads.add(name);
-      return true;
+    if (mode === OWN) {
+      if (++this.#visited > SUMMARY_LIMIT) this.#ok = false;
+      else this.#ownSpreads.push(name);
+      return false;
     }
     const spreads = this.#spreads;
     if (spreads.has(name)) return false;
@@ -181,22 +180,70 @@ export class MergePlanner {
     return true;
   }
 
-  /** The qualified keys of a fragment's top level, fragments flattened (memoized). */
+  /**
+   * The qualified keys of a fragment's top level, fragments flattened (memoized): its own keys and
+   * the summaries of the fragments it spreads, computed bottom-up with an explicit stack; `null` when
+   * over {@link SUMMARY_LIMIT}, when a spread fragment's is `null`, or on a cycle (the memoized path
+   * of the walk reports cycles).
+   */
   #summary(name: string): readonly string[] | null {
-    const known = this.#summaries.get(name);
+    const summaries = this.#summaries;
+    const known = summaries.get(name);
+    if (known !== undefined) return known === PENDING ? null : known;
+    const stack = [name];
+    summaries.set(name, PENDING);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1] as string;
+      const own = this.#ownOf(top);
+      // Depth first, one spread fragment at a time: a PENDING one is on the path, so a cycle.
+      let next: string | undefined;
+      let cyclic = false;
+      for (const g of own?.spreads ?? []) {
+        const sg = summaries.get(g);
+        if (sg === PENDING) cyclic = true;
+        else if (sg === undefined) next = g;
+        if (cyclic || next) break;
+      }
+      if (next && !cyclic) {
+        summaries.set(next, PENDING);
+        stack.push(next);
+        continue;
+      }
+      stack.pop();
+      summaries.set(top, own === null || cyclic ? null : this.#combine(own));
+    }
+    return summaries.get(name) ?? null;
+  }
+
+  /** Own keys plus the (finished) summaries of the spread fragments, or `null` past the limit. */
+  #combine(own: { keys: string[]; spreads: string[] }): readonly string[] | null {
+    const keys = new Set(own.keys);
+    for (const g of own.spreads) {
+      const sg = this.#summaries.get(g);
+      if (!sg || sg === PENDING) return null;
+      for (const k of sg) keys.add(k);
+      if (keys.size > SUMMARY_LIMIT) return null;
+    }
+    return [...keys];
+  }
+
+  /** A fragment's own keys and spreads (memoized); `null` when unknown or over the limit. */
+  #ownOf(name: string): { keys: string[]; spreads: string[] } | null {
+    const known = this.#own.get(name);
     if (known !== undefined) return known;
-    this.#summaries.set(name, null);
     const def = this.fragments.get(name);
-    if (!def) return null;
-    this.#summarySpreads.clear();
-    this.#summarySpreads.add(name);
-    this.#keys = [];
-    this.#visited = 0;
-    this.#ok = true;
-    this.#scan(def.selectionSet.selections, this.schema.getType(def.typeCondition.name.value) ?? undefined, SUMMARY);
-    const summary = this.#ok ? [...new Set(this.#keys)] : null;
-    this.#summaries.set(name, summary);
-    return summary;
+    let own: { keys: string[]; spreads: string[] } | null = null;
+    if (def) {
+      this.#ownKeys = [];
+      this.#ownSpreads = [];
+      this.#visited = 0;
+      this.#ok = true;
+      const type = this.schema.getType(def.typeCondition.name.value) ?? undefined;
+      this.#scan(def.selectionSet.selections, type, OWN);
+      if (this.#ok) own = { keys: this.#ownKeys, spreads: this.#ownSpreads };
+    }
+    this.#own.set(name, own);
+    return own;
   }
 }
 
