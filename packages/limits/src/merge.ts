@@ -55,7 +55,10 @@ export class MergePlanner {
   /** Own keys and spread fragment names of each fragment's top level (not entering spreads). */
   readonly #own = new Map<string, { keys: string[]; spreads: string[] } | null>();
   readonly #counts = new Map<string, number>();
-  /** Scratch state of one scan (scans never nest), reused to keep allocation off the hot path. */
+  /**
+   * Scratch state of the scans, reused to keep allocation off the hot path (a fragment's OWN scan
+   * may run inside the others: it works above their part of the stack).
+   */
   readonly #stack: unknown[] = [];
   readonly #spreads = new Set<string>();
   #plan: MergePlan | undefined = undefined;
