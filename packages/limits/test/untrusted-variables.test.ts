@@ -17,6 +17,7 @@ const typeDefs = /* GraphQL */ `
     items(first: Int = 1000): [Item!]! @listSize(slicingArguments: ["first"])
     paged(page: Page!): [Item!]! @listSize(slicingArguments: ["page.first"])
     tagged(filters: [Filter!]!): [Item!]! @listSize(assumedSize: 1)
+    unbounded(first: Int): [Item!]! @listSize(slicingArguments: ["first"])
   }
 `;
 
@@ -33,6 +34,10 @@ function schema(): GraphQLSchema {
   (q.paged as { resolve?: unknown }).resolve = (_: unknown, a: { page: { first: number } }) => {
     calls++;
     return list(a.page.first);
+  };
+  (q.unbounded as { resolve?: unknown }).resolve = (_: unknown, a: { first?: number }) => {
+    calls++;
+    return list(a.first ?? 5000);
   };
   (q.tagged as { resolve?: unknown }).resolve = () => {
     calls++;
@@ -73,6 +78,18 @@ describe('untrusted variables over HTTP (cost.max 100)', () => {
       assertRefusedUnexecuted(r, 1000);
     });
   }
+
+  it('a "__proto__" key does not satisfy requireOneSlicingArgument (the slicing check still runs)', async () => {
+    const query = 'query($n: Int) { unbounded(first: $n) { id } }';
+    const r = await post(server.graphqlUrl, query, '{"__proto__": {"n": 1}}');
+    assert.equal(r.status, 400, r.text.slice(0, 300));
+    assert.equal(r.body.errors[0].extensions.code, 'COST_ESTIMATED_TOO_EXPENSIVE');
+    assert.equal(
+      r.body.errors[0].message,
+      'Field Query.unbounded requires exactly one slicing argument; none was given.',
+    );
+    assert.equal(calls, 0);
+  });
 
   it('a variable named like a prototype member ($constructor) that is not sent is absent', async () => {
     const r = await post(server.graphqlUrl, 'query($constructor: Int) { items(first: $constructor) { id } }', '{}');
