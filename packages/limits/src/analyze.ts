@@ -129,23 +129,9 @@ export function analyzeWithResolved(
   variables?: Readonly<Record<string, unknown>> | null,
 ): OperationAnalysis {
   const problems: AnalysisProblem[] = [];
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  let operation: OperationDefinitionNode | undefined;
-  let operationCount = 0;
-  for (const def of document.definitions) {
-    if (def.kind === Kind.FRAGMENT_DEFINITION) {
-      if (!fragments.has(def.name.value)) fragments.set(def.name.value, def);
-    } else if (def.kind === Kind.OPERATION_DEFINITION) {
-      operationCount++;
-      if (operationName ? def.name?.value === operationName : operation === undefined) operation = def;
-    }
-  }
-  if (!operation || (!operationName && operationCount > 1)) {
-    const message = operationName
-      ? `Unknown operation named "${operationName}".`
-      : operationCount > 1
-        ? 'Must provide an operation name when the document has several operations.'
-        : 'The document has no operation.';
+  const { operation, fragments, missing } = selectOperation(document, operationName);
+  if (!operation || missing) {
+    const message = missing ?? 'The document has no operation.';
     problems.push({ kind: 'unknownOperation', message, ...(operationName ? { name: operationName } : {}) });
     return finish(opts, emptyResult(operationName ?? null, problems));
   }
@@ -204,6 +190,29 @@ export function analyzeWithResolved(
     },
     root.Lx,
   );
+}
+
+/** The selected operation and the fragments (first definition of each name); `missing` explains a failure. */
+function selectOperation(
+  document: DocumentNode,
+  operationName: string | null | undefined,
+): { operation?: OperationDefinitionNode; fragments: Map<string, FragmentDefinitionNode>; missing?: string } {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  let operation: OperationDefinitionNode | undefined;
+  let operationCount = 0;
+  for (const def of document.definitions) {
+    if (def.kind === Kind.FRAGMENT_DEFINITION) {
+      if (!fragments.has(def.name.value)) fragments.set(def.name.value, def);
+    } else if (def.kind === Kind.OPERATION_DEFINITION) {
+      operationCount++;
+      if (operationName ? def.name?.value === operationName : operation === undefined) operation = def;
+    }
+  }
+  if (operationName && !operation) return { fragments, missing: `Unknown operation named "${operationName}".` };
+  if (!operationName && operationCount > 1) {
+    return { fragments, missing: 'Must provide an operation name when the document has several operations.' };
+  }
+  return operation ? { operation, fragments } : { fragments };
 }
 
 function sat(n: number): number {
