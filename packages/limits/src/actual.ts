@@ -3,6 +3,8 @@
  * the estimate but the real list sizes and only the objects actually resolved (IBM "query response
  * analysis"). Per operation, never per resolver.
  */
+
+import { hasOwnKey } from '@rampart/core';
 import {
   type DocumentNode,
   type FieldNode,
@@ -14,8 +16,8 @@ import {
   type SelectionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { makeIncluded, toJS } from './analyze.js';
 import { type FieldInfo, schemaInfo } from './schema-info.js';
+import { makeIncluded, toJS, variableValues, type WorkBudget } from './values.js';
 
 /** Both actual cost figures. */
 export interface ActualCost {
@@ -62,13 +64,9 @@ export function actualCost(
     }
   }
   if (!operation || data === null || typeof data !== 'object') return { cost: 0, fieldCost: 0 };
-  const budget = { units: 0 };
   const maxWork = options.workBudget ?? 2_000_000;
-  const vars: Record<string, unknown> = {};
-  for (const vd of operation.variableDefinitions ?? []) {
-    if (vd.defaultValue) vars[vd.variable.name.value] = toJS(vd.defaultValue, {}, budget, () => {});
-  }
-  if (options.variables) Object.assign(vars, options.variables);
+  const budget: WorkBudget = { units: 0, max: maxWork };
+  const vars = variableValues(operation, options.variables, budget);
   const included = makeIncluded(vars, () => {});
   const si = schemaInfo(schema);
   const plans = new WeakMap<SelectionSetNode[], Map<string, PlanEntry>>();
@@ -129,7 +127,7 @@ export function actualCost(
     let cost = 0;
     let fieldCost = 0;
     for (const [key, entry] of plan(sets, type)) {
-      if (!(key in obj) || budget.units > maxWork) continue;
+      if (!hasOwnKey(obj, key) || budget.units > maxWork) continue;
       const info = si.field(entry.type, entry.name);
       if (info.meta) continue;
       const value = obj[key];

@@ -39,6 +39,14 @@ export interface CostOptions {
    * @default 10
    */
   mutationBase?: number;
+  /**
+   * On a list field without `@listSize`, an integer argument (`Int`, not a list) with one of these
+   * names slices the list: its value (literal, variable, or the argument's schema default) is the
+   * list size, instead of `defaultListSize` (graphql-armor reads `first`/`last`/`limit` the same way).
+   * The largest applies when several are given; `slicing.max` caps them too. `[]` turns this off.
+   * @default ['first', 'last', 'limit', 'take', 'pageSize', 'perPage']
+   */
+  slicingArgumentNames?: readonly string[];
 }
 
 /** Checks on slicing arguments declared by `@listSize(slicingArguments: …)`. */
@@ -150,6 +158,7 @@ export const defaultCostOptions: Readonly<Required<CostOptions>> = Object.freeze
   model: 'apollo',
   defaultListSize: 10,
   mutationBase: 10,
+  slicingArgumentNames: Object.freeze(['first', 'last', 'limit', 'take', 'pageSize', 'perPage']),
 });
 
 /** The defaults of every slicing option. */
@@ -183,6 +192,7 @@ const costSchema: OptionSchema<CostOptions> = {
   model: check.oneOf('apollo', 'ibm'),
   defaultListSize: check.integer(0, 1_000_000),
   mutationBase: check.integer(0),
+  slicingArgumentNames: check.arrayOf(check.string()),
 };
 
 const slicingSchema: OptionSchema<SlicingOptions> = {

@@ -2,6 +2,8 @@
  * Cost metadata read once per schema from the `@cost` and `@listSize` directives in the SDL
  * (the AST nodes graphql-js keeps on every schema element), cached per schema object.
  */
+
+import { hasOwnKey } from '@rampart/core';
 import {
   type ConstDirectiveNode,
   type GraphQLField,
@@ -232,25 +234,29 @@ export class SchemaInfo {
     weight: number | undefined,
     type: GraphQLInputType | undefined,
     value: unknown,
-    budget: { units: number },
+    budget: { units: number; readonly max: number },
     depth = 0,
   ): number {
-    budget.units++;
+    if (++budget.units > budget.max) return 0;
     if (value === null || value === undefined || !type || depth > 64) return 0;
     const t = getNullableType(type);
     if (isListType(t)) {
       if (!Array.isArray(value)) return this.valueCost(weight, t.ofType, value, budget, depth + 1);
       let sum = 0;
-      for (const item of value) sum += this.valueCost(weight, t.ofType, item, budget, depth + 1);
+      for (const item of value) {
+        if (budget.units > budget.max) break;
+        sum += this.valueCost(weight, t.ofType, item, budget, depth + 1);
+      }
       return sum;
     }
     if (isInputObjectType(t)) {
       let sum = weight ?? 1;
       if (typeof value !== 'object' || Array.isArray(value)) return sum;
       const fields = t.getFields();
-      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        const f = fields[k];
+      for (const k of Object.keys(value)) {
+        const f = hasOwnKey(fields, k) ? fields[k] : undefined;
         if (!f) continue;
+        const v = (value as Record<string, unknown>)[k];
         sum += this.valueCost(weightOf([f.astNode]), f.type, v, budget, depth + 1);
       }
       return sum;

@@ -1,0 +1,349 @@
+/**
+ * The single traversal of an operation: an explicit stack of frames (no recursion over the
+ * document), inline fragments flattened into their set, named fragments evaluated once (memoized by
+ * name and by the set of sized fields of the connection they are spread in) into measures relative to
+ * where they are spread, fields selected twice merged as graphql-js merges them (see merge.ts).
+ * Unknown and cyclic fragments are reported, never followed. Every selection and argument value
+ * visited is charged to the work budget; the walk stops when it is spent.
+ */
+import type { Dictionary } from '@rampart/core';
+import {
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type FragmentSpreadNode,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+  getNamedType,
+  getNullableType,
+  isListType,
+  Kind,
+  type SelectionNode,
+} from 'graphql';
+import { Acc, addMeasure, FIELD, ROOT, type SizedContext, SPREAD } from './acc.js';
+import type { AnalysisProblem, SlicingFinding } from './analyze.js';
+import { MergePlanner, qualifiedKey } from './merge.js';
+import type { ResolvedLimitsOptions } from './options.js';
+import type { FieldInfo, ListSizeInfo, SchemaInfo } from './schema-info.js';
+import { argumentValue, makeIncluded, sizeOf, toJS, type WorkBudget } from './values.js';
+
+const EMPTY: readonly SelectionNode[] = [];
+/** Marks a fragment whose evaluation is under way (a spread of it now is a cycle). */
+const IN_PROGRESS = 0;
+
+/** One traversal of one operation. */
+export class Walker {
+  readonly problems: AnalysisProblem[] = [];
+  readonly slicing: SlicingFinding[] = [];
+  /** True once a variable value changed what was measured. */
+  variableDependent = false;
+  readonly included: ReturnType<typeof makeIncluded>;
+  readonly #memo = new Map<string, Acc | typeof IN_PROGRESS>();
+  readonly #reported = new Set<string>();
+  readonly #planner: MergePlanner;
+  readonly #sliceNames: ReadonlySet<string>;
+  readonly #hasOverrides: boolean;
+  readonly #markVar = (): void => {
+    this.variableDependent = true;
+  };
+  // Results of #size besides the size itself (no allocation per field).
+  #childCtx: SizedContext | undefined = undefined;
+  #sized = false;
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly si: SchemaInfo,
+    private readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+    private readonly opts: ResolvedLimitsOptions,
+    private readonly vars: Readonly<Dictionary<unknown>>,
+    private readonly budget: WorkBudget,
+    documentSize: number,
+  ) {
+    this.included = makeIncluded(vars, this.#markVar);
+    this.#planner = new MergePlanner(schema, fragments, this.included, documentSize);
+    this.#sliceNames = new Set(opts.cost.slicingArgumentNames);
+    this.#hasOverrides = Object.keys(opts.overrides).length > 0;
+  }
+
+  /** Walks the root set; its measures, or `undefined` when the work budget ran out. */
+  run(selections: readonly SelectionNode[], rootType: GraphQLNamedType | undefined): Acc | undefined {
+    const budget = this.budget;
+    const stack: Acc[] = [new Acc(selections, rootType, undefined, ROOT, '', undefined, 1, 0, undefined)];
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1] as Acc;
+      if (!frame.planned) {
+        frame.planned = true;
+        frame.plan = this.#planner.plan(frame.sels, frame.type);
+      }
+      if (frame.i >= frame.sels.length) {
+        const outer = frame.outer;
+        if (outer && outer.length > 0) {
+          frame.type = outer.pop() as GraphQLNamedType | undefined;
+          frame.i = outer.pop() as number;
+          frame.sels = outer.pop() as readonly SelectionNode[];
+          continue;
+        }
+        stack.pop();
+        const parent = stack[stack.length - 1];
+        if (!parent) return frame;
+        this.#complete(parent, frame);
+        continue;
+      }
+      const sel = frame.sels[frame.i++] as SelectionNode;
+      if (++budget.units > budget.max) return undefined;
+      if (!this.included(sel.directives)) continue;
+      frame.directives += sel.directives?.length ?? 0;
+      let child: Acc | undefined;
+      if (sel.kind === Kind.INLINE_FRAGMENT) {
+        const type = sel.typeCondition ? this.#type(sel.typeCondition.name.value) : frame.type;
+        enter(frame, sel.selectionSet.selections, type);
+      } else if (sel.kind === Kind.FRAGMENT_SPREAD) {
+        child = this.#spread(frame, sel);
+      } else {
+        child = this.#field(frame, sel);
+        if (budget.units > budget.max) return undefined;
+      }
+      if (child) stack.push(child);
+    }
+    return undefined;
+  }
+
+  #type(name: string): GraphQLNamedType | undefined {
+    return this.schema.getType(name) ?? undefined;
+  }
+
+  #report(kind: AnalysisProblem['kind'], key: string, name: string, message: string): void {
+    if (this.#reported.has(key)) return;
+    this.#reported.add(key);
+    this.problems.push({ kind, message, name });
+  }
+
+  /** A named fragment spread: merged once per set, walked in place, or its memoized measures added. */
+  #spread(frame: Acc, sel: FragmentSpreadNode): Acc | undefined {
+    const name = sel.name.value;
+    // The same fragment twice in one selection set merges into one.
+    if (frame.spread1 === undefined) frame.spread1 = name;
+    else if (frame.spread1 === name) return undefined;
+    else {
+      frame.spreads ??= [];
+      if (frame.spreads.length < 64 ? frame.spreads.includes(name) : spreadSeen(frame.spreads, name)) return undefined;
+      frame.spreads.push(name);
+    }
+    const def = this.fragments.get(name);
+    if (!def) {
+      this.#report('unknownFragment', `fragment:${name}`, name, `Unknown fragment "${name}".`);
+      return undefined;
+    }
+    if (frame.plan?.inline.has(name)) {
+      enter(frame, def.selectionSet.selections, this.#type(def.typeCondition.name.value));
+      return undefined;
+    }
+    const key = frame.ctx ? `${name}|${frame.ctx.key}` : name;
+    const done = this.#memo.get(key);
+    if (done !== undefined && done !== IN_PROGRESS) {
+      addMeasure(frame, done);
+      return undefined;
+    }
+    if (done === IN_PROGRESS) {
+      this.#report('cyclicFragment', `cycle:${name}`, name, `Fragment "${name}" spreads itself.`);
+      frame.L = Number.POSITIVE_INFINITY;
+      frame.Lx = Number.POSITIVE_INFINITY;
+      frame.all = Number.POSITIVE_INFINITY;
+      return undefined;
+    }
+    this.#memo.set(key, IN_PROGRESS);
+    const type = this.#type(def.typeCondition.name.value);
+    return new Acc(def.selectionSet.selections, type, frame.ctx, SPREAD, key, undefined, 1, 0, undefined);
+  }
+
+  /** A field: counted, and its selection set returned as a new frame (merged with its duplicates). */
+  #field(frame: Acc, node: FieldNode): Acc | undefined {
+    const name = node.name.value;
+    const info = this.si.field(frame.type, name);
+    if (!info.def) {
+      this.#report('unknownField', info.coordinate, info.coordinate, `Unknown field "${info.coordinate}".`);
+    }
+    const override = this.#hasOverrides && this.opts.overrides[info.coordinate] ? info.coordinate : undefined;
+    if (node.alias) {
+      frame.aliases++;
+      if (override) frame.coord(override).aliases++;
+    }
+    if (frame.addKey(node.alias?.value ?? name)) frame.height++;
+    let group: readonly FieldNode[] | undefined;
+    const plan = frame.plan;
+    if (plan) {
+      const key = qualifiedKey(frame.type, node);
+      const nodes = plan.groups.get(key);
+      if (nodes) {
+        // graphql-js resolves the merged field once: the later nodes only add their sub-selections.
+        if (plan.started.has(key)) return undefined;
+        plan.started.add(key);
+        if (nodes.length > 1) group = nodes;
+      }
+    }
+    let args = 0;
+    if (node.arguments && node.arguments.length > 0 && info.def) {
+      for (const a of node.arguments) {
+        const value = toJS(a.value, this.vars, this.budget, this.#markVar);
+        const weight = this.si.argumentWeight(info, a.name.value);
+        args += this.si.valueCost(weight, this.si.argumentType(info, a.name.value), value, this.budget);
+      }
+    }
+    const n = this.#size(frame, node, info);
+    const childCtx = this.#childCtx;
+    const sized = this.#sized;
+    if (node.selectionSet) {
+      const sels = group ? group.flatMap((f) => f.selectionSet?.selections ?? EMPTY) : node.selectionSet.selections;
+      const child = new Acc(sels, info.type, childCtx, FIELD, name, info, n, args, override);
+      child.sized = sized;
+      return child;
+    }
+    frame.L = Math.max(frame.L, 0);
+    frame.Lx = Math.max(frame.Lx, 0);
+    frame.all = Math.max(frame.all, 0);
+    if (override) {
+      const s = frame.coord(override);
+      s.L = Math.max(s.L, 0);
+    }
+    if (sized) {
+      frame.costPer += info.valueWeight;
+      frame.cost += args;
+    } else {
+      frame.cost += Math.max(0, n * info.valueWeight + args);
+    }
+    frame.fieldCost += Math.max(0, info.callWeight + args);
+    return undefined;
+  }
+
+  /**
+   * The list size of a field (1 for a non-list). Sets `#sized` (a sized field of the parent's
+   * connection: counted per unit) and `#childCtx` (the context a `sizedFields` connection gives).
+   */
+  #size(frame: Acc, node: FieldNode, info: FieldInfo): number {
+    this.#childCtx = undefined;
+    this.#sized = false;
+    if (frame.ctx?.fields.has(node.name.value) && info.isList) {
+      this.#sized = true;
+      return 1;
+    }
+    if (info.listSize) return this.#listSize(node, info, info.listSize);
+    if (!info.isList) return 1;
+    return this.#namedSlicing(node, info) ?? this.opts.cost.defaultListSize;
+  }
+
+  /** The size `@listSize` gives: its slicing arguments, else `assumedSize`, else the default. */
+  #listSize(node: FieldNode, info: FieldInfo, ls: ListSizeInfo): number {
+    const sliceMax = this.opts.slicing.max;
+    const { defaultListSize } = this.opts.cost;
+    let size: number | undefined;
+    let given = 0;
+    for (const path of ls.slicingArguments) {
+      const s = sizeOf(argumentValue(node, path, this.si, info, this.vars, this.budget, this.#markVar));
+      if (s === undefined) continue;
+      given++;
+      size = size === undefined ? s : Math.max(size, s);
+      if (sliceMax !== false && s > sliceMax) {
+        const coordinate = `${info.coordinate}(${path[0]}:)`;
+        this.slicing.push({ coordinate, problem: 'tooLarge', value: s, max: sliceMax });
+      }
+    }
+    if (ls.slicingArguments.length > 0 && ls.requireOne && this.opts.slicing.requireOne && given !== 1) {
+      this.slicing.push({ coordinate: info.coordinate, problem: given === 0 ? 'missing' : 'multiple', value: given });
+    }
+    const effective = size ?? ls.assumedSize ?? defaultListSize;
+    if (ls.sizedFields.size > 0) {
+      this.#childCtx = { fields: ls.sizedFields, size: effective, key: [...ls.sizedFields].join(',') };
+      return info.isList ? defaultListSize : 1;
+    }
+    return info.isList ? effective : 1;
+  }
+
+  /**
+   * On a list field without `@listSize`: the largest value of its integer arguments named in
+   * `cost.slicingArgumentNames` (literal, variable or schema default); `undefined` when none has one.
+   */
+  #namedSlicing(node: FieldNode, info: FieldInfo): number | undefined {
+    if (this.#sliceNames.size === 0 || !info.def || info.def.args.length === 0) return undefined;
+    const sliceMax = this.opts.slicing.max;
+    let size: number | undefined;
+    for (const arg of info.def.args) {
+      if (!this.#sliceNames.has(arg.name) || isListType(getNullableType(arg.type))) continue;
+      if (getNamedType(arg.type).name !== 'Int') continue;
+      const s = sizeOf(argumentValue(node, [arg.name], this.si, info, this.vars, this.budget, this.#markVar));
+      if (s === undefined) continue;
+      size = size === undefined ? s : Math.max(size, s);
+      if (sliceMax !== false && s > sliceMax) {
+        const coordinate = `${info.coordinate}(${arg.name}:)`;
+        this.slicing.push({ coordinate, problem: 'tooLarge', value: s, max: sliceMax });
+      }
+    }
+    return size;
+  }
+
+  /** Adds the measures of a finished frame `m` to its parent. */
+  #complete(parent: Acc, m: Acc): void {
+    // Keep only the measures of a finished set (memoized fragments stay alive until the end).
+    m.sels = EMPTY;
+    m.outer = undefined;
+    m.keyList = undefined;
+    m.keySet = undefined;
+    m.spreads = undefined;
+    m.plan = undefined;
+    if (m.kind === SPREAD) {
+      this.#memo.set(m.name, m);
+      addMeasure(parent, m);
+      return;
+    }
+    parent.height += m.height;
+    parent.aliases += m.aliases;
+    parent.directives += m.directives;
+    const ignored = m.name.startsWith('__');
+    parent.L = Math.max(parent.L, ignored ? 0 : 1 + m.L);
+    if (m.override) {
+      parent.Lx = Math.max(parent.Lx, 0);
+      const s = parent.coord(m.override);
+      s.L = Math.max(s.L, ignored ? 0 : 1 + m.Lx);
+    } else {
+      parent.Lx = Math.max(parent.Lx, ignored ? 0 : 1 + m.Lx);
+    }
+    parent.mergeOver(m, 1);
+    parent.all = Math.max(parent.all, 1 + m.all);
+    parent.intro = Math.max(parent.intro, m.name === '__schema' || m.name === '__type' ? 1 + m.all : 1 + m.intro);
+    const info = m.info;
+    if (!info || info.meta) return;
+    // The sizes of the sized fields below `m` are known here: its per-unit cost times its context's size.
+    const size = m.ctx ? m.ctx.size : 0;
+    const childCost = m.cost + (m.costPer === 0 ? 0 : size * m.costPer);
+    const childFieldCost = m.fieldCost + (m.fieldCostPer === 0 ? 0 : size * m.fieldCostPer);
+    if (m.sized) {
+      parent.costPer += info.valueWeight + childCost;
+      parent.cost += m.args;
+      parent.fieldCost += Math.max(0, info.callWeight + m.args);
+      parent.fieldCostPer += childFieldCost;
+    } else {
+      parent.cost += Math.max(0, m.n * (info.valueWeight + childCost) + m.args);
+      parent.fieldCost += Math.max(0, info.callWeight + m.args) + m.n * childFieldCost;
+    }
+  }
+}
+
+/** Walks `sels` in place in `frame` (inline fragments, fragments merged into the set). */
+function enter(frame: Acc, sels: readonly SelectionNode[], type: GraphQLNamedType | undefined): void {
+  frame.outer ??= [];
+  frame.outer.push(frame.sels, frame.i, frame.type);
+  frame.sels = sels;
+  frame.i = 0;
+  frame.type = type;
+}
+
+const spreadSets = new WeakMap<string[], Set<string>>();
+/** Membership in a long spread list (a `Set` built once per list and kept in sync). */
+function spreadSeen(list: string[], name: string): boolean {
+  let set = spreadSets.get(list);
+  if (!set) {
+    set = new Set(list);
+    spreadSets.set(list, set);
+  }
+  if (set.has(name)) return true;
+  set.add(name);
+  return false;
+}
