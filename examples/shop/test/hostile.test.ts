@@ -75,8 +75,8 @@ const cases: Array<{ name: string; body: { query: string; variables?: Record<str
     code: 'MAX_DEPTH_LIMIT',
   },
   {
-    name: '20 sibling inline fragments, each a 400-item list (summed, not merged)',
-    body: { query: `{ ${many(20, () => '... on Query { products(first: 400) { id category { id } } }')} }` },
+    name: '20 sibling inline fragments, each an aliased 400-item list (summed)',
+    body: { query: `{ ${many(20, (i) => `... on Query { l${i}: products(first: 400) { id category { id } } }`)} }` },
     code: 'COST_ESTIMATED_TOO_EXPENSIVE',
   },
   {
