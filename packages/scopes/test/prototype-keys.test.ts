@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { RampartConfigError } from '@rampart/core';
+import { ownProperty, RampartConfigError } from '@rampart/core';
 import { postGraphQL, startTestServer } from '@rampart/testing';
 import { scopesPlugin } from '../src/index.js';
 import { as, buildSchema, calls, startScopesServer } from './fixture.js';
@@ -57,8 +57,8 @@ describe('prototype-like keys in variables, aliases and fragment names', () => {
     assert.equal(r.body.data.users.length, 3);
     for (const u of r.body.data.users) {
       assert.deepEqual(Object.keys(u), ['name', '__proto__', 'constructor']);
-      assert.equal(u.__proto__, null);
-      assert.equal(u.constructor, null);
+      assert.equal(ownProperty(u, '__proto__'), null);
+      assert.equal(ownProperty(u, 'constructor'), null);
     }
     assert.equal(r.body.errors.length, 6);
     assert.deepEqual(r.body.errors[0].path, ['users', 0, '__proto__']);
@@ -197,7 +197,7 @@ describe('policy names that are Object.prototype members', () => {
       {
         policies: {
           ...policies,
-          constructor: ({ policy }) => {
+          constructor: ({ policy }: { policy: string }) => {
             seen.push(policy);
             return true;
           },
