@@ -22,7 +22,7 @@ import {
 import { type AuditLevel, type AuditOptions, type AuditOutcome, levelRank, resolveAuditOptions } from './options.js';
 import { decideLevel } from './policy.js';
 import { type ErrorFact, type OperationFacts, outcomeOf } from './record.js';
-import { type Redactor, redactArguments, redactVariables, summarise } from './redact.js';
+import { createRedactor, type Redactor, redactArguments, redactVariables, summarise } from './redact.js';
 import { dataObject, nameMatcher, type SanitizeLimits, sanitizeString, setData, traceIdFrom } from './sanitize.js';
 import { auditTypeDefs, type FieldAuditHook, indexSchema, wrapAuditedFields } from './schema.js';
 import { AuditWriter } from './writer.js';
@@ -141,7 +141,15 @@ export function createAudit(userOptions?: Partial<AuditOptions>): Audit {
     current ??= new AuditWriter(options);
     return current;
   };
-  const redactorFor = (schema: GraphQLSchema): Redactor => ({ index: indexSchema(schema), isSensitiveName, limits });
+  const redactors = new WeakMap<GraphQLSchema, Redactor>();
+  const redactorFor = (schema: GraphQLSchema): Redactor => {
+    let r = redactors.get(schema);
+    if (!r) {
+      r = createRedactor(indexSchema(schema), isSensitiveName, limits);
+      redactors.set(schema, r);
+    }
+    return r;
+  };
 
   const fieldHook: FieldAuditHook = (
     coordinate,

@@ -1,3 +1,4 @@
+import { hasOwnKey, ownProperty } from '@rampart/core';
 import {
   type DocumentNode,
   type GraphQLArgument,
@@ -23,8 +24,30 @@ import type { SchemaIndex } from './schema.js';
 /** What redaction needs: the schema index, the name backstop and the size limits. */
 export interface Redactor {
   readonly index: SchemaIndex;
+  /** The name backstop (`sensitiveNames` option). */
   readonly isSensitiveName: (name: string) => boolean;
+  /**
+   * For values the schema does not type (an input-object key its type does not define, such as
+   * `"__proto__"`; JSON-like scalars): the backstop, or the name of any `@sensitive` argument or input
+   * field of the schema ({@link SchemaIndex.sensitiveNames}).
+   */
+  readonly isUntypedSensitive: (name: string) => boolean;
   readonly limits: SanitizeLimits;
+}
+
+/** A {@link Redactor} for one schema index. */
+export function createRedactor(
+  index: SchemaIndex,
+  isSensitiveName: (name: string) => boolean,
+  limits: SanitizeLimits,
+): Redactor {
+  const names = index.sensitiveNames;
+  return {
+    index,
+    isSensitiveName,
+    isUntypedSensitive: (name) => names.has(name) || isSensitiveName(name),
+    limits,
+  };
 }
 
 /** Copies an input value of a known type, redacting `@sensitive` input fields/types and backstop names at any depth. */
@@ -43,7 +66,7 @@ export function redactInput(r: Redactor, value: unknown, type: GraphQLInputType,
   if (r.index.sensitiveTypes.has(type.name)) return REDACTED;
   if (isInputObjectType(type)) {
     if (typeof value !== 'object' || Array.isArray(value))
-      return sanitizeValue(value, r.limits, r.isSensitiveName, depth);
+      return sanitizeValue(value, r.limits, r.isUntypedSensitive, depth);
     const fields = type.getFields();
     const out = dataObject();
     let count = 0;
@@ -53,19 +76,28 @@ export function redactInput(r: Redactor, value: unknown, type: GraphQLInputType,
         setData(out, '[truncated]', `${keys.length - r.limits.maxItems} more keys`);
         break;
       }
-      const v = (value as Record<string, unknown>)[key];
-      const field = Object.hasOwn(fields, key) ? fields[key] : undefined;
-      const redact = r.isSensitiveName(key) || r.index.sensitiveInputFields.has(`${type.name}.${key}`);
+      const v = ownProperty(value, key);
+      const field = hasOwnKey(fields, key) ? fields[key] : undefined;
       const safeKey = sanitizeValue(key, r.limits) as string;
-      if (redact) setData(out, safeKey, REDACTED);
-      else if (field) setData(out, safeKey, redactInput(r, v, field.type, depth + 1));
-      else setData(out, safeKey, sanitizeValue(v, r.limits, r.isSensitiveName, depth + 1) ?? null);
+      if (field) {
+        const redact = r.isSensitiveName(key) || r.index.sensitiveInputFields.has(`${type.name}.${key}`);
+        setData(out, safeKey, redact ? REDACTED : redactInput(r, v, field.type, depth + 1));
+      } else {
+        // A key the type does not define ("__proto__", "constructor", a typo): graphql-js refuses it, but
+        // the record keeps it, its value redacted under any sensitive name the schema or backstop knows.
+        const redact = r.isUntypedSensitive(key);
+        setData(
+          out,
+          safeKey,
+          redact ? REDACTED : (sanitizeValue(v, r.limits, r.isUntypedSensitive, depth + 1) ?? null),
+        );
+      }
     }
     return out;
   }
   if (isEnumType(type) && typeof value === 'string') return sanitizeValue(value, r.limits);
-  // Scalars (custom JSON-like scalars included): backstop names still apply inside objects.
-  return sanitizeValue(value, r.limits, r.isSensitiveName, depth) ?? null;
+  // Scalars (custom JSON-like scalars included): untyped inside, so sensitive names apply at any depth.
+  return sanitizeValue(value, r.limits, r.isUntypedSensitive, depth) ?? null;
 }
 
 /** Copies a field's (coerced) arguments, redacting `@sensitive` arguments and backstop names. */
@@ -77,9 +109,9 @@ export function redactArguments(
 ): Record<string, unknown> {
   const out = dataObject();
   for (const def of argDefs) {
-    if (!Object.hasOwn(args, def.name)) continue;
+    if (!hasOwnKey(args, def.name)) continue;
     const redact = r.isSensitiveName(def.name) || r.index.sensitiveArgs.has(`${coordinate}(${def.name}:)`);
-    setData(out, def.name, redact ? REDACTED : redactInput(r, args[def.name], def.type));
+    setData(out, def.name, redact ? REDACTED : redactInput(r, ownProperty(args, def.name), def.type));
   }
   return out;
 }
@@ -166,17 +198,14 @@ export function redactVariables(
   const sensitive = sensitiveVariables(r, schema, document, operation);
   for (const def of operation.variableDefinitions ?? []) {
     const name = def.variable.name.value;
-    if (!Object.hasOwn(variables, name)) continue;
+    if (!hasOwnKey(variables, name)) continue;
     if (sensitive.has(name) || r.isSensitiveName(name)) {
       setData(out, name, REDACTED);
       continue;
     }
+    const value = ownProperty(variables, name);
     const type = typeFromAST(schema, def.type as TypeNode & { kind: Kind.NAMED_TYPE }) as GraphQLInputType | undefined;
-    setData(
-      out,
-      name,
-      type ? redactInput(r, variables[name], type) : sanitizeValue(variables[name], r.limits, r.isSensitiveName),
-    );
+    setData(out, name, type ? redactInput(r, value, type) : sanitizeValue(value, r.limits, r.isUntypedSensitive));
   }
   return out;
 }

@@ -1,9 +1,11 @@
 /**
  * Neutralising untrusted values before they reach an audit record: control characters (CR, LF,
  * ANSI escapes, C1 controls), U+2028/U+2029 and lone surrogates become U+FFFD; strings, arrays,
- * objects and depth are capped; object keys are sanitised too, and a `__proto__` key is copied as
- * an own property, so it stays plain data and never changes a prototype.
+ * objects and depth are capped; object keys are sanitised too, and copies are dictionaries with no
+ * prototype (core's `createDictionary`), so a `__proto__` key stays plain data and never changes a prototype.
  */
+
+import { createDictionary } from '@rampart/core';
 
 /** What replaces a neutralised character. */
 export const REPLACEMENT = '\uFFFD';
@@ -41,19 +43,17 @@ export function sanitizeString(value: string, maxLength: number): string {
   return value.length > maxLength ? `${s}…[+${value.length - maxLength}]` : s;
 }
 
-/** A record for copied data (fill it with {@link setData} only). */
+/**
+ * A record for copied data: a dictionary with no prototype, so any key (`__proto__`, `constructor`)
+ * is an ordinary own key and the record has exactly the keys `JSON.stringify` writes.
+ */
 export function dataObject(): Record<string, unknown> {
-  return {};
+  return createDictionary<unknown>();
 }
 
-/**
- * Sets `key` on a data object as an own enumerable property, whatever the key is: `__proto__` is
- * defined as an own property instead of going through the prototype setter.
- */
+/** Sets `key` on a data object from {@link dataObject} as an own property, whatever the key is. */
 export function setData(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') {
-    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  } else target[key] = value;
+  target[key] = value;
 }
 
 /**

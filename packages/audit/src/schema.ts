@@ -2,11 +2,13 @@ import { performance } from 'node:perf_hooks';
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
 import {
   defaultFieldResolver,
+  type GraphQLArgument,
   type GraphQLField,
   type GraphQLFieldResolver,
   type GraphQLInputField,
   type GraphQLNamedType,
   type GraphQLSchema,
+  getNamedType,
   isInputObjectType,
   isInterfaceType,
   isObjectType,
@@ -41,6 +43,12 @@ export interface SchemaIndex {
   readonly sensitiveFields: ReadonlySet<string>;
   /** Names of `@sensitive` input objects and scalars. */
   readonly sensitiveTypes: ReadonlySet<string>;
+  /**
+   * Names of every argument and input field that is `@sensitive` or of a `@sensitive` type, anywhere in
+   * the schema: redacted under any key of a value the schema does not type (an input-object key the
+   * type does not define, such as `"__proto__"`, or the inside of a JSON-like scalar).
+   */
+  readonly sensitiveNames: ReadonlySet<string>;
   /** Name of the mutation root type. */
   readonly mutationType: string | undefined;
 }
@@ -69,13 +77,23 @@ export function indexSchema(schema: GraphQLSchema): SchemaIndex {
   const sensitiveInputFields = new Set<string>();
   const sensitiveFields = new Set<string>();
   const sensitiveTypes = new Set<string>();
+  const sensitiveNames = new Set<string>();
   const types = Object.values(schema.getTypeMap()).filter((t) => !t.name.startsWith('__'));
   for (const type of types) {
     if ((isInputObjectType(type) || isScalarType(type)) && has(schema, type, 'sensitive'))
       sensitiveTypes.add(type.name);
+  }
+  const isSensitiveInput = (v: GraphQLArgument | GraphQLInputField) =>
+    has(schema, v, 'sensitive') || sensitiveTypes.has(getNamedType(v.type).name);
+  for (const type of types) {
     if (isInputObjectType(type)) {
       for (const f of Object.values(type.getFields()) as GraphQLInputField[]) {
         if (has(schema, f, 'sensitive')) sensitiveInputFields.add(`${type.name}.${f.name}`);
+        if (isSensitiveInput(f)) sensitiveNames.add(f.name);
+      }
+    } else if (isObjectType(type) || isInterfaceType(type)) {
+      for (const f of Object.values(type.getFields())) {
+        for (const a of f.args) if (isSensitiveInput(a)) sensitiveNames.add(a.name);
       }
     }
   }
@@ -122,6 +140,7 @@ export function indexSchema(schema: GraphQLSchema): SchemaIndex {
     sensitiveInputFields,
     sensitiveFields,
     sensitiveTypes,
+    sensitiveNames,
     mutationType: schema.getMutationType()?.name,
   };
   indexes.set(schema, index);

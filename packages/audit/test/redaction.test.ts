@@ -44,8 +44,9 @@ describe('sanitising untrusted strings', () => {
       maxItems: 10,
       maxDepth: 5,
     }) as Record<string, unknown>;
-    assert.equal(Object.getPrototypeOf(v), Object.prototype, 'the prototype is untouched');
+    assert.equal(Object.getPrototypeOf(v), null, 'a dictionary: no prototype to change');
     assert.deepEqual(Object.keys(v), ['__proto__', `a${REPLACEMENT}b`]);
+    assert.equal(JSON.stringify(v), `{"__proto__":{"polluted":true},"a${REPLACEMENT}b":1}`);
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
   it('the name backstop matches long names anywhere and short names exactly', () => {

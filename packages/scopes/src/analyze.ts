@@ -1,3 +1,4 @@
+import { hasOwnKey, ownProperty } from '@rampart/core';
 import {
   type ArgumentNode,
   type FieldNode,
@@ -235,8 +236,8 @@ function booleanOf(
   if (v.kind === Kind.BOOLEAN) return v.value;
   if (v.kind === Kind.VARIABLE) {
     const name = v.name.value;
-    if (Object.hasOwn(variables, name)) {
-      const x = variables[name];
+    if (hasOwnKey(variables, name)) {
+      const x = ownProperty(variables, name);
       return typeof x === 'boolean' ? x : undefined;
     }
     const def = varDefs.get(name)?.defaultValue;
@@ -450,7 +451,7 @@ function checkAbstractField(
 function isPresent(ctx: Ctx, v: ValueNode): boolean {
   if (v.kind !== Kind.VARIABLE) return true;
   const name = v.name.value;
-  return Object.hasOwn(ctx.variables, name) || ctx.varDefs.get(name)?.defaultValue !== undefined;
+  return hasOwnKey(ctx.variables, name) || ctx.varDefs.get(name)?.defaultValue !== undefined;
 }
 
 interface InputAcc {
@@ -465,7 +466,7 @@ function inputFromAst(ctx: Ctx, v: ValueNode, type: GraphQLInputType, acc: Input
   }
   if (v.kind === Kind.VARIABLE) {
     const name = v.name.value;
-    if (Object.hasOwn(ctx.variables, name)) inputFromJson(ctx, ctx.variables[name], type, acc, depth + 1);
+    if (hasOwnKey(ctx.variables, name)) inputFromJson(ctx, ownProperty(ctx.variables, name), type, acc, depth + 1);
     else {
       const def = ctx.varDefs.get(name)?.defaultValue;
       if (def) inputFromAst(ctx, def, type, acc, depth + 1);
@@ -511,7 +512,7 @@ function inputFromJson(ctx: Ctx, v: unknown, type: GraphQLInputType, acc: InputA
     if (!info) continue;
     acc.req = ctx.model.table.merge(acc.req, info.requirement);
     const fd = fields[key];
-    if (info.inputGuarded && fd) inputFromJson(ctx, (v as Record<string, unknown>)[key], fd.type, acc, depth + 1);
+    if (info.inputGuarded && fd) inputFromJson(ctx, ownProperty(v, key), fd.type, acc, depth + 1);
   }
 }
 

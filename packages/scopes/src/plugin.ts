@@ -8,6 +8,7 @@ import type {
 import {
   ErrorCode,
   ensureSecurityState,
+  ownProperty,
   type Principal,
   RampartConfigError,
   type RampartModule,
@@ -67,7 +68,7 @@ export function scopesPlugin(options?: Partial<ScopesOptions>): ApolloServerPlug
     const model = modelOf(schema);
     if (!checkedModels.has(model)) {
       for (const name of model.policyNames) {
-        if (typeof opts.policies[name] !== 'function') {
+        if (typeof ownProperty(opts.policies, name) !== 'function') {
           throw new RampartConfigError(
             'scopes.policies',
             `the schema uses @policy "${name}" but no policy function of that name is configured`,
@@ -325,7 +326,8 @@ async function evaluatePolicies(
   const results = new Map<string, boolean>();
   await Promise.all(
     [...names].map(async (name) => {
-      const fn = policies[name];
+      // Own entries only: a policy named "constructor" must not find Object.prototype's.
+      const fn = ownProperty(policies, name) as PolicyFunction | undefined;
       let granted = false;
       try {
         granted = fn

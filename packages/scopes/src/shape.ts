@@ -1,3 +1,4 @@
+import { createDictionary } from '@rampart/core';
 import {
   type FieldNode,
   type FragmentDefinitionNode,
@@ -104,7 +105,8 @@ export function shapeResponse(input: ShapeInput, data: Record<string, unknown>):
     }
     const groups = new Map<string, FieldNode[]>();
     for (const s of sets) collect(s, runtime, staticType, groups, new Set());
-    const out: Record<string, unknown> = {};
+    // Response keys are client aliases (`__proto__` is a valid one): a map with no prototype keeps each one.
+    const out = createDictionary<unknown>();
     for (const [key, nodes] of groups) {
       const first = nodes[0] as FieldNode;
       const fieldName = first.name.value;
