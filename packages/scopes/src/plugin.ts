@@ -22,6 +22,7 @@ import { analyzeOperation, type Denial, fragmentsOf, isRequirementFree } from '.
 import { scopesTypeDefs } from './directives.js';
 import { Evaluator, type Verdict } from './evaluate.js';
 import { normalizeScopeRequirement, type PolicyFunction, resolveScopesOptions, type ScopesOptions } from './options.js';
+import { policyErrorLog } from './policy-errors.js';
 import { modelOf, type Requirement, type ScopesModel } from './requirements.js';
 import { pickAliases, rewriteDocument } from './rewrite.js';
 import { type IntrospectionFilter, type ShapeInput, shapeResponse } from './shape.js';
@@ -41,6 +42,7 @@ const checkedModels = new WeakSet<ScopesModel>();
  */
 export function scopesPlugin(options?: Partial<ScopesOptions>): ApolloServerPlugin<BaseContext> {
   const opts = resolveScopesOptions(options);
+  const policyErrors = policyErrorLog();
   const operationRequirements = new WeakMap<ScopesModel, Map<string, Requirement | undefined>>();
   // Per operation node (Apollo reuses the node of a cached document): nothing in it declares anything.
   const requirementFree = new WeakMap<ScopesModel, WeakMap<OperationDefinitionNode, boolean>>();
@@ -171,7 +173,7 @@ export function scopesPlugin(options?: Partial<ScopesOptions>): ApolloServerPlug
     if (ev.needed.size > 0 || (analysis.introspection && model.policyNames.size > 0)) {
       // Filtered introspection may check any requirement of the schema: evaluate all its policies.
       const names = analysis.introspection ? new Set([...ev.needed, ...model.policyNames]) : ev.needed;
-      const results = await evaluatePolicies(names, opts.policies, principal, rc, state);
+      const results = await evaluatePolicies(names, opts.policies, principal, rc, state, policyErrors.policyThrew);
       ev = new Evaluator(principal, results);
       analysis = analyzeOperation(model, ev, operation, fragments, variables, filterIntrospection);
     }
@@ -228,7 +230,8 @@ export function scopesPlugin(options?: Partial<ScopesOptions>): ApolloServerPlug
     (start) =>
       new ScopesListener(ensureSecurityState(start.contextValue as object)) as GraphQLRequestListener<BaseContext>,
     {
-      async serverWillStart({ schema }) {
+      async serverWillStart({ schema, logger }) {
+        policyErrors.useLogger(logger);
         modelFor(schema); // fail at startup on a policy that is not configured
       },
     },
@@ -322,6 +325,7 @@ async function evaluatePolicies(
   principal: Principal,
   rc: GraphQLRequestContextDidResolveOperation<BaseContext>,
   state: SecurityState,
+  policyThrew: (name: string, error: unknown) => void,
 ): Promise<Map<string, boolean>> {
   const results = new Map<string, boolean>();
   await Promise.all(
@@ -334,6 +338,7 @@ async function evaluatePolicies(
           ? (await fn({ policy: name, principal, context: rc.contextValue, request: rc.request })) === true
           : false;
       } catch (error) {
+        policyThrew(name, error);
         state.record({
           source: 'scopes',
           outcome: 'error',

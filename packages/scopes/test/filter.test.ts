@@ -317,20 +317,33 @@ describe('filter mode (default): unauthorized fields are removed before executio
 
   it('policies: evaluated once per request however often they are named, async allowed, throwing denies', async () => {
     let count = 0;
-    const p = await startScopesServer({
-      policies: {
-        businessHours: async () => {
-          count++;
-          await new Promise((r) => setImmediate(r));
-          return true;
-        },
-        isStaff: () => false,
-        isAdmin: () => true,
-        throws: () => {
-          throw new Error('boom');
+    const logged: string[] = [];
+    const logger = {
+      debug() {},
+      info() {},
+      warn() {},
+      error(message: string) {
+        logged.push(message);
+      },
+    };
+    const p = await startScopesServer(
+      {
+        policies: {
+          businessHours: async () => {
+            count++;
+            await new Promise((r) => setImmediate(r));
+            return true;
+          },
+          isStaff: () => false,
+          isAdmin: () => true,
+          throws: () => {
+            throw new Error('boom');
+          },
         },
       },
-    });
+      undefined,
+      logger,
+    );
     try {
       const query =
         '{ a: report { title } b: report { title } ...R stats } fragment R on Query { c: report { title } }';
@@ -351,6 +364,11 @@ describe('filter mode (default): unauthorized fields are removed before executio
           ['removed', 'throws'],
         ],
       );
+      const again = await postGraphQL(p.graphqlUrl, { query: '{ broken version }' }, { headers: as('u') });
+      assert.deepEqual(again.body.data, { broken: null, version: '1.0' });
+      const policyLines = logged.filter((line) => line.includes('policy "throws" threw'));
+      assert.equal(policyLines.length, 1, 'logged once per policy, not once per request');
+      assert.match(policyLines[0] ?? '', /Error: boom/);
     } finally {
       await p.stop();
     }

@@ -1,4 +1,4 @@
-import type { BaseContext } from '@apollo/server';
+import type { ApolloServerOptions, BaseContext } from '@apollo/server';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { attachSecurityState, createPrincipal, getSecurityState, SecurityState } from '@rampart/core';
 import { startTestServer, type TestServer } from '@rampart/testing';
@@ -125,12 +125,14 @@ export function buildSchema(extraTypeDefs: string[] = []): GraphQLSchema {
 export async function startScopesServer(
   options?: Partial<ScopesOptions>,
   schema: GraphQLSchema = buildSchema(),
+  logger?: ApolloServerOptions<BaseContext>['logger'],
 ): Promise<TestServer<BaseContext> & { states: SecurityState[] }> {
   const states: SecurityState[] = [];
   const module = scopesModule(options);
   const server = await startTestServer(
     {
       schema,
+      ...(logger ? { logger } : {}),
       plugins: [
         ...(module.plugins ?? []),
         {
