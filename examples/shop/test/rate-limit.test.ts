@@ -71,8 +71,10 @@ for (const storeKind of ['memory', 'redis'] as const) {
 
 for (const storeKind of ['memory', 'redis'] as const) {
   describe(`shop example: operations per client (${storeKind} store)`, () => {
-    // a clock standing still at the start of a minute: the one-minute window never rolls over mid-test
-    const clock = { now: () => Math.floor(Date.now() / 60_000) * 60_000 };
+    // a clock standing still: the one-minute window never rolls over mid-test (a clock that reads
+    // Date.now() and rounds it still moves on at the next minute, and the count starts again)
+    const frozen = Math.floor(Date.now() / 60_000) * 60_000;
+    const clock = { now: () => frozen };
     let server: TestServer<any>;
     let shop: Shop;
     let dir: string;
