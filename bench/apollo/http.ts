@@ -2,11 +2,13 @@
 // Servers run in child processes; the load generator runs here. Runs are interleaved (bare, rampart,
 // bare, rampart, …) so drift on a shared machine hits both alike; the ratio is what counts.
 // Usage: pnpm bench:apollo-http  [ROUNDS=3 DURATION=5 CONNECTIONS=10 QUERIES=small,list1000 MODES=bare,preset,rampart PIN=1 CONCURRENT=1]
+// A mode `preset@<dir>` runs that mode from another built checkout (e.g. a worktree of the base commit).
 // The servers run the compiled packages (dist/, as in production; the script builds first): through
 // tsx, every function expression of the TypeScript sources gets a runtime name-keeping helper call.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import autocannon from 'autocannon';
 
 const rounds = Number(process.env.ROUNDS ?? 3);
@@ -25,8 +27,18 @@ const queries = Object.fromEntries(
   Object.entries(allQueries).filter(([k]) => (process.env.QUERIES ?? 'small,list1000').split(',').includes(k)),
 );
 
-async function start(mode: string): Promise<{ url: string; child: ChildProcess }> {
-  const args = ['--import', 'tsx', new URL('./shop-server.ts', import.meta.url).pathname, mode];
+/**
+ * A mode is a shop-server.ts mode, optionally `@<checkout>`: `preset@../base` runs the preset of another
+ * checkout of this repository (installed and built), so a change is compared with its base in one run.
+ */
+async function start(spec: string): Promise<{ url: string; child: ChildProcess }> {
+  const at = spec.indexOf('@');
+  const mode = at === -1 ? spec : spec.slice(0, at);
+  const script =
+    at === -1
+      ? new URL('./shop-server.ts', import.meta.url).pathname
+      : resolve(process.env.INIT_CWD ?? process.cwd(), spec.slice(at + 1), 'bench/apollo/shop-server.ts');
+  const args = ['--import', 'tsx', script, mode];
   // PIN=1: every server on CPU 1 (run this script under `taskset -c 0`): one core each for the load
   // generator and the server under load, so the scheduler does not add its own noise
   const child = spawn(pin ? 'taskset' : process.execPath, pin ? ['-c', '1', process.execPath, ...args] : args, {
