@@ -19,6 +19,7 @@ export {
   type SyncRequestDidStart,
   syncPlugin,
 } from './module.js';
+export type { OperationEnd, OperationHandle, OperationHook, OperationInput } from './operation.js';
 export {
   type Check,
   check,

@@ -1,6 +1,7 @@
 import { IncomingMessage } from 'node:http';
 import type { ApolloServerPlugin, BaseContext, GraphQLRequestContext, GraphQLRequestListener } from '@apollo/server';
 import type { GraphQLSchema } from 'graphql';
+import type { OperationHook } from './operation.js';
 import type { SecurityState } from './state.js';
 
 /**
@@ -34,6 +35,12 @@ export interface RampartModule {
    * `rampartError` (e.g. 401) to refuse the request.
    */
   onRequest?(state: SecurityState, request: RequestInfo): void | Promise<void>;
+  /**
+   * Runs for every operation that does not go through Apollo's HTTP pipeline (a subscription over
+   * graphql-ws), after parse and validation, in module order: the same checks the package's Apollo
+   * plugin makes in `didResolveOperation`. Throw a `rampartError` to refuse the operation.
+   */
+  onOperation?: OperationHook;
 }
 
 /** What {@link requestInfoFrom} reads of Node's `IncomingMessage` (standalone, express, …). */
