@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApolloServerOptions, BaseContext } from '@apollo/server';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { type Rampart, rampart } from '@rampart/apollo';
+import { type Rampart, type RampartOptions, rampart } from '@rampart/apollo';
 import { createDevKeys, type DevKeys } from '@rampart/auth';
 import { getSecurityState, type SecurityState } from '@rampart/core';
 import { importJWK, SignJWT } from 'jose';
@@ -98,33 +98,41 @@ export async function startIssuer(): Promise<Issuer> {
   return { keys, jwksUrl: jwks.url, close: jwks.close };
 }
 
-export function guardedApi(iss: Issuer, logger?: ApolloServerOptions<BaseContext>['logger']): GuardedApi {
-  const dir = mkdtempSync(join(tmpdir(), 'rampart-transports-'));
-  const auditPath = join(dir, 'audit.log');
-  const security = rampart({
+/** A real access token (RS256, `typ: at+jwt`) for `sub` with the given scopes, valid five minutes. */
+export async function signToken(iss: Issuer, sub: string, scopes: string[] = []): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const key = await importJWK(iss.keys.privateJwk, iss.keys.alg);
+  return new SignJWT({ scope: scopes.join(' ') })
+    .setProtectedHeader({ alg: iss.keys.alg, kid: iss.keys.kid, typ: 'at+jwt' })
+    .setIssuer(issuer)
+    .setAudience(audience)
+    .setSubject(sub)
+    .setIssuedAt(now)
+    .setExpirationTime(now + 300)
+    .sign(key);
+}
+
+/** The Rampart options every transport test uses (`auditPath`: the audit log file). */
+export function testRampartOptions(iss: Issuer, auditPath: string): RampartOptions {
+  return {
     authentication: { jwt: { issuer, audience, algorithms: ['RS256'], jwksUri: iss.jwksUrl, typ: 'at+jwt' } },
     limits: { depth: DEPTH_LIMIT },
     scopes: { mode: 'filter' },
     rateLimit: { operation: { limit: OPERATION_LIMIT, duration: 60 } },
     audit: { destination: auditPath },
-  });
+  };
+}
+
+export function guardedApi(iss: Issuer, logger?: ApolloServerOptions<BaseContext>['logger']): GuardedApi {
+  const dir = mkdtempSync(join(tmpdir(), 'rampart-transports-'));
+  const auditPath = join(dir, 'audit.log');
+  const security = rampart(testRampartOptions(iss, auditPath));
   const schema = security.transformSchema(makeExecutableSchema({ typeDefs: [security.typeDefs, typeDefs], resolvers }));
   return {
     security,
     apolloConfig: { schema, ...security.serverOptions, plugins: security.plugins, ...(logger ? { logger } : {}) },
     auditPath,
-    async token(sub, scopes = []) {
-      const now = Math.floor(Date.now() / 1000);
-      const key = await importJWK(iss.keys.privateJwk, iss.keys.alg);
-      return new SignJWT({ scope: scopes.join(' ') })
-        .setProtectedHeader({ alg: iss.keys.alg, kid: iss.keys.kid, typ: 'at+jwt' })
-        .setIssuer(issuer)
-        .setAudience(audience)
-        .setSubject(sub)
-        .setIssuedAt(now)
-        .setExpirationTime(now + 300)
-        .sign(key);
-    },
+    token: (sub, scopes = []) => signToken(iss, sub, scopes),
     auditRecords() {
       let text = '';
       try {

@@ -21,7 +21,7 @@ import {
 import type { GraphQLError } from 'graphql';
 import { checkNestingAtTheDoor } from './nesting.js';
 import type { HardeningOptions } from './options.js';
-import { MASKED_MESSAGE } from './plugin.js';
+import { MASKED_CAUSE, MASKED_MESSAGE } from './plugin.js';
 import { type NormalisedRequest, normaliseRequest } from './request-shapes.js';
 
 /**
@@ -81,8 +81,8 @@ export function securityContext(settings: SecurityContextSettings) {
 }
 
 /**
- * The integration's arguments normalised, or a masked HTTP 500 whose `originalError` is the
- * {@link RampartConfigError} naming the shapes Rampart knows (the hardening plugin logs it): a request
+ * The integration's arguments normalised, or a masked HTTP 500 hiding the {@link RampartConfigError}
+ * that names the shapes Rampart knows (the hardening plugin logs it): a request
  * whose caller cannot be told is never served as anonymous.
  */
 function normalise(args: readonly unknown[], clock: Clock): NormalisedRequest {
@@ -98,8 +98,8 @@ function normalise(args: readonly unknown[], clock: Clock): NormalisedRequest {
 export function unknownShapeError(cause: RampartConfigError, state: SecurityState): GraphQLError {
   const error = rampartError(ErrorCode.INTERNAL_SERVER_ERROR, MASKED_MESSAGE, {
     details: { requestId: state.requestId },
-    graphql: { originalError: cause },
   });
+  (error as { [MASKED_CAUSE]?: RampartConfigError })[MASKED_CAUSE] = cause;
   attachSecurityState(error, state);
   return error;
 }

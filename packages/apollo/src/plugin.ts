@@ -32,6 +32,12 @@ import type { HardeningOptions } from './options.js';
 /** The message unexpected errors get when masked. */
 export const MASKED_MESSAGE = 'Internal server error';
 
+/**
+ * Where a masked error keeps the server-side error it hides (not `originalError`: Apollo would put its
+ * stack, message included, in the response's `extensions.stacktrace`). The hardening plugin logs it.
+ */
+export const MASKED_CAUSE: unique symbol = Symbol('rampart.apollo.masked-cause') as never;
+
 /** Removes schema suggestions from validation errors (the `hideSchemaDetailsFromClientErrors` option). */
 const STRIP_SUGGESTIONS = Promise.resolve(async (errors?: readonly GraphQLError[]): Promise<void> => {
   for (const error of errors ?? []) error.message = error.message.replace(SUGGESTION, '');
@@ -183,7 +189,7 @@ export function hardeningPlugin(options: Readonly<HardeningOptions>, clock: Cloc
     async contextCreationDidFail({ error }) {
       // a misconfiguration (a context call of no shape Rampart knows): the client got a masked 500,
       // the operator needs the reason
-      const cause = (error as { originalError?: unknown }).originalError;
+      const cause = (error as { [MASKED_CAUSE]?: unknown })[MASKED_CAUSE];
       if (cause instanceof RampartConfigError) {
         const id = getSecurityState(error)?.requestId ?? 'unknown';
         (logger ?? console).error(`[rampart] request ${id}: ${cause.stack ?? cause.message}`);
