@@ -74,7 +74,7 @@ export function securityContext(settings: SecurityContextSettings) {
         if (error !== null && typeof error === 'object') attachSecurityState(error, state);
         throw error;
       }
-      const value = userContext ? await userContext(...args, state) : undefined;
+      const value = userContext ? await callUser(userContext, args, state) : undefined;
       return withState(value, state) as TContext;
     };
   };
@@ -104,6 +104,18 @@ export function unknownShapeError(cause: RampartConfigError, state: SecurityStat
   return error;
 }
 
+/** Calls the user's function with the integration's arguments and the state (no spread for one or two). */
+function callUser<TArgs extends readonly unknown[], TContext>(
+  fn: UserContextFunction<TArgs, TContext>,
+  args: TArgs,
+  state: SecurityState,
+): TContext | Promise<TContext> {
+  const call = fn as (...all: unknown[]) => TContext | Promise<TContext>;
+  if (args.length === 1) return call(args[0], state);
+  if (args.length === 2) return call(args[0], args[1], state);
+  return call(...args, state);
+}
+
 /**
  * A copy of the user's context with the state attached: the user's object itself is never written to,
  * so one object returned for every request (a constant, a frozen object) never carries, nor keeps
@@ -115,7 +127,8 @@ export function withState(value: unknown, state: SecurityState): object {
   if (value === null || value === undefined || typeof value !== 'object') ctx = {};
   else {
     const proto = Object.getPrototypeOf(value) as object | null;
-    ctx = proto === Object.prototype ? { ...value } : Object.assign(Object.create(proto) as object, value);
+    // Object.assign, not a spread: as fast natively and far faster where a spread is transpiled (~70 ns vs ~1 µs)
+    ctx = Object.assign(proto === Object.prototype ? {} : (Object.create(proto) as object), value);
   }
   attachSecurityState(ctx, state);
   return ctx;
