@@ -1,5 +1,6 @@
 export { PersistedQueryCode } from './client-errors.js';
 export { composePlugins } from './compose.js';
+export { type SecurityContextFunction, type UserContextFunction, withState } from './context.js';
 export { DEADLINE, Deadline, withDeadlineChecks } from './deadline.js';
 export { exceedsNesting, type RequestWithDocument } from './nesting.js';
 export {
@@ -10,5 +11,15 @@ export {
   resolveRampartOptions,
 } from './options.js';
 export { hardeningPlugin, MASKED_MESSAGE } from './plugin.js';
-export { type ContextArgs, type Rampart, type RampartServerOptions, rampart, requestInfo } from './rampart.js';
+export { type Rampart, type RampartServerOptions, rampart, requestInfo } from './rampart.js';
+export {
+  type ContextArgs,
+  type FetchHeadersLike,
+  type FetchRequestLike,
+  type LambdaEventLike,
+  type NodeRequestArg,
+  type NormalisedRequest,
+  normaliseRequest,
+  type RequestShapeName,
+} from './request-shapes.js';
 export { schemaUsesCacheControl } from './schema.js';

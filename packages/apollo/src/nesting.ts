@@ -111,11 +111,18 @@ export function recordNestingRefusal(state: SecurityState, max: number): void {
   });
 }
 
-/** What {@link checkNestingAtTheDoor} reads of Node's request (standalone and express put the JSON body on it). */
+/**
+ * What {@link checkNestingAtTheDoor} reads of a request: Node's (standalone and Express put the parsed
+ * JSON body on it), Fastify's (`body`, `method`, `url`), or what Rampart reads of an AWS Lambda event.
+ */
 export interface RequestWithDocument {
   readonly method?: string | undefined;
+  /** The request URL or just its `?search`: a GET request's `query` parameter is read from it. */
   readonly url?: string | undefined;
+  /** The parsed JSON body: one operation or a batch. */
   readonly body?: unknown;
+  /** A GET request's `query` parameter, already decoded (AWS Lambda REST events), instead of `url`. */
+  readonly queryParameter?: unknown;
 }
 
 /** Where the documents checked at the door are noted in the HTTP request's security state. */
@@ -124,7 +131,8 @@ const CHECKED_AT_THE_DOOR = Symbol('rampart.apollo.nesting-checked');
 /**
  * The door: refuses (throws {@link nestingError}, HTTP 400) an HTTP request carrying a GraphQL document
  * nested deeper than `max`, before Apollo parses anything, so the parser never overflows. Reads the
- * `query` of a JSON body (every operation of a batch) or of a GET request's query string, own
+ * `query` of a JSON body (every operation of a batch) or of a GET request's query string (or its
+ * decoded `query`), own
  * properties only (the body is untrusted JSON). The documents it checked are noted in `state` so the
  * plugin does not scan them again; a request whose document it cannot read (another integration, a
  * persisted-query hash) is checked by the plugin on what reaches Apollo.
@@ -145,10 +153,13 @@ export function checkNestingAtTheDoor(req: RequestWithDocument | undefined, max:
   const body = req.body;
   if (Array.isArray(body)) for (const operation of body) check(ownProperty(operation, 'query'));
   else check(ownProperty(body, 'query'));
-  const url = req.url;
-  if (req.method === 'GET' && url !== undefined && url.length > max) {
-    const search = url.indexOf('?');
-    if (search !== -1) check(new URLSearchParams(url.slice(search + 1)).get('query'));
+  if (req.method === 'GET') {
+    const url = req.url;
+    if (url !== undefined && url.length > max) {
+      const search = url.indexOf('?');
+      if (search !== -1) check(new URLSearchParams(url.slice(search + 1)).get('query'));
+    }
+    check(req.queryParameter);
   }
   if (checked !== undefined) state.slots.set(CHECKED_AT_THE_DOOR, checked);
 }

@@ -1,10 +1,18 @@
-import type { ApolloServerPlugin, BaseContext, GraphQLRequestContext, GraphQLRequestListener } from '@apollo/server';
+import type {
+  ApolloServerPlugin,
+  BaseContext,
+  GraphQLRequestContext,
+  GraphQLRequestListener,
+  GraphQLServerContext,
+} from '@apollo/server';
 import {
   attachSecurityState,
   type Clock,
   ErrorCode,
   ensureSecurityState,
   errorCodeOf,
+  getSecurityState,
+  RampartConfigError,
   RESOLVED,
   rampartError,
   type SecurityState,
@@ -23,6 +31,12 @@ import type { HardeningOptions } from './options.js';
 
 /** The message unexpected errors get when masked. */
 export const MASKED_MESSAGE = 'Internal server error';
+
+/**
+ * Where a masked error keeps the server-side error it hides (not `originalError`: Apollo would put its
+ * stack, message included, in the response's `extensions.stacktrace`). The hardening plugin logs it.
+ */
+export const MASKED_CAUSE: unique symbol = Symbol('rampart.apollo.masked-cause') as never;
 
 /** Removes schema suggestions from validation errors (the `hideSchemaDetailsFromClientErrors` option). */
 const STRIP_SUGGESTIONS = Promise.resolve(async (errors?: readonly GraphQLError[]): Promise<void> => {
@@ -167,6 +181,21 @@ class HardeningListener {
  */
 export function hardeningPlugin(options: Readonly<HardeningOptions>, clock: Clock): ApolloServerPlugin<BaseContext> {
   const shared: HardeningShared = { options, clock };
+  let logger: GraphQLServerContext['logger'] | undefined;
+  const serverHooks: ApolloServerPlugin<BaseContext> = {
+    async serverWillStart(service) {
+      logger = service.logger;
+    },
+    async contextCreationDidFail({ error }) {
+      // a misconfiguration (a context call of no shape Rampart knows): the client got a masked 500,
+      // the operator needs the reason
+      const cause = (error as { [MASKED_CAUSE]?: unknown })[MASKED_CAUSE];
+      if (cause instanceof RampartConfigError) {
+        const id = getSecurityState(error)?.requestId ?? 'unknown';
+        (logger ?? console).error(`[rampart] request ${id}: ${cause.stack ?? cause.message}`);
+      }
+    },
+  };
   return syncPlugin((requestContext) => {
     const ctx = requestContext.contextValue as object;
     let state = ensureSecurityState(ctx, { clock });
@@ -182,7 +211,7 @@ export function hardeningPlugin(options: Readonly<HardeningOptions>, clock: Cloc
       attachSecurityState(ctx, state);
     }
     return new HardeningListener(shared, state, ctx, batchIndex, requestState) as GraphQLRequestListener<BaseContext>;
-  });
+  }, serverHooks);
 }
 
 function errorsOf(rc: GraphQLRequestContext<BaseContext>) {

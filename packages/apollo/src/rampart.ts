@@ -1,27 +1,18 @@
-import type { IncomingMessage } from 'node:http';
 import type { ApolloServerOptions, ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { auditModule, auditTypeDefs } from '@rampart/audit';
 import { authModule } from '@rampart/auth';
-import {
-  anonymousPrincipal,
-  attachSecurityState,
-  canonicalAddress,
-  type RampartModule,
-  type RequestInfo,
-  requestInfoFrom,
-  SecurityState,
-  wellFormedRequestId,
-} from '@rampart/core';
+import type { RampartModule, RequestInfo } from '@rampart/core';
 import { costDirectivesTypeDefs, limitsModule } from '@rampart/limits';
 import { rateLimitModule } from '@rampart/rate-limit';
 import { scopesModule } from '@rampart/scopes';
 import type { GraphQLSchema } from 'graphql';
 import { composePlugins } from './compose.js';
+import { type SecurityContextFunction, securityContext, type UserContextFunction } from './context.js';
 import { withDeadlineChecks } from './deadline.js';
-import { checkNestingAtTheDoor, type RequestWithDocument } from './nesting.js';
 import { type RampartOptions, type ResolvedRampartOptions, resolveRampartOptions } from './options.js';
 import { hardeningPlugin } from './plugin.js';
+import { normaliseRequest } from './request-shapes.js';
 import { schemaUsesCacheControl } from './schema.js';
 
 /** The part of Apollo's server options `rampart()` sets; spread it into `new ApolloServer({...})`. */
@@ -33,16 +24,6 @@ export type RampartServerOptions = Pick<
   | 'includeStacktraceInErrorResponses'
   | 'allowBatchedHttpRequests'
 >;
-
-/**
- * What integrations pass to a context function: Node's request (standalone, express, …). Its parsed
- * JSON `body` (and, for GET, its `url`) is read for the GraphQL documents' nesting before Apollo parses.
- */
-export interface ContextArgs {
-  req: Pick<IncomingMessage, 'headers'> & {
-    socket?: { remoteAddress?: string | undefined } | undefined;
-  } & RequestWithDocument;
-}
 
 /** What {@link rampart} returns: the pieces to spread into Apollo. */
 export interface Rampart {
@@ -58,12 +39,18 @@ export interface Rampart {
   /** Apollo server options of the hardened preset. */
   readonly serverOptions: RampartServerOptions;
   /**
-   * Wraps your context function: builds the security state (request id, principal via the
-   * authentication modules), then calls yours and attaches the state to what it returns.
+   * Wraps your context function for any of Apollo's HTTP integrations (the shapes are in
+   * `request-shapes.ts`: `{ req }` of standalone and Express, Fastify's `(request, reply)`, a Fetch
+   * `Request`, AWS Lambda's `{ event, context }`): builds the security state (request id, principal via
+   * the authentication modules), refuses documents nested too deep, then calls yours with the
+   * integration's arguments and the state appended (`async ({ req }, state) => …`, for Fastify
+   * `async (request, reply, state) => …`), and returns a copy of what yours returned with the state
+   * attached. An argument list of no known shape fails the request (HTTP 500, `RampartConfigError`
+   * logged) instead of serving an anonymous caller.
    */
-  context<TArgs extends ContextArgs, TContext extends object = BaseContext>(
-    userContext?: (args: TArgs) => TContext | Promise<TContext>,
-  ): (args: TArgs) => Promise<TContext>;
+  context<TArgs extends readonly unknown[], TContext extends object = BaseContext>(
+    userContext?: UserContextFunction<TArgs, TContext>,
+  ): SecurityContextFunction<TArgs, TContext>;
   /** The resolved options (for inspection and tests). */
   readonly options: ResolvedRampartOptions;
 }
@@ -145,37 +132,7 @@ export function rampart(options: RampartOptions = {}): Rampart {
       includeStacktraceInErrorResponses: hardening.includeStacktraceInErrorResponses,
       allowBatchedHttpRequests: hardening.batching !== false,
     },
-    context(userContext) {
-      const requestModules = modules.filter((m) => m.onRequest);
-      return async (args) => {
-        const info = requestInfo(args);
-        const state = new SecurityState({
-          clock,
-          headers: info.headers,
-          // a well-formed incoming id, else none yet: the state makes one when something reads it
-          requestId: wellFormedRequestId(info.headers.get(hardening.requestIdHeader)),
-          // one spelling per address (`::ffff:10.0.0.1` is `10.0.0.1`), so every key made from it is one key
-          principal: anonymousPrincipal(canonicalAddress(info.remoteAddress)),
-        });
-        try {
-          for (const m of requestModules) {
-            const r = m.onRequest!(state, info);
-            if (r !== undefined) await r; // only asynchronous steps cost a microtask
-          }
-          // after authentication and the request-level limits (the refusal is charged and attributed),
-          // before Apollo parses: a document nested too deep never reaches the parser
-          checkNestingAtTheDoor(args?.req, hardening.maxNesting, state);
-        } catch (error) {
-          // lets plugins that see the failure (contextCreationDidFail: the audit record) find the state
-          if (error !== null && typeof error === 'object') attachSecurityState(error, state);
-          throw error;
-        }
-        const value = userContext ? await userContext(args) : ({} as never);
-        const ctx = (value ?? {}) as object;
-        attachSecurityState(ctx, state);
-        return ctx as never;
-      };
-    },
+    context: securityContext({ modules, hardening, clock }),
   };
 }
 
@@ -189,7 +146,11 @@ function transformOrder(modules: readonly RampartModule[]): RampartModule[] {
   return [...modules].sort((a, b) => rank(a) - rank(b));
 }
 
-/** Normalises Node's request into Rampart's {@link RequestInfo}. */
-export function requestInfo(args: ContextArgs): RequestInfo {
-  return requestInfoFrom(args?.req);
+/**
+ * Normalises a context call's arguments (any shape `context()` knows) into Rampart's {@link RequestInfo}.
+ *
+ * @throws RampartConfigError when neither headers nor a peer address can be found in them.
+ */
+export function requestInfo(...args: readonly unknown[]): RequestInfo {
+  return normaliseRequest(args).info;
 }
