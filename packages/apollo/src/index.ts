@@ -23,3 +23,8 @@ export {
   type RequestShapeName,
 } from './request-shapes.js';
 export { schemaUsesCacheControl } from './schema.js';
+export { type RampartLogger } from './options.js';
+export { WsCloseCode } from './ws/connection.js';
+export type { GraphqlWsOptions, WsContext, WsExtra, WsUserContextFunction } from './ws/options.js';
+export { GUARDED_DIRECTIVES, guardedSubscriptionFields } from './ws/schema-warning.js';
+export type { GraphqlWsServerOptions } from './ws/server.js';

@@ -147,6 +147,18 @@ export interface RampartOptions {
    * @default systemClock
    */
   clock?: Clock;
+  /**
+   * Where Rampart's own warnings (the startup warning about unguarded subscriptions) and the errors
+   * of the graphql-ws transport go. Apollo's HTTP pipeline logs through Apollo's logger.
+   * @default console
+   */
+  logger?: RampartLogger;
+}
+
+/** Where `rampart()` writes its warnings and the graphql-ws transport its errors. */
+export interface RampartLogger {
+  warn(message: string): void;
+  error(message: string): void;
 }
 
 const production = (): boolean => process.env.NODE_ENV === 'production';
@@ -188,9 +200,10 @@ const hardeningSchema: OptionSchema<HardeningOptions> = {
 export interface ResolvedRampartOptions {
   readonly hardening: Readonly<HardeningOptions>;
   /** The packages' own options, as given (each package resolves and checks its own). */
-  readonly packages: Readonly<Omit<RampartOptions, 'hardening' | 'modules' | 'clock'>>;
+  readonly packages: Readonly<Omit<RampartOptions, 'hardening' | 'modules' | 'clock' | 'logger'>>;
   readonly modules: readonly RampartModule[];
   readonly clock: Clock;
+  readonly logger: RampartLogger;
 }
 
 const topSchema: OptionSchema<RampartOptions> = {
@@ -204,6 +217,7 @@ const topSchema: OptionSchema<RampartOptions> = {
   audit: check.object(),
   modules: check.arrayOf(check.object()),
   clock: check.object(),
+  logger: check.object(),
 };
 
 /** Resolves and checks every option of {@link rampart} in one place. */
@@ -216,6 +230,6 @@ export function resolveRampartOptions(options: RampartOptions = {}): ResolvedRam
     requestIdHeader: resolved.requestIdHeader.toLowerCase(),
     exposeRequestId: resolved.exposeRequestId === 'auto' ? (top.audit ? 'always' : 'errors') : resolved.exposeRequestId,
   });
-  const { hardening: _h, modules, clock, ...packages } = top;
-  return { hardening, packages, modules: modules ?? [], clock: clock ?? systemClock };
+  const { hardening: _h, modules, clock, logger, ...packages } = top;
+  return { hardening, packages, modules: modules ?? [], clock: clock ?? systemClock, logger: logger ?? console };
 }

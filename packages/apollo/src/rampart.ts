@@ -14,6 +14,9 @@ import { type RampartOptions, type ResolvedRampartOptions, resolveRampartOptions
 import { hardeningPlugin } from './plugin.js';
 import { normaliseRequest } from './request-shapes.js';
 import { schemaUsesCacheControl } from './schema.js';
+import type { GraphqlWsOptions } from './ws/options.js';
+import { guardedSubscriptionFields, unguardedSubscriptionsWarning } from './ws/schema-warning.js';
+import { type GraphqlWsServerOptions, graphqlWsHooks } from './ws/server.js';
 
 /** The part of Apollo's server options `rampart()` sets; spread it into `new ApolloServer({...})`. */
 export type RampartServerOptions = Pick<
@@ -51,6 +54,15 @@ export interface Rampart {
   context<TArgs extends readonly unknown[], TContext extends object = BaseContext>(
     userContext?: UserContextFunction<TArgs, TContext>,
   ): SecurityContextFunction<TArgs, TContext>;
+  /**
+   * The graphql-ws server hooks that guard subscriptions (and any operation sent over the socket) as
+   * the HTTP pipeline is guarded: spread them into `useServer({ schema, ...security.graphqlWs({ context }) }, wsServer)`
+   * (last: they must not be overridden). Authenticates the `connection_init` payload and the upgrade
+   * request (close 4401/4403), runs the limits, scopes, rate limits and audit of every `subscribe`
+   * (refusals are `error` messages with Rampart's codes), closes the connection (4401) when its token
+   * expires, and caps subscriptions and messages per connection. See the README's "Subscriptions".
+   */
+  graphqlWs<TContext extends object = object>(options?: GraphqlWsOptions<TContext>): GraphqlWsServerOptions;
   /** The resolved options (for inspection and tests). */
   readonly options: ResolvedRampartOptions;
 }
@@ -95,9 +107,14 @@ function orderedModules(resolved: ResolvedRampartOptions): RampartModule[] {
  */
 export function rampart(options: RampartOptions = {}): Rampart {
   const resolved = resolveRampartOptions(options);
-  const { hardening, clock } = resolved;
+  const { hardening, clock, logger } = resolved;
   const modules = orderedModules(resolved);
   let schemaHasCacheControl: boolean | undefined;
+  /** The schema `transformSchema` returned last (what `graphqlWs()` runs operations against). */
+  let transformed: GraphQLSchema | undefined;
+  /** `graphqlWs()` was called: no warning about unguarded subscriptions. */
+  let wsGuarded = false;
+  let warned = false;
 
   const typeDefs = modules
     .map((m) => m.typeDefs ?? '')
@@ -115,7 +132,29 @@ export function rampart(options: RampartOptions = {}): Rampart {
       let out = schema;
       for (const m of transformOrder(modules)) out = m.transformSchema?.(out) ?? out;
       if (hardening.executionTimeoutMs !== false) out = withDeadlineChecks(out);
+      transformed = out;
+      if (!wsGuarded && !warned) {
+        const fields = guardedSubscriptionFields(out);
+        if (fields.length > 0) {
+          warned = true;
+          logger.warn(unguardedSubscriptionsWarning(fields));
+        }
+      }
       return out;
+    },
+    graphqlWs(wsOptions) {
+      wsGuarded = true;
+      return graphqlWsHooks(
+        {
+          modules,
+          hardening,
+          clock,
+          logger,
+          apiKeyHeader: resolved.packages.authentication?.apiKeys?.header ?? 'x-api-key',
+          schema: () => transformed,
+        },
+        wsOptions,
+      );
     },
     get plugins() {
       const disableCacheControl =

@@ -1,0 +1,263 @@
+/**
+ * `rampart().graphqlWs(options)`: the graphql-ws server hooks that guard subscriptions (and queries
+ * and mutations sent over the socket) exactly as Apollo's HTTP pipeline is guarded. Spread them into
+ * `useServer({ schema, ...security.graphqlWs({ context }) }, wsServer)`.
+ */
+import {
+  type Clock,
+  ErrorCode,
+  type OperationEnd,
+  type OperationHandle,
+  type RampartModule,
+  RampartConfigError,
+  rampartError,
+  SecurityState,
+} from '@rampart/core';
+import {
+  type GraphQLError,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  NoSchemaIntrospectionCustomRule,
+  specifiedRules,
+  type ValidationRule,
+} from 'graphql';
+import type { ExecutionResult, FormattedExecutionResult, ServerOptions, SubscribeMessage, SubscribePayload } from 'graphql-ws';
+import type { HardeningOptions } from '../options.js';
+import {
+  admitMessage,
+  armExpiry,
+  type Connection,
+  closeConnection,
+  disarmExpiry,
+  expired,
+  openConnection,
+  WsCloseCode,
+} from './connection.js';
+import { formatWsErrors, type WsErrorLogger } from './errors.js';
+import { isRefusalRecorder, type OperationSettings, prepareOperation, refuseUnread } from './operation.js';
+import {
+  type GraphqlWsOptions,
+  type ResolvedGraphqlWsOptions,
+  resolveGraphqlWsOptions,
+  type WsContext,
+  type WsExtra,
+} from './options.js';
+import { maxRecursiveSelectionsRule } from './recursive-selections.js';
+
+/** The graphql-ws server options `graphqlWs()` returns: spread them into `useServer` (do not override them). */
+export type GraphqlWsServerOptions = Required<
+  Pick<
+    ServerOptions<Record<string, unknown> | undefined, WsExtra>,
+    'onConnect' | 'onSubscribe' | 'onNext' | 'onError' | 'onComplete' | 'onPing' | 'onPong' | 'onClose'
+  >
+>;
+
+/** What `graphqlWs()` needs of `rampart()`. */
+export interface GraphqlWsSettings {
+  readonly modules: readonly RampartModule[];
+  readonly hardening: Readonly<HardeningOptions>;
+  readonly clock: Clock;
+  readonly logger: WsErrorLogger;
+  /** The API-key header name of the authentication options. */
+  readonly apiKeyHeader: string;
+  /** The schema `transformSchema` returned last, if it ran. */
+  schema(): GraphQLSchema | undefined;
+}
+
+/** One admitted subscription, found again by its `subscribe` payload (the same object in every hook). */
+interface ActiveSubscription {
+  readonly state: SecurityState;
+  readonly conn: Connection;
+  readonly shapers: readonly OperationHandle[];
+  readonly enders: readonly OperationHandle[];
+  results: number;
+  lastErrors: readonly GraphQLError[] | undefined;
+  errored: boolean;
+}
+
+/** Builds the hooks (see {@link GraphqlWsServerOptions}). */
+export function graphqlWsHooks<TContext extends object>(
+  settings: GraphqlWsSettings,
+  userOptions?: GraphqlWsOptions<TContext>,
+): GraphqlWsServerOptions {
+  const options = resolveGraphqlWsOptions(userOptions);
+  const { clock, hardening, logger } = settings;
+  const operationSettings = operationSettingsOf(settings);
+  const connectionSettings = {
+    requestModules: settings.modules.filter((m) => m.onRequest),
+    clock,
+    apiKeyHeader: settings.apiKeyHeader.toLowerCase(),
+    requestIdHeader: hardening.requestIdHeader,
+  };
+  const connections = new WeakMap<WsContext, Connection>();
+  const active = new WeakMap<SubscribePayload, ActiveSubscription>();
+  const { maskErrors } = hardening;
+
+  /** Counts a message; false when the connection was closed for it (4429). */
+  const throttle = async (ctx: WsContext, conn: Connection): Promise<boolean> => {
+    const wait = admitMessage(conn, clock, options.maxMessagesPerSecond);
+    if (wait === 0) return true;
+    if (wait < 0) {
+      if (!closeConnection(ctx, WsCloseCode.TOO_MANY_MESSAGES, 'Too many messages')) throw new Error('Too many messages');
+      conn.closed = true;
+      return false;
+    }
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    return !conn.closed;
+  };
+
+  return {
+    async onConnect(ctx) {
+      const conn = await openConnection(connectionSettings, ctx);
+      if (conn === undefined) return false;
+      connections.set(ctx, conn);
+      armExpiry(ctx, conn, clock, () => {
+        conn.closed = true;
+        if (!closeConnection(ctx, WsCloseCode.UNAUTHORIZED, 'Token expired')) {
+          logger.error('[rampart] graphql-ws: a token expired on a connection Rampart cannot close');
+        }
+      });
+      return conn.closed ? false : undefined;
+    },
+
+    async onSubscribe(ctx, id, payload) {
+      const conn = connections.get(ctx);
+      const schema = options.schema ?? settings.schema();
+      if (conn === undefined || schema === undefined) return [misconfigured(logger, conn)];
+      if (!(await throttle(ctx, conn))) return [tooManyMessages()];
+      const state = new SecurityState({ clock, headers: conn.headers, principal: conn.principal });
+      if (expired(conn, clock)) {
+        const error = rampartError(ErrorCode.UNAUTHENTICATED, 'The access token has expired');
+        state.record({ source: 'auth', outcome: 'denied', code: ErrorCode.UNAUTHENTICATED, reason: 'token expired' });
+        conn.closed = true;
+        closeConnection(ctx, WsCloseCode.UNAUTHORIZED, 'Token expired');
+        return refuseUnread(operationSettings, schema, state, payload, error);
+      }
+      if (conn.active >= options.maxSubscriptionsPerConnection) {
+        return refuseUnread(operationSettings, schema, state, payload, tooManySubscriptions(state, options));
+      }
+      conn.active++;
+      const context = options.context;
+      const message = { id, type: 'subscribe', payload } as SubscribeMessage;
+      const admitted = await prepareOperation(
+        operationSettings,
+        schema,
+        state,
+        payload,
+        context === undefined ? undefined : (args) => context(ctx, message, args, state),
+      );
+      if (Array.isArray(admitted)) {
+        conn.active--;
+        return admitted as readonly GraphQLError[];
+      }
+      const { args, shapers, enders } = admitted as Exclude<typeof admitted, readonly GraphQLError[]>;
+      active.set(payload, { state, conn, shapers, enders, results: 0, lastErrors: undefined, errored: false });
+      return args;
+    },
+
+    onNext(_ctx, _id, payload, _args, result) {
+      const sub = active.get(payload);
+      let shaped: ExecutionResult = result;
+      if (sub !== undefined) {
+        sub.results++;
+        for (const h of sub.shapers) shaped = h.shapeResult!(shaped as never) as ExecutionResult;
+      }
+      const errors = shaped.errors;
+      if (errors !== undefined && errors.length > 0) {
+        if (sub !== undefined) sub.lastErrors = errors;
+        return { ...shaped, errors: formatWsErrors(errors, sub?.state, maskErrors, logger) } as FormattedExecutionResult;
+      }
+      return shaped === result ? undefined : (shaped as FormattedExecutionResult);
+    },
+
+    onError(_ctx, _id, payload, errors): GraphQLFormattedError[] {
+      const sub = active.get(payload);
+      if (sub !== undefined) {
+        sub.errored = true;
+        sub.lastErrors = errors;
+      }
+      return formatWsErrors(errors, sub?.state, maskErrors, logger);
+    },
+
+    async onComplete(ctx, id, payload) {
+      const sub = active.get(payload);
+      if (sub === undefined) return;
+      active.delete(payload);
+      sub.conn.active--;
+      const outcome = sub.errored ? 'error' : id in ctx.subscriptions ? 'completed' : 'stopped';
+      const ended: OperationEnd = { outcome, results: sub.results, errors: sub.lastErrors };
+      for (const h of sub.enders) {
+        try {
+          await h.end!(ended);
+        } catch (error) {
+          logger.error(`[rampart] graphql-ws: ending request ${sub.state.requestId} failed: ${String(error)}`);
+        }
+      }
+    },
+
+    async onPing(ctx) {
+      const conn = connections.get(ctx);
+      if (conn !== undefined) await throttle(ctx, conn);
+    },
+
+    async onPong(ctx) {
+      const conn = connections.get(ctx);
+      if (conn !== undefined) await throttle(ctx, conn);
+    },
+
+    onClose(ctx) {
+      const conn = connections.get(ctx);
+      if (conn === undefined) return;
+      disarmExpiry(conn);
+      connections.delete(ctx);
+    },
+  };
+}
+
+/** The validation rules and the modules' order, computed once. */
+function operationSettingsOf(settings: GraphqlWsSettings): OperationSettings {
+  const { hardening } = settings;
+  const rules: ValidationRule[] = [...specifiedRules, maxRecursiveSelectionsRule(hardening.maxRecursiveSelections)];
+  if (!hardening.introspection) rules.push(NoSchemaIntrospectionCustomRule);
+  return {
+    operationModules: settings.modules.filter((m) => m.onOperation),
+    recorders: settings.modules.filter(isRefusalRecorder),
+    hardening,
+    rules,
+  };
+}
+
+function tooManyMessages(): GraphQLError {
+  return rampartError(ErrorCode.RATE_LIMITED, 'Too many messages on this connection.');
+}
+
+function tooManySubscriptions(state: SecurityState, options: ResolvedGraphqlWsOptions): GraphQLError {
+  const max = options.maxSubscriptionsPerConnection;
+  state.record({
+    source: 'apollo',
+    outcome: 'limited',
+    code: ErrorCode.RATE_LIMITED,
+    rule: 'maxSubscriptionsPerConnection',
+    reason: `more than ${max} active subscriptions on one connection`,
+    details: { max },
+  });
+  return rampartError(ErrorCode.RATE_LIMITED, `At most ${max} subscriptions may be active on one connection.`, {
+    details: { subscriptions: { max } },
+  });
+}
+
+/** A subscribe Rampart cannot check: logged with the cause, refused as an internal error. */
+function misconfigured(logger: WsErrorLogger, conn: Connection | undefined): GraphQLError {
+  const cause =
+    conn === undefined
+      ? new RampartConfigError(
+          'rampart.graphqlWs',
+          "the connection was not opened by graphqlWs()'s onConnect: spread graphqlWs() last into useServer's options",
+        )
+      : new RampartConfigError(
+          'rampart.graphqlWs',
+          'no schema: call security.transformSchema(schema) first, or pass graphqlWs({ schema })',
+        );
+  logger.error(`[rampart] ${cause.message}`);
+  return rampartError(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
+}
