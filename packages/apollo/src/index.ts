@@ -6,6 +6,7 @@ export { exceedsNesting, type RequestWithDocument } from './nesting.js';
 export {
   type HardeningOptions,
   hardeningDefaults,
+  type RampartLogger,
   type RampartOptions,
   type ResolvedRampartOptions,
   resolveRampartOptions,
@@ -23,7 +24,6 @@ export {
   type RequestShapeName,
 } from './request-shapes.js';
 export { schemaUsesCacheControl } from './schema.js';
-export { type RampartLogger } from './options.js';
 export { WsCloseCode } from './ws/connection.js';
 export type { GraphqlWsOptions, WsContext, WsExtra, WsUserContextFunction } from './ws/options.js';
 export { GUARDED_DIRECTIVES, guardedSubscriptionFields } from './ws/schema-warning.js';

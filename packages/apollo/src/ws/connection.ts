@@ -182,10 +182,13 @@ export function armExpiry(ctx: WsContext, conn: Connection, clock: Clock, onExpi
     onExpired();
     return;
   }
-  conn.expiryTimer = setTimeout(() => {
-    conn.expiryTimer = undefined;
-    armExpiry(ctx, conn, clock, onExpired);
-  }, Math.min(wait, MAX_TIMER));
+  conn.expiryTimer = setTimeout(
+    () => {
+      conn.expiryTimer = undefined;
+      armExpiry(ctx, conn, clock, onExpired);
+    },
+    Math.min(wait, MAX_TIMER),
+  );
   conn.expiryTimer.unref();
 }
 

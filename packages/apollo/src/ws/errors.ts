@@ -21,7 +21,9 @@ export function formatWsError(
   const code = errorCodeOf(error);
   if (maskErrors && (code === undefined || code === ErrorCode.INTERNAL_SERVER_ERROR)) {
     const requestId = state?.requestId;
-    logger.error(`[rampart] graphql-ws request ${requestId}: ${error.originalError?.stack ?? error.stack ?? error.message}`);
+    logger.error(
+      `[rampart] graphql-ws request ${requestId}: ${error.originalError?.stack ?? error.stack ?? error.message}`,
+    );
     return {
       message: MASKED_MESSAGE,
       ...(error.locations ? { locations: error.locations } : {}),

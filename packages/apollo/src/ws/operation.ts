@@ -108,6 +108,8 @@ export async function prepareOperation(
     const operation = getOperationAST(document, operationName);
     if (!operation) throw validationError('Unable to identify the operation to run.');
     input.operation = operation;
+    // the name of the operation that runs, also when the client did not send one
+    input.operationName = operationName ?? operation.name?.value;
     let executed = document;
     for (const m of settings.operationModules) {
       const r = m.onOperation!(state, input as OperationInput);

@@ -24,7 +24,9 @@ export const GUARDED_DIRECTIVES: ReadonlySet<string> = new Set([
   'audit',
 ]);
 
-type Directed = { readonly astNode?: { readonly directives?: readonly { readonly name: { value: string } }[] } | null | undefined };
+type Directed = {
+  readonly astNode?: { readonly directives?: readonly { readonly name: { value: string } }[] } | null | undefined;
+};
 
 function carries(node: Directed): boolean {
   return node.astNode?.directives?.some((d) => GUARDED_DIRECTIVES.has(d.name.value)) === true;

@@ -8,8 +8,8 @@ import {
   ErrorCode,
   type OperationEnd,
   type OperationHandle,
-  type RampartModule,
   RampartConfigError,
+  type RampartModule,
   rampartError,
   SecurityState,
 } from '@rampart/core';
@@ -21,7 +21,13 @@ import {
   specifiedRules,
   type ValidationRule,
 } from 'graphql';
-import type { ExecutionResult, FormattedExecutionResult, ServerOptions, SubscribeMessage, SubscribePayload } from 'graphql-ws';
+import type {
+  ExecutionResult,
+  FormattedExecutionResult,
+  ServerOptions,
+  SubscribeMessage,
+  SubscribePayload,
+} from 'graphql-ws';
 import type { HardeningOptions } from '../options.js';
 import {
   admitMessage,
@@ -98,7 +104,8 @@ export function graphqlWsHooks<TContext extends object>(
     const wait = admitMessage(conn, clock, options.maxMessagesPerSecond);
     if (wait === 0) return true;
     if (wait < 0) {
-      if (!closeConnection(ctx, WsCloseCode.TOO_MANY_MESSAGES, 'Too many messages')) throw new Error('Too many messages');
+      if (!closeConnection(ctx, WsCloseCode.TOO_MANY_MESSAGES, 'Too many messages'))
+        throw new Error('Too many messages');
       conn.closed = true;
       return false;
     }
@@ -165,7 +172,10 @@ export function graphqlWsHooks<TContext extends object>(
       const errors = shaped.errors;
       if (errors !== undefined && errors.length > 0) {
         if (sub !== undefined) sub.lastErrors = errors;
-        return { ...shaped, errors: formatWsErrors(errors, sub?.state, maskErrors, logger) } as FormattedExecutionResult;
+        return {
+          ...shaped,
+          errors: formatWsErrors(errors, sub?.state, maskErrors, logger),
+        } as FormattedExecutionResult;
       }
       return shaped === result ? undefined : (shaped as FormattedExecutionResult);
     },
