@@ -115,7 +115,8 @@ export async function prepareOperation(
       const r = m.onOperation!(state, input as OperationInput);
       const handle = r instanceof Promise ? await r : r;
       if (handle === undefined) continue;
-      (handles ??= []).push(handle);
+      if (handles === undefined) handles = [handle];
+      else handles.push(handle);
       if (handle.document !== undefined) executed = handle.document;
     }
     const args = { schema, document: executed, operationName, variableValues: variables };
