@@ -4,6 +4,7 @@
  * `state.cost.estimated` and the slot, record every violation, refuse on the first one). One
  * implementation, two adapters.
  */
+import { createHash } from 'node:crypto';
 import { rampartError, type SecurityState } from '@rampart/core';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { analyzeWithResolved, enforcedCost, type OperationAnalysis } from './analyze.js';
@@ -31,8 +32,10 @@ export interface LimitsRequest {
   readonly document: DocumentNode;
   /** The name of the operation that runs (`null` for the lone anonymous one). */
   readonly operationName: string | null;
-  /** SHA-256 (hex) of the query text, Apollo's `queryHash`; `undefined` when the text is unknown. */
-  readonly queryHash: string | undefined;
+  /** SHA-256 (hex) of the query text, Apollo's `queryHash`, when the adapter has it. */
+  readonly queryHash?: string | undefined;
+  /** The query text, hashed (SHA-256, like Apollo) only when the document cache misses and no `queryHash` is given. */
+  readonly query?: string | undefined;
   /** The request's variables (untrusted JSON). */
   readonly variables: Readonly<Record<string, unknown>> | null | undefined;
 }
@@ -65,7 +68,8 @@ export class LimitsEngine {
     let perDocument = cache.byDocument.get(r.document);
     const hit = perDocument?.get(name);
     if (hit) return hit;
-    const key = r.queryHash === undefined ? undefined : `${r.queryHash}\u0000${name}`;
+    const hash = r.queryHash ?? (typeof r.query === 'string' ? sha256Hex(r.query) : undefined);
+    const key = hash === undefined ? undefined : `${hash}\u0000${name}`;
     let a = key === undefined ? undefined : cache.byHash.get(key);
     if (!a) {
       a = analyzeWithResolved(r.schema, r.document, opts, r.operationName, r.variables ?? undefined);
@@ -129,4 +133,9 @@ export class LimitsEngine {
     }
     return c;
   }
+}
+
+/** SHA-256 (hex) of a query text: Apollo's `queryHash`, so HTTP and graphql-ws share cache entries. */
+function sha256Hex(query: string): string {
+  return createHash('sha256').update(query).digest('hex');
 }

@@ -2,14 +2,8 @@
  * The limits checks for operations outside Apollo's HTTP pipeline (subscriptions over graphql-ws):
  * the same engine, cache and decision as the plugin's `didResolveOperation`.
  */
-import { createHash } from 'node:crypto';
 import type { OperationHook, OperationInput, SecurityState } from '@rampart/core';
 import type { LimitsEngine } from './engine.js';
-
-/** SHA-256 (hex) of the query text: Apollo's `queryHash`, so HTTP and graphql-ws share cache entries. */
-function queryHash(query: string): string {
-  return createHash('sha256').update(query).digest('hex');
-}
 
 /**
  * The `onOperation` hook of {@link limitsModule}: analyzes the operation with the subscribe message's
@@ -28,7 +22,7 @@ export function limitsOperationHook(engine: LimitsEngine): OperationHook {
       schema: input.schema,
       document: input.document,
       operationName: input.operation.name?.value ?? null,
-      queryHash: typeof input.query === 'string' ? queryHash(input.query) : undefined,
+      query: input.query,
       variables: input.variables,
     });
     engine.decide(state, analysis, engine.logger);
