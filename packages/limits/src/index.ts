@@ -13,7 +13,6 @@ export {
 export { costDirectivesTypeDefs } from './directives.js';
 export { LIMITS_SLOT, type LimitsLogger } from './engine.js';
 export { LruCache } from './lru.js';
-export { limitsOperationHook } from './operation.js';
 export {
   type CoordinateOverride,
   type CostOptions,
