@@ -1,6 +1,6 @@
 /** The records of `@audit` fields (and mutation root fields): one per resolution, on every transport. */
 import { performance } from 'node:perf_hooks';
-import { ErrorCode, errorCodeOf, pathToString } from '@rampart/core';
+import { type DecisionEvent, ErrorCode, errorCodeOf, pathToString } from '@rampart/core';
 import { type GraphQLNamedType, getNamedType } from 'graphql';
 import type { AuditContext } from './internals.js';
 import { levelRank } from './options.js';
@@ -21,7 +21,12 @@ export function createFieldHook(ctx: AuditContext): FieldAuditHook {
     try {
       const codes = failed ? [errorCodeOf(error) ?? ErrorCode.INTERNAL_SERVER_ERROR] : [];
       const path = pathToString(info.path);
-      const decisions = op.state.events.filter((d) => d.coordinate === coordinate || d.path === path);
+      const all = op.state.events;
+      const decisions: DecisionEvent[] = [];
+      for (let i = op.decisionsFrom; i < all.length; i++) {
+        const d = all[i] as DecisionEvent;
+        if (d.coordinate === coordinate || d.path === path) decisions.push(d);
+      }
       const outcome = outcomeOf(codes, decisions, 200);
       const level = decideLevel(
         options.rules,

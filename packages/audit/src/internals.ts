@@ -21,6 +21,12 @@ export interface OperationAudit {
   readonly requestId: string;
   readonly traceId: string | undefined;
   readonly userAgent: string | undefined;
+  /**
+   * Index in `state.events` where the current execution's decisions start: 0 over HTTP; for a
+   * subscription, moved past each event once it is sent, so a field record carries only its own
+   * event's decisions.
+   */
+  decisionsFrom: number;
 }
 
 /** The shared parts of one audit trail (built once by `createAudit`). */

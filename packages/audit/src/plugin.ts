@@ -297,6 +297,7 @@ export function createAudit(userOptions?: Partial<AuditOptions>): Audit {
             requestId: state.requestId,
             traceId: traceIdFrom(headerOf(rc, state, 'traceparent')),
             userAgent: headerOf(rc, state, 'user-agent'),
+            decisionsFrom: 0,
           };
           operations.set(rc.contextValue as object, op);
           return {

@@ -87,6 +87,7 @@ function describeOperation(state: SecurityState, input: OperationInput): Operati
     requestId: state.requestId,
     traceId: traceIdFrom(state.headers.get('traceparent')),
     userAgent: state.headers.get('user-agent'),
+    decisionsFrom: 0,
   };
 }
 
@@ -207,10 +208,16 @@ export function createOperationAuditHooks(ctx: AuditContext): OperationAuditHook
       }
       if (!ok && options.failClosed) throw auditUnavailableError();
       const decisionsAtStart = state.events.length;
+      op.decisionsFrom = decisionsAtStart;
       const contextValue = input.contextValue;
       ctx.operations.set(contextValue, op);
       let ended = false;
       return {
+        shapeResult(result) {
+          // The event is out: the next event's field records start after its decisions.
+          op.decisionsFrom = state.events.length;
+          return result;
+        },
         end(how) {
           if (ended) return;
           ended = true;
