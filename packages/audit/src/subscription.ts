@@ -135,22 +135,10 @@ export function createOperationAuditHooks(ctx: AuditContext): OperationAuditHook
     const level = levelFor(op, outcome);
     if (level === 'none') return true;
     const w = ctx.writer();
-    return w.writeRecord(
-      {
-        ...identity(op),
-        action,
-        sequence: w.nextSequence(),
-        outcome,
-        level,
-        durationNs: undefined,
-        errors,
-        decisions: state.events,
-        cost: state.cost,
-        variables: variablesFor(level, input),
-      },
-      limits,
-      action,
-    );
+    const facts = factsOf(op, action, w.nextSequence(), outcome, level, errors, state.events);
+    facts.cost = state.cost;
+    facts.variables = variablesFor(level, input);
+    return w.writeRecord(facts, limits, action);
   };
 
   /** The end record: how it ended, events sent, the errors' codes, duration, decisions made meanwhile. */
@@ -172,22 +160,10 @@ export function createOperationAuditHooks(ctx: AuditContext): OperationAuditHook
     const action = actionsOf(op).end;
     const subscription: SubscriptionFacts | undefined =
       op.operationType === 'subscription' ? { end, events: eventCount(ended.results) } : undefined;
-    return w.writeRecord(
-      {
-        ...identity(op),
-        action,
-        sequence: w.nextSequence(),
-        outcome,
-        level,
-        durationNs: Math.max(0, Math.round((performance.now() - op.started) * 1e6)),
-        errors,
-        decisions,
-        cost: undefined,
-        subscription,
-      },
-      limits,
-      action,
-    );
+    const facts = factsOf(op, action, w.nextSequence(), outcome, level, errors, decisions);
+    facts.durationNs = Math.max(0, Math.round((performance.now() - op.started) * 1e6));
+    facts.subscription = subscription;
+    return w.writeRecord(facts, limits, action);
   };
 
   const reportFailure = (e: unknown) => {
@@ -253,22 +229,27 @@ function eventCount(n: unknown): number {
   return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : 0;
 }
 
-/** The fields every record of one operation repeats: who, what, which request. */
-function identity(
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * The facts of one record of `op`, every key present in one fixed order (one object shape for every
+ * record: spreading a partial object into a literal made each record several times slower).
+ */
+function factsOf(
   op: OperationAudit,
-): Pick<
-  OperationFacts,
-  | 'requestId'
-  | 'traceId'
-  | 'userAgent'
-  | 'principal'
-  | 'operationType'
-  | 'operationName'
-  | 'queryHash'
-  | 'rootFields'
-  | 'status'
-> {
+  action: string,
+  sequence: number,
+  outcome: AuditOutcome,
+  level: AuditLevel,
+  errors: readonly ErrorFact[],
+  decisions: readonly DecisionEvent[],
+): Mutable<OperationFacts> {
   return {
+    action,
+    sequence,
+    outcome,
+    level,
+    durationNs: undefined,
     requestId: op.requestId,
     traceId: op.traceId,
     userAgent: op.userAgent,
@@ -278,5 +259,10 @@ function identity(
     queryHash: op.queryHash,
     rootFields: op.rootFields,
     status: undefined,
+    errors,
+    decisions,
+    cost: undefined,
+    variables: undefined,
+    subscription: undefined,
   };
 }
