@@ -22,8 +22,8 @@ export {
   resolveAuditOptions,
   type WritableLike,
 } from './options.js';
-export { type Audit, auditModule, auditPlugin, createAudit } from './plugin.js';
-export type { ErrorFact, OperationFacts } from './record.js';
+export { type Audit, type AuditModule, auditModule, auditPlugin, createAudit } from './plugin.js';
+export type { ErrorFact, OperationFacts, SubscriptionFacts } from './record.js';
 export { REDACTED, type SanitizeLimits, sanitizeString } from './sanitize.js';
 export { auditTypeDefs } from './schema.js';
 export {

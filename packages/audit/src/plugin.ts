@@ -5,40 +5,22 @@ import {
   ensureSecurityState,
   errorCodeOf,
   getSecurityState,
-  pathToString,
+  type OperationHook,
+  type OperationInput,
   type RampartModule,
-  rampartError,
   type SecurityState,
 } from '@rampart/core';
-import {
-  type FieldNode,
-  type GraphQLNamedType,
-  type GraphQLSchema,
-  getNamedType,
-  Kind,
-  type OperationDefinitionNode,
-  type SelectionSetNode,
-} from 'graphql';
+import type { GraphQLSchema } from 'graphql';
+import { createFieldHook } from './field-records.js';
+import { type AuditContext, auditUnavailableError, type OperationAudit, rootFieldsOf } from './internals.js';
 import { type AuditLevel, type AuditOptions, type AuditOutcome, levelRank, resolveAuditOptions } from './options.js';
 import { decideLevel } from './policy.js';
 import { type ErrorFact, type OperationFacts, outcomeOf } from './record.js';
-import { createRedactor, type Redactor, redactArguments, redactVariables, summarise } from './redact.js';
+import { createRedactor, type Redactor, redactVariables, summarise } from './redact.js';
 import { dataObject, nameMatcher, type SanitizeLimits, sanitizeString, setData, traceIdFrom } from './sanitize.js';
-import { auditTypeDefs, type FieldAuditHook, indexSchema, wrapAuditedFields } from './schema.js';
+import { auditTypeDefs, indexSchema, wrapAuditedFields } from './schema.js';
+import { createOperationAuditHooks } from './subscription.js';
 import { AuditWriter } from './writer.js';
-
-/** Per-operation data the field wrapper needs. */
-interface OperationAudit {
-  readonly state: SecurityState;
-  readonly started: number;
-  operationType: string | undefined;
-  operationName: string | undefined;
-  queryHash: string | undefined;
-  rootFields: string[] | undefined;
-  readonly requestId: string;
-  readonly traceId: string | undefined;
-  readonly userAgent: string | undefined;
-}
 
 /** An audit trail: the Apollo plugin, the schema transform for `@audit` fields, and the writer behind both. */
 export interface Audit {
@@ -52,49 +34,40 @@ export interface Audit {
   readonly typeDefs: string;
   /** The current writer (created on first use). */
   writer(): AuditWriter;
+  /**
+   * For operations outside Apollo's HTTP pipeline (subscriptions over graphql-ws): writes the start
+   * record (`graphql.subscription.start`) and returns the handle whose `end` writes the end record
+   * (`graphql.subscription.end`). With `failClosed`, throws the 503 refusal if the start record cannot
+   * be written.
+   */
+  onOperation: OperationHook;
+  /**
+   * Writes the record of an operation refused before it started (`graphql.subscription.rejected`):
+   * the transport calls it with the error a module's `onOperation` threw. Never throws.
+   */
+  recordRefusal(state: SecurityState, operation: OperationInput, error: unknown): void;
   /** Flushes, checkpoints and closes the destination. */
   close(): Promise<void>;
 }
 
-const DEFAULT_STATUS = 200;
-
-function rootFieldsOf(
-  operation: OperationDefinitionNode,
-  schema: GraphQLSchema,
-  document: { definitions: readonly unknown[] },
-): string[] {
-  const root =
-    operation.operation === 'query'
-      ? schema.getQueryType()
-      : operation.operation === 'mutation'
-        ? schema.getMutationType()
-        : schema.getSubscriptionType();
-  const typeName = root?.name ?? operation.operation;
-  const out = new Set<string>();
-  const fragments = new Map<string, SelectionSetNode>();
-  for (const d of document.definitions as {
-    kind: string;
-    name?: { value: string };
-    selectionSet?: SelectionSetNode;
-  }[]) {
-    if (d.kind === Kind.FRAGMENT_DEFINITION && d.name && d.selectionSet) fragments.set(d.name.value, d.selectionSet);
-  }
-  const seen = new Set<string>();
-  const walk = (set: SelectionSetNode) => {
-    for (const s of set.selections) {
-      if (s.kind === Kind.FIELD) {
-        if (s.name.value !== '__typename') out.add(`${typeName}.${(s as FieldNode).name.value}`);
-      } else if (s.kind === Kind.INLINE_FRAGMENT) walk(s.selectionSet);
-      else if (!seen.has(s.name.value)) {
-        seen.add(s.name.value);
-        const f = fragments.get(s.name.value);
-        if (f) walk(f);
-      }
-    }
-  };
-  walk(operation.selectionSet);
-  return [...out];
+/**
+ * The audit package as a {@link RampartModule}: the module's `onOperation` writes the start and end
+ * records of subscriptions, and {@link AuditModule.recordRefusal} the record of a refused one.
+ */
+export interface AuditModule extends RampartModule {
+  /** The audit trail behind the module. */
+  readonly audit: Audit;
+  /** See {@link Audit.onOperation}. */
+  readonly onOperation: OperationHook;
+  /**
+   * Writes the record of an operation (a graphql-ws `subscribe`) that a module refused: audit's
+   * `onOperation` runs last, so it is not reached when an earlier module throws; the transport calls
+   * this with the refused operation's state, the operation and the thrown error. Never throws.
+   */
+  recordRefusal(state: SecurityState, operation: OperationInput, error: unknown): void;
 }
+
+const DEFAULT_STATUS = 200;
 
 function headerOf(
   rc: GraphQLRequestContext<BaseContext>,
@@ -151,83 +124,10 @@ export function createAudit(userOptions?: Partial<AuditOptions>): Audit {
     return r;
   };
 
-  const fieldHook: FieldAuditHook = (
-    coordinate,
-    declaredLevel,
-    args,
-    context,
-    info,
-    result,
-    error,
-    failed,
-    started,
-  ) => {
-    const op = operations.get(context as object);
-    if (!op) return;
-    try {
-      const codes = failed ? [errorCodeOf(error) ?? ErrorCode.INTERNAL_SERVER_ERROR] : [];
-      const path = pathToString(info.path);
-      const decisions = op.state.events.filter((d) => d.coordinate === coordinate || d.path === path);
-      const outcome = outcomeOf(codes, decisions, DEFAULT_STATUS);
-      const level = decideLevel(
-        options.rules,
-        {
-          record: 'field',
-          operationType: op.operationType,
-          operationName: op.operationName,
-          coordinates: [coordinate],
-          principal: op.state.principal,
-          outcome,
-        },
-        declaredLevel ?? options.level,
-      );
-      if (level === 'none') return;
-      const rank = levelRank(level);
-      const r = redactorFor(info.schema);
-      let argsOut: Record<string, unknown> | undefined;
-      let resultOut: unknown;
-      if (rank >= 2) {
-        const def = info.parentType.getFields()[info.fieldName];
-        argsOut = def ? redactArguments(r, coordinate, def.args, args) : undefined;
-      }
-      if (rank >= 3 && !failed) {
-        const named = getNamedType(info.returnType) as GraphQLNamedType;
-        const hidden =
-          r.index.sensitiveFields.has(coordinate) ||
-          isSensitiveName(info.fieldName) ||
-          r.index.sensitiveTypes.has(named.name);
-        resultOut = summarise(result, !hidden, r);
-      }
-      const w = writer();
-      const facts: OperationFacts = {
-        action: 'graphql.field',
-        sequence: w.nextSequence(),
-        outcome,
-        level,
-        durationNs: Math.max(0, Math.round((performance.now() - started) * 1e6)),
-        requestId: op.requestId,
-        traceId: op.traceId,
-        userAgent: op.userAgent,
-        principal: op.state.principal,
-        operationType: op.operationType,
-        operationName: op.operationName,
-        queryHash: op.queryHash,
-        rootFields: undefined,
-        fieldCoordinate: coordinate,
-        fieldPath: path,
-        status: undefined,
-        errors: failed ? [{ code: codes[0], message: String((error as Error | undefined)?.message ?? error) }] : [],
-        decisions,
-        cost: undefined,
-        arguments: argsOut,
-        result: resultOut,
-      };
-      w.writeRecord(facts, limits, 'graphql.field');
-    } catch (e) {
-      // Auditing never breaks a resolver.
-      options.onWriteError?.(e as Error);
-    }
-  };
+  const shared: AuditContext = { options, limits, operations, writer, redactorFor };
+  const hooks = createOperationAuditHooks(shared);
+
+  const fieldHook = createFieldHook(shared);
 
   const writeOperation = (
     rc: GraphQLRequestContext<BaseContext>,
@@ -313,10 +213,7 @@ export function createAudit(userOptions?: Partial<AuditOptions>): Audit {
     return w.writeRecord(facts, limits, action);
   };
 
-  const refuse = () =>
-    rampartError(ErrorCode.INTERNAL_SERVER_ERROR, 'The audit trail cannot be written; the request was refused.', {
-      status: 503,
-    });
+  const refuse = auditUnavailableError;
 
   const plugin: ApolloServerPlugin<BaseContext> = options.enabled
     ? {
@@ -400,6 +297,7 @@ export function createAudit(userOptions?: Partial<AuditOptions>): Audit {
             requestId: state.requestId,
             traceId: traceIdFrom(headerOf(rc, state, 'traceparent')),
             userAgent: headerOf(rc, state, 'user-agent'),
+            decisionsFrom: 0,
           };
           operations.set(rc.contextValue as object, op);
           return {
@@ -449,6 +347,8 @@ export function createAudit(userOptions?: Partial<AuditOptions>): Audit {
     transformSchema: (schema) =>
       options.enabled ? wrapAuditedFields(schema, fieldHook, options.auditMutationFields) : schema,
     writer,
+    onOperation: hooks.onOperation,
+    recordRefusal: hooks.recordRefusal,
     async close() {
       const w = current;
       current = undefined;
@@ -465,14 +365,19 @@ export function auditPlugin(options?: Partial<AuditOptions>): ApolloServerPlugin
   return createAudit(options).plugin;
 }
 
-/** The audit package as a {@link RampartModule} for `rampart()`: typeDefs, transformSchema and the plugin (run it last). */
-export function auditModule(options?: Partial<AuditOptions>): RampartModule & { readonly audit: Audit } {
+/**
+ * The audit package as a {@link RampartModule} for `rampart()`: typeDefs, transformSchema, the plugin
+ * and `onOperation` (run them last), and `recordRefusal` for refused subscriptions.
+ */
+export function auditModule(options?: Partial<AuditOptions>): AuditModule {
   const audit = createAudit(options);
   return {
     name: 'audit',
     typeDefs: audit.typeDefs,
     transformSchema: audit.transformSchema,
     plugins: [audit.plugin],
+    onOperation: audit.onOperation,
+    recordRefusal: audit.recordRefusal,
     audit,
   };
 }

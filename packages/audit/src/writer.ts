@@ -4,8 +4,9 @@ import { pino } from 'pino';
 import { ChainStage, CheckpointWriter, type LineSink, newChainId } from './chain.js';
 import { loadHmacKey, loadPrivateKey } from './keys.js';
 import type { AuditOptions, WritableLike } from './options.js';
-import { type OperationFacts, q, serializeRecordBody } from './record.js';
+import type { OperationFacts } from './record.js';
 import type { SanitizeLimits } from './sanitize.js';
+import { q, serializeRecordBody } from './serialize.js';
 
 /** Synchronous writes to a file descriptor: the line is on the OS's side when `write` returns true. */
 class FdSink implements LineSink {

@@ -7,7 +7,8 @@ import { after, describe, it } from 'node:test';
 import { createPrincipal, type DecisionEvent } from '@rampart/core';
 import { HMAC_PAD, LineMac } from '../src/chain.js';
 import { AuditWriter, resolveAuditOptions, verifyAuditLog } from '../src/index.js';
-import { buildRecord, type OperationFacts, serializeRecordBody } from '../src/record.js';
+import { buildRecord, type OperationFacts } from '../src/record.js';
+import { serializeRecordBody } from '../src/serialize.js';
 
 const limits = { maxStringLength: 40, maxItems: 3, maxDepth: 3 };
 const ID = '00000000-1111-4222-8333-444444444444';
@@ -154,6 +155,16 @@ const cases: Record<string, OperationFacts> = {
       { source: 'x', outcome: 'y', at: 5, details: ['a', { b: hostile }] } as unknown as DecisionEvent,
       { source: 'x', outcome: 'y', at: 6, details: 12 } as unknown as DecisionEvent,
     ],
+  },
+  'subscription end': {
+    ...base,
+    action: 'graphql.subscription.end',
+    operationType: 'subscription',
+    subscription: { end: 'completed', events: 12 },
+  },
+  'subscription end, odd values': {
+    ...base,
+    subscription: { end: hostile, events: Number.NaN } as unknown as OperationFacts['subscription'],
   },
   'unknown outcome (start record)': { ...base, outcome: 'unknown' as OperationFacts['outcome'] },
   'more than 20 errors': {

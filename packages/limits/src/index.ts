@@ -11,6 +11,8 @@ export {
   type Violation,
 } from './analyze.js';
 export { costDirectivesTypeDefs } from './directives.js';
+export { LIMITS_SLOT, type LimitsLogger } from './engine.js';
+export { LruCache } from './lru.js';
 export {
   type CoordinateOverride,
   type CostOptions,
@@ -23,5 +25,5 @@ export {
   resolveLimitsOptions,
   type SlicingOptions,
 } from './options.js';
-export { LIMITS_SLOT, type LimitsPlugin, LruCache, limitsModule, limitsPlugin } from './plugin.js';
+export { type LimitsPlugin, limitsModule, limitsPlugin } from './plugin.js';
 export { type FieldInfo, type ListSizeInfo, SchemaInfo, schemaInfo } from './schema-info.js';

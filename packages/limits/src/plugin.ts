@@ -1,7 +1,8 @@
 /**
  * The Apollo adapter: analysis and enforcement in `didResolveOperation` (after validation, with the
  * request's variables, so Apollo's document cache cannot bypass it), the actual cost in
- * `willSendResponse`. Variable-independent analyses are cached per document in a bounded LRU.
+ * `willSendResponse`. The analysis, its cache and the decision live in engine.ts, shared with the
+ * module's `onOperation` (operation.ts).
  */
 import type {
   ApolloServerPlugin,
@@ -11,57 +12,14 @@ import type {
   GraphQLRequestContextWillSendResponse,
   GraphQLRequestListener,
 } from '@apollo/server';
-import {
-  ensureSecurityState,
-  type RampartModule,
-  RESOLVED,
-  rampartError,
-  type SecurityState,
-  syncPlugin,
-} from '@rampart/core';
-import type { DocumentNode, GraphQLSchema } from 'graphql';
+import { ensureSecurityState, type RampartModule, RESOLVED, type SecurityState, syncPlugin } from '@rampart/core';
+import type { GraphQLSchema } from 'graphql';
 import { actualCost } from './actual.js';
-import { analyzeWithResolved, enforcedCost, type OperationAnalysis } from './analyze.js';
+import { enforcedCost, type OperationAnalysis } from './analyze.js';
 import { costDirectivesTypeDefs } from './directives.js';
+import { LimitsEngine } from './engine.js';
+import { limitsOperationHook } from './operation.js';
 import { type LimitsOptions, type ResolvedLimitsOptions, resolveLimitsOptions } from './options.js';
-
-/** A small LRU map (insertion order of a `Map`, refreshed on hit). */
-export class LruCache<K, V> {
-  readonly #max: number;
-  readonly #map = new Map<K, V>();
-  constructor(max: number) {
-    this.#max = max;
-  }
-  /** The value, marked most recently used. */
-  get(key: K): V | undefined {
-    const v = this.#map.get(key);
-    if (v !== undefined) {
-      this.#map.delete(key);
-      this.#map.set(key, v);
-    }
-    return v;
-  }
-  /** Stores a value, evicting the least recently used entry when full. */
-  set(key: K, value: V): void {
-    if (this.#max <= 0) return;
-    this.#map.delete(key);
-    this.#map.set(key, value);
-    if (this.#map.size > this.#max) this.#map.delete(this.#map.keys().next().value as K);
-  }
-  /** Number of entries. */
-  get size(): number {
-    return this.#map.size;
-  }
-}
-
-/** The analyses of one schema's operations that do not depend on variables. */
-interface SchemaCache {
-  readonly byDocument: WeakMap<DocumentNode, Map<string, OperationAnalysis>>;
-  readonly byHash: LruCache<string, OperationAnalysis>;
-}
-
-/** What the plugin keeps per request, for tests and other adapters (`state.slots.get(LIMITS_SLOT)`). */
-export const LIMITS_SLOT: unique symbol = Symbol.for('rampart.limits.analysis') as never;
 
 /** The plugin object, with its cache exposed for tests and metrics. */
 export interface LimitsPlugin extends ApolloServerPlugin<BaseContext> {
@@ -78,20 +36,12 @@ export interface LimitsPlugin extends ApolloServerPlugin<BaseContext> {
  * @param options - limits options (see {@link LimitsOptions}).
  */
 export function limitsPlugin(options?: LimitsOptions): LimitsPlugin {
-  const opts = resolveLimitsOptions(options);
-  // Two levels per schema: Apollo hands out the same DocumentNode for every request of a cached
-  // query, so a WeakMap on the document object finds the analysis without hashing a string (entries
-  // go when Apollo's document cache drops the document); the LRU by query hash serves servers whose
-  // document cache is off (a fresh DocumentNode per request).
-  const caches = new WeakMap<GraphQLSchema, SchemaCache>();
-  const cacheFor = (schema: GraphQLSchema) => {
-    let c = caches.get(schema);
-    if (!c) {
-      c = { byDocument: new WeakMap(), byHash: new LruCache(opts.cacheSize) };
-      caches.set(schema, c);
-    }
-    return c;
-  };
+  return pluginFor(new LimitsEngine(resolveLimitsOptions(options)));
+}
+
+/** The Apollo plugin over an engine (its cache shared with the module's `onOperation`). */
+function pluginFor(engine: LimitsEngine): LimitsPlugin {
+  const opts = engine.options;
 
   /** One request: prototype hooks, so a request allocates this object and no closures. */
   class LimitsListener {
@@ -119,57 +69,15 @@ export function limitsPlugin(options?: LimitsOptions): LimitsPlugin {
     ) as GraphQLRequestListener<BaseContext>;
 
   function decide(l: LimitsListener, ctx: GraphQLRequestContextDidResolveOperation<BaseContext>): void {
-    const cache = cacheFor(ctx.schema);
-    const operationName = ctx.operationName ?? '';
-    let perDocument = cache.byDocument.get(ctx.document);
-    let a = perDocument?.get(operationName);
-    if (!a) {
-      const key = `${ctx.queryHash}\u0000${operationName}`;
-      a = cache.byHash.get(key);
-      if (!a) {
-        a = analyzeWithResolved(ctx.schema, ctx.document, opts, ctx.operationName, ctx.request.variables ?? undefined);
-        if (!a.variableDependent) cache.byHash.set(key, a);
-      }
-      if (!a.variableDependent && opts.cacheSize > 0) {
-        if (!perDocument) {
-          perDocument = new Map();
-          cache.byDocument.set(ctx.document, perDocument);
-        }
-        perDocument.set(operationName, a);
-      }
-    }
+    const a = engine.analysisFor({
+      schema: ctx.schema,
+      document: ctx.document,
+      operationName: ctx.operationName,
+      queryHash: ctx.queryHash,
+      variables: ctx.request.variables,
+    });
     l.analysis = a;
-    l.state.slots.set(LIMITS_SLOT, a);
-    l.state.cost.estimated = enforcedCost(a, opts);
-    if (a.violations.length === 0) return;
-    const enforce = opts.mode === 'enforce';
-    for (const v of a.violations) {
-      l.state.record({
-        source: 'limits',
-        outcome: enforce ? 'denied' : 'measured',
-        code: v.code,
-        ...(v.coordinate ? { coordinate: v.coordinate } : {}),
-        rule: v.rule,
-        reason: v.message,
-        details: { measured: v.measured, max: v.max },
-      });
-    }
-    const first = a.violations[0];
-    if (!enforce || !first) {
-      ctx.logger.warn(`rampart limits (measure mode): ${a.violations.map((v) => v.message).join(' ')}`);
-      return;
-    }
-    const details: Record<string, unknown> = {};
-    if (first.rule === 'cost') details.cost = { estimated: first.measured, max: first.max };
-    else if (opts.exposeLimits) {
-      details.limit = {
-        name: first.rule,
-        measured: first.measured,
-        max: first.max,
-        ...(first.coordinate ? { coordinate: first.coordinate } : {}),
-      };
-    }
-    throw rampartError(first.code, first.message, { details });
+    engine.decide(l.state, a, ctx.logger);
   }
 
   function finish(l: LimitsListener, ctx: GraphQLRequestContextWillSendResponse<BaseContext>): void {
@@ -210,15 +118,25 @@ export function limitsPlugin(options?: LimitsOptions): LimitsPlugin {
 
   return syncPlugin<LimitsPlugin>(start, {
     options: opts,
-    cacheSize: (schema: GraphQLSchema) => caches.get(schema)?.byHash.size ?? 0,
+    cacheSize: (schema: GraphQLSchema) => engine.cacheSize(schema),
+    // the server's logger, for measure-mode warnings outside Apollo's requests (graphql-ws)
+    async serverWillStart({ logger }) {
+      engine.logger = logger;
+    },
   } as LimitsPlugin);
 }
 
 /**
- * The limits package as a {@link RampartModule} for `rampart()`: the `@cost`/`@listSize` SDL and the
- * plugin. Place it before the rate-limit module (which reads `state.cost`).
+ * The limits package as a {@link RampartModule} for `rampart()`: the `@cost`/`@listSize` SDL, the
+ * plugin, and `onOperation` (the same checks for subscriptions over graphql-ws, sharing the plugin's
+ * analysis cache). Place it before the rate-limit module (which reads `state.cost`).
  */
 export function limitsModule(options?: LimitsOptions): RampartModule {
-  const plugin = limitsPlugin(options);
-  return { name: 'limits', typeDefs: costDirectivesTypeDefs, plugins: [plugin] };
+  const engine = new LimitsEngine(resolveLimitsOptions(options));
+  return {
+    name: 'limits',
+    typeDefs: costDirectivesTypeDefs,
+    plugins: [pluginFor(engine)],
+    onOperation: limitsOperationHook(engine),
+  };
 }

@@ -10,6 +10,7 @@ import type { GraphQLError, GraphQLSchema } from 'graphql';
 import { type Admission, type AdmissionResult, admissionOf } from './admission.js';
 import { rateLimitTypeDefs, transformRateLimitSchema } from './directive.js';
 import { type OperationDecision, RateLimiter } from './engine.js';
+import { rateLimitOperationHook } from './operation.js';
 import type { RateLimitOptions } from './options.js';
 
 function limiterOf(options: Partial<RateLimitOptions> | RateLimiter | undefined): RateLimiter {
@@ -242,7 +243,8 @@ export function rateLimitPlugin(options?: Partial<RateLimitOptions> | RateLimite
  * before parsing, in the context function (a refusal there is a 429 with its headers, and Apollo never
  * reads the document). Place it after `@rampart/auth` (its `onRequest` sets the principal) and
  * `@rampart/limits` (it reads `state.cost.estimated` in `didResolveOperation` and `state.cost.actual`
- * in `willSendResponse`).
+ * in `willSendResponse`). `onOperation` makes the same operation decision, with the same engine
+ * function, for an operation over graphql-ws (see operation.ts).
  */
 export function rateLimitModule(options?: Partial<RateLimitOptions> | RateLimiter): RampartModule {
   const limiter = limiterOf(options);
@@ -252,6 +254,7 @@ export function rateLimitModule(options?: Partial<RateLimitOptions> | RateLimite
     transformSchema: (schema: GraphQLSchema) => transformRateLimitSchema(schema, limiter),
     plugins: [rateLimitPlugin(limiter)],
     onRequest: (state) => admitInContext(limiter, state),
+    onOperation: rateLimitOperationHook(limiter),
   };
 }
 

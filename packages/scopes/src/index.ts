@@ -7,7 +7,17 @@ export {
   type Removal,
 } from './analyze.js';
 export { directiveNames, scopesTypeDefs } from './directives.js';
+export {
+  createScopesEngine,
+  type ScopesEngine,
+  type ScopesOperation,
+  type ScopesRewrite,
+  type ShapedData,
+  UNAUTHORIZED_MESSAGE,
+} from './engine.js';
 export { Evaluator, GRANTED, type Verdict } from './evaluate.js';
+export { scopesModule } from './module.js';
+export { scopesOperationHook } from './operation.js';
 export {
   defaultScopesOptions,
   normalizeScopeRequirement,
@@ -17,7 +27,7 @@ export {
   type ScopeRequirement,
   type ScopesOptions,
 } from './options.js';
-export { scopesModule, scopesPlugin, UNAUTHORIZED_MESSAGE } from './plugin.js';
+export { scopesPlugin, scopesPluginOf } from './plugin.js';
 export {
   type AbstractFieldInfo,
   type ArgumentInfo,
@@ -29,4 +39,12 @@ export {
   ScopesModel,
 } from './requirements.js';
 export { type Aliases, pickAliases, rewriteDocument } from './rewrite.js';
-export { type IntrospectionFilter, type RemovedPath, type Shaped, type ShapeInput, shapeResponse } from './shape.js';
+export {
+  type IntrospectionFilter,
+  type RemovedPath,
+  type ShapeCache,
+  type Shaped,
+  type ShapeInput,
+  shapeCache,
+  shapeResponse,
+} from './shape.js';

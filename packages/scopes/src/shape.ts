@@ -51,6 +51,27 @@ export interface ShapeInput {
   readonly aliases: Aliases;
   /** Filters `__schema`/`__type` results, when introspection filtering is on. */
   readonly introspection?: IntrospectionFilter | undefined;
+  /**
+   * What the walk can keep from one result to the next of the same operation (a subscription's events,
+   * the items of a list): made by {@link shapeCache}; without one, each call starts afresh.
+   */
+  readonly cache?: ShapeCache | undefined;
+}
+
+/**
+ * Per-operation memo of the response walk: the variable definitions, and the response keys of each
+ * selection set per runtime type (fixed once the variables are known).
+ */
+export interface ShapeCache {
+  readonly varDefs: ReadonlyMap<string, VariableDefinitionNode>;
+  readonly groups: WeakMap<SelectionSetNode, Map<string, Map<string, FieldNode[]>>>;
+}
+
+/** A fresh {@link ShapeCache} for an operation (built once, at decision time). */
+export function shapeCache(operation: OperationDefinitionNode): ShapeCache {
+  const varDefs = new Map<string, VariableDefinitionNode>();
+  for (const d of operation.variableDefinitions ?? []) varDefs.set(d.variable.name.value, d);
+  return { varDefs, groups: new WeakMap() };
 }
 
 /** One removed field found in the response. */
@@ -79,8 +100,8 @@ export function shapeResponse(input: ShapeInput, data: Record<string, unknown>):
   const alias = aliases.typename;
   const nameKey = aliases.name;
   const queryType = schema.getQueryType();
-  const varDefs = new Map<string, VariableDefinitionNode>();
-  for (const d of input.operation.variableDefinitions ?? []) varDefs.set(d.variable.name.value, d);
+  const cache = input.cache ?? shapeCache(input.operation);
+  const varDefs = cache.varDefs;
   const removed: RemovedPath[] = [];
   const root = schema.getRootType(input.operation.operation);
   if (!root) return { data, removed };
@@ -103,8 +124,7 @@ export function shapeResponse(input: ShapeInput, data: Record<string, unknown>):
       const t = typeof name === 'string' ? schema.getType(name) : undefined;
       if (t && isObjectType(t)) runtime = t;
     }
-    const groups = new Map<string, FieldNode[]>();
-    for (const s of sets) collect(s, runtime, staticType, groups, new Set());
+    const groups = groupsOf(sets, runtime, staticType);
     // Response keys are client aliases (`__proto__` is a valid one): a map with no prototype keeps each one.
     const out = createDictionary<unknown>();
     for (const [key, nodes] of groups) {
@@ -206,6 +226,30 @@ export function shapeResponse(input: ShapeInput, data: Record<string, unknown>):
       return walkObject(value as Record<string, unknown>, t, sets, path, intro);
     }
     return value;
+  }
+
+  /** Response key → field nodes of `sets` for an object of `runtime` (memoised for a single set). */
+  function groupsOf(
+    sets: readonly SelectionSetNode[],
+    runtime: GraphQLObjectType | undefined,
+    staticType: GraphQLCompositeType,
+  ): Map<string, FieldNode[]> {
+    const only = sets.length === 1 ? sets[0] : undefined;
+    // Without a known runtime type, what applies depends on the static type: key on it instead.
+    const typeKey = runtime ? runtime.name : `?${staticType.name}`;
+    let byType = only ? cache.groups.get(only) : undefined;
+    const hit = byType?.get(typeKey);
+    if (hit) return hit;
+    const groups = new Map<string, FieldNode[]>();
+    for (const s of sets) collect(s, runtime, staticType, groups, new Set());
+    if (only) {
+      if (!byType) {
+        byType = new Map();
+        cache.groups.set(only, byType);
+      }
+      byType.set(typeKey, groups);
+    }
+    return groups;
   }
 
   function collect(

@@ -1,0 +1,93 @@
+/**
+ * What the parts of one audit trail share: the Apollo plugin (HTTP operations), the field wrapper
+ * (`@audit` fields) and the operation hook (subscriptions over graphql-ws).
+ */
+import { ErrorCode, rampartError, type SecurityState } from '@rampart/core';
+import { type FieldNode, type GraphQLSchema, Kind, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import type { AuditOptions } from './options.js';
+import type { Redactor } from './redact.js';
+import type { SanitizeLimits } from './sanitize.js';
+import type { AuditWriter } from './writer.js';
+
+/** One operation in flight, as its records and the field wrapper see it. */
+export interface OperationAudit {
+  readonly state: SecurityState;
+  /** `performance.now()` when the operation started. */
+  readonly started: number;
+  operationType: string | undefined;
+  operationName: string | undefined;
+  queryHash: string | undefined;
+  rootFields: string[] | undefined;
+  readonly requestId: string;
+  readonly traceId: string | undefined;
+  readonly userAgent: string | undefined;
+  /**
+   * Index in `state.events` where the current execution's decisions start: 0 over HTTP; for a
+   * subscription, moved past each event once it is sent, so a field record carries only its own
+   * event's decisions.
+   */
+  decisionsFrom: number;
+}
+
+/** The shared parts of one audit trail (built once by `createAudit`). */
+export interface AuditContext {
+  /** The resolved options. */
+  readonly options: Readonly<AuditOptions>;
+  /** Size limits of logged values. */
+  readonly limits: SanitizeLimits;
+  /** Operations in flight, by context value: the field wrapper finds its operation here. */
+  readonly operations: WeakMap<object, OperationAudit>;
+  /** The current writer (created on first use). */
+  writer(): AuditWriter;
+  /** The redactor of a schema (built once per schema). */
+  redactorFor(schema: GraphQLSchema): Redactor;
+}
+
+/**
+ * The error an operation is refused with when `failClosed` is on and its record cannot be written
+ * (`INTERNAL_SERVER_ERROR`, HTTP 503).
+ */
+export function auditUnavailableError(): Error {
+  return rampartError(ErrorCode.INTERNAL_SERVER_ERROR, 'The audit trail cannot be written; the request was refused.', {
+    status: 503,
+  });
+}
+
+/** The operation's root field coordinates (`Query.me`), through fragments, without `__typename`. */
+export function rootFieldsOf(
+  operation: OperationDefinitionNode,
+  schema: GraphQLSchema,
+  document: { definitions: readonly unknown[] },
+): string[] {
+  const root =
+    operation.operation === 'query'
+      ? schema.getQueryType()
+      : operation.operation === 'mutation'
+        ? schema.getMutationType()
+        : schema.getSubscriptionType();
+  const typeName = root?.name ?? operation.operation;
+  const out = new Set<string>();
+  const fragments = new Map<string, SelectionSetNode>();
+  for (const d of document.definitions as {
+    kind: string;
+    name?: { value: string };
+    selectionSet?: SelectionSetNode;
+  }[]) {
+    if (d.kind === Kind.FRAGMENT_DEFINITION && d.name && d.selectionSet) fragments.set(d.name.value, d.selectionSet);
+  }
+  const seen = new Set<string>();
+  const walk = (set: SelectionSetNode) => {
+    for (const s of set.selections) {
+      if (s.kind === Kind.FIELD) {
+        if (s.name.value !== '__typename') out.add(`${typeName}.${(s as FieldNode).name.value}`);
+      } else if (s.kind === Kind.INLINE_FRAGMENT) walk(s.selectionSet);
+      else if (!seen.has(s.name.value)) {
+        seen.add(s.name.value);
+        const f = fragments.get(s.name.value);
+        if (f) walk(f);
+      }
+    }
+  };
+  walk(operation.selectionSet);
+  return [...out];
+}

@@ -1,0 +1,268 @@
+/**
+ * Audit records for operations that do not go through Apollo's HTTP pipeline (subscriptions over
+ * graphql-ws): a start record when the operation is admitted, an end record when it ends, and a
+ * record for an operation another module refused. Same writer, chain, redaction and policy as the
+ * records of the Apollo plugin.
+ */
+import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import {
+  type DecisionEvent,
+  ErrorCode,
+  errorCodeOf,
+  type OperationEnd,
+  type OperationHandle,
+  type OperationInput,
+  type SecurityState,
+} from '@rampart/core';
+import { type DocumentNode, print } from 'graphql';
+import { type AuditContext, auditUnavailableError, type OperationAudit, rootFieldsOf } from './internals.js';
+import { type AuditLevel, type AuditOutcome, levelRank } from './options.js';
+import { decideLevel } from './policy.js';
+import { type ErrorFact, type OperationFacts, outcomeOf, type SubscriptionFacts } from './record.js';
+import { redactVariables } from './redact.js';
+import { traceIdFrom } from './sanitize.js';
+
+/** `event.action` of the records of one kind of operation. */
+interface Actions {
+  readonly start: string;
+  readonly end: string;
+  readonly rejected: string;
+}
+
+const SUBSCRIPTION_ACTIONS: Actions = {
+  start: 'graphql.subscription.start',
+  end: 'graphql.subscription.end',
+  rejected: 'graphql.subscription.rejected',
+};
+
+/** A query or mutation sent over graphql-ws: named as on HTTP (`graphql.operation` is the final record). */
+const OPERATION_ACTIONS: Actions = {
+  start: 'graphql.operation.start',
+  end: 'graphql.operation',
+  rejected: 'graphql.operation.rejected',
+};
+
+const NO_ERRORS: readonly ErrorFact[] = Object.freeze([]);
+const NO_CODES: readonly string[] = Object.freeze([]);
+const NO_DECISIONS: readonly DecisionEvent[] = Object.freeze([]);
+const END_KINDS: ReadonlySet<string> = new Set(['completed', 'stopped', 'error']);
+
+/** The audit trail's hooks for operations outside Apollo's HTTP pipeline. */
+export interface OperationAuditHooks {
+  /**
+   * Writes the start record of an admitted operation and returns the handle whose `end` writes its
+   * end record. Throws the `failClosed` refusal (`INTERNAL_SERVER_ERROR`) when the start record is
+   * due but cannot be written.
+   */
+  onOperation(state: SecurityState, operation: OperationInput): OperationHandle | undefined;
+  /** Writes the record of an operation refused by `error` (never throws). */
+  recordRefusal(state: SecurityState, operation: OperationInput, error: unknown): void;
+}
+
+/** Apollo's `queryHash` (SHA-256 of the query text, hex); the printed document when no text was given. */
+const printedHashes = new WeakMap<DocumentNode, string>();
+function queryHashOf(input: OperationInput): string {
+  if (typeof input.query === 'string') return createHash('sha256').update(input.query).digest('hex');
+  let hash = printedHashes.get(input.document);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(print(input.document)).digest('hex');
+    printedHashes.set(input.document, hash);
+  }
+  return hash;
+}
+
+function actionsOf(op: OperationAudit): Actions {
+  return op.operationType === 'subscription' ? SUBSCRIPTION_ACTIONS : OPERATION_ACTIONS;
+}
+
+function describeOperation(state: SecurityState, input: OperationInput): OperationAudit {
+  return {
+    state,
+    started: performance.now(),
+    operationType: input.operation.operation,
+    operationName: input.operationName ?? input.operation.name?.value,
+    queryHash: queryHashOf(input),
+    rootFields: rootFieldsOf(input.operation, input.schema, input.document),
+    requestId: state.requestId,
+    traceId: traceIdFrom(state.headers.get('traceparent')),
+    userAgent: state.headers.get('user-agent'),
+    decisionsFrom: 0,
+  };
+}
+
+/** Builds the hooks over the shared parts of one audit trail. */
+export function createOperationAuditHooks(ctx: AuditContext): OperationAuditHooks {
+  const { options, limits } = ctx;
+
+  const levelFor = (op: OperationAudit, outcome: AuditOutcome): AuditLevel =>
+    decideLevel(
+      options.rules,
+      {
+        record: 'operation',
+        operationType: op.operationType,
+        operationName: op.operationName,
+        coordinates: op.rootFields ?? NO_CODES,
+        principal: op.state.principal,
+        outcome,
+      },
+      options.level,
+    );
+
+  /** The redacted variables at `request` level and above; none when the operation has none. */
+  const variablesFor = (level: AuditLevel, input: OperationInput): Record<string, unknown> | undefined => {
+    if (levelRank(level) < 2 || !input.operation.variableDefinitions?.length) return undefined;
+    const out = redactVariables(
+      ctx.redactorFor(input.schema),
+      input.schema,
+      input.document,
+      input.operation,
+      input.variables as Record<string, unknown>,
+    );
+    for (const _ in out) return out;
+    return undefined;
+  };
+
+  /** A start or refusal record: who, what, the decisions so far, the cost estimate, the variables. */
+  const writeAdmission = (
+    op: OperationAudit,
+    input: OperationInput,
+    action: string,
+    errors: readonly ErrorFact[],
+  ): boolean => {
+    const state = op.state;
+    const outcome = outcomeOf(errors.length === 0 ? NO_CODES : errors.map(codeOf), state.events, 200);
+    const level = levelFor(op, outcome);
+    if (level === 'none') return true;
+    const w = ctx.writer();
+    const facts = factsOf(op, action, w.nextSequence(), outcome, level, errors, state.events);
+    facts.cost = state.cost;
+    facts.variables = variablesFor(level, input);
+    return w.writeRecord(facts, limits, action);
+  };
+
+  /** The end record: how it ended, events sent, the errors' codes, duration, decisions made meanwhile. */
+  const writeEnd = (op: OperationAudit, ended: OperationEnd, decisionsAtStart: number): boolean => {
+    const all = op.state.events;
+    const decisions = all.length > decisionsAtStart ? all.slice(decisionsAtStart) : NO_DECISIONS;
+    const errors: readonly ErrorFact[] = ended.errors?.length
+      ? ended.errors.map((e) => ({ code: errorCodeOf(e), message: String(e.message) }))
+      : NO_ERRORS;
+    const end = END_KINDS.has(ended.outcome) ? ended.outcome : 'error';
+    const outcome = outcomeOf(
+      errors.length === 0 ? NO_CODES : errors.map(codeOf),
+      decisions,
+      end === 'error' ? 500 : 200,
+    );
+    const level = levelFor(op, outcome);
+    if (level === 'none') return true;
+    const w = ctx.writer();
+    const action = actionsOf(op).end;
+    const subscription: SubscriptionFacts | undefined =
+      op.operationType === 'subscription' ? { end, events: eventCount(ended.results) } : undefined;
+    const facts = factsOf(op, action, w.nextSequence(), outcome, level, errors, decisions);
+    facts.durationNs = Math.max(0, Math.round((performance.now() - op.started) * 1e6));
+    facts.subscription = subscription;
+    return w.writeRecord(facts, limits, action);
+  };
+
+  const reportFailure = (e: unknown) => {
+    try {
+      options.onWriteError?.(e as Error);
+    } catch {}
+  };
+
+  return {
+    onOperation(state, input) {
+      if (!options.enabled) return undefined;
+      const op = describeOperation(state, input);
+      let ok = false;
+      try {
+        ok = writeAdmission(op, input, actionsOf(op).start, NO_ERRORS);
+      } catch (e) {
+        reportFailure(e);
+      }
+      if (!ok && options.failClosed) throw auditUnavailableError();
+      const decisionsAtStart = state.events.length;
+      op.decisionsFrom = decisionsAtStart;
+      const contextValue = input.contextValue;
+      ctx.operations.set(contextValue, op);
+      let ended = false;
+      return {
+        shapeResult(result) {
+          // The event is out: the next event's field records start after its decisions.
+          op.decisionsFrom = state.events.length;
+          return result;
+        },
+        end(how) {
+          if (ended) return;
+          ended = true;
+          if (ctx.operations.get(contextValue) === op) ctx.operations.delete(contextValue);
+          try {
+            writeEnd(op, how, decisionsAtStart);
+          } catch (e) {
+            reportFailure(e);
+          }
+        },
+      };
+    },
+    recordRefusal(state, input, error) {
+      if (!options.enabled) return;
+      ctx.operations.delete(input.contextValue);
+      try {
+        const op = describeOperation(state, input);
+        const code = errorCodeOf(error) ?? ErrorCode.INTERNAL_SERVER_ERROR;
+        const message = String((error as { message?: unknown } | null)?.message ?? error);
+        writeAdmission(op, input, actionsOf(op).rejected, [{ code, message }]);
+      } catch (e) {
+        reportFailure(e);
+      }
+    },
+  };
+}
+
+function codeOf(e: ErrorFact): string {
+  return e.code ?? 'UNKNOWN';
+}
+
+function eventCount(n: unknown): number {
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : 0;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * The facts of one record of `op`, every key present in one fixed order (one object shape for every
+ * record: spreading a partial object into a literal made each record several times slower).
+ */
+function factsOf(
+  op: OperationAudit,
+  action: string,
+  sequence: number,
+  outcome: AuditOutcome,
+  level: AuditLevel,
+  errors: readonly ErrorFact[],
+  decisions: readonly DecisionEvent[],
+): Mutable<OperationFacts> {
+  return {
+    action,
+    sequence,
+    outcome,
+    level,
+    durationNs: undefined,
+    requestId: op.requestId,
+    traceId: op.traceId,
+    userAgent: op.userAgent,
+    principal: op.state.principal,
+    operationType: op.operationType,
+    operationName: op.operationName,
+    queryHash: op.queryHash,
+    rootFields: op.rootFields,
+    status: undefined,
+    errors,
+    decisions,
+    cost: undefined,
+    variables: undefined,
+    subscription: undefined,
+  };
+}

@@ -1,0 +1,21 @@
+import type { RampartModule } from '@rampart/core';
+import { scopesTypeDefs } from './directives.js';
+import { createScopesEngine } from './engine.js';
+import { scopesOperationHook } from './operation.js';
+import type { ScopesOptions } from './options.js';
+import { scopesPluginOf } from './plugin.js';
+
+/**
+ * The scopes package for `rampart()`: the directive definitions, the Apollo plugin (HTTP) and
+ * `onOperation` (subscriptions over graphql-ws), sharing one engine — one set of options, caches
+ * and policy error log.
+ */
+export function scopesModule(options?: Partial<ScopesOptions>): RampartModule {
+  const engine = createScopesEngine(options);
+  return {
+    name: 'scopes',
+    typeDefs: scopesTypeDefs,
+    plugins: [scopesPluginOf(engine)],
+    onOperation: scopesOperationHook(engine),
+  };
+}
