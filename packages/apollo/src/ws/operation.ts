@@ -30,9 +30,12 @@ import { exceedsNesting, nestingError, recordNestingRefusal } from '../nesting.j
 import type { HardeningOptions } from '../options.js';
 import { VALIDATION_FAILED } from './recursive-selections.js';
 
-/** What an audit module exposes to record an operation refused before execution. */
+/**
+ * What an audit module exposes to record an operation refused before execution (`@rampart/audit`'s
+ * module). Called for refusals of an operation that parsed and validated (the record names it).
+ */
 export interface RefusalRecorder {
-  recordRefusal(state: SecurityState, input: RefusedOperation, error: GraphQLError): void | Promise<void>;
+  recordRefusal(state: SecurityState, input: OperationInput, error: unknown): void | Promise<void>;
 }
 
 /** An operation as far as it got before its refusal: no document when it did not parse. */
@@ -66,6 +69,9 @@ export interface AdmittedOperation {
   readonly enders: readonly OperationHandle[];
 }
 
+/** A check of the transport's own, run once the operation is known, before the modules: an error refuses it. */
+export type AdmissionStep = () => GraphQLError | undefined;
+
 /** The user's context step: called once the modules admitted the operation. */
 export type ContextStep = (
   args: Pick<ExecutionArgs, 'schema' | 'document' | 'operationName' | 'variableValues'>,
@@ -84,6 +90,7 @@ export async function prepareOperation(
   state: SecurityState,
   payload: SubscribePayload,
   userContext: ContextStep | undefined,
+  admit?: AdmissionStep,
 ): Promise<AdmittedOperation | readonly GraphQLError[]> {
   const query = payload.query;
   const operationName = typeof payload.operationName === 'string' ? payload.operationName : undefined;
@@ -110,6 +117,8 @@ export async function prepareOperation(
     input.operation = operation;
     // the name of the operation that runs, also when the client did not send one
     input.operationName = operationName ?? operation.name?.value;
+    const refused = admit?.();
+    if (refused !== undefined) throw refused;
     let executed = document;
     for (const m of settings.operationModules) {
       const r = m.onOperation!(state, input as OperationInput);
@@ -185,9 +194,11 @@ async function refuse(
   input: RefusedOperation,
   errors: readonly GraphQLError[],
 ): Promise<readonly GraphQLError[]> {
+  // the audit record describes the operation: one that did not parse or validate is not recorded
+  if (input.document === undefined || input.operation === undefined) return errors;
   for (const recorder of settings.recorders) {
     try {
-      await recorder.recordRefusal(state, input, errors[0]!);
+      await recorder.recordRefusal(state, input as OperationInput, errors[0]!);
     } catch {
       // an audit write that fails is the audit module's to report
     }
@@ -215,28 +226,4 @@ function fillContext(target: object, value: unknown, state: SecurityState): void
     Object.assign(target, value);
   }
   attachSecurityState(target, state);
-}
-
-/**
- * A refusal decided before the document is read (too many subscriptions, too many messages, an
- * expired token): handed to the audit module like the others.
- */
-export function refuseUnread(
-  settings: OperationSettings,
-  schema: GraphQLSchema,
-  state: SecurityState,
-  payload: SubscribePayload,
-  error: GraphQLError,
-): Promise<readonly GraphQLError[]> {
-  const contextValue: object = {};
-  attachSecurityState(contextValue, state);
-  const input: RefusedOperation = {
-    schema,
-    operationName: typeof payload.operationName === 'string' ? payload.operationName : undefined,
-    variables: (payload.variables ?? {}) as Readonly<Record<string, unknown>>,
-    contextValue,
-    transport: 'graphql-ws',
-    query: typeof payload.query === 'string' ? payload.query : undefined,
-  };
-  return refuse(settings, state, input, [error]);
 }

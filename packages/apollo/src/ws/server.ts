@@ -40,7 +40,7 @@ import {
   WsCloseCode,
 } from './connection.js';
 import { formatWsErrors, type WsErrorLogger } from './errors.js';
-import { isRefusalRecorder, type OperationSettings, prepareOperation, refuseUnread } from './operation.js';
+import { isRefusalRecorder, type OperationSettings, prepareOperation } from './operation.js';
 import {
   type GraphqlWsOptions,
   type ResolvedGraphqlWsOptions,
@@ -90,7 +90,9 @@ export function graphqlWsHooks<TContext extends object>(
   const { clock, hardening, logger } = settings;
   const operationSettings = operationSettingsOf(settings);
   const connectionSettings = {
-    requestModules: settings.modules.filter((m) => m.onRequest),
+    // rate-limit's onRequest charges the operation limit ahead of parsing (HTTP: one request, one
+    // operation); a connection is not an operation: each `subscribe` is charged by its onOperation
+    requestModules: settings.modules.filter((m) => m.onRequest && m.name !== 'rate-limit'),
     clock,
     apiKeyHeader: settings.apiKeyHeader.toLowerCase(),
     requestIdHeader: hardening.requestIdHeader,
@@ -134,16 +136,19 @@ export function graphqlWsHooks<TContext extends object>(
       if (!(await throttle(ctx, conn))) return [tooManyMessages()];
       const state = new SecurityState({ clock, headers: conn.headers, principal: conn.principal });
       if (expired(conn, clock)) {
-        const error = rampartError(ErrorCode.UNAUTHENTICATED, 'The access token has expired');
         state.record({ source: 'auth', outcome: 'denied', code: ErrorCode.UNAUTHENTICATED, reason: 'token expired' });
         conn.closed = true;
         closeConnection(ctx, WsCloseCode.UNAUTHORIZED, 'Token expired');
-        return refuseUnread(operationSettings, schema, state, payload, error);
+        return [rampartError(ErrorCode.UNAUTHENTICATED, 'The access token has expired')];
       }
-      if (conn.active >= options.maxSubscriptionsPerConnection) {
-        return refuseUnread(operationSettings, schema, state, payload, tooManySubscriptions(state, options));
-      }
-      conn.active++;
+      // counted from admission (the operation is known, so a refusal is audited) until its end
+      let counted = false;
+      const admit = () => {
+        if (conn.active >= options.maxSubscriptionsPerConnection) return tooManySubscriptions(state, options);
+        conn.active++;
+        counted = true;
+        return undefined;
+      };
       const context = options.context;
       const message = { id, type: 'subscribe', payload } as SubscribeMessage;
       const admitted = await prepareOperation(
@@ -152,9 +157,10 @@ export function graphqlWsHooks<TContext extends object>(
         state,
         payload,
         context === undefined ? undefined : (args) => context(ctx, message, args, state),
+        admit,
       );
       if (Array.isArray(admitted)) {
-        conn.active--;
+        if (counted) conn.active--;
         return admitted as readonly GraphQLError[];
       }
       const { args, shapers, enders } = admitted as Exclude<typeof admitted, readonly GraphQLError[]>;
