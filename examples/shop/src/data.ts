@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { EventEmitter, on } from 'node:events';
 
 /** The in-memory, seeded store of the example. Deterministic: the same data on every start. */
 export interface Category {
@@ -62,6 +63,8 @@ export class ShopData {
   readonly orders = new Map<string, Order>();
   readonly carts = new Map<string, Map<string, number>>();
   #nextId = 1;
+  /** Order changes, by order id (one listener per open subscription, so no listener cap). */
+  readonly #orderEvents = new EventEmitter().setMaxListeners(0);
 
   constructor(sizes = { categories: 20, products: 2000, customers: 50, orders: 400 }) {
     const rnd = prng(42);
@@ -102,6 +105,21 @@ export class ShopData {
         status: (['PENDING', 'PAID', 'SHIPPED', 'CANCELLED'] as const)[i % 4] as Order['status'],
         createdAt: new Date(Date.UTC(2026, 0, 1) + i * 3_600_000).toISOString(),
       });
+    }
+  }
+
+  /** Tells the subscribers of an order that it changed (placed, status updated). */
+  orderChanged(order: Order): void {
+    this.#orderEvents.emit(order.id, order);
+  }
+
+  /**
+   * The changes of one order, as they happen, until the consumer stops (the listener goes with it).
+   * @param signal - ends the stream when aborted.
+   */
+  async *orderChanges(orderId: string, signal?: AbortSignal): AsyncGenerator<Order> {
+    for await (const [order] of on(this.#orderEvents, orderId, signal ? { signal } : undefined)) {
+      yield order as Order;
     }
   }
 

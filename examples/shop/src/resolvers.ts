@@ -41,6 +41,13 @@ function nodeType(id: string): string | undefined {
   return undefined;
 }
 
+/** The order's customer, the back office (admins) and integrations that read every order. */
+function mayWatch(order: Order, ctx: ShopContext): boolean {
+  const p = me(ctx);
+  if (!p) return false;
+  return order.customerId === p.id || p.roles.has('admin') || p.scopes.has('orders:read:all');
+}
+
 function cartOf(ctx: ShopContext) {
   const owner = me(ctx)?.id ?? 'anonymous';
   let cart = ctx.data.carts.get(owner);
@@ -177,6 +184,14 @@ export const resolvers = {
         createdAt: new Date().toISOString(),
       };
       ctx.data.orders.set(order.id, order);
+      ctx.data.orderChanged(order);
+      return order;
+    },
+    updateOrderStatus: (_: unknown, { id, status }: { id: string; status: Order['status'] }, ctx: ShopContext) => {
+      const order = ctx.data.orders.get(id);
+      if (!order) throw notFound('Order');
+      order.status = status;
+      ctx.data.orderChanged(order);
       return order;
     },
     createProduct: (
@@ -203,6 +218,18 @@ export const resolvers = {
       return product;
     },
     deleteCustomer: (_: unknown, { id }: { id: string }, ctx: ShopContext) => ctx.data.customers.delete(id),
+  },
+  Subscription: {
+    orderUpdated: {
+      // who may watch is decided when the subscription starts (the rules decide again on every event):
+      // the order's customer, the back office and integrations that read every order
+      subscribe: (_: unknown, { orderId }: { orderId: string }, ctx: ShopContext) => {
+        const order = ctx.data.orders.get(orderId);
+        if (!order || !mayWatch(order, ctx)) throw notFound('Order');
+        return ctx.data.orderChanges(orderId);
+      },
+      resolve: (order: Order) => order,
+    },
   },
   Category: {
     products: (c: Category, { first }: { first?: number }, ctx: ShopContext) => {

@@ -52,6 +52,10 @@ export const shopRules = () =>
         // booked to the caller: a customer signed in, never an API client nor a default customer
         placeOrder: and(isAuthenticated, isCustomer),
       },
+      // the event is an Order: the Order rules below decide on every event too
+      Subscription: {
+        orderUpdated: isAuthenticated,
+      },
       // orders belong to a customer: the owner, admins and the partner integration may see them
       Order: or(isOrderOwner, isAdmin, readsAllOrders),
       // personal data: the customer themself and admins

@@ -17,6 +17,20 @@ const V4_WITH_PORT = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}:\d+$/;
  */
 export function canonicalAddress(raw: string | undefined): string | undefined {
   if (!raw) return undefined;
+  // every request of a client brings the same text: remembered (bounded: rotating addresses clear it)
+  const known = canonicalByRaw.get(raw);
+  if (known !== undefined) return known === NOT_AN_ADDRESS ? undefined : known;
+  const canonical = canonicalize(raw);
+  if (canonicalByRaw.size >= CANONICAL_CACHE_SIZE) canonicalByRaw.clear();
+  canonicalByRaw.set(raw, canonical ?? NOT_AN_ADDRESS);
+  return canonical;
+}
+
+const canonicalByRaw = new Map<string, string>();
+const CANONICAL_CACHE_SIZE = 1024;
+const NOT_AN_ADDRESS = '';
+
+function canonicalize(raw: string): string | undefined {
   let a = raw.trim();
   if (a.length === 0 || a.length > 64) return undefined;
   if (a.startsWith('[')) {
