@@ -267,7 +267,25 @@ describe('graphql-ws: every subscribe', () => {
     for (let i = 0; i < 2; i++) await run(client, 'subscription Audited { ticks(count: 2) { n } }');
     await new Promise((r) => setTimeout(r, 200)); // the audit writer flushes asynchronously
     const mine = auditRecords().filter((r) => JSON.stringify(r).includes('"auditor"'));
-    assert.equal(mine.length, 4, JSON.stringify(mine, null, 1));
+    const actions = mine.map((r) => JSON.stringify(r).match(/"graphql\.subscription\.(start|end|rejected)"/)?.[1]);
+    assert.deepEqual(actions, ['start', 'end', 'start', 'end'], JSON.stringify(mine, null, 1));
+    // one request id per subscription, shared by its start and end records
+    const ids = mine.map((r) => r.http?.request?.id);
+    assert.equal(typeof ids[0], 'string');
+    assert.equal(ids[0], ids[1]);
+    assert.equal(ids[2], ids[3]);
+    assert.notEqual(ids[0], ids[2]);
+    assert.match(JSON.stringify(mine[1]), /"events":2/);
+  });
+
+  it('a refused subscription is audited once, as rejected', { skip: auditPending }, async () => {
+    const client = api.client({ authorization: `Bearer ${await token('refused-auditee')}` });
+    refusal(await run(client, 'subscription Refused { ticks(count: 1) { n } }'));
+    await new Promise((r) => setTimeout(r, 200));
+    const mine = auditRecords().filter((r) => JSON.stringify(r).includes('"refused-auditee"'));
+    assert.equal(mine.length, 1, JSON.stringify(mine, null, 1));
+    assert.match(JSON.stringify(mine[0]), /"graphql\.subscription\.rejected"/);
+    assert.match(JSON.stringify(mine[0]), /"FORBIDDEN"/);
   });
 });
 
