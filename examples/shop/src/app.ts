@@ -49,7 +49,9 @@ export interface Shop {
   readonly data: ShopData;
   /** Apollo server config: schema, the preset's server options and Rampart's plugins. */
   readonly apolloConfig: ApolloServerOptions<BaseContext>;
-  /** The context function for `startStandaloneServer`. */
+  /** The graphql-ws hooks (`security.graphqlWs()`): spread them last into `useServer`'s options. */
+  readonly graphqlWs: ReturnType<Rampart['graphqlWs']>;
+  /** The context function for Apollo's HTTP integrations (standalone, Express). */
   readonly context: (args: { req: import('node:http').IncomingMessage }) => Promise<ShopContext>;
   /** The dev JWKS endpoint the shop verifies tokens against. */
   readonly jwksUri: string;
@@ -214,6 +216,8 @@ export async function createShop(options: ShopOptions = {}): Promise<Shop> {
     hardening: { ...recommended.hardening, ...options.rampart?.hardening },
     rateLimit: { ...recommended.rateLimit, ...options.rampart?.rateLimit },
   });
+  // the shop's context for subscriptions too (before transformSchema: it knows they are guarded)
+  const graphqlWs = security.graphqlWs({ context: async () => ({ data, loaders: createLoaders(data) }) });
   const schema = security.transformSchema(
     makeExecutableSchema({ typeDefs: [security.typeDefs, shopTypeDefs], resolvers }),
   );
@@ -222,6 +226,7 @@ export async function createShop(options: ShopOptions = {}): Promise<Shop> {
     schema,
     data,
     apolloConfig: { schema, ...security.serverOptions, plugins: security.plugins },
+    graphqlWs,
     context: security.context(async () => ({ data, loaders: createLoaders(data) })),
     jwksUri: jwks.jwksUri,
     partnerApiKey: partner.key,

@@ -114,13 +114,25 @@ export class ShopData {
   }
 
   /**
-   * The changes of one order, as they happen, until the consumer stops (the listener goes with it).
-   * @param signal - ends the stream when aborted.
+   * The changes of one order, as they happen, until the consumer stops (its listener goes with it).
+   * An iterator, not an async generator: a generator waiting for the next change would hold back a
+   * `return()` until the order changes again, and the subscription would never end.
    */
-  async *orderChanges(orderId: string, signal?: AbortSignal): AsyncGenerator<Order> {
-    for await (const [order] of on(this.#orderEvents, orderId, signal ? { signal } : undefined)) {
-      yield order as Order;
-    }
+  orderChanges(orderId: string): AsyncIterableIterator<Order> {
+    const changes = on(this.#orderEvents, orderId);
+    return {
+      async next() {
+        const r = await changes.next();
+        return r.done ? { done: true, value: undefined } : { done: false, value: (r.value as [Order])[0] };
+      },
+      async return() {
+        await changes.return?.();
+        return { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
   }
 
   newId(prefix: string): string {

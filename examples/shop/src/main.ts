@@ -1,6 +1,5 @@
-import { ApolloServer } from '@apollo/server';
-import { startStandaloneServer } from '@apollo/server/standalone';
 import { createShop } from './app.js';
+import { serveShop } from './serve.js';
 
 const port = Number(process.env.PORT ?? 4000);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -11,12 +10,10 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 const host = process.env.HOST ?? '127.0.0.1';
 const redisUrl = process.env.REDIS_URL;
 const shop = await createShop({ redisUrl });
-const server = new ApolloServer(shop.apolloConfig);
-const { url } = await startStandaloneServer(server, { listen: { port, host }, context: shop.context });
-// the address the server really listens on (Apollo writes every IPv6 interface as `localhost`)
-const listening = new URL(url);
-if (listening.hostname === 'localhost' && (host === '::' || host === '')) listening.hostname = '[::]';
-console.log(`Rampart shop ready at ${listening.origin}/graphql (stores: ${redisUrl ? 'Redis' : 'in-memory'})`);
+// HTTP and subscriptions (graphql-ws) on the same /graphql
+const served = await serveShop(shop, { port, host });
+console.log(`Rampart shop ready at ${served.url.href} (stores: ${redisUrl ? 'Redis' : 'in-memory'})`);
+console.log(`  subscriptions (graphql-ws): ws://${served.url.host}${served.url.pathname}`);
 console.log(`  dev JWKS: ${shop.jwksUri}`);
 console.log(
   '  mint a token: pnpm mint-token -- --sub cust-1 --scopes "profile orders:read" (see examples/shop/README.md)',
@@ -25,7 +22,7 @@ console.log(`  partner API key (dev only): ${shop.partnerApiKey}`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    server
+    served
       .stop()
       .then(() => shop.close())
       .finally(() => process.exit(0));
