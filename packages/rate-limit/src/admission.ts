@@ -11,6 +11,7 @@ import type { GraphQLError } from 'graphql';
 import { msToFill, type Outcome, type Part, type RateLimiter } from './engine.js';
 import { rateLimitHeaders, retryAfterSeconds, stateItem } from './headers.js';
 import type { BucketOp, StoreOp } from './store.js';
+import { WaitQueue } from './wait-queue.js';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -40,12 +41,13 @@ export function admissionOf(limiter: RateLimiter): Admission {
 /** Pre-parse admission of one limiter (see the file comment). */
 export class Admission {
   readonly #limiter: RateLimiter;
-  readonly #waiting = new Map<string, number>();
+  readonly #queue: WaitQueue;
   /** True when an operation limit or a cost budget is configured (quotas are decided after parsing). */
   readonly active: boolean;
 
   constructor(limiter: RateLimiter) {
     this.#limiter = limiter;
+    this.#queue = new WaitQueue(limiter.options.sleep);
     this.active = !!(limiter.options.operation || limiter.options.costBudget);
   }
 
@@ -61,20 +63,7 @@ export class Admission {
   }
 
   async #delayed(state: SecurityState, who: string, started: number, firstWait: number): Promise<AdmissionResult> {
-    const sleep = this.#limiter.options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-    try {
-      let wait = firstWait;
-      for (;;) {
-        await sleep(wait);
-        const out = await this.#attempt(state, who, state.clock.now(), started, true);
-        if (typeof out !== 'number') return out;
-        wait = out;
-      }
-    } finally {
-      const n = (this.#waiting.get(who) ?? 1) - 1;
-      if (n <= 0) this.#waiting.delete(who);
-      else this.#waiting.set(who, n);
-    }
+    return this.#queue.waitFor(who, firstWait, () => this.#attempt(state, who, state.clock.now(), started, true));
   }
 
   /** One store call: a result, or the ms to wait (delay mode; the client's queue joined). */
@@ -166,9 +155,9 @@ export class Admission {
   #wait(state: SecurityState, who: string, waitMs: number, waited: number, queued: boolean): number | undefined {
     const t = this.#limiter.options.throttle;
     if (!this.#delays(state)) return undefined;
-    const inQueue = this.#waiting.get(who) ?? 0;
+    const inQueue = this.#queue.size(who);
     if (waitMs <= 0 || waited + waitMs > t.maxDelayMs || (!queued && inQueue >= t.maxQueue)) return undefined;
-    if (!queued) this.#waiting.set(who, inQueue + 1);
+    if (!queued) this.#queue.join(who);
     return waitMs;
   }
 

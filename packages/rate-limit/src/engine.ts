@@ -9,6 +9,7 @@ import { defaultKeyGenerator, ipKey, keyPart, storeKey } from './keys.js';
 import { MemoryStore } from './memory-store.js';
 import { type RateLimitOptions, type ResolvedRateLimitOptions, resolveRateLimitOptions } from './options.js';
 import type { ApplyResult, CounterOp, Store, StoreOp } from './store.js';
+import { WaitQueue } from './wait-queue.js';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -128,8 +129,6 @@ interface FieldTally {
   resetMs: number;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /**
  * The rate-limit engine: builds the store calls of every policy, applies the failure policy, and
  * turns refusals into Rampart errors with `Retry-After` and IETF RateLimit headers. No Apollo import.
@@ -139,9 +138,8 @@ export class RateLimiter {
   readonly store: Store;
   readonly #fallback: MemoryStore | undefined;
   readonly #keyOf: (principal: Principal) => string;
-  readonly #sleep: (ms: number) => Promise<void>;
   readonly #warn: (message: string) => void;
-  readonly #waiting = new Map<string, number>();
+  readonly #queue: WaitQueue;
   readonly #keys = new Map<string, string>();
   #lastPrincipal: Principal | undefined;
   #lastKey = '';
@@ -167,7 +165,7 @@ export class RateLimiter {
         : undefined;
     const ipv6Prefix = this.options.ipv6Prefix;
     this.#keyOf = this.options.keyGenerator ?? ((p) => defaultKeyGenerator(p, ipv6Prefix));
-    this.#sleep = this.options.sleep ?? defaultSleep;
+    this.#queue = new WaitQueue(this.options.sleep);
     this.#warn = this.options.warn ?? ((m) => console.warn(m));
     for (const b of this.options.bruteForce) this.#brute.set(b.field, b);
     this.bruteForce = new BruteForceGuards(this);
@@ -433,19 +431,9 @@ export class RateLimiter {
     firstWait: number,
     operationCharged: boolean,
   ): Promise<OperationDecision> {
-    try {
-      let wait = firstWait;
-      for (;;) {
-        await this.#sleep(wait);
-        const out = await this.#attempt(state, who, state.clock.now(), started, true, operationCharged);
-        if (typeof out !== 'number') return out;
-        wait = out;
-      }
-    } finally {
-      const n = (this.#waiting.get(who) ?? 1) - 1;
-      if (n <= 0) this.#waiting.delete(who);
-      else this.#waiting.set(who, n);
-    }
+    return this.#queue.waitFor(who, firstWait, () =>
+      this.#attempt(state, who, state.clock.now(), started, true, operationCharged),
+    );
   }
 
   /** One store call for the operation; a decision, or the ms to wait (delay mode, queue joined). */
@@ -515,10 +503,10 @@ export class RateLimiter {
         wait = ms < 0 ? Number.POSITIVE_INFINITY : Math.max(wait, ms);
       }
       const waited = now - started;
-      const inQueue = this.#waiting.get(who) ?? 0;
+      const inQueue = this.#queue.size(who);
       if (wait > 0 && waited + wait <= throttle.maxDelayMs && (queued || inQueue < throttle.maxQueue)) {
         // Joins the client's queue now (same tick as the check), so the bound is exact.
-        if (!queued) this.#waiting.set(who, inQueue + 1);
+        if (!queued) this.#queue.join(who);
         return wait;
       }
     }
