@@ -7,22 +7,20 @@
  */
 import type { BaseContext } from '@apollo/server';
 import {
-  anonymousPrincipal,
   attachSecurityState,
   type Clock,
-  canonicalAddress,
   ErrorCode,
   RampartConfigError,
   type RampartModule,
   rampartError,
   SecurityState,
-  wellFormedRequestId,
 } from '@rampart/core';
 import type { GraphQLError } from 'graphql';
 import { checkNestingAtTheDoor } from './nesting.js';
 import type { HardeningOptions } from './options.js';
 import { MASKED_CAUSE, MASKED_MESSAGE } from './plugin.js';
 import { type NormalisedRequest, normaliseRequest } from './request-shapes.js';
+import { newRequestState, runRequestSteps } from './request-state.js';
 
 /**
  * Your context function as `security.context(fn)` calls it: with the very arguments the integration
@@ -53,19 +51,10 @@ export function securityContext(settings: SecurityContextSettings) {
     return async (...args) => {
       const request = normalise(args, clock);
       const { info } = request;
-      const state = new SecurityState({
-        clock,
-        headers: info.headers,
-        // a well-formed incoming id, else none yet: the state makes one when something reads it
-        requestId: wellFormedRequestId(info.headers.get(hardening.requestIdHeader)),
-        // one spelling per address (`::ffff:10.0.0.1` is `10.0.0.1`), so every key made from it is one key
-        principal: anonymousPrincipal(canonicalAddress(info.remoteAddress)),
-      });
+      const state = newRequestState(info, clock, hardening.requestIdHeader);
       try {
-        for (const m of requestModules) {
-          const r = m.onRequest!(state, info);
-          if (r !== undefined) await r; // only asynchronous steps cost a microtask
-        }
+        const steps = runRequestSteps(requestModules, state, info);
+        if (steps !== undefined) await steps; // only asynchronous steps cost a microtask
         // after authentication and the request-level limits (the refusal is charged and attributed),
         // before Apollo parses: a document nested too deep never reaches the parser
         checkNestingAtTheDoor(request.door, hardening.maxNesting, state);

@@ -4,18 +4,15 @@
  * headers; then a message budget per second and a timer that closes it when its token expires.
  */
 import {
-  anonymousPrincipal,
   type Clock,
-  canonicalAddress,
   ErrorCode,
   errorCodeOf,
   ownProperty,
   type Principal,
   type RampartModule,
   type RequestInfo,
-  SecurityState,
-  wellFormedRequestId,
 } from '@rampart/core';
+import { newRequestState, runRequestSteps } from '../request-state.js';
 import type { WsContext } from './options.js';
 
 /** The close codes Rampart uses (graphql-ws's own meanings). */
@@ -80,17 +77,9 @@ export function closeConnection(ctx: WsContext, code: number, reason: string): b
 export async function openConnection(settings: ConnectionSettings, ctx: WsContext): Promise<Connection | undefined> {
   const { clock } = settings;
   const info = connectionRequest(ctx, settings.apiKeyHeader);
-  const state = new SecurityState({
-    clock,
-    headers: info.headers,
-    requestId: wellFormedRequestId(info.headers.get(settings.requestIdHeader)),
-    principal: anonymousPrincipal(canonicalAddress(info.remoteAddress)),
-  });
+  const state = newRequestState(info, clock, settings.requestIdHeader);
   try {
-    for (const m of settings.requestModules) {
-      const r = m.onRequest!(state, info);
-      if (r !== undefined) await r;
-    }
+    await runRequestSteps(settings.requestModules, state, info);
   } catch (error) {
     const [code, reason] = closeFor(errorCodeOf(error));
     // without a socket to close: graphql-ws closes 4403 on `false`, 4500 on a throw

@@ -1,0 +1,41 @@
+/**
+ * The start of every request, whatever carries it (an HTTP request, a graphql-ws connection): a
+ * security state for the caller (a well-formed incoming request id, the anonymous principal of its
+ * canonical address), then the modules' request steps (authentication, IP filter, request limits).
+ */
+import {
+  anonymousPrincipal,
+  type Clock,
+  canonicalAddress,
+  type RampartModule,
+  type RequestInfo,
+  SecurityState,
+  wellFormedRequestId,
+} from '@rampart/core';
+
+/** A new security state for a request described by `info`. */
+export function newRequestState(info: RequestInfo, clock: Clock, requestIdHeader: string): SecurityState {
+  return new SecurityState({
+    clock,
+    headers: info.headers,
+    // a well-formed incoming id, else none yet: the state makes one when something reads it
+    requestId: wellFormedRequestId(info.headers.get(requestIdHeader)),
+    // one spelling per address (`::ffff:10.0.0.1` is `10.0.0.1`), so every key made from it is one key
+    principal: anonymousPrincipal(canonicalAddress(info.remoteAddress)),
+  });
+}
+
+/**
+ * Runs the modules' `onRequest` steps in order; synchronous while every step is (only asynchronous
+ * steps cost a promise). A refusal is thrown (or rejected) as the module threw it.
+ */
+export function runRequestSteps(
+  modules: readonly RampartModule[],
+  state: SecurityState,
+  info: RequestInfo,
+): void | Promise<void> {
+  for (let i = 0; i < modules.length; i++) {
+    const r = modules[i]!.onRequest!(state, info);
+    if (r !== undefined) return r.then(() => runRequestSteps(modules.slice(i + 1), state, info));
+  }
+}
