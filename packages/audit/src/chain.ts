@@ -249,6 +249,7 @@ export class ChainStage {
   async checkpointAsync(): Promise<boolean> {
     const seq = this.#seq;
     const head = this.#head;
+    const rewinds = this.#rewinds;
     if (this.#sink.buffered) {
       try {
         await this.#sink.flush();
@@ -256,6 +257,8 @@ export class ChainStage {
         this.#options.onError(error as Error);
         return false;
       }
+      // The lines it would cover were lost (a failed group write): nothing to sign.
+      if (rewinds !== this.#rewinds) return false;
     }
     return this.#writeCheckpoint(seq, head);
   }
@@ -271,6 +274,18 @@ export class ChainStage {
       this.#options.onError(error as Error);
       return false;
     }
+  }
+
+  #rewinds = 0;
+  /**
+   * Moves the head back to the last line that is on disk (a group write failed after the chain had
+   * advanced over its lines), so the next line links to a line that exists.
+   */
+  rewind(seq: number, head: string): void {
+    this.#rewinds++;
+    this.#seq = seq;
+    this.#head = head;
+    if (this.#checkpointedSeq > seq) this.#checkpointedSeq = seq;
   }
 
   /** Whether records were written since the last checkpoint. */

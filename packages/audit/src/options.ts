@@ -105,6 +105,20 @@ export interface AuditOptions {
    */
   destination: AuditDestination;
   /**
+   * How lines reach a synchronous destination (`'stdout'`, a path, `{ path }`, `{ path, sync: true }`;
+   * buffered files, transports and streams are not affected):
+   * - `'group'`: group commit. The lines of one event-loop turn are written together in one `write` at
+   *   the end of the turn (`setImmediate`), in order, before the next turn's. `serverWillStop`,
+   *   checkpoints, SIGTERM (through Apollo's stop) and process exit write them at once; a SIGKILL loses at
+   *   most the lines of the turn it interrupts (records of responses being sent in that turn). With
+   *   `failClosed`, a request waits for its turn's write and is refused (503) if that write failed;
+   *   every request of the turn sees the failure.
+   * - `'sync'`: one `write` per line, done before the request goes on: nothing answered is ever lost.
+   * The chained lines and checkpoints are the same either way (the verifier cannot tell them apart).
+   * @default 'group'
+   */
+  durability: 'group' | 'sync';
+  /**
    * Level of operation records (and of audited fields whose `@audit` gives none) when no rule matches.
    * @default 'metadata'
    */
@@ -170,6 +184,7 @@ export interface AuditOptions {
 export const defaultAuditOptions: Readonly<AuditOptions> = Object.freeze({
   enabled: true,
   destination: 'stdout',
+  durability: 'group',
   level: 'metadata',
   rules: Object.freeze([]) as readonly AuditRule[],
   auditMutationFields: true,
@@ -307,6 +322,7 @@ const chainCheck: Check = (v, path) => {
 const schema: OptionSchema<AuditOptions> = {
   enabled: check.boolean(),
   destination: destinationCheck,
+  durability: check.oneOf('group', 'sync'),
   level: levelCheck,
   rules: check.arrayOf(ruleCheck),
   auditMutationFields: check.boolean(),

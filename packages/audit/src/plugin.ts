@@ -311,6 +311,8 @@ export function createAudit(userOptions?: Partial<AuditOptions>): Audit {
                 let ok = false;
                 try {
                   ok = writeOperation(ctx, op, 'graphql.operation.start', 'start');
+                  // Group commit: wait for this turn's write (shared by every request of the turn).
+                  if (ok && writer().grouped) ok = await writer().whenWritten();
                 } catch (e) {
                   options.onWriteError?.(e as Error);
                 }
@@ -321,6 +323,7 @@ export function createAudit(userOptions?: Partial<AuditOptions>): Audit {
               let ok = false;
               try {
                 ok = writeOperation(ctx, op, 'graphql.operation', 'end');
+                if (ok && options.failClosed && writer().grouped) ok = await writer().whenWritten();
               } catch (e) {
                 options.onWriteError?.(e as Error);
               }

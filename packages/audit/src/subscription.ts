@@ -179,6 +179,8 @@ export function createOperationAuditHooks(ctx: AuditContext): OperationAuditHook
       let ok = false;
       try {
         ok = writeAdmission(op, input, actionsOf(op).start, NO_ERRORS);
+        // onOperation answers synchronously: under group commit, write the turn's lines now.
+        if (ok && options.failClosed) ok = ctx.writer().writePendingNow();
       } catch (e) {
         reportFailure(e);
       }

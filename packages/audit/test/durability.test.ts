@@ -15,10 +15,11 @@ const keys = generateAuditKeys(join(dir, 'keys'));
 async function startChild(
   log: string,
   sync: boolean,
+  durability: 'group' | 'sync' = 'sync',
 ): Promise<{ child: ChildProcess; url: string; exited: Promise<NodeJS.Signals | number | null> }> {
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', fixture], {
     cwd: root,
-    env: { ...process.env, AUDIT_LOG: log, AUDIT_SYNC: String(sync), AUDIT_KEY_DIR: join(dir, 'keys') },
+    env: { ...process.env, AUDIT_LOG: log, AUDIT_SYNC: String(sync), AUDIT_DURABILITY: durability, AUDIT_KEY_DIR: join(dir, 'keys') },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
@@ -62,10 +63,15 @@ function records(log: string): Record<string, any>[] {
 describe('durability: 1,000 requests then SIGTERM to a startStandaloneServer child process', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  for (const sync of [true, false]) {
-    it(`${sync ? 'synchronous' : 'buffered asynchronous'} file destination keeps all 1,000 operation records`, async () => {
-      const log = join(dir, `audit-${sync ? 'sync' : 'async'}.log`);
-      const { child, url, exited } = await startChild(log, sync);
+  const modes = [
+    { sync: true, durability: 'sync', name: 'synchronous' },
+    { sync: true, durability: 'group', name: 'group-commit' },
+    { sync: false, durability: 'sync', name: 'buffered asynchronous' },
+  ] as const;
+  for (const { sync, durability, name } of modes) {
+    it(`${name} file destination keeps all 1,000 operation records`, async () => {
+      const log = join(dir, `audit-${name}.log`);
+      const { child, url, exited } = await startChild(log, sync, durability);
       await sendRequests(url, 1000);
       child.kill('SIGTERM');
       assert.equal(await exited, 'SIGTERM');
