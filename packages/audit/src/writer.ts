@@ -226,4 +226,3 @@ export class AuditWriter {
     await this.#sink.close();
   }
 }
-

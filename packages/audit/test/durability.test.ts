@@ -19,7 +19,13 @@ async function startChild(
 ): Promise<{ child: ChildProcess; url: string; exited: Promise<NodeJS.Signals | number | null> }> {
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', fixture], {
     cwd: root,
-    env: { ...process.env, AUDIT_LOG: log, AUDIT_SYNC: String(sync), AUDIT_DURABILITY: durability, AUDIT_KEY_DIR: join(dir, 'keys') },
+    env: {
+      ...process.env,
+      AUDIT_LOG: log,
+      AUDIT_SYNC: String(sync),
+      AUDIT_DURABILITY: durability,
+      AUDIT_KEY_DIR: join(dir, 'keys'),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>

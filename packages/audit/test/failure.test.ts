@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { setImmediate } from 'node:timers/promises';
 import { postGraphQL } from '@rampart/testing';
 import type { WritableLike } from '../src/index.js';
 import { startAudited } from './helpers.js';
@@ -9,7 +10,28 @@ import { startAudited } from './helpers.js';
 const USER = { 'x-test-user': 'u-42' };
 
 describe('a failing destination', () => {
-  it('disk full (/dev/full): requests still succeed, the failure is reported and counted', {
+  it('disk full (/dev/full), durability sync: requests still succeed, each failed write reported and counted', {
+    skip: !existsSync('/dev/full'),
+  }, async () => {
+    const errors: Error[] = [];
+    const s = await startAudited({ destination: '/dev/full', durability: 'sync', onWriteError: (e) => errors.push(e) });
+    try {
+      const q = await postGraphQL(s.url, { query: '{ me { id } }' }, { headers: USER });
+      assert.equal(q.status, 200);
+      assert.deepEqual(q.body.data, { me: { id: 'c1' } });
+      const m = await postGraphQL(s.url, { query: 'mutation { deleteCustomer(id: "c1") }' }, { headers: USER });
+      assert.equal(m.status, 200);
+      assert.deepEqual(m.body.data, { deleteCustomer: true });
+      assert.equal(errors.length, 3, 'operation, field, operation');
+      assert.equal((errors[0] as NodeJS.ErrnoException).code, 'ENOSPC');
+      assert.equal(s.audit.writer().dropped, 3);
+      assert.equal(s.audit.writer().healthy, false);
+    } finally {
+      await s.server.stop();
+    }
+  });
+
+  it("disk full (/dev/full), group commit: one failure per turn's write, every lost record counted", {
     skip: !existsSync('/dev/full'),
   }, async () => {
     const errors: Error[] = [];
@@ -21,7 +43,9 @@ describe('a failing destination', () => {
       const m = await postGraphQL(s.url, { query: 'mutation { deleteCustomer(id: "c1") }' }, { headers: USER });
       assert.equal(m.status, 200);
       assert.deepEqual(m.body.data, { deleteCustomer: true });
-      assert.equal(errors.length, 3, 'operation, field, operation');
+      await setImmediate();
+      // The mutation's field and operation records share one write: one error for both.
+      assert.equal(errors.length, 2, 'query turn, mutation turn');
       assert.equal((errors[0] as NodeJS.ErrnoException).code, 'ENOSPC');
       assert.equal(s.audit.writer().dropped, 3);
       assert.equal(s.audit.writer().healthy, false);
