@@ -126,7 +126,9 @@ function recordSize(): void {
       for (let i = 0; i < N; i++) serializeRecordBody(f, limits);
       ser.push(((performance.now() - t0) * 1000) / N);
     }
-    const w = new AuditWriter(resolveAuditOptions({ destination: { stream: { write: () => true } }, chain: { key: KEY } }));
+    const w = new AuditWriter(
+      resolveAuditOptions({ destination: { stream: { write: () => true } }, chain: { key: KEY } }),
+    );
     let line = '';
     const probe = new AuditWriter(
       resolveAuditOptions({ destination: { stream: { write: (l: string) => (line = l) } }, chain: { key: KEY } }),

@@ -158,17 +158,22 @@ export function buildRecord(
   const http: Record<string, unknown> = {};
   if (f.requestId !== undefined) http.request = { id: sanitizeString(f.requestId, 128) };
   if (f.status !== undefined) http.response = { status_code: f.status };
-  record.http = http;
+  // Empty objects and arrays say nothing: left out (a record is written per request).
+  if (f.requestId !== undefined || f.status !== undefined) record.http = http;
   if (f.traceId) record.trace = { id: f.traceId };
   const p = f.principal;
   const rampart: Record<string, unknown> = { level: f.level };
   if (p) {
-    record.user = { id: sanitizeString(p.id, 256), roles: limitedStrings(p.roles, limits) };
+    const user: Record<string, unknown> = { id: sanitizeString(p.id, 256) };
+    const roles = limitedStrings(p.roles, limits);
+    if (roles.length > 0) user.roles = roles;
+    record.user = user;
     const actor: Record<string, unknown> = {
       kind: p.kind,
       auth_method: sanitizeString(String(p.authMethod), 32),
-      scopes: limitedStrings(p.scopes, limits),
     };
+    const scopes = limitedStrings(p.scopes, limits);
+    if (scopes.length > 0) actor.scopes = scopes;
     if (p.clientId) actor.client_id = sanitizeString(p.clientId, 256);
     if (p.tenant) actor.tenant = sanitizeString(p.tenant, 256);
     rampart.actor = actor;
@@ -179,7 +184,8 @@ export function buildRecord(
   if (f.operationType) operation.type = f.operationType;
   if (f.operationName) operation.name = sanitizeString(f.operationName, 256);
   if (f.queryHash) operation.hash = sanitizeString(f.queryHash, 64);
-  const graphql: Record<string, unknown> = { operation };
+  const graphql: Record<string, unknown> = {};
+  if (Object.keys(operation).length > 0) graphql.operation = operation;
   if (f.rootFields) graphql.root_fields = f.rootFields.slice(0, limits.maxItems);
   if (f.fieldCoordinate) {
     graphql.field = { coordinate: f.fieldCoordinate, path: sanitizeString(f.fieldPath ?? '', 1024) };

@@ -176,20 +176,26 @@ export function serializeRecordBody(f: OperationFacts, limits: SanitizeLimits, i
   let out = `"event":{"kind":"event","category":["web"],"type":${type},"action":"${esc(f.action)}","id":${id === undefined ? `"${randomUUID()}"` : q(id)}${prop('sequence', f.sequence)},"outcome":"${esc(outcome)}"`;
   if (f.durationNs !== undefined) out += prop('duration', f.durationNs);
   if (f.reason) out += `,"reason":"${es(f.reason, limits.maxStringLength)}"`;
-  out += '},"http":{';
-  if (f.requestId !== undefined) out += `"request":{"id":"${es(f.requestId, 128)}"}`;
-  if (f.status !== undefined) {
-    const s = jv(f.status);
-    out += `${f.requestId !== undefined ? ',' : ''}"response":{${s === undefined ? '' : `"status_code":${s}`}}`;
-  }
   out += '}';
+  if (f.requestId !== undefined || f.status !== undefined) {
+    out += ',"http":{';
+    if (f.requestId !== undefined) out += `"request":{"id":"${es(f.requestId, 128)}"}`;
+    if (f.status !== undefined) {
+      const s = jv(f.status);
+      out += `${f.requestId !== undefined ? ',' : ''}"response":{${s === undefined ? '' : `"status_code":${s}`}}`;
+    }
+    out += '}';
+  }
   if (f.traceId) out += `,"trace":{"id":"${esc(f.traceId)}"}`;
   const p = f.principal;
   let actor = '';
   if (p) {
     const uid = jv(sanitizeString(p.id, 256));
-    out += `,"user":{${uid === undefined ? '' : `"id":${uid},`}"roles":${limitedStringsJson(p.roles, limits)}}`;
-    actor = `,"actor":{${p.kind === undefined ? '' : `"kind":${typeof p.kind === 'string' ? `"${esc(p.kind)}"` : jv(p.kind)},`}"auth_method":"${es(String(p.authMethod), 32)}","scopes":${limitedStringsJson(p.scopes, limits)}`;
+    const roles = limitedStringsJson(p.roles, limits);
+    const user = `${uid === undefined ? '' : `,"id":${uid}`}${roles === '[]' ? '' : `,"roles":${roles}`}`;
+    out += `,"user":{${user.slice(1)}}`;
+    const scopes = limitedStringsJson(p.scopes, limits);
+    actor = `,"actor":{${p.kind === undefined ? '' : `"kind":${typeof p.kind === 'string' ? `"${esc(p.kind)}"` : jv(p.kind)},`}"auth_method":"${es(String(p.authMethod), 32)}"${scopes === '[]' ? '' : `,"scopes":${scopes}`}`;
     if (p.clientId) actor += `,"client_id":"${es(p.clientId, 256)}"`;
     if (p.tenant) actor += `,"tenant":"${es(p.tenant, 256)}"`;
     actor += '}';
@@ -200,8 +206,9 @@ export function serializeRecordBody(f: OperationFacts, limits: SanitizeLimits, i
   if (f.operationType) operation = `"type":"${esc(f.operationType)}"`;
   if (f.operationName) operation += `${operation === '' ? '' : ','}"name":"${es(f.operationName, 256)}"`;
   if (f.queryHash) operation += `${operation === '' ? '' : ','}"hash":"${es(f.queryHash, 64)}"`;
-  out += `,"graphql":{"operation":{${operation}}`;
-  if (f.rootFields) out += `,"root_fields":${strings(f.rootFields.slice(0, limits.maxItems))}`;
+  let graphql = operation === '' ? '' : `,"operation":{${operation}}`;
+  if (f.rootFields) graphql += `,"root_fields":${strings(f.rootFields.slice(0, limits.maxItems))}`;
+  out += `,"graphql":{${graphql.slice(1)}`;
   if (f.fieldCoordinate) {
     out += `,"field":{"coordinate":"${esc(f.fieldCoordinate)}","path":"${es(f.fieldPath ?? '', 1024)}"}`;
   }

@@ -71,23 +71,29 @@ export class AuditWriter {
     });
     // One ISO formatting per millisecond, however many records share it.
     let lastMs = Number.NaN;
+    let lastIso = '';
     let lastStamp = '';
-    const timestamp = () => {
+    const iso = () => {
       const ms = clock.now();
       if (ms !== lastMs) {
         lastMs = ms;
-        lastStamp = `,"@timestamp":"${new Date(ms).toISOString()}"`;
+        lastIso = new Date(ms).toISOString();
+        lastStamp = `"@timestamp":"${lastIso}"`;
       }
+      return lastIso;
+    };
+    this.#timestamp = () => {
+      iso();
       return lastStamp;
     };
-    this.#timestamp = timestamp;
+    // Lines start with `@timestamp` (no `log.level`: every audit line would say `info`).
     this.#logger = pino(
       {
         level: 'info',
         base: null,
         messageKey: 'message',
-        timestamp,
-        formatters: { level: (label: string) => ({ 'log.level': label }) },
+        timestamp: false,
+        formatters: { level: () => ({ '@timestamp': iso() }) },
       },
       this.#stage as unknown as pino.DestinationStream,
     );
@@ -140,7 +146,10 @@ export class AuditWriter {
       return false;
     }
     try {
-      this.#logger.info(record, message);
+      // `message` only when it says more than `event.action` (as in writeRecord).
+      const action = (record as { event?: { action?: unknown } }).event?.action;
+      if (message === action) this.#logger.info(record);
+      else this.#logger.info(record, message);
     } catch (error) {
       this.#onError(error as Error);
       this.#dropped++;
@@ -151,8 +160,8 @@ export class AuditWriter {
 
   /**
    * Writes the record of `facts` (the hot path of the plugin): the same line pino writes for
-   * `write(buildRecord(facts, limits), message)`, byte for byte (`{"log.level":"info","@timestamp":…,
-   * <record keys>,"message":…`), serialised by {@link serializeRecordBody} without building the object.
+   * `write(buildRecord(facts, limits), message)`, byte for byte (`{"@timestamp":…,<record keys>}`, and
+   * `"message"` last when it differs from `event.action`), serialised by {@link serializeRecordBody} without building the object.
    * Returns whether the destination accepted it. Never throws.
    */
   writeRecord(facts: OperationFacts, limits: SanitizeLimits, message: string): boolean {
@@ -161,8 +170,12 @@ export class AuditWriter {
       return false;
     }
     try {
+      // `message` only when it says more than `event.action`; no `log.level` (always `info`).
+      const body = serializeRecordBody(facts, limits);
       this.#stage.writeOpen(
-        `{"log.level":"info"${this.#timestamp()},${serializeRecordBody(facts, limits)},"message":${q(message)}`,
+        message === facts.action
+          ? `{${this.#timestamp()},${body}`
+          : `{${this.#timestamp()},${body},"message":${q(message)}`,
       );
     } catch (error) {
       this.#onError(error as Error);

@@ -38,9 +38,10 @@ describe('operation records (metadata level, the default)', () => {
     assert.equal(res.status, 200);
     assert.equal(s.sink.records.length, 1);
     const r = s.sink.records[0] as Record<string, any>;
-    assert.equal(r['log.level'], 'info');
+    // Lean records: no `log.level` (always `info`), no `message` repeating `event.action`.
+    assert.equal(r['log.level'], undefined);
     assert.match(r['@timestamp'], /^\d{4}-\d\d-\d\dT/);
-    assert.equal(r.message, 'graphql.operation');
+    assert.equal(r.message, undefined);
     assert.equal(r.event.action, 'graphql.operation');
     assert.equal(r.event.outcome, 'success');
     assert.equal(r.event.kind, 'event');
@@ -114,6 +115,48 @@ describe('operation records (metadata level, the default)', () => {
     assert.equal(r.user.id, 'anonymous');
     assert.equal(r.rampart.actor.kind, 'anonymous');
     assert.equal(r.client, undefined);
+  });
+
+  it('lean records: no empty arrays or objects, no message repeating event.action, no log.level', async () => {
+    s.sink.clear();
+    await postGraphQL(s.url, { query: '{ orders { id } }' });
+    const r = s.sink.records[0] as Record<string, any>;
+    assert.deepEqual(r.user, { id: 'anonymous' }, 'no roles: []');
+    assert.deepEqual(r.rampart.actor, { kind: 'anonymous', auth_method: 'none' }, 'no scopes: []');
+    assert.equal(r.message, undefined);
+    assert.equal(r['log.level'], undefined);
+    assert.deepEqual(Object.keys(r).slice(0, 2), ['@timestamp', 'event']);
+    const line = s.sink.lines[0] as string;
+    assert.ok(!line.includes('[]') && !line.includes('{}'), line);
+    // A record with neither operation nor request id: no empty `graphql.operation` or `http`.
+    s.sink.clear();
+    const w = s.audit.writer();
+    w.writeRecord(
+      {
+        action: 'graphql.request.invalid',
+        sequence: w.nextSequence(),
+        outcome: 'failure',
+        level: 'metadata',
+        durationNs: undefined,
+        requestId: undefined,
+        traceId: undefined,
+        userAgent: undefined,
+        principal: undefined,
+        operationType: undefined,
+        operationName: undefined,
+        queryHash: undefined,
+        rootFields: undefined,
+        status: undefined,
+        errors: [],
+        decisions: [],
+        cost: undefined,
+      },
+      { maxStringLength: 1024, maxItems: 50, maxDepth: 8 },
+      'graphql.request.invalid',
+    );
+    const bare = s.sink.records[0] as Record<string, any>;
+    assert.equal(bare.http, undefined);
+    assert.deepEqual(bare.graphql, {});
   });
 
   it('records a request refused while building the context (contextCreationDidFail)', async () => {
