@@ -7,11 +7,13 @@
  *    `durability: 'sync'` vs `'group'`, with 1, 10 and 100 records per event-loop turn (a loaded server
  *    finishes a few requests per turn); the variants interleaved round by round, medians of 5 rounds.
  * 2. Bytes and µs per operation record (serialisation only, and the whole chained write) for a signed-in
- *    user and for an anonymous request.
+ *    user and for an anonymous request; against the code before the leaner records when extracted first:
+ *      mkdir -p bench/audit/.baseline/lean-before && for f in $(git ls-tree --name-only 07a80c3 packages/audit/src/); do
+ *        git show 07a80c3:$f > bench/audit/.baseline/lean-before/$(basename $f); done
  * 3. SIGKILL at random times (100–400 ms) of a child writing 10 records per turn and acknowledging each
  *    turn on stdout before it ends: records acknowledged but not in the file.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -110,39 +112,63 @@ async function throughput(): Promise<void> {
   for (const r of rows) console.log(r);
 }
 
-function recordSize(): void {
-  console.log('\n### Operation record: bytes per line and µs per record\n');
-  console.log('| principal | bytes per chained line | µs to serialise | µs per chained write (group) |');
-  console.log('|---|---|---|---|');
+/** The audit sources before the leaner records (commit 07a80c3), if extracted (see the header). */
+interface LeanBaseline {
+  AuditWriter: typeof AuditWriter;
+  resolveAuditOptions: typeof resolveAuditOptions;
+  serializeRecordBody: typeof serializeRecordBody;
+}
+async function loadLeanBaseline(): Promise<LeanBaseline | undefined> {
+  const dir = new URL('./.baseline/lean-before/', import.meta.url);
+  if (!existsSync(new URL('writer.ts', dir))) return undefined;
+  const { AuditWriter } = await import(new URL('writer.ts', dir).href);
+  const { resolveAuditOptions } = await import(new URL('options.ts', dir).href);
+  const { serializeRecordBody } = await import(new URL('serialize.ts', dir).href);
+  return { AuditWriter, resolveAuditOptions, serializeRecordBody };
+}
+
+async function recordSize(): Promise<void> {
+  const before = await loadLeanBaseline();
+  const variants: [string, LeanBaseline][] = [];
+  if (before) variants.push(['before (07a80c3)', before]);
+  variants.push(['now', { AuditWriter, resolveAuditOptions, serializeRecordBody }]);
+  console.log('\n### Operation record: bytes per line and µs per record (median of 7 interleaved rounds)\n');
+  console.log(
+    '| principal | code | bytes per chained line | µs to serialise | µs per chained write (in-memory sink) |',
+  );
+  console.log('|---|---|---|---|---|');
   for (const [name, principal] of [
     ['signed-in user', user],
     ['anonymous', anonymousPrincipal('203.0.113.7')],
   ] as const) {
     const f = facts(1, principal);
-    const N = 200_000;
-    const ser: number[] = [];
-    for (let round = 0; round < 5; round++) {
-      const t0 = performance.now();
-      for (let i = 0; i < N; i++) serializeRecordBody(f, limits);
-      ser.push(((performance.now() - t0) * 1000) / N);
+    const N = 100_000;
+    const results = variants.map(([label, v]) => {
+      let line = '';
+      const probe = new v.AuditWriter(
+        v.resolveAuditOptions({ destination: { stream: { write: (l: string) => (line = l) } }, chain: { key: KEY } }),
+      );
+      probe.writeRecord(f, limits, 'graphql.operation');
+      const w = new v.AuditWriter(
+        v.resolveAuditOptions({ destination: { stream: { write: () => true } }, chain: { key: KEY } }),
+      );
+      return { label, v, w, bytes: Buffer.byteLength(line), ser: [] as number[], writes: [] as number[] };
+    });
+    for (let round = 0; round < 7; round++) {
+      for (const r of round % 2 === 0 ? results : [...results].reverse()) {
+        let t0 = performance.now();
+        for (let i = 0; i < N; i++) r.v.serializeRecordBody(f, limits);
+        r.ser.push(((performance.now() - t0) * 1000) / N);
+        t0 = performance.now();
+        for (let i = 0; i < N; i++) r.w.writeRecord(f, limits, 'graphql.operation');
+        r.writes.push(((performance.now() - t0) * 1000) / N);
+      }
     }
-    const w = new AuditWriter(
-      resolveAuditOptions({ destination: { stream: { write: () => true } }, chain: { key: KEY } }),
-    );
-    let line = '';
-    const probe = new AuditWriter(
-      resolveAuditOptions({ destination: { stream: { write: (l: string) => (line = l) } }, chain: { key: KEY } }),
-    );
-    probe.writeRecord(f, limits, 'graphql.operation');
-    const writes: number[] = [];
-    for (let round = 0; round < 5; round++) {
-      const t0 = performance.now();
-      for (let i = 0; i < N; i++) w.writeRecord(f, limits, 'graphql.operation');
-      writes.push(((performance.now() - t0) * 1000) / N);
+    for (const r of results) {
+      console.log(
+        `| ${name} | ${r.label} | ${r.bytes} | ${median(r.ser).toFixed(2)} | ${median(r.writes).toFixed(2)} |`,
+      );
     }
-    console.log(
-      `| ${name} | ${Buffer.byteLength(line)} | ${median(ser).toFixed(2)} | ${median(writes).toFixed(2)} (in-memory sink) |`,
-    );
   }
 }
 
@@ -170,7 +196,7 @@ async function kills(count: number): Promise<void> {
 const killsArg = process.argv.indexOf('--kills');
 const killCount = killsArg > 0 ? Number(process.argv[killsArg + 1]) : 20;
 try {
-  recordSize();
+  await recordSize();
   if (!process.argv.includes('--size-only')) {
     await throughput();
     await kills(killCount);

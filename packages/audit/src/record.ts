@@ -165,15 +165,13 @@ export function buildRecord(
   const rampart: Record<string, unknown> = { level: f.level };
   if (p) {
     const user: Record<string, unknown> = { id: sanitizeString(p.id, 256) };
-    const roles = limitedStrings(p.roles, limits);
-    if (roles.length > 0) user.roles = roles;
+    if (p.roles.size > 0) user.roles = limitedStrings(p.roles, limits);
     record.user = user;
     const actor: Record<string, unknown> = {
       kind: p.kind,
       auth_method: sanitizeString(String(p.authMethod), 32),
     };
-    const scopes = limitedStrings(p.scopes, limits);
-    if (scopes.length > 0) actor.scopes = scopes;
+    if (p.scopes.size > 0) actor.scopes = limitedStrings(p.scopes, limits);
     if (p.clientId) actor.client_id = sanitizeString(p.clientId, 256);
     if (p.tenant) actor.tenant = sanitizeString(p.tenant, 256);
     rampart.actor = actor;

@@ -191,11 +191,10 @@ export function serializeRecordBody(f: OperationFacts, limits: SanitizeLimits, i
   let actor = '';
   if (p) {
     const uid = jv(sanitizeString(p.id, 256));
-    const roles = limitedStringsJson(p.roles, limits);
-    const user = `${uid === undefined ? '' : `,"id":${uid}`}${roles === '[]' ? '' : `,"roles":${roles}`}`;
-    out += `,"user":{${user.slice(1)}}`;
-    const scopes = limitedStringsJson(p.scopes, limits);
-    actor = `,"actor":{${p.kind === undefined ? '' : `"kind":${typeof p.kind === 'string' ? `"${esc(p.kind)}"` : jv(p.kind)},`}"auth_method":"${es(String(p.authMethod), 32)}"${scopes === '[]' ? '' : `,"scopes":${scopes}`}`;
+    // Empty role and scope sets are left out (an anonymous principal has neither).
+    const roles = p.roles.size === 0 ? '' : `"roles":${limitedStringsJson(p.roles, limits)}`;
+    out += `,"user":{${uid === undefined ? roles : roles === '' ? `"id":${uid}` : `"id":${uid},${roles}`}}`;
+    actor = `,"actor":{${p.kind === undefined ? '' : `"kind":${typeof p.kind === 'string' ? `"${esc(p.kind)}"` : jv(p.kind)},`}"auth_method":"${es(String(p.authMethod), 32)}"${p.scopes.size === 0 ? '' : `,"scopes":${limitedStringsJson(p.scopes, limits)}`}`;
     if (p.clientId) actor += `,"client_id":"${es(p.clientId, 256)}"`;
     if (p.tenant) actor += `,"tenant":"${es(p.tenant, 256)}"`;
     actor += '}';
@@ -206,19 +205,19 @@ export function serializeRecordBody(f: OperationFacts, limits: SanitizeLimits, i
   if (f.operationType) operation = `"type":"${esc(f.operationType)}"`;
   if (f.operationName) operation += `${operation === '' ? '' : ','}"name":"${es(f.operationName, 256)}"`;
   if (f.queryHash) operation += `${operation === '' ? '' : ','}"hash":"${es(f.queryHash, 64)}"`;
-  let graphql = operation === '' ? '' : `,"operation":{${operation}}`;
-  if (f.rootFields) graphql += `,"root_fields":${strings(f.rootFields.slice(0, limits.maxItems))}`;
-  out += `,"graphql":{${graphql.slice(1)}`;
+  // The graphql members, each with a leading comma (the first one's is cut): an empty operation is left out.
+  let g = operation === '' ? '' : `,"operation":{${operation}}`;
+  if (f.rootFields) g += `,"root_fields":${strings(f.rootFields.slice(0, limits.maxItems))}`;
   if (f.fieldCoordinate) {
-    out += `,"field":{"coordinate":"${esc(f.fieldCoordinate)}","path":"${es(f.fieldPath ?? '', 1024)}"}`;
+    g += `,"field":{"coordinate":"${esc(f.fieldCoordinate)}","path":"${es(f.fieldPath ?? '', 1024)}"}`;
   }
-  if (f.variables !== undefined) out += prop('variables', f.variables);
-  if (f.arguments !== undefined) out += prop('arguments', f.arguments);
-  if (f.result !== undefined) out += prop('result', f.result);
+  if (f.variables !== undefined) g += prop('variables', f.variables);
+  if (f.arguments !== undefined) g += prop('arguments', f.arguments);
+  if (f.result !== undefined) g += prop('result', f.result);
   if (f.subscription !== undefined) {
-    out += `,"subscription":{${`${prop('end', f.subscription.end)}${prop('events', f.subscription.events)}`.slice(1)}}`;
+    g += `,"subscription":{${`${prop('end', f.subscription.end)}${prop('events', f.subscription.events)}`.slice(1)}}`;
   }
-  out += '}';
+  out += `,"graphql":{${g === '' ? '' : g.slice(1)}}`;
   if (nCodes > 0) out += `,"error":{"code":[${codes}]${messages === '' ? '' : `,"message":[${messages}]`}}`;
   out += `,"rampart":{"level":"${esc(f.level)}"${actor}`;
   if (f.decisions.length > 0) {

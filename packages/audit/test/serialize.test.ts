@@ -128,6 +128,25 @@ const cases: Record<string, OperationFacts> = {
     result: null,
   },
   'over 100 decisions': { ...base, decisions: manyDecisions },
+  'no operation, no request, no status: only variables under graphql (lean records)': {
+    ...base,
+    operationType: undefined,
+    operationName: undefined,
+    queryHash: undefined,
+    rootFields: undefined,
+    requestId: undefined,
+    status: undefined,
+    principal: createPrincipal({ id: 'svc', kind: 'service', authMethod: 'mtls' }),
+    variables: { a: 1 },
+  },
+  'no operation and nothing else under graphql': {
+    ...base,
+    operationType: undefined,
+    operationName: undefined,
+    queryHash: undefined,
+    rootFields: undefined,
+    principal: undefined,
+  },
   'decision details of every kind': {
     ...base,
     decisions: [
