@@ -192,8 +192,10 @@ export function serializeRecordBody(f: OperationFacts, limits: SanitizeLimits, i
   if (p) {
     const uid = jv(sanitizeString(p.id, 256));
     // Empty role and scope sets are left out (an anonymous principal has neither).
-    const roles = p.roles.size === 0 ? '' : `"roles":${limitedStringsJson(p.roles, limits)}`;
-    out += `,"user":{${uid === undefined ? roles : roles === '' ? `"id":${uid}` : `"id":${uid},${roles}`}}`;
+    if (uid === undefined)
+      out += p.roles.size === 0 ? ',"user":{}' : `,"user":{"roles":${limitedStringsJson(p.roles, limits)}}`;
+    else if (p.roles.size === 0) out += `,"user":{"id":${uid}}`;
+    else out += `,"user":{"id":${uid},"roles":${limitedStringsJson(p.roles, limits)}}`;
     actor = `,"actor":{${p.kind === undefined ? '' : `"kind":${typeof p.kind === 'string' ? `"${esc(p.kind)}"` : jv(p.kind)},`}"auth_method":"${es(String(p.authMethod), 32)}"${p.scopes.size === 0 ? '' : `,"scopes":${limitedStringsJson(p.scopes, limits)}`}`;
     if (p.clientId) actor += `,"client_id":"${es(p.clientId, 256)}"`;
     if (p.tenant) actor += `,"tenant":"${es(p.tenant, 256)}"`;
@@ -205,19 +207,26 @@ export function serializeRecordBody(f: OperationFacts, limits: SanitizeLimits, i
   if (f.operationType) operation = `"type":"${esc(f.operationType)}"`;
   if (f.operationName) operation += `${operation === '' ? '' : ','}"name":"${es(f.operationName, 256)}"`;
   if (f.queryHash) operation += `${operation === '' ? '' : ','}"hash":"${es(f.queryHash, 64)}"`;
-  // The graphql members, each with a leading comma (the first one's is cut): an empty operation is left out.
-  let g = operation === '' ? '' : `,"operation":{${operation}}`;
-  if (f.rootFields) g += `,"root_fields":${strings(f.rootFields.slice(0, limits.maxItems))}`;
+  // An empty operation is left out; `sep` is the comma before every graphql member but the first.
+  out += operation === '' ? ',"graphql":{' : `,"graphql":{"operation":{${operation}}`;
+  let sep = operation === '' ? '' : ',';
+  if (f.rootFields) {
+    out += `${sep}"root_fields":${strings(f.rootFields.slice(0, limits.maxItems))}`;
+    sep = ',';
+  }
   if (f.fieldCoordinate) {
-    g += `,"field":{"coordinate":"${esc(f.fieldCoordinate)}","path":"${es(f.fieldPath ?? '', 1024)}"}`;
+    out += `${sep}"field":{"coordinate":"${esc(f.fieldCoordinate)}","path":"${es(f.fieldPath ?? '', 1024)}"}`;
+    sep = ',';
   }
-  if (f.variables !== undefined) g += prop('variables', f.variables);
-  if (f.arguments !== undefined) g += prop('arguments', f.arguments);
-  if (f.result !== undefined) g += prop('result', f.result);
+  let rest = '';
+  if (f.variables !== undefined) rest += prop('variables', f.variables);
+  if (f.arguments !== undefined) rest += prop('arguments', f.arguments);
+  if (f.result !== undefined) rest += prop('result', f.result);
   if (f.subscription !== undefined) {
-    g += `,"subscription":{${`${prop('end', f.subscription.end)}${prop('events', f.subscription.events)}`.slice(1)}}`;
+    rest += `,"subscription":{${`${prop('end', f.subscription.end)}${prop('events', f.subscription.events)}`.slice(1)}}`;
   }
-  out += `,"graphql":{${g === '' ? '' : g.slice(1)}}`;
+  if (rest !== '') out += sep === '' ? rest.slice(1) : rest;
+  out += '}';
   if (nCodes > 0) out += `,"error":{"code":[${codes}]${messages === '' ? '' : `,"message":[${messages}]`}}`;
   out += `,"rampart":{"level":"${esc(f.level)}"${actor}`;
   if (f.decisions.length > 0) {
