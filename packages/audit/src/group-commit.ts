@@ -35,6 +35,8 @@ export interface GroupCommitHooks {
    * (the last line that is on disk), so the next line does not point at a line that is not there.
    */
   readonly onLost: (lost: number, after: ChainMark) => void;
+  /** A group write succeeded. */
+  readonly onWritten?: () => void;
 }
 
 /** Longest batch kept in memory: a turn that produces more is written in several writes. */
@@ -155,6 +157,7 @@ export class GroupCommitSink implements LineSink {
       this.#hooks.onError(error as Error);
     }
     this.#lastOk = ok;
+    if (ok) this.#hooks.onWritten?.();
     if (waiters) for (const w of waiters) w(ok);
     return ok;
   }

@@ -25,6 +25,7 @@ function installExitHook(): void {
 export class AuditWriter {
   readonly #stage: ChainStage;
   readonly #sink: LineSink;
+  readonly #grouped: boolean;
   readonly #logger: pino.Logger;
   readonly #timestamp: () => string;
   readonly #onError: (e: Error) => void;
@@ -55,7 +56,11 @@ export class AuditWriter {
         this.#dropped += lost;
         this.#stage.rewind(after.seq, after.head);
       },
+      onWritten: () => {
+        this.#healthy = true;
+      },
     });
+    this.#grouped = this.#sink instanceof GroupCommitSink;
     const chain = options.chain;
     const key = chain ? loadHmacKey(chain.key) : undefined;
     const cp = chain?.checkpoints;
@@ -187,14 +192,15 @@ export class AuditWriter {
 
   #settle(): boolean {
     const ok = this.#stage.lastWriteOk;
-    if (ok) this.#healthy = true;
-    else this.#dropped++;
+    // Under group commit, accepted is not written yet: health follows the group writes.
+    if (!ok) this.#dropped++;
+    else if (!this.#grouped) this.#healthy = true;
     return ok;
   }
 
   /** Whether lines wait for the end of the event-loop turn (`durability: 'group'` on a file or stdout). */
   get grouped(): boolean {
-    return this.#sink instanceof GroupCommitSink;
+    return this.#grouped;
   }
 
   /**

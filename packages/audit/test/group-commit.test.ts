@@ -113,7 +113,9 @@ describe("durability: 'group' (group commit)", () => {
     rmSync(base);
     mkdirSync(base);
     for (let i = 0; i < 3; i++) w.write({ event: { sequence: w.nextSequence() } }, 'kept');
+    assert.equal(w.healthy, false, 'accepted is not written yet');
     assert.equal(await w.whenWritten(), true);
+    assert.equal(w.healthy, true, 'healthy again once a group write succeeded');
     await w.close();
     const all = lines(log);
     assert.deepEqual(
