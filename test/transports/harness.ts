@@ -220,6 +220,8 @@ export async function checkAudit(api: GuardedApi, send: Send): Promise<void> {
     const res = await send({ query: '{ open }' }, { ...bearer(token), 'x-request-id': id });
     assert.equal(res.status, 200, JSON.stringify(res.body));
   }
+  // audit records are group-committed at the end of the event-loop turn: let that turn end first
+  await new Promise((resolve) => setImmediate(resolve));
   const records = api.auditRecords();
   for (const id of ids) {
     const mine = records.filter((r) => JSON.stringify(r).includes(`"${id}"`));
