@@ -176,7 +176,8 @@ export function recommendedRampartOptions(env: ShopEnvironment): RampartOptions 
       filterIntrospection: true,
     },
     audit: {
-      // synchronous file writes: nothing is lost, not even on SIGKILL
+      // group commit (the default): the records of one event-loop turn in one write, flushed on shutdown;
+      // a SIGKILL loses at most that turn's records (`durability: 'sync'` loses none, at a write per record)
       destination: join(env.auditDir, 'audit.log'),
       // one record per operation at metadata level (no values); @audit fields and mutation root fields
       // get their own records; admins' mutations are recorded with their (redacted) arguments
