@@ -1,0 +1,112 @@
+// The stack a user assembles today from separate packages, on the benchmark's schema:
+//   jose (HS256 bearer token verified in the context function, every request), graphql-armor
+//   (maxDepth, maxAliases, maxDirectives, costLimit, maxTokens, blockFieldSuggestion), graphql-depth-limit,
+//   graphql-shield on graphql-middleware (the same rules as Rampart's side), graphql-rate-limit-directive
+//   on rate-limiter-flexible's memory limiter (@rateLimit on two fields, per user), and a pino audit plugin
+//   writing one synchronous record per operation to a file.
+import type { IncomingMessage } from 'node:http';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import type { ValidationRule } from 'graphql';
+import depthLimit from 'graphql-depth-limit';
+import { applyMiddleware } from 'graphql-middleware';
+import { rateLimitDirective } from 'graphql-rate-limit-directive';
+import { allow, and, or, rule, shield } from 'graphql-shield';
+import { type JWTPayload, jwtVerify } from 'jose';
+import { pino } from 'pino';
+import type { BenchData, Customer, Order } from './data.js';
+import {
+  type BenchContext,
+  benchResolvers,
+  benchTypeDefs,
+  declarationsOnly,
+  TOKEN_AUDIENCE,
+  TOKEN_ISSUER,
+  TOKEN_SECRET,
+} from './schema.js';
+
+/** The peer stack's context: the data and the verified token's claims (undefined: anonymous). */
+interface PeerContext extends BenchContext {
+  user: JWTPayload | undefined;
+  ip: string;
+}
+
+const roles = (ctx: PeerContext) => (Array.isArray(ctx.user?.roles) ? (ctx.user.roles as string[]) : []);
+const scopes = (ctx: PeerContext) => (typeof ctx.user?.scope === 'string' ? ctx.user.scope.split(' ') : []);
+
+const isAuthenticated = rule({ cache: 'contextual' })((_p, _a, ctx: PeerContext) => ctx.user !== undefined);
+const isAdmin = rule({ cache: 'contextual' })((_p, _a, ctx: PeerContext) => roles(ctx).includes('admin'));
+const readsOrders = rule({ cache: 'contextual' })((_p, _a, ctx: PeerContext) => scopes(ctx).includes('orders:read'));
+const isOrderOwner = rule({ cache: 'strict' })((o: Order, _a, ctx: PeerContext) => o.customerId === ctx.user?.sub);
+const isCustomerThemself = rule({ cache: 'strict' })((c: Customer, _a, ctx: PeerContext) => c.id === ctx.user?.sub);
+
+/** The rules of rules.ts, in graphql-shield; `orders:read` (Rampart's `@requiresScopes`) as a rule here. */
+const permissions = shield(
+  {
+    Query: { orders: and(isAuthenticated, readsOrders) },
+    Order: or(isOrderOwner, isAdmin),
+    Customer: { email: or(isCustomerThemself, isAdmin) },
+  },
+  { fallbackRule: allow },
+);
+
+/** An audit plugin on pino: one record per operation, written synchronously to `path`. */
+function pinoAudit(path: string): ApolloServerPlugin<PeerContext> {
+  const log = pino({ base: null }, pino.destination({ dest: path, sync: true }));
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ contextValue, operation, operationName, errors }) {
+          log.info({
+            event: 'graphql.operation',
+            operationType: operation?.operation,
+            operationName: operationName ?? null,
+            user: contextValue.user?.sub ?? 'anonymous',
+            ip: contextValue.ip,
+            outcome: errors?.length ? 'failure' : 'success',
+          });
+        },
+      };
+    },
+  };
+}
+
+/** Builds the peer stack's server and context function; the audit log goes to `auditPath`. */
+export function buildPeerStack(data: BenchData, auditPath: string) {
+  const { rateLimitDirectiveTypeDefs, rateLimitDirectiveTransformer } = rateLimitDirective<PeerContext>({
+    // per user (else per address), per field, like Rampart's @rateLimit
+    keyGenerator: (_d, _s, _a, ctx, info) => `${ctx.user?.sub ?? ctx.ip}:${info.parentType}.${info.fieldName}`,
+  });
+  let schema = makeExecutableSchema({
+    typeDefs: [rateLimitDirectiveTypeDefs, declarationsOnly.listSize, declarationsOnly.requiresScopes, benchTypeDefs],
+    resolvers: benchResolvers,
+  });
+  schema = applyMiddleware(rateLimitDirectiveTransformer(schema), permissions);
+  const armor = new ApolloArmor({
+    maxDepth: { n: 10 },
+    maxAliases: { n: 30 },
+    maxDirectives: { n: 50 },
+    costLimit: { maxCost: 5000 },
+    maxTokens: { n: 4000 },
+  }).protect();
+  const server = new ApolloServer<PeerContext>({
+    schema,
+    ...armor,
+    validationRules: [...(armor.validationRules as ValidationRule[]), depthLimit(10)],
+    plugins: [...(armor.plugins as ApolloServerPlugin<PeerContext>[]), pinoAudit(auditPath)],
+  });
+  const context = async ({ req }: { req: IncomingMessage }): Promise<PeerContext> => {
+    const ip = req.socket.remoteAddress ?? 'unknown';
+    const header = req.headers.authorization;
+    if (!header?.startsWith('Bearer ')) return { data, user: undefined, ip };
+    const { payload } = await jwtVerify(header.slice(7), TOKEN_SECRET, {
+      issuer: TOKEN_ISSUER,
+      audience: TOKEN_AUDIENCE,
+      algorithms: ['HS256'],
+      requiredClaims: ['exp', 'sub'],
+    });
+    return { data, user: payload, ip };
+  };
+  return { server, context };
+}
