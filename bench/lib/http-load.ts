@@ -98,8 +98,15 @@ export async function measure(
 /** The median (the upper one of an even count). */
 export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** Each round's ratio to the reference measured in the same round: `median | min–max` of those. */
+/**
+ * Each round's ratio to the reference measured in the same round: `median | min–max` of those. Rounds
+ * where either side completed nothing (a load shorter than one response) are left out; `n/a` if all are.
+ */
 export function ratioCells(xs: number[], refs: number[]): string {
-  const ratios = xs.map((x, i) => x / refs[i]!).sort((a, b) => a - b);
+  const ratios = xs
+    .map((x, i) => x / refs[i]!)
+    .filter((r) => Number.isFinite(r) && r > 0)
+    .sort((a, b) => a - b);
+  if (ratios.length === 0) return 'n/a | n/a';
   return `${median(ratios).toFixed(3)} | ${ratios[0]!.toFixed(2)}–${ratios.at(-1)!.toFixed(2)}`;
 }

@@ -1,5 +1,5 @@
-// Rampart with everything on, on the benchmark's schema: authentication verifying the same HS256 token
-// (a local `oct` key), the same shield rules as the peer stack, the limits, scopes (`@requiresScopes`
+// Rampart with everything on, on the benchmark's schema: authentication verifying the same token
+// (local `keys`, see token.ts), the same shield rules as the peer stack, the limits, scopes (`@requiresScopes`
 // on Query.orders), `@rateLimit` on two fields (memory store) and one synchronous audit record per
 // operation written to a file.
 import { ApolloServer } from '@apollo/server';
@@ -8,7 +8,8 @@ import { type RampartOptions, rampart } from '@rampart/apollo';
 import { allow, or, rule, shield } from '@rampart/auth';
 import { getSecurityState, type Principal } from '@rampart/core';
 import type { BenchData, Customer, Order } from './data.js';
-import { benchResolvers, benchTypeDefs, TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_SECRET } from './schema.js';
+import { benchResolvers, benchTypeDefs } from './schema.js';
+import { TOKEN_ALG, TOKEN_AUDIENCE, TOKEN_ISSUER, verificationJwk } from './token.js';
 
 const principal = (ctx: unknown): Principal | undefined => getSecurityState(ctx)?.principal;
 
@@ -33,8 +34,8 @@ export function everythingOn(auditPath: string, variant = ''): RampartOptions {
             jwt: {
               issuer: TOKEN_ISSUER,
               audience: TOKEN_AUDIENCE,
-              algorithms: ['HS256'],
-              keys: [{ kty: 'oct', k: Buffer.from(TOKEN_SECRET).toString('base64url') }],
+              algorithms: [TOKEN_ALG],
+              keys: [verificationJwk()],
               rolesClaim: 'roles',
             },
           },

@@ -1,7 +1,6 @@
-// The benchmark's schema (one SDL for every server), its resolvers, the three queries and the token.
+// The benchmark's schema (one SDL for every server), its resolvers and the three queries.
 // Every server gets this SDL; each declares the directives it uses its own way (Rampart's typeDefs,
 // graphql-rate-limit-directive's, or declarations that enforce nothing for bare Apollo).
-import { SignJWT } from 'jose';
 import type { BenchData, Order, OrderLine, Product } from './data.js';
 
 /**
@@ -107,24 +106,3 @@ export const benchQueries: Record<string, string> = {
   orders1000:
     '{ orders(first: 1000) { id status total { amount currency } customer { id name email } items { quantity unitPrice { amount currency } product { id name } } } }',
 };
-
-/** The HS256 secret every server verifies the token with (a benchmark constant, not a secret). */
-export const TOKEN_SECRET = new TextEncoder().encode('rampart-bench-stack-hs256-secret-0123456789abcdef');
-/** The token's issuer and audience, checked by every server. */
-export const TOKEN_ISSUER = 'https://idp.bench.example/';
-export const TOKEN_AUDIENCE = 'https://api.bench.example/';
-
-/**
- * The one token every request carries: an admin (`roles: ['admin']`) with the `orders:read` scope, so
- * every rule grants and every field resolves; valid for a day.
- */
-export function signBenchToken(): Promise<string> {
-  return new SignJWT({ scope: 'orders:read', roles: ['admin'] })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject('admin-1')
-    .setIssuer(TOKEN_ISSUER)
-    .setAudience(TOKEN_AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime('1d')
-    .sign(TOKEN_SECRET);
-}

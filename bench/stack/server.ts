@@ -3,7 +3,7 @@
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildStackServer } from './servers.js';
 
-const { server, context } = buildStackServer(process.argv[2] ?? '');
+const { server, context } = await buildStackServer(process.argv[2] ?? '');
 const { url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' }, context });
 process.stdout.write(`${url}\n`);
 process.on('SIGTERM', () => server.stop().finally(() => process.exit(0)));

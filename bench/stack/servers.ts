@@ -27,7 +27,7 @@ export interface StackServer {
 export const stackModes = ['bare', 'bare:nocache', 'peers', 'rampart', 'rampart:noaudit', 'rampart:noauth'];
 
 /** Builds the server of one mode (see the header); its audit log goes to a fresh temporary folder. */
-export function buildStackServer(mode: string): StackServer {
+export async function buildStackServer(mode: string): Promise<StackServer> {
   const data = new BenchData();
   const auditPath = join(mkdtempSync(join(tmpdir(), 'rampart-bench-stack-')), 'audit.log');
   if (mode === 'bare' || mode === 'bare:nocache') {
@@ -38,7 +38,7 @@ export function buildStackServer(mode: string): StackServer {
     const plugins = mode === 'bare:nocache' ? [ApolloServerPluginCacheControlDisabled()] : [];
     return { server: new ApolloServer({ schema, plugins }), context: async () => ({ data }) };
   }
-  if (mode === 'peers') return { ...buildPeerStack(data, auditPath), auditPath };
+  if (mode === 'peers') return { ...(await buildPeerStack(data, auditPath)), auditPath };
   if (mode.startsWith('rampart')) {
     const variant = mode.split(':')[1] ?? '';
     return { ...buildRampart(data, auditPath, variant), auditPath };
