@@ -4,6 +4,7 @@
 //   graphql-shield on graphql-middleware (the same rules as Rampart's side), graphql-rate-limit-directive
 //   on rate-limiter-flexible's memory limiter (@rateLimit on two fields, per user), and a pino audit plugin
 //   writing one synchronous record per operation to a file.
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
@@ -49,12 +50,16 @@ function pinoAudit(path: string): ApolloServerPlugin<PeerContext> {
   const log = pino({ base: null }, pino.destination({ dest: path, sync: true }));
   return {
     async requestDidStart() {
+      const started = performance.now();
       return {
         async willSendResponse({ contextValue, operation, operationName, errors }) {
           log.info({
             event: 'graphql.operation',
+            requestId: randomUUID(),
             operationType: operation?.operation,
             operationName: operationName ?? null,
+            rootFields: operation?.selectionSet.selections.map((s) => (s.kind === 'Field' ? s.name.value : s.kind)),
+            durationMs: Math.round(performance.now() - started),
             user: contextValue.user?.sub ?? 'anonymous',
             ip: contextValue.ip,
             outcome: errors?.length ? 'failure' : 'success',
