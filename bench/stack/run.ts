@@ -7,7 +7,7 @@
 // hits every server alike. Ratios are taken per round against bare Apollo in the same round.
 // Usage: pnpm bench:stack  [ROUNDS=3 DURATION=5 CONNECTIONS=10 QUERIES=small,list100,orders1000
 //                           MODES=bare,bare:nocache,peers,rampart PIN=1 CONCURRENT=1 TOKEN_ALG=RS256
-//                           ORDERS_DURATION=<3 × DURATION>]
+//                           ORDERS_DURATION=<3 × DURATION> ORDERS_CONNECTIONS=<CONNECTIONS>]
 // More modes: rampart:noaudit, rampart:noauth (see servers.ts). The first mode is the reference.
 import { execFileSync } from 'node:child_process';
 import { load, measure, median, peakRssMiB, ratioCells, type ServerProcess, startServer } from '../lib/http-load.js';
@@ -20,6 +20,9 @@ const duration = Number(process.env.DURATION ?? 5);
 // run ORDERS_DURATION seconds (default 3 × DURATION) for enough completed responses per round
 const durationOf = (q: string) => (q === 'orders1000' ? Number(process.env.ORDERS_DURATION ?? duration * 3) : duration);
 const connections = Number(process.env.CONNECTIONS ?? 10);
+// ORDERS_CONNECTIONS: fewer responses in flight on the 1,000-order list (default CONNECTIONS)
+const connectionsOf = (q: string) =>
+  q === 'orders1000' ? Number(process.env.ORDERS_CONNECTIONS ?? connections) : connections;
 const pin = (process.env.PIN ?? '1') === '1';
 const concurrent = (process.env.CONCURRENT ?? '1') === '1';
 const queryNames = (process.env.QUERIES ?? 'small,list100,orders1000').split(',');
@@ -80,13 +83,16 @@ try {
   for (const q of queryNames) {
     const query = benchQueries[q]!;
     figures[q] = Object.fromEntries(modes.map((m) => [m, { rate: [], perCpu: [], p99: [], rssMiB: Number.NaN }]));
-    await Promise.all(modes.map((m) => load(servers[m]!.url, query, 1, connections, headers))); // warm up
+    await Promise.all(modes.map((m) => load(servers[m]!.url, query, 1, connectionsOf(q), headers))); // warm up
     for (let r = 0; r < rounds; r++) {
       const order = r % 2 === 0 ? modes : [...modes].reverse();
       const results = concurrent
-        ? await Promise.all(order.map((m) => measure(servers[m]!, query, durationOf(q), connections, headers)))
+        ? await Promise.all(order.map((m) => measure(servers[m]!, query, durationOf(q), connectionsOf(q), headers)))
         : await order.reduce(
-            async (acc, m) => [...(await acc), await measure(servers[m]!, query, durationOf(q), connections, headers)],
+            async (acc, m) => [
+              ...(await acc),
+              await measure(servers[m]!, query, durationOf(q), connectionsOf(q), headers),
+            ],
             Promise.resolve([] as Awaited<ReturnType<typeof measure>>[]),
           );
       for (const [i, m] of order.entries()) {
@@ -157,6 +163,6 @@ function printTables(): void {
       );
   }
   console.log(
-    `\n(${rounds} ${concurrent ? 'concurrent' : 'interleaved'} rounds of ${duration} s (orders1000: ${durationOf('orders1000')} s), ${connections} connections per server; NODE_ENV=production; every request with the same ${TOKEN_ALG} bearer token${pin ? '; servers pinned to CPU 1, load generator to CPU 0' : ''}; per CPU-second: requests per second of the server's CPU time, all threads)`,
+    `\n(${rounds} ${concurrent ? 'concurrent' : 'interleaved'} rounds of ${duration} s (orders1000: ${durationOf('orders1000')} s), ${connections} connections per server (orders1000: ${connectionsOf('orders1000')}); NODE_ENV=production; every request with the same ${TOKEN_ALG} bearer token${pin ? '; servers pinned to CPU 1, load generator to CPU 0' : ''}; per CPU-second: requests per second of the server's CPU time, all threads)`,
   );
 }
