@@ -5,11 +5,15 @@
 // A mode `preset@<dir>` runs that mode from another built checkout (e.g. a worktree of the base commit).
 // The servers run the compiled packages (dist/, as in production; the script builds first): through
 // tsx, every function expression of the TypeScript sources gets a runtime name-keeping helper call.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import autocannon from 'autocannon';
+import {
+  load as loadFor,
+  measure as measureOn,
+  median,
+  ratioCells,
+  type ServerProcess,
+  startServer,
+} from '../lib/http-load.js';
 
 const rounds = Number(process.env.ROUNDS ?? 3);
 const duration = Number(process.env.DURATION ?? 5);
@@ -31,61 +35,24 @@ const queries = Object.fromEntries(
  * A mode is a shop-server.ts mode, optionally `@<checkout>`: `preset@../base` runs the preset of another
  * checkout of this repository (installed and built), so a change is compared with its base in one run.
  */
-async function start(spec: string): Promise<{ url: string; child: ChildProcess }> {
+async function start(spec: string): Promise<ServerProcess> {
   const at = spec.indexOf('@');
   const mode = at === -1 ? spec : spec.slice(0, at);
   const script =
     at === -1
       ? new URL('./shop-server.ts', import.meta.url).pathname
       : resolve(process.env.INIT_CWD ?? process.cwd(), spec.slice(at + 1), 'bench/apollo/shop-server.ts');
-  const args = ['--import', 'tsx', script, mode];
-  // PIN=1: every server on CPU 1 (run this script under `taskset -c 0`): one core each for the load
-  // generator and the server under load, so the scheduler does not add its own noise
-  const child = spawn(pin ? 'taskset' : process.execPath, pin ? ['-c', '1', process.execPath, ...args] : args, {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, NODE_ENV: 'production' },
-  });
-  const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
-  return { url: `${chunk.toString().trim().replace(/\/$/, '')}/graphql`, child };
-}
-
-/**
- * CPU time a process has run, all threads (Linux `schedstat`, nanoseconds); NaN where unavailable.
- * Requests per CPU-second is the server's work per request: unlike requests/s it does not move when
- * the scheduler gives a server more or less of the core (its GC threads, a neighbour's burst).
- */
-function cpuNs(pid: number | undefined): number {
-  try {
-    let ns = 0;
-    for (const t of readdirSync(`/proc/${pid}/task`)) {
-      ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
-    }
-    return ns;
-  } catch {
-    return Number.NaN;
-  }
+  // PIN=1: every server on CPU 1 (run this script under `taskset -c 0`)
+  return startServer(script, [mode], pin);
 }
 
 /** Requests/s, and requests per CPU-second of the server, over one load of `seconds`. */
 async function measure(m: string, query: string, seconds: number): Promise<[number, number]> {
-  const pid = servers[m]!.child.pid;
-  const before = cpuNs(pid);
-  const { rate, total } = await load(servers[m]!.url, query, seconds);
-  return [rate, total / ((cpuNs(pid) - before) / 1e9)];
+  const { rate, perCpu } = await measureOn(servers[m]!, query, seconds, connections);
+  return [rate, perCpu];
 }
 
-async function load(url: string, query: string, seconds: number): Promise<{ rate: number; total: number }> {
-  const result = await autocannon({
-    url,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query }),
-    connections,
-    duration: seconds,
-  });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx, ${result.errors} errors`);
-  return { rate: result.requests.average, total: result.requests.total };
-}
+const load = (url: string, query: string, seconds: number) => loadFor(url, query, seconds, connections);
 
 // MODES: servers to compare (shop-server.ts modes; the first is the reference), default bare,preset,rampart
 const modes = (process.env.MODES ?? 'bare,preset,rampart').split(',');
@@ -94,7 +61,7 @@ const labels: Record<string, string> = {
   preset: '`rampart()` defaults',
   rampart: 'the shop as recommended',
 };
-const servers: Record<string, { url: string; child: ChildProcess }> = {};
+const servers: Record<string, ServerProcess> = {};
 for (const m of modes) servers[m] = await start(m);
 const results: Record<string, Record<string, number[]>> = {};
 const perCpu: Record<string, Record<string, number[]>> = {};
@@ -123,14 +90,9 @@ try {
 } finally {
   for (const s of Object.values(servers)) s.child.kill('SIGTERM');
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const [ref, ...others] = modes as [string, ...string[]];
 const label = (m: string) => labels[m] ?? m;
-/** Each round's ratio to the reference measured in the same round, then the median and range of those. */
-const ratio = (xs: number[], refs: number[]) => {
-  const ratios = xs.map((x, i) => x / refs[i]!).sort((a, b) => a - b);
-  return `${median(ratios).toFixed(3)} | ${ratios[0]!.toFixed(2)}–${ratios.at(-1)!.toFixed(2)}`;
-};
+const ratio = ratioCells;
 console.log(
   `| query | ${label(ref)} req/s | ${others.map((m) => `${label(m)} req/s | ratio (median of rounds) | range of rounds | per CPU-second: ratio | range`).join(' | ')} |`,
 );
