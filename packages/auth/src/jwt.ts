@@ -3,8 +3,9 @@
  * time-limited, cooled-down) or local keys, RFC 9068 claims into a Principal.
  */
 import { createPrincipal, type Principal } from '@rampart/core';
-import { createLocalJWKSet, createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
-import { type JwtOptions, resolveJwtOptions } from './options.js';
+import { type JWTPayload, jwtVerify } from 'jose';
+import { codeOf, type KeySetMonitor, KeySetUnavailable, keyLookup } from './jwt-keys.js';
+import { type ClaimPath, type JwtOptions, resolveJwtOptions } from './jwt-options.js';
 
 /** Why a credential was refused: `invalid_token` (401), `unavailable` (JWKS unreachable: 401 or 503). */
 export class AuthFailure extends Error {
@@ -21,26 +22,6 @@ export class AuthFailure extends Error {
   }
 }
 
-const TOKEN_CODES = new Set([
-  'ERR_JWKS_NO_MATCHING_KEY',
-  'ERR_JWKS_MULTIPLE_MATCHING_KEYS',
-  'ERR_JOSE_NOT_SUPPORTED',
-  'ERR_JOSE_ALG_NOT_ALLOWED',
-  'ERR_JWS_INVALID',
-  'ERR_JWK_INVALID',
-]);
-
-class KeySetUnavailable extends Error {
-  constructor(override readonly cause: unknown) {
-    super('key set unavailable');
-  }
-}
-
-function codeOf(e: unknown): string | undefined {
-  const c = (e as { code?: unknown } | null)?.code;
-  return typeof c === 'string' ? c : undefined;
-}
-
 /** A compiled verifier. */
 export interface JwtVerifier {
   /**
@@ -50,9 +31,9 @@ export interface JwtVerifier {
   verify(token: string, now: number): Promise<Principal>;
 }
 
-function claimAt(payload: JWTPayload, path: string): unknown {
+function claimAt(payload: JWTPayload, path: ClaimPath): unknown {
   let v: unknown = payload;
-  for (const part of path.split('.')) {
+  for (const part of typeof path === 'string' ? path.split('.') : path) {
     if (v === null || typeof v !== 'object' || !Object.hasOwn(v, part)) return undefined;
     v = (v as Record<string, unknown>)[part];
   }
@@ -61,8 +42,9 @@ function claimAt(payload: JWTPayload, path: string): unknown {
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/; // RFC 6749 scope-token
 
-function stringList(v: unknown, name: string, allowArray: boolean, allowString: boolean): string[] {
+function stringList(v: unknown, path: ClaimPath, allowArray: boolean, allowString: boolean): string[] {
   if (v === undefined) return [];
+  const name = typeof path === 'string' ? path : path.join('.');
   if (typeof v === 'string' && allowString) {
     const items = v.split(' ').filter((s) => s.length > 0);
     if (!items.every((s) => SCOPE_TOKEN.test(s)))
@@ -75,26 +57,9 @@ function stringList(v: unknown, name: string, allowArray: boolean, allowString: 
 }
 
 /** Builds a verifier; fails at startup on missing issuer, audience or algorithms. */
-export function createJwtVerifier(user: JwtOptions): JwtVerifier {
+export function createJwtVerifier(user: JwtOptions, monitor?: KeySetMonitor): JwtVerifier {
   const o = resolveJwtOptions(user);
-  let getKey: JWTVerifyGetKey;
-  if (o.jwksUri) {
-    const remote = createRemoteJWKSet(new URL(o.jwksUri), {
-      timeoutDuration: o.jwksTimeout,
-      cooldownDuration: o.jwksCooldown,
-      cacheMaxAge: o.jwksCacheMaxAge,
-    });
-    getKey = async (header, token) => {
-      try {
-        return await remote(header, token);
-      } catch (e) {
-        if (TOKEN_CODES.has(codeOf(e) ?? '')) throw e;
-        throw new KeySetUnavailable(e);
-      }
-    };
-  } else {
-    getKey = createLocalJWKSet({ keys: o.keys });
-  }
+  const getKey = keyLookup(o, monitor);
   const verifyOptions = {
     issuer: o.issuer,
     audience: o.audience,
