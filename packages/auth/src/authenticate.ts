@@ -5,7 +5,8 @@
 import { createPrincipal, ErrorCode, type RequestInfo, rampartError, type SecurityState } from '@rampart/core';
 import { ApiKeyStore } from './api-keys.js';
 import { AddressList, clientAddress, IpFilter } from './ip.js';
-import { AuthFailure, createJwtVerifier, type JwtVerifier } from './jwt.js';
+import { createJwtVerifier } from './issuers.js';
+import { AuthFailure, type JwtVerifier } from './jwt.js';
 import {
   type AuthenticationOptions,
   type IpFilterOptions,

@@ -2,7 +2,9 @@ export { ApiKeyStore, generateApiKey, hashApiKey } from './api-keys.js';
 export { type Authenticator, createAuthenticator } from './authenticate.js';
 export { createDevKeys, type DevKeys, loadOrCreateDevKeys, type MintTokenOptions, mintToken } from './dev.js';
 export { AddressList, clientAddress, type IpDecision, IpFilter } from './ip.js';
-export { AuthFailure, createJwtVerifier, type JwtVerifier } from './jwt.js';
+export { createJwtVerifier } from './issuers.js';
+export { AuthFailure, createIssuerVerifier, type JwtVerifier } from './jwt.js';
+export type { KeySetMonitor } from './jwt-keys.js';
 export {
   type ApiKeyEntry,
   type ApiKeyOptions,

@@ -56,9 +56,16 @@ function stringList(v: unknown, path: ClaimPath, allowArray: boolean, allowStrin
   throw new AuthFailure('invalid_token', 'The access token is invalid', `malformed ${name} claim`);
 }
 
-/** Builds a verifier; fails at startup on missing issuer, audience or algorithms. */
-export function createJwtVerifier(user: JwtOptions, monitor?: KeySetMonitor): JwtVerifier {
-  const o = resolveJwtOptions(user);
+/**
+ * Builds the verifier of one issuer configuration; fails at startup on missing issuer, audience or
+ * algorithms. See `createJwtVerifier` for one or several issuers.
+ */
+export function createIssuerVerifier(
+  user: JwtOptions,
+  path = 'authentication.jwt',
+  monitor?: KeySetMonitor,
+): JwtVerifier & { readonly issuers: readonly string[] } {
+  const o = resolveJwtOptions(user, path);
   const getKey = keyLookup(o, monitor);
   const verifyOptions = {
     issuer: o.issuer,
@@ -70,6 +77,7 @@ export function createJwtVerifier(user: JwtOptions, monitor?: KeySetMonitor): Jw
     ...(o.maxTokenAge !== undefined ? { maxTokenAge: o.maxTokenAge } : {}),
   };
   return {
+    issuers: typeof o.issuer === 'string' ? [o.issuer] : o.issuer,
     async verify(token, now) {
       let payload: JWTPayload;
       try {

@@ -45,8 +45,12 @@ export interface ApiKeyOptions {
 
 /** Options of authentication. */
 export interface AuthenticationOptions {
-  /** Bearer JWT verification. @default undefined (no JWTs accepted) */
-  jwt?: JwtOptions | undefined;
+  /**
+   * Bearer JWT verification: one issuer configuration, or a list of them (the token's `iss`, read
+   * before any signature check, selects the configuration; an unknown `iss` is refused).
+   * @default undefined (no JWTs accepted)
+   */
+  jwt?: JwtOptions | readonly JwtOptions[] | undefined;
   /** API keys. @default undefined (no API keys accepted) */
   apiKeys?: ApiKeyOptions | undefined;
   /** Refuse requests without credentials (401) instead of giving them an anonymous principal. @default false */
@@ -192,7 +196,7 @@ export function resolveAuthenticationOptions(user: AuthenticationOptions | undef
     'authentication',
     authenticationDefaults,
     {
-      jwt: check.object(),
+      jwt: check.anyOf(check.object(), check.arrayOf(check.object())),
       apiKeys: check.object(),
       required: check.boolean(),
       jwksUnavailableStatus: check.oneOf(401, 503),
