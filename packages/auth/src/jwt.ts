@@ -4,23 +4,12 @@
  */
 import { createPrincipal, type Principal } from '@rampart/core';
 import { type JWTPayload, jwtVerify } from 'jose';
+import { AuthFailure } from './auth-failure.js';
+import { claimAt, claimName, stringList } from './claims.js';
 import { codeOf, type KeySetMonitor, KeySetUnavailable, keyLookup } from './jwt-keys.js';
-import { type ClaimPath, type JwtOptions, resolveJwtOptions } from './jwt-options.js';
+import { type JwtOptions, resolveJwtOptions } from './jwt-options.js';
 
-/** Why a credential was refused: `invalid_token` (401), `unavailable` (JWKS unreachable: 401 or 503). */
-export class AuthFailure extends Error {
-  override readonly name = 'AuthFailure';
-  constructor(
-    /** RFC 6750 error class, or `unavailable` for a key-set outage. */
-    readonly kind: 'invalid_token' | 'invalid_request' | 'unavailable',
-    /** Safe to show the client (no secrets, no token content). */
-    readonly description: string,
-    /** For the decision record (jose error code, claim name). */
-    readonly detail: string,
-  ) {
-    super(description);
-  }
-}
+export { AuthFailure };
 
 /** A compiled verifier. */
 export interface JwtVerifier {
@@ -29,31 +18,6 @@ export interface JwtVerifier {
    * @throws AuthFailure for every failure, whatever its origin.
    */
   verify(token: string, now: number): Promise<Principal>;
-}
-
-function claimAt(payload: JWTPayload, path: ClaimPath): unknown {
-  let v: unknown = payload;
-  for (const part of typeof path === 'string' ? path.split('.') : path) {
-    if (v === null || typeof v !== 'object' || !Object.hasOwn(v, part)) return undefined;
-    v = (v as Record<string, unknown>)[part];
-  }
-  return v;
-}
-
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/; // RFC 6749 scope-token
-
-function stringList(v: unknown, path: ClaimPath, allowArray: boolean, allowString: boolean): string[] {
-  if (v === undefined) return [];
-  const name = typeof path === 'string' ? path : path.join('.');
-  if (typeof v === 'string' && allowString) {
-    const items = v.split(' ').filter((s) => s.length > 0);
-    if (!items.every((s) => SCOPE_TOKEN.test(s)))
-      throw new AuthFailure('invalid_token', 'The access token is invalid', `malformed ${name} claim`);
-    return items;
-  }
-  if (Array.isArray(v) && allowArray && v.every((s) => typeof s === 'string' && SCOPE_TOKEN.test(s)))
-    return v as string[];
-  throw new AuthFailure('invalid_token', 'The access token is invalid', `malformed ${name} claim`);
 }
 
 /**
@@ -117,7 +81,11 @@ export function createIssuerVerifier(
             : undefined;
       const tenantValue = o.tenantClaim ? claimAt(payload, o.tenantClaim) : undefined;
       if (tenantValue !== undefined && typeof tenantValue !== 'string') {
-        throw new AuthFailure('invalid_token', 'The access token is invalid', `malformed ${o.tenantClaim} claim`);
+        throw new AuthFailure(
+          'invalid_token',
+          'The access token is invalid',
+          `malformed ${claimName(o.tenantClaim)} claim`,
+        );
       }
       return createPrincipal({
         id: sub,
