@@ -1,5 +1,7 @@
 export { ApiKeyStore, generateApiKey, hashApiKey } from './api-keys.js';
+export type { AuthLog, AuthLogger } from './auth-log.js';
 export { type Authenticator, createAuthenticator } from './authenticate.js';
+export type { CustomAuthenticator, CustomPrincipal } from './custom.js';
 export { createDevKeys, type DevKeys, loadOrCreateDevKeys, type MintTokenOptions, mintToken } from './dev.js';
 export { AddressList, clientAddress, type IpDecision, IpFilter } from './ip.js';
 export { createJwtVerifier } from './issuers.js';

@@ -4,6 +4,8 @@
  */
 import { type Clock, check, RampartConfigError, resolveOptions } from '@rampart/core';
 import type { GraphQLResolveInfo } from 'graphql';
+import type { AuthLogger } from './auth-log.js';
+import type { CustomAuthenticator } from './custom.js';
 import type { JwtOptions } from './jwt-options.js';
 import type { ShieldRule } from './rules/constructors.js';
 import type { RuleLogger } from './rules/rule-errors.js';
@@ -53,6 +55,19 @@ export interface AuthenticationOptions {
   jwt?: JwtOptions | readonly JwtOptions[] | undefined;
   /** API keys. @default undefined (no API keys accepted) */
   apiKeys?: ApiKeyOptions | undefined;
+  /**
+   * Your own authentication (sessions, cookies, a gateway header, mTLS), tried after an API key and a
+   * bearer JWT (when `jwt` is configured; without `jwt`, bearer tokens and any other `Authorization` are
+   * its business). Its principal has `authMethod: 'custom'`. See {@link CustomAuthenticator}.
+   * @default undefined
+   */
+  custom?: CustomAuthenticator | undefined;
+  /**
+   * Where authentication warns (startup misconfiguration, JWKS outage and recovery, a custom
+   * authenticator that throws). Apollo's `Logger` fits. @default undefined: the server's logger (handed
+   * over by `authModule`'s plugin), `console` before a server has started (`authContext`)
+   */
+  logger?: AuthLogger | undefined;
   /** Refuse requests without credentials (401) instead of giving them an anonymous principal. @default false */
   required?: boolean;
   /** HTTP status when the JWKS cannot be fetched (401, or 503 to tell clients to retry). @default 401 */
@@ -184,6 +199,8 @@ export function resolveApiKeyOptions(
 export const authenticationDefaults: Readonly<AuthenticationOptions> = Object.freeze({
   jwt: undefined,
   apiKeys: undefined,
+  custom: undefined,
+  logger: undefined,
   required: false,
   jwksUnavailableStatus: 401,
   realm: 'api',
@@ -198,6 +215,14 @@ export function resolveAuthenticationOptions(user: AuthenticationOptions | undef
     {
       jwt: check.anyOf(check.object(), check.arrayOf(check.object())),
       apiKeys: check.object(),
+      custom: check.function(),
+      logger: (v) =>
+        v !== null &&
+        typeof v === 'object' &&
+        typeof (v as { warn?: unknown }).warn === 'function' &&
+        typeof (v as { error?: unknown }).error === 'function'
+          ? undefined
+          : 'must be a logger with warn(message) and error(message) methods',
       required: check.boolean(),
       jwksUnavailableStatus: check.oneOf(401, 503),
       realm: (v) =>
