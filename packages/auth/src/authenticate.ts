@@ -70,7 +70,7 @@ function viaApiKey(p: Pipeline, state: SecurityState, apiKey: string, address: s
   const k = usable ? p.keys?.match(apiKey) : undefined;
   if (!k) {
     const detail = p.keys ? 'unknown api key' : 'no api keys configured';
-    return refuse(p.settings, state, new AuthFailure('invalid_token', 'The API key is invalid', detail), 'api-key');
+    refuse(p.settings, state, new AuthFailure('invalid_token', 'The API key is invalid', detail), 'api-key');
   }
   if (k.allowedFrom && !k.allowedFrom.has(address)) {
     forbidAddress(state, address, 'address not allowed for this API key', `api-key:${k.entry.clientId}`);
