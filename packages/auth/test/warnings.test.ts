@@ -1,9 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type AuthOptions, createDevKeys, type DevKeys, generateApiKey, mintToken, rule, shield } from '@rampart/auth';
-import { getSecurityState } from '@rampart/core';
-import { postGraphQL, type TestServer } from '@rampart/testing';
-import { type JwksServer, ME, startJwksServer } from './helpers.js';
+import {
+  type AuthOptions,
+  authContext,
+  createDevKeys,
+  type DevKeys,
+  generateApiKey,
+  mintToken,
+  rule,
+  shield,
+} from '@rampart/auth';
+import { getSecurityState, RampartConfigError } from '@rampart/core';
+import { postGraphQL, startTestServer, type TestServer } from '@rampart/testing';
+import { type JwksServer, ME, principalResolvers, principalTypeDefs, startJwksServer } from './helpers.js';
 import { type CapturingLogger, capturingLogger, serveModule } from './module-server.js';
 
 const issuer = 'https://issuer.test';
@@ -106,5 +115,34 @@ describe('JWKS outage and recovery are logged once each, with the URL', () => {
     assert.equal(logger.warnings.length, 3, 'a second outage is warned about again');
     assert.match(logger.warnings[2] ?? '', /is unreachable/);
     jwks = await startJwksServer([keys.publicJwk], port);
+  });
+});
+
+describe('authentication.logger', () => {
+  it('receives the warnings under authContext (no plugin), and must have warn and error', async () => {
+    const logger = capturingLogger();
+    const s = await startTestServer(
+      { typeDefs: principalTypeDefs, resolvers: principalResolvers },
+      {
+        context: authContext({
+          authentication: {
+            jwt: { issuer, audience, algorithms: ['RS256'], jwksUri: 'http://127.0.0.1:9/jwks.json', jwksTimeout: 300 },
+            logger,
+          },
+        }) as never,
+      },
+    );
+    servers.push(s);
+    const token = await mintToken(keys, { issuer, audience, subject: 'alice', scopes: ['a'] });
+    for (let i = 0; i < 2; i++) {
+      const res = await postGraphQL(s.graphqlUrl, ME, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(res.status, 401);
+    }
+    assert.equal(logger.warnings.length, 1);
+    assert.match(logger.warnings[0] ?? '', /the JWKS http:\/\/127\.0\.0\.1:9\/jwks\.json is unreachable/);
+    assert.throws(
+      () => authContext({ authentication: { logger: { warn() {} } as never } }),
+      (e: unknown) => e instanceof RampartConfigError && e.option === 'authentication.logger',
+    );
   });
 });
