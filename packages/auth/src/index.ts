@@ -1,8 +1,12 @@
 export { ApiKeyStore, generateApiKey, hashApiKey } from './api-keys.js';
+export type { AuthLog, AuthLogger } from './auth-log.js';
 export { type Authenticator, createAuthenticator } from './authenticate.js';
+export type { CustomAuthenticator, CustomPrincipal } from './custom.js';
 export { createDevKeys, type DevKeys, loadOrCreateDevKeys, type MintTokenOptions, mintToken } from './dev.js';
 export { AddressList, clientAddress, type IpDecision, IpFilter } from './ip.js';
-export { AuthFailure, createJwtVerifier, type JwtVerifier } from './jwt.js';
+export { createJwtVerifier } from './issuers.js';
+export { AuthFailure, createIssuerVerifier, type JwtVerifier } from './jwt.js';
+export type { KeySetMonitor } from './jwt-keys.js';
 export {
   type ApiKeyEntry,
   type ApiKeyOptions,
@@ -10,11 +14,14 @@ export {
   type AuthOptions,
   apiKeyDefaults,
   authenticationDefaults,
+  type ClaimPath,
   type FallbackError,
   type IpFilterOptions,
   ipFilterDefaults,
   type JwtOptions,
   jwtDefaults,
+  MIN_SECRET_BYTES,
+  type ResolvedJwtOptions,
   resolveApiKeyOptions,
   resolveAuthenticationOptions,
   resolveAuthOptions,

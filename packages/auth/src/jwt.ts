@@ -3,43 +3,13 @@
  * time-limited, cooled-down) or local keys, RFC 9068 claims into a Principal.
  */
 import { createPrincipal, type Principal } from '@rampart/core';
-import { createLocalJWKSet, createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
-import { type JwtOptions, resolveJwtOptions } from './options.js';
+import { type JWTPayload, jwtVerify } from 'jose';
+import { AuthFailure } from './auth-failure.js';
+import { claimAt, claimName, stringList } from './claims.js';
+import { codeOf, type KeySetMonitor, KeySetUnavailable, keyLookup } from './jwt-keys.js';
+import { type JwtOptions, resolveJwtOptions } from './jwt-options.js';
 
-/** Why a credential was refused: `invalid_token` (401), `unavailable` (JWKS unreachable: 401 or 503). */
-export class AuthFailure extends Error {
-  override readonly name = 'AuthFailure';
-  constructor(
-    /** RFC 6750 error class, or `unavailable` for a key-set outage. */
-    readonly kind: 'invalid_token' | 'invalid_request' | 'unavailable',
-    /** Safe to show the client (no secrets, no token content). */
-    readonly description: string,
-    /** For the decision record (jose error code, claim name). */
-    readonly detail: string,
-  ) {
-    super(description);
-  }
-}
-
-const TOKEN_CODES = new Set([
-  'ERR_JWKS_NO_MATCHING_KEY',
-  'ERR_JWKS_MULTIPLE_MATCHING_KEYS',
-  'ERR_JOSE_NOT_SUPPORTED',
-  'ERR_JOSE_ALG_NOT_ALLOWED',
-  'ERR_JWS_INVALID',
-  'ERR_JWK_INVALID',
-]);
-
-class KeySetUnavailable extends Error {
-  constructor(override readonly cause: unknown) {
-    super('key set unavailable');
-  }
-}
-
-function codeOf(e: unknown): string | undefined {
-  const c = (e as { code?: unknown } | null)?.code;
-  return typeof c === 'string' ? c : undefined;
-}
+export { AuthFailure };
 
 /** A compiled verifier. */
 export interface JwtVerifier {
@@ -50,51 +20,17 @@ export interface JwtVerifier {
   verify(token: string, now: number): Promise<Principal>;
 }
 
-function claimAt(payload: JWTPayload, path: string): unknown {
-  let v: unknown = payload;
-  for (const part of path.split('.')) {
-    if (v === null || typeof v !== 'object' || !Object.hasOwn(v, part)) return undefined;
-    v = (v as Record<string, unknown>)[part];
-  }
-  return v;
-}
-
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/; // RFC 6749 scope-token
-
-function stringList(v: unknown, name: string, allowArray: boolean, allowString: boolean): string[] {
-  if (v === undefined) return [];
-  if (typeof v === 'string' && allowString) {
-    const items = v.split(' ').filter((s) => s.length > 0);
-    if (!items.every((s) => SCOPE_TOKEN.test(s)))
-      throw new AuthFailure('invalid_token', 'The access token is invalid', `malformed ${name} claim`);
-    return items;
-  }
-  if (Array.isArray(v) && allowArray && v.every((s) => typeof s === 'string' && SCOPE_TOKEN.test(s)))
-    return v as string[];
-  throw new AuthFailure('invalid_token', 'The access token is invalid', `malformed ${name} claim`);
-}
-
-/** Builds a verifier; fails at startup on missing issuer, audience or algorithms. */
-export function createJwtVerifier(user: JwtOptions): JwtVerifier {
-  const o = resolveJwtOptions(user);
-  let getKey: JWTVerifyGetKey;
-  if (o.jwksUri) {
-    const remote = createRemoteJWKSet(new URL(o.jwksUri), {
-      timeoutDuration: o.jwksTimeout,
-      cooldownDuration: o.jwksCooldown,
-      cacheMaxAge: o.jwksCacheMaxAge,
-    });
-    getKey = async (header, token) => {
-      try {
-        return await remote(header, token);
-      } catch (e) {
-        if (TOKEN_CODES.has(codeOf(e) ?? '')) throw e;
-        throw new KeySetUnavailable(e);
-      }
-    };
-  } else {
-    getKey = createLocalJWKSet({ keys: o.keys });
-  }
+/**
+ * Builds the verifier of one issuer configuration; fails at startup on missing issuer, audience or
+ * algorithms. See `createJwtVerifier` for one or several issuers.
+ */
+export function createIssuerVerifier(
+  user: JwtOptions,
+  path = 'authentication.jwt',
+  monitor?: KeySetMonitor,
+): JwtVerifier & { readonly issuers: readonly string[] } {
+  const o = resolveJwtOptions(user, path);
+  const getKey = keyLookup(o, monitor);
   const verifyOptions = {
     issuer: o.issuer,
     audience: o.audience,
@@ -105,6 +41,7 @@ export function createJwtVerifier(user: JwtOptions): JwtVerifier {
     ...(o.maxTokenAge !== undefined ? { maxTokenAge: o.maxTokenAge } : {}),
   };
   return {
+    issuers: typeof o.issuer === 'string' ? [o.issuer] : o.issuer,
     async verify(token, now) {
       let payload: JWTPayload;
       try {
@@ -144,7 +81,11 @@ export function createJwtVerifier(user: JwtOptions): JwtVerifier {
             : undefined;
       const tenantValue = o.tenantClaim ? claimAt(payload, o.tenantClaim) : undefined;
       if (tenantValue !== undefined && typeof tenantValue !== 'string') {
-        throw new AuthFailure('invalid_token', 'The access token is invalid', `malformed ${o.tenantClaim} claim`);
+        throw new AuthFailure(
+          'invalid_token',
+          'The access token is invalid',
+          `malformed ${claimName(o.tenantClaim)} claim`,
+        );
       }
       return createPrincipal({
         id: sub,

@@ -2,45 +2,22 @@
  * The options of @rampart/auth: one type ({@link AuthOptions}) with three groups —
  * `authentication`, `ipFilter`, `rules` — each resolved with core's `resolveOptions`.
  */
-import { type Clock, check, type OptionSchema, RampartConfigError, resolveOptions } from '@rampart/core';
+import { type Clock, check, RampartConfigError, resolveOptions } from '@rampart/core';
 import type { GraphQLResolveInfo } from 'graphql';
-import type { JWK } from 'jose';
+import type { AuthLogger } from './auth-log.js';
+import type { CustomAuthenticator } from './custom.js';
+import type { JwtOptions } from './jwt-options.js';
 import type { ShieldRule } from './rules/constructors.js';
 import type { RuleLogger } from './rules/rule-errors.js';
 
-/** Options of OAuth2 bearer JWT verification (RFC 9068 access tokens, RFC 8725 practices). */
-export interface JwtOptions {
-  /** Accepted `iss` value(s). Mandatory. */
-  issuer: string | string[];
-  /** Accepted `aud` value(s). Mandatory: without it jose accepts a token minted for another API. */
-  audience: string | string[];
-  /** Accepted `alg` values, e.g. `['RS256']`. Mandatory; `none` is never accepted. HMAC (`HS*`) only with local `keys`. */
-  algorithms: string[];
-  /** URL of the issuer's JWKS (https; http only on loopback). Exactly one of `jwksUri` and `keys` is required. @default undefined */
-  jwksUri?: string | undefined;
-  /** Local verification keys (public JWKs; a JWK `{ kty: 'oct' }` for HMAC). @default undefined */
-  keys?: JWK[] | undefined;
-  /** JWKS fetch timeout, ms (jose `timeoutDuration`). @default 5000 */
-  jwksTimeout?: number;
-  /** Minimum time between two JWKS fetches triggered by an unknown `kid`, ms (jose `cooldownDuration`). @default 30000 */
-  jwksCooldown?: number;
-  /** How long a fetched JWKS is used before it is fetched again, ms (jose `cacheMaxAge`). @default 600000 */
-  jwksCacheMaxAge?: number;
-  /** Required `typ` header, e.g. `'at+jwt'` (RFC 9068). @default undefined (not checked) */
-  typ?: string | undefined;
-  /** Tolerance for `exp`/`nbf`/`iat`, seconds. @default 5 */
-  clockTolerance?: number;
-  /** Maximum age from `iat`, seconds (requires `iat`). @default undefined (not checked) */
-  maxTokenAge?: number | undefined;
-  /** Claims that must be present. @default ['exp', 'sub'] */
-  requiredClaims?: string[];
-  /** Dotted path of a claim holding scopes (string, space-delimited, or array). Default: `scope`, else `scp`. @default undefined */
-  scopeClaim?: string | undefined;
-  /** Dotted path of a claim holding roles (string array or space-delimited string). @default undefined (no roles) */
-  rolesClaim?: string | undefined;
-  /** Dotted path of a claim holding the tenant. @default undefined */
-  tenantClaim?: string | undefined;
-}
+export {
+  type ClaimPath,
+  type JwtOptions,
+  jwtDefaults,
+  MIN_SECRET_BYTES,
+  type ResolvedJwtOptions,
+  resolveJwtOptions,
+} from './jwt-options.js';
 
 /** One API key, as stored in configuration: never the key itself, only its SHA-256. */
 export interface ApiKeyEntry {
@@ -70,10 +47,27 @@ export interface ApiKeyOptions {
 
 /** Options of authentication. */
 export interface AuthenticationOptions {
-  /** Bearer JWT verification. @default undefined (no JWTs accepted) */
-  jwt?: JwtOptions | undefined;
+  /**
+   * Bearer JWT verification: one issuer configuration, or a list of them (the token's `iss`, read
+   * before any signature check, selects the configuration; an unknown `iss` is refused).
+   * @default undefined (no JWTs accepted)
+   */
+  jwt?: JwtOptions | readonly JwtOptions[] | undefined;
   /** API keys. @default undefined (no API keys accepted) */
   apiKeys?: ApiKeyOptions | undefined;
+  /**
+   * Your own authentication (sessions, cookies, a gateway header, mTLS), tried after an API key and a
+   * bearer JWT (when `jwt` is configured; without `jwt`, bearer tokens and any other `Authorization` are
+   * its business). Its principal has `authMethod: 'custom'`. See {@link CustomAuthenticator}.
+   * @default undefined
+   */
+  custom?: CustomAuthenticator | undefined;
+  /**
+   * Where authentication warns (startup misconfiguration, JWKS outage and recovery, a custom
+   * authenticator that throws). Apollo's `Logger` fits. @default undefined: the server's logger (handed
+   * over by `authModule`'s plugin), `console` before a server has started (`authContext`)
+   */
+  logger?: AuthLogger | undefined;
   /** Refuse requests without credentials (401) instead of giving them an anonymous principal. @default false */
   required?: boolean;
   /** HTTP status when the JWKS cannot be fetched (401, or 503 to tell clients to retry). @default 401 */
@@ -153,81 +147,7 @@ export interface AuthOptions {
   clock?: Clock | undefined;
 }
 
-const stringOrStrings = check.anyOf(check.string(), check.arrayOf(check.string()));
 const strings = check.arrayOf(check.string());
-
-/** Defaults of {@link JwtOptions} (the mandatory fields have none). */
-export const jwtDefaults = Object.freeze({
-  jwksUri: undefined,
-  keys: undefined,
-  jwksTimeout: 5000,
-  jwksCooldown: 30_000,
-  jwksCacheMaxAge: 600_000,
-  typ: undefined,
-  clockTolerance: 5,
-  maxTokenAge: undefined,
-  requiredClaims: Object.freeze(['exp', 'sub']) as unknown as string[],
-  scopeClaim: undefined,
-  rolesClaim: undefined,
-  tenantClaim: undefined,
-}) as Readonly<Omit<JwtOptions, 'issuer' | 'audience' | 'algorithms'>>;
-
-const jwtSchema: OptionSchema<JwtOptions> = {
-  issuer: stringOrStrings,
-  audience: stringOrStrings,
-  algorithms: check.arrayOf(check.string()),
-  jwksUri: (v) => {
-    if (typeof v !== 'string') return 'must be a URL string';
-    try {
-      const u = new URL(v);
-      if (u.protocol === 'https:') return undefined;
-      const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname);
-      return u.protocol === 'http:' && loopback
-        ? undefined
-        : 'must be an https URL (plain http only for localhost/127.0.0.1/[::1]: a tampered JWKS lets anyone mint tokens)';
-    } catch {
-      return `must be a URL, got ${JSON.stringify(v)}`;
-    }
-  },
-  keys: check.arrayOf(check.object()),
-  jwksTimeout: check.integer(1, 120_000),
-  jwksCooldown: check.integer(0, 86_400_000),
-  jwksCacheMaxAge: check.integer(0, 86_400_000),
-  typ: check.string(),
-  clockTolerance: check.integer(0, 3600),
-  maxTokenAge: check.integer(1, 31_536_000),
-  requiredClaims: strings,
-  scopeClaim: check.string(),
-  rolesClaim: check.string(),
-  tenantClaim: check.string(),
-};
-
-/** Resolves and checks JWT options: `issuer`, `audience` and `algorithms` are mandatory. */
-export function resolveJwtOptions(user: JwtOptions, path = 'authentication.jwt'): Readonly<Required<JwtOptions>> {
-  const o = resolveOptions(path, { ...jwtDefaults } as JwtOptions, jwtSchema, user) as Required<JwtOptions>;
-  for (const key of ['issuer', 'audience', 'algorithms'] as const) {
-    const v = o[key];
-    if (v === undefined || (Array.isArray(v) && v.length === 0)) {
-      throw new RampartConfigError(
-        `${path}.${key}`,
-        `is mandatory (a token must be checked for its ${key === 'algorithms' ? 'algorithm' : key})`,
-      );
-    }
-  }
-  if (o.algorithms.some((a) => a.toLowerCase() === 'none')) {
-    throw new RampartConfigError(`${path}.algorithms`, '"none" is never accepted');
-  }
-  if ((o.jwksUri === undefined) === (o.keys === undefined)) {
-    throw new RampartConfigError(`${path}`, 'exactly one of jwksUri and keys is required');
-  }
-  if (o.jwksUri !== undefined && o.algorithms.some((a) => /^HS/i.test(a))) {
-    throw new RampartConfigError(
-      `${path}.algorithms`,
-      'HMAC algorithms (HS*) cannot be used with a JWKS of public keys (key confusion, RFC 8725 §2.1)',
-    );
-  }
-  return o;
-}
 
 /** Defaults of {@link ApiKeyOptions}. */
 export const apiKeyDefaults = Object.freeze({ header: 'x-api-key', minLength: 32 });
@@ -279,6 +199,8 @@ export function resolveApiKeyOptions(
 export const authenticationDefaults: Readonly<AuthenticationOptions> = Object.freeze({
   jwt: undefined,
   apiKeys: undefined,
+  custom: undefined,
+  logger: undefined,
   required: false,
   jwksUnavailableStatus: 401,
   realm: 'api',
@@ -291,8 +213,16 @@ export function resolveAuthenticationOptions(user: AuthenticationOptions | undef
     'authentication',
     authenticationDefaults,
     {
-      jwt: check.object(),
+      jwt: check.anyOf(check.object(), check.arrayOf(check.object())),
       apiKeys: check.object(),
+      custom: check.function(),
+      logger: (v) =>
+        v !== null &&
+        typeof v === 'object' &&
+        typeof (v as { warn?: unknown }).warn === 'function' &&
+        typeof (v as { error?: unknown }).error === 'function'
+          ? undefined
+          : 'must be a logger with warn(message) and error(message) methods',
       required: check.boolean(),
       jwksUnavailableStatus: check.oneOf(401, 503),
       realm: (v) =>

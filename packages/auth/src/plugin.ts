@@ -14,25 +14,29 @@ import {
   systemClock,
   type WithSecurityState,
 } from '@rampart/core';
+import { authLog } from './auth-log.js';
 import { createAuthenticator } from './authenticate.js';
 import { type AuthOptions, resolveAuthOptions } from './options.js';
+import { startupWarnings } from './startup-warnings.js';
 
 /**
  * The Rampart module of this package: authentication and IP filtering in `onRequest` (sets
- * `state.principal`, throws 401/403), and the shield rules in `transformSchema` (with the shield's
- * plugin, which hands the server's logger to the rules).
+ * `state.principal`, throws 401/403), and the shield rules in `transformSchema`; its plugins hand the
+ * server's logger to the rules and to authentication, which logs its startup warnings once.
  */
 export function authModule(options: AuthOptions = {}): RampartModule {
   const o = resolveAuthOptions(options);
-  const authenticator = createAuthenticator(o.authentication, o.ipFilter);
+  const log = authLog(o.authentication?.logger, () => startupWarnings(o));
+  const authenticator = createAuthenticator(o.authentication, o.ipFilter, log);
   const rules = o.rules;
   const rulesPlugin = (rules as { plugin?: unknown } | undefined)?.plugin;
   return {
     name: 'auth',
     ...(rules ? { transformSchema: (schema) => rules.transformSchema(schema) } : {}),
-    ...(rulesPlugin && typeof rulesPlugin === 'object'
-      ? { plugins: [rulesPlugin as ApolloServerPlugin<BaseContext>] }
-      : {}),
+    plugins: [
+      ...(rulesPlugin && typeof rulesPlugin === 'object' ? [rulesPlugin as ApolloServerPlugin<BaseContext>] : []),
+      log.plugin,
+    ],
     onRequest: (state, request) => authenticator.authenticate(state, request),
   };
 }

@@ -12,7 +12,8 @@ export interface JwksServer {
   close(): Promise<void>;
 }
 
-export async function startJwksServer(keys: JWK[]): Promise<JwksServer> {
+/** Serves `keys` on 127.0.0.1 at `port` (0: any free port; give the previous one to restart a stopped server). */
+export async function startJwksServer(keys: JWK[], port = 0): Promise<JwksServer> {
   let hits = 0;
   const sockets = new Set<import('node:net').Socket>();
   const state: { keys: JWK[]; mode: JwksServer['mode'] } = { keys, mode: 'ok' };
@@ -29,10 +30,10 @@ export async function startJwksServer(keys: JWK[]): Promise<JwksServer> {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+    url: `http://127.0.0.1:${bound}/.well-known/jwks.json`,
     hits: () => hits,
     get keys() {
       return state.keys;

@@ -88,7 +88,7 @@ describe('JWT configuration', () => {
     assert.throws(() => authContext({ authentication: { jwt: { ...base, algorithms: ['HS256'] } } }), /key confusion/);
     assert.throws(
       () => authContext({ authentication: { jwt: { ...base, algorithms: ['RS256'], keys: [keyA.publicJwk] } } }),
-      /exactly one of jwksUri and keys/,
+      /exactly one of jwksUri, keys and secret/,
     );
     assert.throws(
       () =>

@@ -168,7 +168,7 @@ describe('rules over HTTP: nested graphql-shield rules and rules that throw', ()
         },
       }),
     });
-    assert.equal(m.plugins?.length, 1, 'the shield plugin hands the server logger to the rules');
+    assert.equal(m.plugins?.length, 2, 'the shield plugin (logger for the rules) and the authentication log plugin');
     server = await startTestServer(
       { schema: m.transformSchema!(makeExecutableSchema({ typeDefs, resolvers })), plugins: [...m.plugins!], logger },
       {

@@ -1,0 +1,59 @@
+/**
+ * Several issuers: the token's `iss`, decoded without verification and used only to choose, selects
+ * the issuer configuration whose keys, audience, algorithms and claim mapping then verify it.
+ */
+import { createDictionary, ownProperty, RampartConfigError } from '@rampart/core';
+import { decodeJwt } from 'jose';
+import { AuthFailure, createIssuerVerifier, type JwtVerifier } from './jwt.js';
+import type { KeySetMonitor } from './jwt-keys.js';
+import type { JwtOptions } from './jwt-options.js';
+
+/** The unverified `iss` of a compact JWS, or `undefined` when the token cannot be decoded. */
+function unverifiedIssuer(token: string): unknown {
+  try {
+    return ownProperty(decodeJwt(token), 'iss');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Builds the bearer-token verifier of one issuer configuration or of several (each issuer may appear
+ * in one configuration only). Fails at startup on any invalid configuration, naming it
+ * (`authentication.jwt[1].audience`).
+ */
+export function createJwtVerifier(
+  user: JwtOptions | readonly JwtOptions[],
+  monitor?: KeySetMonitor,
+  path = 'authentication.jwt',
+): JwtVerifier {
+  const list = Array.isArray(user) ? (user as readonly JwtOptions[]) : [user as JwtOptions];
+  if (list.length === 0) throw new RampartConfigError(path, 'must hold at least one issuer configuration');
+  const byIssuer = createDictionary<JwtVerifier>();
+  list.forEach((options, i) => {
+    const at = Array.isArray(user) ? `${path}[${i}]` : path;
+    const verifier = createIssuerVerifier(options, at, monitor);
+    for (const issuer of verifier.issuers) {
+      if (byIssuer[issuer] !== undefined) {
+        throw new RampartConfigError(`${at}.issuer`, `"${issuer}" is already configured by another entry`);
+      }
+      byIssuer[issuer] = verifier;
+    }
+  });
+  return {
+    verify(token, now) {
+      const iss = unverifiedIssuer(token);
+      const verifier = typeof iss === 'string' ? byIssuer[iss] : undefined;
+      if (verifier === undefined) {
+        return Promise.reject(
+          new AuthFailure(
+            'invalid_token',
+            'The access token is invalid',
+            typeof iss === 'string' ? 'unknown issuer' : 'no iss claim',
+          ),
+        );
+      }
+      return verifier.verify(token, now);
+    },
+  };
+}
