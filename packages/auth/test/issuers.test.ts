@@ -54,8 +54,11 @@ before(async () => {
   );
 });
 after(async () => {
-  await server.stop();
-  await jwks.close();
+  try {
+    await server?.stop();
+  } finally {
+    await jwks?.close();
+  }
 });
 
 describe('several issuers, selected by iss', () => {
