@@ -9,6 +9,16 @@ export {
   rampartError,
 } from './errors.js';
 export {
+  type BearerChallengeParts,
+  bearerChallenge,
+  DEFAULT_REALM,
+  isIncluded,
+  isThenable,
+  type SelectedOperation,
+  selectOperation,
+  variableDefinitionsOf,
+} from './graphql.js';
+export {
   type NodeRequestLike,
   type RampartModule,
   RESOLVED,
