@@ -1,4 +1,3 @@
-import { HeaderMap } from '@apollo/server';
 import { GraphQLError, type GraphQLErrorOptions } from 'graphql';
 
 /**
@@ -69,7 +68,7 @@ export interface RampartErrorOptions {
   /** HTTP status overriding the code's default (request scope only). */
   status?: number;
   /** Response headers to set (request scope only), e.g. `Retry-After`. */
-  headers?: Record<string, string> | HeaderMap;
+  headers?: Record<string, string> | ReadonlyMap<string, string>;
   /** Extra `extensions` entries (e.g. `cost`, `retryAfter`). Never overrides `code` or `http`. */
   details?: Record<string, unknown>;
   /** Passed through to `GraphQLError` (nodes, path, originalError). */
@@ -85,17 +84,18 @@ export function isRampartCode(code: unknown): code is ErrorCode {
 
 /**
  * The one error factory of Rampart: builds a `GraphQLError` with `extensions.code` and, for
- * request-scoped errors, `extensions.http = { status, headers: HeaderMap }` as Apollo Server expects.
+ * request-scoped errors, `extensions.http = { status, headers }` as Apollo Server expects (`headers` a
+ * {@link HttpHeaders}: Apollo accepts any `Map`).
  */
 export function rampartError(code: ErrorCode, message: string, options: RampartErrorOptions = {}): GraphQLError {
   const extensions: Record<string, unknown> = { ...options.details, code };
   const status = options.status ?? defaultStatus[code];
   if ((options.scope ?? 'request') === 'request' && status !== undefined) {
-    const headers = new HeaderMap();
+    const headers = new HttpHeaders();
     if (options.headers instanceof Map) {
       for (const [k, v] of options.headers) headers.set(k, v);
     } else if (options.headers) {
-      for (const [k, v] of Object.entries(options.headers)) headers.set(k.toLowerCase(), v);
+      for (const [k, v] of Object.entries(options.headers)) headers.set(k, v);
     }
     extensions.http = { status, headers };
   }
@@ -103,6 +103,28 @@ export function rampartError(code: ErrorCode, message: string, options: RampartE
     ...options.graphql,
     extensions: { ...options.graphql?.extensions, ...extensions },
   });
+}
+
+/**
+ * Response headers of a refused request: a `Map` whose names are lower-cased on every access, as
+ * Apollo Server's `HeaderMap` does (Apollo copies any `Map` found in `extensions.http.headers`).
+ */
+export class HttpHeaders extends Map<string, string> {
+  override set(name: string, value: string): this {
+    return super.set(name.toLowerCase(), value);
+  }
+
+  override get(name: string): string | undefined {
+    return super.get(name.toLowerCase());
+  }
+
+  override has(name: string): boolean {
+    return super.has(name.toLowerCase());
+  }
+
+  override delete(name: string): boolean {
+    return super.delete(name.toLowerCase());
+  }
 }
 
 /** The `extensions.code` of any thrown value, if it has one. */

@@ -4,6 +4,7 @@ export {
   defaultStatus,
   ErrorCode,
   errorCodeOf,
+  HttpHeaders,
   isRampartCode,
   type RampartErrorOptions,
   rampartError,

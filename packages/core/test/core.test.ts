@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HeaderMap } from '@apollo/server';
 import {
   anonymousPrincipal,
   attachSecurityState,
@@ -10,6 +9,7 @@ import {
   ErrorCode,
   ensureSecurityState,
   getSecurityState,
+  type HttpHeaders,
   RampartConfigError,
   RequestHeaders,
   rampartError,
@@ -22,12 +22,14 @@ import {
 } from '@rampart/core';
 
 describe('rampartError', () => {
-  it('sets code and the default HTTP status with a HeaderMap', () => {
+  it('sets code and the default HTTP status with lower-cased headers in a Map (what Apollo copies)', () => {
     const e = rampartError(ErrorCode.RATE_LIMITED, 'slow down', { headers: { 'Retry-After': '3' } });
     assert.equal(e.extensions.code, 'RATE_LIMITED');
-    const http = e.extensions.http as { status: number; headers: HeaderMap };
+    const http = e.extensions.http as { status: number; headers: HttpHeaders };
     assert.equal(http.status, 429);
-    assert.ok(http.headers instanceof HeaderMap);
+    assert.ok(http.headers instanceof Map);
+    assert.deepEqual([...http.headers.keys()], ['retry-after']);
+    assert.equal(http.headers.get('RETRY-AFTER'), '3');
     assert.equal(http.headers.get('retry-after'), '3');
   });
   it('field scope carries no HTTP status', () => {
