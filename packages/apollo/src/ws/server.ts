@@ -33,6 +33,7 @@ import {
   admitMessage,
   armExpiry,
   type Connection,
+  type ConnectionSettings,
   closeConnection,
   disarmExpiry,
   expired,
@@ -86,24 +87,153 @@ export function graphqlWsHooks<TContext extends object>(
   settings: GraphqlWsSettings,
   userOptions?: GraphqlWsOptions<TContext>,
 ): GraphqlWsServerOptions {
-  const options = resolveGraphqlWsOptions(userOptions);
-  const { clock, hardening, logger } = settings;
-  const operationSettings = operationSettingsOf(settings);
-  const connectionSettings = {
-    // rate-limit's onRequest charges the operation limit ahead of parsing (HTTP: one request, one
-    // operation); a connection is not an operation: each `subscribe` is charged by its onOperation
-    requestModules: settings.modules.filter((m) => m.onRequest && m.name !== 'rate-limit'),
-    clock,
-    apiKeyHeader: settings.apiKeyHeader.toLowerCase(),
-    requestIdHeader: hardening.requestIdHeader,
+  const guard = new GraphqlWsGuard(settings, resolveGraphqlWsOptions(userOptions));
+  return {
+    onConnect: (ctx) => guard.connect(ctx),
+    onSubscribe: (ctx, id, payload) => guard.subscribe(ctx, id, payload),
+    onNext: (_ctx, _id, payload, _args, result) => guard.next(payload, result),
+    onError: (_ctx, _id, payload, errors) => guard.error(payload, errors),
+    onComplete: (ctx, id, payload) => guard.complete(ctx, id, payload),
+    onPing: (ctx) => guard.heartbeat(ctx),
+    onPong: (ctx) => guard.heartbeat(ctx),
+    onClose: (ctx) => guard.close(ctx),
   };
-  const connections = new WeakMap<WsContext, Connection>();
-  const active = new WeakMap<SubscribePayload, ActiveSubscription>();
-  const { maskErrors } = hardening;
+}
+
+/** The state behind the hooks: open connections and admitted subscriptions. */
+class GraphqlWsGuard {
+  readonly #settings: GraphqlWsSettings;
+  readonly #options: ResolvedGraphqlWsOptions;
+  readonly #operationSettings: OperationSettings;
+  readonly #connectionSettings: ConnectionSettings;
+  readonly #connections = new WeakMap<WsContext, Connection>();
+  readonly #active = new WeakMap<SubscribePayload, ActiveSubscription>();
+
+  constructor(settings: GraphqlWsSettings, options: ResolvedGraphqlWsOptions) {
+    this.#settings = settings;
+    this.#options = options;
+    this.#operationSettings = operationSettingsOf(settings);
+    this.#connectionSettings = {
+      // rate-limit's onRequest charges the operation limit ahead of parsing (HTTP: one request, one
+      // operation); a connection is not an operation: each `subscribe` is charged by its onOperation
+      requestModules: settings.modules.filter((m) => m.onRequest && m.name !== 'rate-limit'),
+      clock: settings.clock,
+      apiKeyHeader: settings.apiKeyHeader.toLowerCase(),
+      requestIdHeader: settings.hardening.requestIdHeader,
+    };
+  }
+
+  async connect(ctx: WsContext): Promise<false | undefined> {
+    const { clock, logger } = this.#settings;
+    const conn = await openConnection(this.#connectionSettings, ctx);
+    if (conn === undefined) return false;
+    this.#connections.set(ctx, conn);
+    armExpiry(ctx, conn, clock, () => {
+      conn.closed = true;
+      if (!closeConnection(ctx, WsCloseCode.UNAUTHORIZED, 'Token expired')) {
+        logger.error('[rampart] graphql-ws: a token expired on a connection Rampart cannot close');
+      }
+    });
+    return conn.closed ? false : undefined;
+  }
+
+  async subscribe(ctx: WsContext, id: string, payload: SubscribePayload): Promise<SubscribeResult> {
+    const { clock, logger } = this.#settings;
+    const conn = this.#connections.get(ctx);
+    const schema = this.#options.schema ?? this.#settings.schema();
+    if (conn === undefined || schema === undefined) return [misconfigured(logger, conn)];
+    if (!(await this.#throttle(ctx, conn))) return [tooManyMessages()];
+    const state = new SecurityState({ clock, headers: conn.headers, principal: conn.principal });
+    if (expired(conn, clock)) return refuseExpired(ctx, conn, state);
+    // counted from admission (the operation is known, so a refusal is audited) until its end
+    let counted = false;
+    const admit = () => {
+      if (conn.active >= this.#options.maxSubscriptionsPerConnection) return tooManySubscriptions(state, this.#options);
+      conn.active++;
+      counted = true;
+      return undefined;
+    };
+    const context = this.#options.context;
+    const message = { id, type: 'subscribe', payload } as SubscribeMessage;
+    const admitted = await prepareOperation(
+      this.#operationSettings,
+      schema,
+      state,
+      payload,
+      context === undefined ? undefined : (args) => context(ctx, message, args, state),
+      admit,
+    );
+    if (Array.isArray(admitted)) {
+      if (counted) conn.active--;
+      return admitted as readonly GraphQLError[];
+    }
+    const { args, shapers, enders } = admitted as Exclude<typeof admitted, readonly GraphQLError[]>;
+    this.#active.set(payload, { state, conn, shapers, enders, results: 0, lastErrors: undefined, errored: false });
+    return args;
+  }
+
+  next(payload: SubscribePayload, result: ExecutionResult): FormattedExecutionResult | undefined {
+    const sub = this.#active.get(payload);
+    let shaped: ExecutionResult = result;
+    if (sub !== undefined) {
+      sub.results++;
+      for (const h of sub.shapers) shaped = h.shapeResult!(shaped as never) as ExecutionResult;
+    }
+    const errors = shaped.errors;
+    if (errors !== undefined && errors.length > 0) {
+      if (sub !== undefined) sub.lastErrors = errors;
+      const { hardening, logger } = this.#settings;
+      return {
+        ...shaped,
+        errors: formatWsErrors(errors, sub?.state, hardening.maskErrors, logger),
+      } as FormattedExecutionResult;
+    }
+    return shaped === result ? undefined : (shaped as FormattedExecutionResult);
+  }
+
+  error(payload: SubscribePayload, errors: readonly GraphQLError[]): GraphQLFormattedError[] {
+    const sub = this.#active.get(payload);
+    if (sub !== undefined) {
+      sub.errored = true;
+      sub.lastErrors = errors;
+    }
+    return formatWsErrors(errors, sub?.state, this.#settings.hardening.maskErrors, this.#settings.logger);
+  }
+
+  async complete(ctx: WsContext, id: string, payload: SubscribePayload): Promise<void> {
+    const sub = this.#active.get(payload);
+    if (sub === undefined) return;
+    this.#active.delete(payload);
+    sub.conn.active--;
+    const outcome = sub.errored ? 'error' : id in ctx.subscriptions ? 'completed' : 'stopped';
+    const ended: OperationEnd = { outcome, results: sub.results, errors: sub.lastErrors };
+    for (const h of sub.enders) {
+      try {
+        await h.end!(ended);
+      } catch (error) {
+        this.#settings.logger.error(
+          `[rampart] graphql-ws: ending request ${sub.state.requestId} failed: ${String(error)}`,
+        );
+      }
+    }
+  }
+
+  /** A ping or pong: counted like any other message. */
+  async heartbeat(ctx: WsContext): Promise<void> {
+    const conn = this.#connections.get(ctx);
+    if (conn !== undefined) await this.#throttle(ctx, conn);
+  }
+
+  close(ctx: WsContext): void {
+    const conn = this.#connections.get(ctx);
+    if (conn === undefined) return;
+    disarmExpiry(conn);
+    this.#connections.delete(ctx);
+  }
 
   /** Counts a message; false when the connection was closed for it (4429). */
-  const throttle = async (ctx: WsContext, conn: Connection): Promise<boolean> => {
-    const wait = admitMessage(conn, clock, options.maxMessagesPerSecond);
+  async #throttle(ctx: WsContext, conn: Connection): Promise<boolean> {
+    const wait = admitMessage(conn, this.#settings.clock, this.#options.maxMessagesPerSecond);
     if (wait === 0) return true;
     if (wait < 0) {
       if (!closeConnection(ctx, WsCloseCode.TOO_MANY_MESSAGES, 'Too many messages'))
@@ -113,121 +243,18 @@ export function graphqlWsHooks<TContext extends object>(
     }
     await new Promise((resolve) => setTimeout(resolve, wait));
     return !conn.closed;
-  };
+  }
+}
 
-  return {
-    async onConnect(ctx) {
-      const conn = await openConnection(connectionSettings, ctx);
-      if (conn === undefined) return false;
-      connections.set(ctx, conn);
-      armExpiry(ctx, conn, clock, () => {
-        conn.closed = true;
-        if (!closeConnection(ctx, WsCloseCode.UNAUTHORIZED, 'Token expired')) {
-          logger.error('[rampart] graphql-ws: a token expired on a connection Rampart cannot close');
-        }
-      });
-      return conn.closed ? false : undefined;
-    },
+/** What `onSubscribe` answers: the execution arguments, or the errors that refuse the operation. */
+type SubscribeResult = Awaited<ReturnType<GraphqlWsServerOptions['onSubscribe']>>;
 
-    async onSubscribe(ctx, id, payload) {
-      const conn = connections.get(ctx);
-      const schema = options.schema ?? settings.schema();
-      if (conn === undefined || schema === undefined) return [misconfigured(logger, conn)];
-      if (!(await throttle(ctx, conn))) return [tooManyMessages()];
-      const state = new SecurityState({ clock, headers: conn.headers, principal: conn.principal });
-      if (expired(conn, clock)) {
-        state.record({ source: 'auth', outcome: 'denied', code: ErrorCode.UNAUTHENTICATED, reason: 'token expired' });
-        conn.closed = true;
-        closeConnection(ctx, WsCloseCode.UNAUTHORIZED, 'Token expired');
-        return [rampartError(ErrorCode.UNAUTHENTICATED, 'The access token has expired')];
-      }
-      // counted from admission (the operation is known, so a refusal is audited) until its end
-      let counted = false;
-      const admit = () => {
-        if (conn.active >= options.maxSubscriptionsPerConnection) return tooManySubscriptions(state, options);
-        conn.active++;
-        counted = true;
-        return undefined;
-      };
-      const context = options.context;
-      const message = { id, type: 'subscribe', payload } as SubscribeMessage;
-      const admitted = await prepareOperation(
-        operationSettings,
-        schema,
-        state,
-        payload,
-        context === undefined ? undefined : (args) => context(ctx, message, args, state),
-        admit,
-      );
-      if (Array.isArray(admitted)) {
-        if (counted) conn.active--;
-        return admitted as readonly GraphQLError[];
-      }
-      const { args, shapers, enders } = admitted as Exclude<typeof admitted, readonly GraphQLError[]>;
-      active.set(payload, { state, conn, shapers, enders, results: 0, lastErrors: undefined, errored: false });
-      return args;
-    },
-
-    onNext(_ctx, _id, payload, _args, result) {
-      const sub = active.get(payload);
-      let shaped: ExecutionResult = result;
-      if (sub !== undefined) {
-        sub.results++;
-        for (const h of sub.shapers) shaped = h.shapeResult!(shaped as never) as ExecutionResult;
-      }
-      const errors = shaped.errors;
-      if (errors !== undefined && errors.length > 0) {
-        if (sub !== undefined) sub.lastErrors = errors;
-        return {
-          ...shaped,
-          errors: formatWsErrors(errors, sub?.state, maskErrors, logger),
-        } as FormattedExecutionResult;
-      }
-      return shaped === result ? undefined : (shaped as FormattedExecutionResult);
-    },
-
-    onError(_ctx, _id, payload, errors): GraphQLFormattedError[] {
-      const sub = active.get(payload);
-      if (sub !== undefined) {
-        sub.errored = true;
-        sub.lastErrors = errors;
-      }
-      return formatWsErrors(errors, sub?.state, maskErrors, logger);
-    },
-
-    async onComplete(ctx, id, payload) {
-      const sub = active.get(payload);
-      if (sub === undefined) return;
-      active.delete(payload);
-      sub.conn.active--;
-      const outcome = sub.errored ? 'error' : id in ctx.subscriptions ? 'completed' : 'stopped';
-      const ended: OperationEnd = { outcome, results: sub.results, errors: sub.lastErrors };
-      for (const h of sub.enders) {
-        try {
-          await h.end!(ended);
-        } catch (error) {
-          logger.error(`[rampart] graphql-ws: ending request ${sub.state.requestId} failed: ${String(error)}`);
-        }
-      }
-    },
-
-    async onPing(ctx) {
-      const conn = connections.get(ctx);
-      if (conn !== undefined) await throttle(ctx, conn);
-    },
-
-    async onPong(ctx) {
-      const conn = connections.get(ctx);
-      if (conn !== undefined) await throttle(ctx, conn);
-    },
-
-    onClose(ctx) {
-      const conn = connections.get(ctx);
-      if (conn === undefined) return;
-      disarmExpiry(conn);
-      connections.delete(ctx);
-    },
-  };
+/** A subscribe on a connection whose token has expired: recorded, the connection closed (4401). */
+function refuseExpired(ctx: WsContext, conn: Connection, state: SecurityState): readonly GraphQLError[] {
+  state.record({ source: 'auth', outcome: 'denied', code: ErrorCode.UNAUTHENTICATED, reason: 'token expired' });
+  conn.closed = true;
+  closeConnection(ctx, WsCloseCode.UNAUTHORIZED, 'Token expired');
+  return [rampartError(ErrorCode.UNAUTHENTICATED, 'The access token has expired')];
 }
 
 /** The validation rules and the modules' order, computed once. */
