@@ -14,7 +14,7 @@ import { RESOLVED, SYNC_REQUEST_DID_START, type SyncRequestDidStart } from '@ram
  *
  * Why: Apollo Server pays for every request listener on every request, whether or not it has the
  * hook at hand (an `async` call per listener for `responseForOperation`, one `Promise.all` slot per
- * listener for each other hook): ~1.3 µs per listener on a small query. `rampart()` runs four or
+ * listener for each other hook), measurable on a small query (bench/RESULTS.md). `rampart()` runs four or
  * more; composed, Apollo sees one listener that has exactly the hooks some part defines, and each
  * hook calls only the parts that define it.
  *

@@ -136,7 +136,7 @@ type DeadlineCarrier = { [DEADLINE]?: Deadline } | null | undefined;
 /**
  * Wraps the resolver of every object field that can do work or start children (a resolver of its own,
  * or an object/list-of-objects value; default resolvers included) in a synchronous check of the
- * operation's deadline. Synchronous wrappers cost ~1.0x (DESIGN.md); no Promise is introduced.
+ * operation's deadline. The wrapper is synchronous: no Promise is introduced.
  */
 export function withDeadlineChecks(schema: GraphQLSchema): GraphQLSchema {
   return mapSchema(schema, {

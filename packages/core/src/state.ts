@@ -76,7 +76,7 @@ export class CostFigures {
   /**
    * Makes `actual` the result of `compute`, called on first read (and never when nobody reads it).
    * A class accessor rather than a per-request `Object.defineProperty`: the latter gives every
-   * request's object its own hidden class, which cost ~27 µs per request in V8 (GC and deopts).
+   * request's object its own hidden class, which V8 pays for in garbage collection and deoptimisation.
    */
   deferActual(compute: () => number | undefined): void {
     this.#actual = undefined;
