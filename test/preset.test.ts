@@ -4,7 +4,7 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import { MASKED_MESSAGE, rampart, resolveRampartOptions } from '@rampart/apollo';
 import { getSecurityState, RampartConfigError } from '@rampart/core';
 import { postGraphQL, startTestServer, type TestServer } from '@rampart/testing';
-import { ManualClock, testSchema } from './fixtures.js';
+import { ManualClock, testSchema } from './preset-fixtures.js';
 
 /** A request id as Rampart makes them (UUID-shaped, version 4 layout). */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
