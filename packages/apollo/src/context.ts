@@ -20,7 +20,7 @@ import { checkNestingAtTheDoor } from './nesting.js';
 import type { HardeningOptions } from './options.js';
 import { MASKED_CAUSE, MASKED_MESSAGE } from './plugin.js';
 import { type NormalisedRequest, normaliseRequest } from './request-shapes.js';
-import { newRequestState, runRequestSteps } from './request-state.js';
+import { newRequestState, requestSteps, runRequestSteps } from './request-state.js';
 
 /**
  * Your context function as `security.context(fn)` calls it: with the very arguments the integration
@@ -44,7 +44,8 @@ export interface SecurityContextSettings {
 /** Builds `rampart().context`. */
 export function securityContext(settings: SecurityContextSettings) {
   const { hardening, clock } = settings;
-  const requestModules = settings.modules.filter((m) => m.onRequest);
+  // every module's onRequest (identity first), then the steps that belong to an HTTP request only
+  const steps = [...requestSteps(settings.modules, 'onRequest'), ...requestSteps(settings.modules, 'onHttpRequest')];
   return function context<TArgs extends readonly unknown[], TContext extends object = BaseContext>(
     userContext?: UserContextFunction<TArgs, TContext>,
   ): SecurityContextFunction<TArgs, TContext> {
@@ -53,8 +54,8 @@ export function securityContext(settings: SecurityContextSettings) {
       const { info } = request;
       const state = newRequestState(info, clock, hardening.requestIdHeader);
       try {
-        const steps = runRequestSteps(requestModules, state, info);
-        if (steps !== undefined) await steps; // only asynchronous steps cost a microtask
+        const running = runRequestSteps(steps, state, info);
+        if (running !== undefined) await running; // only asynchronous steps cost a microtask
         // after authentication and the request-level limits (the refusal is charged and attributed),
         // before Apollo parses: a document nested too deep never reaches the parser
         checkNestingAtTheDoor(request.door, hardening.maxNesting, state);

@@ -2,7 +2,7 @@ import type { ApolloServerOptions, ApolloServerPlugin, BaseContext } from '@apol
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { auditModule, auditTypeDefs } from '@rampart/audit';
 import { authModule } from '@rampart/auth';
-import type { RampartModule, RequestInfo } from '@rampart/core';
+import { MODULE_PHASES, type ModulePhase, type RampartModule, type RequestInfo } from '@rampart/core';
 import { costDirectivesTypeDefs, limitsModule } from '@rampart/limits';
 import { rateLimitModule } from '@rampart/rate-limit';
 import { scopesModule } from '@rampart/scopes';
@@ -68,10 +68,17 @@ export interface Rampart {
 }
 
 /**
- * The packages' modules in Rampart's order: authentication and IP filtering first (they set the
- * principal everyone else reads), the user's modules after Rampart's.
+ * The packages' modules and the user's, ordered by {@link ModulePhase} (identity, checks, accounting,
+ * audit); within a phase, Rampart's modules first, then the user's in the order given.
  */
 function orderedModules(resolved: ResolvedRampartOptions): RampartModule[] {
+  const phaseOf = (m: RampartModule) => MODULE_PHASES.indexOf(m.phase ?? 'checks');
+  // Array.prototype.sort is stable: the order within a phase is kept
+  return packageModules(resolved).sort((a, b) => phaseOf(a) - phaseOf(b));
+}
+
+/** The configured packages' modules, then the user's. */
+function packageModules(resolved: ResolvedRampartOptions): RampartModule[] {
   const p = resolved.packages;
   const modules: RampartModule[] = [];
   if (p.authentication || p.ipFilter || p.rules) {
@@ -84,13 +91,15 @@ function orderedModules(resolved: ResolvedRampartOptions): RampartModule[] {
     );
   }
   // limits before scopes and rate-limit: the estimated cost it writes is what rate-limit charges
-  modules.push(p.limits === false ? { name: 'limits', typeDefs: costDirectivesTypeDefs } : limitsModule(p.limits));
+  modules.push(
+    p.limits === false ? { name: 'limits', phase: 'checks', typeDefs: costDirectivesTypeDefs } : limitsModule(p.limits),
+  );
   modules.push(scopesModule(p.scopes));
   // after limits (reads the estimated and actual cost), after scopes (a refused operation is refunded)
   modules.push(rateLimitModule({ clock: resolved.clock, ...p.rateLimit }));
   modules.push(...resolved.modules);
   // audit last: its plugin sees the final response and every decision; its field wrapper is outermost
-  modules.push(p.audit ? auditModule(p.audit) : { name: 'audit', typeDefs: auditTypeDefs });
+  modules.push(p.audit ? auditModule(p.audit) : { name: 'audit', phase: 'audit', typeDefs: auditTypeDefs });
   return modules;
 }
 
@@ -175,13 +184,17 @@ export function rampart(options: RampartOptions = {}): Rampart {
   };
 }
 
+/** The order schema transforms are applied in, by phase: the last applied wraps outermost. */
+const TRANSFORM_RANK: Readonly<Record<ModulePhase, number>> = { accounting: 0, checks: 1, identity: 2, audit: 3 };
+
 /**
- * Schema transforms wrap resolvers: the last applied runs first. Applied innermost first: rate limits
- * (so a call the rules deny is not charged), then the rules, then the rest, then audit (outermost: it
- * records the outcome of everything inside); the deadline check is added after all of them.
+ * Schema transforms wrap resolvers: the last applied runs first. Applied innermost first: accounting
+ * (so a call the rules or checks deny is never charged), then checks, then identity (the rules decide
+ * first), then audit (outermost: it records the outcome of everything inside); the deadline check is
+ * added after all of them.
  */
 function transformOrder(modules: readonly RampartModule[]): RampartModule[] {
-  const rank = (m: RampartModule) => (m.name === 'rate-limit' ? 0 : m.name === 'auth' ? 1 : m.name === 'audit' ? 3 : 2);
+  const rank = (m: RampartModule) => TRANSFORM_RANK[m.phase ?? 'checks'];
   return [...modules].sort((a, b) => rank(a) - rank(b));
 }
 

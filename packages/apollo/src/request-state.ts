@@ -25,17 +25,32 @@ export function newRequestState(info: RequestInfo, clock: Clock, requestIdHeader
   });
 }
 
+/** One module's `onRequest` or `onHttpRequest`, bound to its module. */
+export type RequestStep = (state: SecurityState, request: RequestInfo) => void | Promise<void>;
+
+/** The modules' steps for one hook, in module order (modules without the hook are skipped). */
+export function requestSteps(
+  modules: readonly RampartModule[],
+  hook: 'onRequest' | 'onHttpRequest',
+): readonly RequestStep[] {
+  return modules.flatMap((m) => {
+    const step = m[hook];
+    return step ? [step.bind(m) as RequestStep] : [];
+  });
+}
+
 /**
- * Runs the modules' `onRequest` steps in order; synchronous while every step is (only asynchronous
- * steps cost a promise). A refusal is thrown (or rejected) as the module threw it.
+ * Runs request steps in order; synchronous while every step is (only asynchronous steps cost a
+ * promise). A refusal is thrown (or rejected) as the module threw it.
  */
 export function runRequestSteps(
-  modules: readonly RampartModule[],
+  steps: readonly RequestStep[],
   state: SecurityState,
   info: RequestInfo,
+  from = 0,
 ): void | Promise<void> {
-  for (let i = 0; i < modules.length; i++) {
-    const r = modules[i]!.onRequest!(state, info);
-    if (r !== undefined) return r.then(() => runRequestSteps(modules.slice(i + 1), state, info));
+  for (let i = from; i < steps.length; i++) {
+    const r = steps[i]!(state, info);
+    if (r !== undefined) return r.then(() => runRequestSteps(steps, state, info, i + 1));
   }
 }

@@ -376,6 +376,7 @@ export function auditModule(options?: Partial<AuditOptions>): AuditModule {
   const audit = createAudit(options);
   return {
     name: 'audit',
+    phase: 'audit',
     typeDefs: audit.typeDefs,
     transformSchema: audit.transformSchema,
     plugins: [audit.plugin],

@@ -32,6 +32,7 @@ export function authModule(options: AuthOptions = {}): RampartModule {
   const rulesPlugin = (rules as { plugin?: unknown } | undefined)?.plugin;
   return {
     name: 'auth',
+    phase: 'identity',
     ...(rules ? { transformSchema: (schema) => rules.transformSchema(schema) } : {}),
     plugins: [
       ...(rulesPlugin && typeof rulesPlugin === 'object' ? [rulesPlugin as ApolloServerPlugin<BaseContext>] : []),

@@ -20,6 +20,8 @@ export {
   variableDefinitionsOf,
 } from './graphql.js';
 export {
+  MODULE_PHASES,
+  type ModulePhase,
   type NodeRequestLike,
   type RampartModule,
   RESOLVED,

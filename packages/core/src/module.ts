@@ -16,13 +16,33 @@ export interface RequestInfo {
 }
 
 /**
+ * When a module takes part, relative to the others. Hooks (`onRequest`, `onHttpRequest`,
+ * `onOperation`, the Apollo plugins) run in phase order, modules of one phase in the order given;
+ * resolver wrappers nest so that an earlier phase decides first (a call the rules deny is never
+ * charged) and `audit` wraps them all (it sees every outcome).
+ * - `'identity'`: who is calling and may they call at all (authentication, IP filter, shield rules).
+ * - `'checks'`: whether the operation may run (limits, scopes, your own checks).
+ * - `'accounting'`: what it costs the caller (rate limits, budgets, quotas).
+ * - `'audit'`: records of all of the above.
+ */
+export type ModulePhase = 'identity' | 'checks' | 'accounting' | 'audit';
+
+/** The phases, in the order their hooks run. */
+export const MODULE_PHASES: readonly ModulePhase[] = Object.freeze(['identity', 'checks', 'accounting', 'audit']);
+
+/**
  * The contract between a Rampart package and `@rampart/apollo`: each package exports a function
- * `xxxModule(options): RampartModule`, and `rampart()` composes the modules in a fixed order.
- * Every part is optional.
+ * `xxxModule(options): RampartModule`, and `rampart()` composes the modules by {@link ModulePhase}.
+ * Your own modules take part the same way (`rampart({ modules: [...] })`). Every part is optional.
  */
 export interface RampartModule {
   /** The package's short name (`'limits'`, `'auth'`, …), used in errors and decisions. */
   readonly name: string;
+  /**
+   * When the module's hooks run and where its resolver wrappers nest (see {@link ModulePhase}).
+   * @default 'checks'
+   */
+  readonly phase?: ModulePhase;
   /** SDL of the directives the package understands (definitions only). */
   readonly typeDefs?: string;
   /** A synchronous schema transform (e.g. wrapping only the fields that declare something). */
@@ -30,11 +50,18 @@ export interface RampartModule {
   /** Apollo plugins, in the order they must run. */
   readonly plugins?: readonly ApolloServerPlugin<BaseContext>[];
   /**
-   * Runs in `rampart().context`, once per HTTP request, after the security state exists and before
-   * the user's context function: authentication sets `state.principal` here. Throw a
+   * Runs once per HTTP request (in `rampart().context`, after the security state exists and before
+   * the user's context function) and once per graphql-ws connection: authentication sets
+   * `state.principal` here. Throw a
    * `rampartError` (e.g. 401) to refuse the request.
    */
   onRequest?(state: SecurityState, request: RequestInfo): void | Promise<void>;
+  /**
+   * Runs in `rampart().context` for an HTTP request only, after every module's `onRequest`: work
+   * tied to one HTTP request that carries operations (the rate limits' admission before parsing).
+   * Never for a graphql-ws connection, whose operations each go through `onOperation`.
+   */
+  onHttpRequest?(state: SecurityState, request: RequestInfo): void | Promise<void>;
   /**
    * Runs for every operation that does not go through Apollo's HTTP pipeline (a subscription over
    * graphql-ws), after parse and validation, in module order: the same checks the package's Apollo

@@ -135,6 +135,7 @@ export function limitsModule(options?: LimitsOptions): RampartModule {
   const engine = new LimitsEngine(resolveLimitsOptions(options));
   return {
     name: 'limits',
+    phase: 'checks',
     typeDefs: costDirectivesTypeDefs,
     plugins: [pluginFor(engine)],
     onOperation: limitsOperationHook(engine),

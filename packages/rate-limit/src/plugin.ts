@@ -239,27 +239,28 @@ export function rateLimitPlugin(options?: Partial<RateLimitOptions> | RateLimite
 
 /**
  * `@rampart/rate-limit` for `rampart()`: the `@rateLimit` SDL, a schema transform that wraps only the
- * fields declaring `@rateLimit` or a brute-force guard, the plugin, and `onRequest`: the admission
+ * fields declaring `@rateLimit` or a brute-force guard, the plugin, and `onHttpRequest`: the admission
  * before parsing, in the context function (a refusal there is a 429 with its headers, and Apollo never
- * reads the document). Place it after `@rampart/auth` (its `onRequest` sets the principal) and
- * `@rampart/limits` (it reads `state.cost.estimated` in `didResolveOperation` and `state.cost.actual`
- * in `willSendResponse`). `onOperation` makes the same operation decision, with the same engine
+ * reads the document). Its phase is `'accounting'`: after `@rampart/auth` (its `onRequest` sets the
+ * principal) and `@rampart/limits` (it reads `state.cost.estimated` in `didResolveOperation` and
+ * `state.cost.actual` in `willSendResponse`). `onOperation` makes the same operation decision, with the same engine
  * function, for an operation over graphql-ws (see operation.ts).
  */
 export function rateLimitModule(options?: Partial<RateLimitOptions> | RateLimiter): RampartModule {
   const limiter = limiterOf(options);
   return {
     name: 'rate-limit',
+    phase: 'accounting',
     typeDefs: rateLimitTypeDefs(limiter.options.directiveName),
     transformSchema: (schema: GraphQLSchema) => transformRateLimitSchema(schema, limiter),
     plugins: [rateLimitPlugin(limiter)],
-    onRequest: (state) => admitInContext(limiter, state),
+    onHttpRequest: (state) => admitInContext(limiter, state),
     onOperation: rateLimitOperationHook(limiter),
   };
 }
 
 /**
- * The module's `onRequest` (in `rampart().context`, before Apollo reads the document): a client over
+ * The module's `onHttpRequest` (in `rampart().context`, before Apollo reads the document): a client over
  * its operation limit or out of budget is refused here with 429 and its headers; an admitted request
  * is marked so the plugin does not charge it again.
  */

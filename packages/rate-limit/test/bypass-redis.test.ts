@@ -38,7 +38,7 @@ const onRedis = async () => {
 describe('rate limits before the expensive part (Redis store)', () => {
   test('standalone plugin: a client at its operation limit gets 429 for invalid documents, none parsed', () =>
     operationLimitBeforeParsing(onRedis, harnesses, false));
-  test('module onRequest (rampart().context): the same, refused in the context function', () =>
+  test('module onHttpRequest (rampart().context): the same, refused in the context function', () =>
     operationLimitBeforeParsing(onRedis, harnesses, true));
   test('a client sending only invalid documents is limited by calls and by the cost budget', () =>
     onlyInvalidDocuments(onRedis, harnesses));

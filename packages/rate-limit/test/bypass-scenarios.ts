@@ -44,17 +44,17 @@ async function track(harnesses: Harness[], h: Promise<Harness>): Promise<Harness
 }
 
 /** A client at its operation limit sending invalid documents: 429 before parsing, with headers. */
-export async function operationLimitBeforeParsing(base: BaseOptions, harnesses: Harness[], onRequest: boolean) {
+export async function operationLimitBeforeParsing(base: BaseOptions, harnesses: Harness[], onHttpRequest: boolean) {
   const clock = new TestClock(Date.UTC(2026, 0, 15, 12, 0, 0));
   const parsed = parseCounter();
   const h = await track(
     harnesses,
     startHarness(
       { ...(await base()), operation: { limit: 3, duration: 60 } },
-      { clock, plugins: [parsed.plugin], onRequest },
+      { clock, plugins: [parsed.plugin], onHttpRequest },
     ),
   );
-  const flood = { headers: { 'x-user': `flood-${onRequest}` } };
+  const flood = { headers: { 'x-user': `flood-${onHttpRequest}` } };
   assert.equal((await postGraphQL(h.url, { query: '{ hello }' }, flood)).status, 200);
   assert.equal((await postGraphQL(h.url, { query: '{ nope }' }, flood)).status, 400); // validation: a call
   assert.equal((await postGraphQL(h.url, { query: invalidDocument(0) }, flood)).status, 400); // syntax: a call

@@ -21,7 +21,7 @@ const memory = async () => ({ store: new MemoryStore() });
 describe('rate limits before the expensive part (memory store)', () => {
   test('standalone plugin: a client at its operation limit gets 429 for invalid documents, none parsed', () =>
     operationLimitBeforeParsing(memory, harnesses, false));
-  test('module onRequest (rampart().context): the same, refused in the context function', () =>
+  test('module onHttpRequest (rampart().context): the same, refused in the context function', () =>
     operationLimitBeforeParsing(memory, harnesses, true));
   test('a client sending only invalid documents is limited by calls and by the cost budget', () =>
     onlyInvalidDocuments(memory, harnesses));

@@ -143,8 +143,8 @@ export async function startHarness(
     plugins?: ApolloServerPlugin<BaseContext>[];
     /** Resolvers added to the base ones (per type, the added win). */
     resolvers?: Record<string, Record<string, unknown>>;
-    /** Runs the module's `onRequest` in the context function, as `rampart().context` does. */
-    onRequest?: boolean;
+    /** Runs the module's `onHttpRequest` in the context function, as `rampart().context` does. */
+    onHttpRequest?: boolean;
     /** Starts requests through the plugin's synchronous start, as `rampart()`'s composed plugin does. */
     composed?: boolean;
   } = {},
@@ -191,7 +191,7 @@ export async function startHarness(
         const ctx = {};
         const state = new SecurityState({ principal, ...(clock ? { clock } : {}) });
         states.push(state);
-        if (extra.onRequest) await mod.onRequest!(state, { headers: new Map() });
+        if (extra.onHttpRequest) await mod.onHttpRequest!(state, { headers: new Map() });
         attachSecurityState(ctx, state);
         return ctx;
       },

@@ -14,6 +14,7 @@ export function scopesModule(options?: Partial<ScopesOptions>): RampartModule {
   const engine = createScopesEngine(options);
   return {
     name: 'scopes',
+    phase: 'checks',
     typeDefs: scopesTypeDefs,
     plugins: [scopesPluginOf(engine)],
     onOperation: scopesOperationHook(engine),

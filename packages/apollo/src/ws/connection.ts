@@ -9,10 +9,9 @@ import {
   errorCodeOf,
   ownProperty,
   type Principal,
-  type RampartModule,
   type RequestInfo,
 } from '@rampart/core';
-import { newRequestState, runRequestSteps } from '../request-state.js';
+import { newRequestState, type RequestStep, runRequestSteps } from '../request-state.js';
 import type { WsContext } from './options.js';
 
 /** The close codes Rampart uses (graphql-ws's own meanings). */
@@ -46,8 +45,8 @@ export interface Connection {
 
 /** What a connection needs of `rampart()`. */
 export interface ConnectionSettings {
-  /** Modules with an `onRequest`, in module order. */
-  readonly requestModules: readonly RampartModule[];
+  /** The modules' `onRequest` steps, in module order. */
+  readonly requestModules: readonly RequestStep[];
   readonly clock: Clock;
   /** The API-key header name, lower-cased (read from the payload as well). */
   readonly apiKeyHeader: string;

@@ -29,6 +29,7 @@ import type {
   SubscribePayload,
 } from 'graphql-ws';
 import type { HardeningOptions } from '../options.js';
+import { requestSteps } from '../request-state.js';
 import {
   admitMessage,
   armExpiry,
@@ -114,9 +115,9 @@ class GraphqlWsGuard {
     this.#options = options;
     this.#operationSettings = operationSettingsOf(settings);
     this.#connectionSettings = {
-      // rate-limit's onRequest charges the operation limit ahead of parsing (HTTP: one request, one
-      // operation); a connection is not an operation: each `subscribe` is charged by its onOperation
-      requestModules: settings.modules.filter((m) => m.onRequest && m.name !== 'rate-limit'),
+      // a connection is not an operation: `onHttpRequest` steps (the rate limits' admission) do not
+      // run here; each `subscribe` is charged by the modules' onOperation
+      requestModules: requestSteps(settings.modules, 'onRequest'),
       clock: settings.clock,
       apiKeyHeader: settings.apiKeyHeader.toLowerCase(),
       requestIdHeader: settings.hardening.requestIdHeader,
