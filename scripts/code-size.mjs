@@ -69,7 +69,9 @@ for (const file of sourceDirectories().flatMap(typescriptFiles)) {
       const last = source.getLineAndCharacterOfPosition(node.getEnd()).line;
       const length = last - first + 1;
       if (length > MAX_FUNCTION_LINES) {
-        problems.push(`${relative}:${first + 1}: function ${functionName(node)} is ${length} lines (at most ${MAX_FUNCTION_LINES})`);
+        problems.push(
+          `${relative}:${first + 1}: function ${functionName(node)} is ${length} lines (at most ${MAX_FUNCTION_LINES})`,
+        );
       }
     }
     ts.forEachChild(node, visit);

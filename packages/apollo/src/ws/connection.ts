@@ -3,14 +3,7 @@
  * verifiers and errors as HTTP) from the `connection_init` payload merged over the upgrade request's
  * headers; then a message budget per second and a timer that closes it when its token expires.
  */
-import {
-  type Clock,
-  ErrorCode,
-  errorCodeOf,
-  ownProperty,
-  type Principal,
-  type RequestInfo,
-} from '@rampart/core';
+import { type Clock, ErrorCode, errorCodeOf, ownProperty, type Principal, type RequestInfo } from '@rampart/core';
 import { newRequestState, type RequestStep, runRequestSteps } from '../request-state.js';
 import type { WsContext } from './options.js';
 
