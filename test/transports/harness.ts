@@ -173,7 +173,7 @@ export async function checkJunkToken(send: Send): Promise<void> {
   const res = await send({ query: '{ me }' }, { authorization: 'Bearer not.a.jwt' });
   assert.equal(res.status, 401, JSON.stringify(res.body));
   assert.equal(res.body.errors[0].extensions.code, 'UNAUTHENTICATED');
-  assert.match(res.header('www-authenticate') ?? '', /^Bearer realm="api", error="invalid_token"/);
+  assert.match(res.header('www-authenticate') ?? '', /^Bearer realm="graphql", error="invalid_token"/);
   assert.equal(res.body.data, undefined);
 }
 

@@ -4,12 +4,13 @@ import { auditModule, auditTypeDefs } from '@rampart/audit';
 import { authModule } from '@rampart/auth';
 import { MODULE_PHASES, type ModulePhase, type RampartModule, type RequestInfo } from '@rampart/core';
 import { costDirectivesTypeDefs, limitsModule } from '@rampart/limits';
-import { rateLimitModule } from '@rampart/rate-limit';
+import { rateLimitDefaults, rateLimitModule } from '@rampart/rate-limit';
 import { scopesModule } from '@rampart/scopes';
 import type { GraphQLSchema } from 'graphql';
 import { composePlugins } from './compose.js';
 import { type SecurityContextFunction, securityContext, type UserContextFunction } from './context.js';
 import { withDeadlineChecks } from './deadline.js';
+import { withDpopReplayStore } from './dpop-replay.js';
 import { type RampartOptions, type ResolvedRampartOptions, resolveRampartOptions } from './options.js';
 import { hardeningPlugin } from './plugin.js';
 import { normaliseRequest } from './request-shapes.js';
@@ -84,7 +85,16 @@ function packageModules(resolved: ResolvedRampartOptions): RampartModule[] {
   if (p.authentication || p.ipFilter || p.rules) {
     modules.push(
       authModule({
-        ...(p.authentication ? { authentication: p.authentication } : {}),
+        // DPoP proofs are remembered in the rate-limit store (one replay cache across replicas)
+        ...(p.authentication
+          ? {
+              authentication: withDpopReplayStore(
+                p.authentication,
+                p.rateLimit?.store,
+                p.rateLimit?.prefix ?? rateLimitDefaults.prefix,
+              ),
+            }
+          : {}),
         ...(p.ipFilter ? { ipFilter: p.ipFilter } : {}),
         ...(p.rules ? { rules: p.rules } : {}),
       }),

@@ -17,9 +17,11 @@ export interface FetchHeadersLike {
   [Symbol.iterator](): Iterator<[string, string]>;
 }
 
-/** A Fetch API `Request` (Next.js, edge and serverless adapters): only its headers are read. */
+/** A Fetch API `Request` (Next.js, edge and serverless adapters): its headers, method and URL are read. */
 export interface FetchRequestLike {
   readonly headers: FetchHeadersLike;
+  readonly method?: string;
+  readonly url?: string;
 }
 
 /** Node's `IncomingMessage` as standalone and Express pass it (`{ req, res }`); `body` as Express's `express.json()` parsed it. */
@@ -35,10 +37,16 @@ export interface LambdaEventLike {
   readonly multiValueHeaders?: Readonly<Record<string, readonly string[] | undefined>> | null;
   readonly queryStringParameters?: Readonly<Record<string, string | undefined>> | null;
   readonly rawQueryString?: string;
+  /** REST (v1): the resource path. */
+  readonly path?: string;
+  /** HTTP API (v2): the path as requested, with the stage. */
+  readonly rawPath?: string;
   readonly body?: string | null;
   readonly isBase64Encoded?: boolean;
   readonly requestContext?: {
     readonly http?: { readonly method?: string; readonly sourceIp?: string };
+    /** REST (v1): the path as requested, with the stage. */
+    readonly path?: string;
     readonly identity?: { readonly sourceIp?: string | null };
   } | null;
 }
@@ -113,7 +121,12 @@ function fromFastify(request: Record<string, unknown>, raw: IncomingMessage): No
 function fromFetch(request: FetchRequestLike, remoteAddress: unknown): NormalisedRequest {
   // Fetch's Headers already lower-cases names and joins repeated values with `, `
   const headers = new Map<string, string>(request.headers);
-  const info = { headers, remoteAddress: typeof remoteAddress === 'string' ? remoteAddress : undefined };
+  const info: RequestInfo = {
+    headers,
+    remoteAddress: typeof remoteAddress === 'string' ? remoteAddress : undefined,
+    method: typeof request.method === 'string' ? request.method : undefined,
+    url: typeof request.url === 'string' ? request.url : undefined,
+  };
   // the body is a stream the integration reads once: the plugin checks the documents' nesting instead
   return { shape: 'fetch', info, door: undefined };
 }
@@ -130,8 +143,22 @@ function fromLambda(event: LambdaEventLike): NormalisedRequest | undefined {
   const remoteAddress = typeof sourceIp === 'string' ? sourceIp : undefined;
   if (raw === undefined && remoteAddress === undefined) return undefined;
   // header names keep the client's case in v1 events: the view looks them up case-insensitively
-  const info: RequestInfo = { headers: new RequestHeaders(raw), remoteAddress };
+  const info: RequestInfo = {
+    headers: new RequestHeaders(raw),
+    remoteAddress,
+    method: context?.http?.method ?? event.httpMethod,
+    url: lambdaUrl(event),
+  };
   return { shape: 'lambda', info, door: lambdaDocuments(event, info.headers) };
+}
+
+/** The path and query a Lambda event was requested at (with the API Gateway stage). */
+function lambdaUrl(event: LambdaEventLike): string | undefined {
+  const path = event.rawPath ?? event.requestContext?.path ?? event.path;
+  if (typeof path !== 'string') return undefined;
+  const query =
+    typeof event.rawQueryString === 'string' && event.rawQueryString.length > 0 ? `?${event.rawQueryString}` : '';
+  return `${path}${query}`;
 }
 
 /** The documents of a Lambda event: its JSON body (base64 when `isBase64Encoded`) and a GET's `query`. */

@@ -4,12 +4,20 @@
  * `jwt` is configured), then the custom authenticator, then anonymous (or 401 when `required`).
  * Pure engine (no Apollo import besides core's error factory).
  */
-import { createPrincipal, type ErrorCode, type Principal, type RequestInfo, type SecurityState } from '@rampart/core';
+import {
+  createPrincipal,
+  DEFAULT_REALM,
+  type ErrorCode,
+  type Principal,
+  type RequestInfo,
+  type SecurityState,
+} from '@rampart/core';
 import { ApiKeyStore } from './api-keys.js';
 import { AuthFailure } from './auth-failure.js';
 import { type AuthLog, authLog, jwksMonitor } from './auth-log.js';
-import { readCredentials } from './credentials.js';
+import { type Credentials, readCredentials } from './credentials.js';
 import { type CustomAuthenticator, CustomRefusal, runCustom } from './custom.js';
+import type { TokenPresentation } from './dpop/binding.js';
 import { AddressList, clientAddress, IpFilter } from './ip.js';
 import { createJwtVerifier } from './issuers.js';
 import type { JwtVerifier } from './jwt.js';
@@ -50,10 +58,15 @@ function admit(state: SecurityState, principal: Principal, reason: string, detai
   state.record({ source: 'auth', outcome: 'allowed', reason, ...(details ? { details } : {}) });
 }
 
-async function viaJwt(p: Pipeline, state: SecurityState, token: string, address: string | undefined): Promise<void> {
+async function viaJwt(
+  p: Pipeline,
+  state: SecurityState,
+  presentation: TokenPresentation & { readonly token: string },
+  address: string | undefined,
+): Promise<void> {
   let principal: Principal;
   try {
-    principal = await (p.jwt as JwtVerifier).verify(token, state.clock.now());
+    principal = await (p.jwt as JwtVerifier).verify(presentation.token, state.clock.now(), presentation);
   } catch (e) {
     const failure =
       e instanceof AuthFailure
@@ -62,7 +75,13 @@ async function viaJwt(p: Pipeline, state: SecurityState, token: string, address:
     return refuse(p.settings, state, failure, 'jwt');
   }
   const withIp = createPrincipal({ ...principal, claims: principal.claims as Record<string, unknown>, ip: address });
-  admit(state, withIp, 'valid bearer token', { method: 'jwt', principal: principal.id, clientId: principal.clientId });
+  const dpop = presentation.scheme === 'dpop';
+  admit(state, withIp, dpop ? 'valid DPoP-bound token and proof' : 'valid bearer token', {
+    method: 'jwt',
+    principal: principal.id,
+    clientId: principal.clientId,
+    ...(dpop ? { dpop: true } : {}),
+  });
 }
 
 function viaApiKey(p: Pipeline, state: SecurityState, apiKey: string, address: string | undefined): void {
@@ -107,6 +126,22 @@ async function viaCustom(
   }
 }
 
+/** How the token was presented, with what a DPoP proof check reads of the request. */
+function presentationOf(
+  credentials: Credentials,
+  token: string,
+  request: RequestInfo,
+): TokenPresentation & { readonly token: string } {
+  return {
+    token,
+    scheme: credentials.dpop ? 'dpop' : 'bearer',
+    proof: request.headers.get('dpop'),
+    method: request.method,
+    url: request.url,
+    host: request.headers.get('host'),
+  };
+}
+
 const unsupportedAuthorization = () =>
   new AuthFailure('invalid_request', 'Unsupported or malformed Authorization header', 'authorization header');
 
@@ -125,13 +160,13 @@ async function authenticate(p: Pipeline, state: SecurityState, request: RequestI
   }
   let credentials: ReturnType<typeof readCredentials>;
   try {
-    credentials = readCredentials(request.headers, p.apiKeyHeader);
+    credentials = readCredentials(request.headers, p.apiKeyHeader, p.settings.dpopAlgorithms.length > 0);
   } catch (e) {
     return refuse(p.settings, state, e as AuthFailure, 'none');
   }
   const { bearer, apiKey, otherAuthorization } = credentials;
   if (apiKey !== undefined) return viaApiKey(p, state, apiKey, address);
-  if (bearer !== undefined && p.jwt) return viaJwt(p, state, bearer, address);
+  if (bearer !== undefined && p.jwt) return viaJwt(p, state, presentationOf(credentials, bearer, request), address);
   if (otherAuthorization && !p.custom) return refuse(p.settings, state, unsupportedAuthorization(), 'none');
   const principal = await viaCustom(p, state, request, address);
   if (principal) return admit(state, principal, 'custom authenticator', { method: 'custom', principal: principal.id });
@@ -154,16 +189,18 @@ export function createAuthenticator(
   const a = resolveAuthenticationOptions(authentication);
   const ip = resolveIpFilterOptions(ipFilter);
   const apiKeys = a.apiKeys ? resolveApiKeyOptions(a.apiKeys) : undefined;
+  const jwt = a.jwt ? createJwtVerifier(a.jwt, jwksMonitor(log)) : undefined;
   const p: Pipeline = {
     settings: {
-      realm: a.realm ?? 'api',
+      realm: a.realm ?? DEFAULT_REALM,
+      dpopAlgorithms: jwt?.dpopAlgorithms ?? [],
       describeErrors: a.describeErrors ?? true,
       unavailableStatus: a.jwksUnavailableStatus ?? 401,
     },
     required: a.required ?? false,
     trusted: new AddressList(ip.trustedProxies, 'ipFilter.trustedProxies'),
     filter: new IpFilter(ip.allow, ip.deny),
-    jwt: a.jwt ? createJwtVerifier(a.jwt, jwksMonitor(log)) : undefined,
+    jwt,
     apiKeys,
     keys: apiKeys ? new ApiKeyStore(apiKeys.keys) : undefined,
     apiKeyHeader: apiKeys?.header.toLowerCase(),

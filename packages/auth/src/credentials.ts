@@ -1,5 +1,6 @@
 /**
- * The credentials a request presents: `Authorization: Bearer|ApiKey <value>` and the API-key header.
+ * The credentials a request presents: `Authorization: Bearer|ApiKey <value>` (and `DPoP <token>` when
+ * DPoP is configured) and the API-key header.
  * Anything else in `Authorization` is left for a custom authenticator (or refused without one).
  */
 import type { RequestInfo } from '@rampart/core';
@@ -10,8 +11,10 @@ const MAX_CREDENTIAL = 16_384;
 
 /** What the request presents. */
 export interface Credentials {
-  /** The bearer token of `Authorization: Bearer <token>`. */
+  /** The access token of `Authorization: Bearer <token>` (or `DPoP <token>`, then `dpop` is true). */
   readonly bearer: string | undefined;
+  /** The token came with `Authorization: DPoP` (only read when DPoP is configured). */
+  readonly dpop?: boolean;
   /** The API key, from its header or `Authorization: ApiKey <key>`. */
   readonly apiKey: string | undefined;
   /** An `Authorization` header Rampart does not read (another scheme, or malformed). */
@@ -26,7 +29,11 @@ const twoCredentials = (detail: string) =>
  * header with another `Authorization`).
  * @throws AuthFailure `invalid_request`.
  */
-export function readCredentials(headers: RequestInfo['headers'], apiKeyHeader: string | undefined): Credentials {
+export function readCredentials(
+  headers: RequestInfo['headers'],
+  apiKeyHeader: string | undefined,
+  acceptDpop = false,
+): Credentials {
   const authorization = headers.get('authorization');
   const headerKey = apiKeyHeader ? headers.get(apiKeyHeader) : undefined;
   if (authorization === undefined) return { bearer: undefined, apiKey: headerKey, otherAuthorization: false };
@@ -37,6 +44,8 @@ export function readCredentials(headers: RequestInfo['headers'], apiKeyHeader: s
     throw twoCredentials(scheme === 'apikey' ? 'two api keys' : 'api key and authorization header');
   }
   if (scheme === 'bearer') return { bearer: m?.[2], apiKey: undefined, otherAuthorization: false };
+  if (scheme === 'dpop' && acceptDpop)
+    return { bearer: m?.[2], dpop: true, apiKey: undefined, otherAuthorization: false };
   if (scheme === 'apikey') return { bearer: undefined, apiKey: m?.[2], otherAuthorization: false };
   return { bearer: undefined, apiKey: undefined, otherAuthorization: true };
 }

@@ -81,6 +81,11 @@ export interface MintTokenOptions {
   claims?: Record<string, unknown>;
   /** `typ` header. @default 'at+jwt' */
   typ?: string;
+  /**
+   * A client's public key: the token is bound to it (DPoP, `cnf.jkt` = its SHA-256 thumbprint) and
+   * must be presented with `Authorization: DPoP` and proofs signed by that key. @default undefined
+   */
+  boundTo?: JWK | undefined;
 }
 
 /** Signs an RFC 9068 access token with a dev key (for tests, examples and local clients). */
@@ -92,6 +97,7 @@ export async function mintToken(
   const payload: Record<string, unknown> = { ...o.claims, client_id: o.clientId ?? 'dev-client' };
   if (o.scopes) payload.scope = o.scopes.join(' ');
   if (o.roles) payload[o.rolesClaim ?? 'roles'] = o.roles;
+  if (o.boundTo) payload.cnf = { jkt: await calculateJwkThumbprint(o.boundTo, 'sha256') };
   const exp = o.expiresIn ?? '15m';
   return new SignJWT(payload)
     .setProtectedHeader({ alg: keys.alg, kid: keys.kid, typ: o.typ ?? 'at+jwt' })

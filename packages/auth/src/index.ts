@@ -1,11 +1,21 @@
 export { ApiKeyStore, generateApiKey, hashApiKey } from './api-keys.js';
+export { AuthFailure, type AuthFailureKind, type DpopChallenge } from './auth-failure.js';
 export type { AuthLog, AuthLogger } from './auth-log.js';
 export { type Authenticator, createAuthenticator } from './authenticate.js';
 export type { CustomAuthenticator, CustomPrincipal } from './custom.js';
 export { createDevKeys, type DevKeys, loadOrCreateDevKeys, type MintTokenOptions, mintToken } from './dev.js';
+export type { TokenPresentation } from './dpop/binding.js';
+export { createDpopProof, type DpopProofOptions } from './dpop/client.js';
+export {
+  DPOP_DEFAULT_ALGORITHMS,
+  type DpopMode,
+  type DpopNonceOptions,
+  type DpopOptions,
+} from './dpop/options.js';
+export { DEFAULT_REPLAY_CAPACITY, MemoryReplayStore, type ReplayCounterOp, type ReplayStore } from './dpop/replay.js';
 export { AddressList, clientAddress, type IpDecision, IpFilter } from './ip.js';
 export { createJwtVerifier } from './issuers.js';
-export { AuthFailure, createIssuerVerifier, type JwtVerifier } from './jwt.js';
+export { createIssuerVerifier, type JwtVerifier } from './jwt.js';
 export type { KeySetMonitor } from './jwt-keys.js';
 export {
   type ApiKeyEntry,

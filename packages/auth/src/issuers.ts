@@ -30,9 +30,11 @@ export function createJwtVerifier(
   const list = Array.isArray(user) ? (user as readonly JwtOptions[]) : [user as JwtOptions];
   if (list.length === 0) throw new RampartConfigError(path, 'must hold at least one issuer configuration');
   const byIssuer = createDictionary<JwtVerifier>();
+  const verifiers: JwtVerifier[] = [];
   list.forEach((options, i) => {
     const at = Array.isArray(user) ? `${path}[${i}]` : path;
     const verifier = createIssuerVerifier(options, at, monitor);
+    verifiers.push(verifier);
     for (const issuer of verifier.issuers) {
       if (byIssuer[issuer] !== undefined) {
         throw new RampartConfigError(`${at}.issuer`, `"${issuer}" is already configured by another entry`);
@@ -40,8 +42,10 @@ export function createJwtVerifier(
       byIssuer[issuer] = verifier;
     }
   });
+  const dpopAlgorithms = [...new Set(verifiers.flatMap((v) => v.dpopAlgorithms))];
   return {
-    verify(token, now) {
+    dpopAlgorithms,
+    verify(token, now, presentation) {
       const iss = unverifiedIssuer(token);
       const verifier = typeof iss === 'string' ? byIssuer[iss] : undefined;
       if (verifier === undefined) {
@@ -53,7 +57,7 @@ export function createJwtVerifier(
           ),
         );
       }
-      return verifier.verify(token, now);
+      return verifier.verify(token, now, presentation);
     },
   };
 }

@@ -4,6 +4,7 @@
  */
 import { check, type OptionSchema, RampartConfigError, resolveOptions } from '@rampart/core';
 import type { JWK } from 'jose';
+import type { DpopMode, DpopOptions } from './dpop/options.js';
 
 /**
  * Where a claim is read: a string is tried first as one exact key (`'https://myapp.example.com/roles'`,
@@ -58,6 +59,11 @@ export interface JwtOptions {
   rolesClaim?: ClaimPath | undefined;
   /** Claim holding the tenant (a string). @default undefined */
   tenantClaim?: ClaimPath | undefined;
+  /**
+   * Sender-constrained tokens (DPoP, RFC 9449): `'allowed'`, `'required'`, or {@link DpopOptions}.
+   * @default undefined (off: `Authorization: DPoP` is not accepted, a token's `cnf` is not read)
+   */
+  dpop?: DpopMode | DpopOptions | undefined;
 }
 
 /** Resolved {@link JwtOptions}: the secret as bytes. */
@@ -90,6 +96,7 @@ export const jwtDefaults = Object.freeze({
   scopeClaim: undefined,
   rolesClaim: undefined,
   tenantClaim: undefined,
+  dpop: undefined,
 }) as Readonly<Omit<JwtOptions, 'issuer' | 'audience' | 'algorithms'>>;
 
 const jwtSchema: OptionSchema<JwtOptions> = {
@@ -122,6 +129,11 @@ const jwtSchema: OptionSchema<JwtOptions> = {
   scopeClaim: claimPath,
   rolesClaim: claimPath,
   tenantClaim: claimPath,
+  // checked in full by resolveDpopOptions
+  dpop: (v) =>
+    typeof v === 'string' || (v !== null && typeof v === 'object' && !Array.isArray(v))
+      ? undefined
+      : "must be 'allowed', 'required' or an object",
 };
 
 const isHmac = (alg: string) => /^HS/i.test(alg);

@@ -6,18 +6,22 @@ import { createPrincipal, type Principal } from '@rampart/core';
 import { type JWTPayload, jwtVerify } from 'jose';
 import { AuthFailure } from './auth-failure.js';
 import { claimAt, claimName, stringList } from './claims.js';
+import { BEARER_PRESENTATION, checkBinding, createProofChecker, type TokenPresentation } from './dpop/binding.js';
 import { codeOf, type KeySetMonitor, KeySetUnavailable, keyLookup } from './jwt-keys.js';
-import { type JwtOptions, resolveJwtOptions } from './jwt-options.js';
+import { type JwtOptions, type ResolvedJwtOptions, resolveJwtOptions } from './jwt-options.js';
 
 export { AuthFailure };
 
 /** A compiled verifier. */
 export interface JwtVerifier {
   /**
-   * Verifies a compact JWS and builds the principal (without `ip`).
+   * Verifies a compact JWS and builds the principal (without `ip`); with DPoP configured, checks that
+   * the token was presented as its key binding asks (`presentation`, default: as a bearer token).
    * @throws AuthFailure for every failure, whatever its origin.
    */
-  verify(token: string, now: number): Promise<Principal>;
+  verify(token: string, now: number, presentation?: TokenPresentation): Promise<Principal>;
+  /** The proof algorithms of the issuers that accept DPoP (empty: none does). */
+  readonly dpopAlgorithms: readonly string[];
 }
 
 /**
@@ -40,63 +44,77 @@ export function createIssuerVerifier(
     ...(o.typ ? { typ: o.typ } : {}),
     ...(o.maxTokenAge !== undefined ? { maxTokenAge: o.maxTokenAge } : {}),
   };
+  const dpop = o.dpop === undefined ? undefined : createProofChecker(o.dpop, `${path}.dpop`);
   return {
     issuers: typeof o.issuer === 'string' ? [o.issuer] : o.issuer,
-    async verify(token, now) {
+    dpopAlgorithms: dpop?.options.algorithms ?? [],
+    async verify(token, now, presentation = BEARER_PRESENTATION) {
       let payload: JWTPayload;
       try {
         ({ payload } = await jwtVerify(token, getKey, { ...verifyOptions, currentDate: new Date(now) }));
       } catch (e) {
-        if (e instanceof KeySetUnavailable) {
-          throw new AuthFailure(
-            'unavailable',
-            'The token signing keys are unavailable',
-            `jwks: ${codeOf(e.cause) ?? (e.cause as Error)?.name ?? 'error'}`,
-          );
-        }
-        const code = codeOf(e);
-        if (code === 'ERR_JWT_EXPIRED') throw new AuthFailure('invalid_token', 'The access token expired', code);
-        const claim = (e as { claim?: unknown }).claim;
-        throw new AuthFailure(
-          'invalid_token',
-          'The access token is invalid',
-          `${code ?? (e as Error)?.name ?? 'error'}${typeof claim === 'string' ? ` (${claim})` : ''}`,
-        );
+        throw verificationFailure(e);
       }
-      const sub = payload.sub;
-      if (typeof sub !== 'string' || sub.length === 0) {
-        throw new AuthFailure('invalid_token', 'The access token is invalid', 'missing sub claim');
-      }
-      const scopes = o.scopeClaim
-        ? stringList(claimAt(payload, o.scopeClaim), o.scopeClaim, true, true)
-        : payload.scope !== undefined
-          ? stringList(payload.scope, 'scope', false, true)
-          : stringList(payload.scp, 'scp', true, true);
-      const roles = o.rolesClaim ? stringList(claimAt(payload, o.rolesClaim), o.rolesClaim, true, true) : [];
-      const clientId =
-        typeof payload.client_id === 'string'
-          ? payload.client_id
-          : typeof payload.azp === 'string'
-            ? payload.azp
-            : undefined;
-      const tenantValue = o.tenantClaim ? claimAt(payload, o.tenantClaim) : undefined;
-      if (tenantValue !== undefined && typeof tenantValue !== 'string') {
-        throw new AuthFailure(
-          'invalid_token',
-          'The access token is invalid',
-          `malformed ${claimName(o.tenantClaim)} claim`,
-        );
-      }
-      return createPrincipal({
-        id: sub,
-        kind: clientId !== undefined && clientId === sub ? 'service' : 'user',
-        scopes,
-        roles,
-        clientId,
-        tenant: tenantValue,
-        authMethod: 'jwt',
-        claims: payload as Record<string, unknown>,
-      });
+      const principal = principalOf(payload, o);
+      await checkBinding(dpop, payload, token, presentation, now, o.clockTolerance);
+      return principal;
     },
   };
+}
+
+/** The failure of jose's verification, as the client may see it. */
+function verificationFailure(e: unknown): AuthFailure {
+  if (e instanceof KeySetUnavailable) {
+    return new AuthFailure(
+      'unavailable',
+      'The token signing keys are unavailable',
+      `jwks: ${codeOf(e.cause) ?? (e.cause as Error)?.name ?? 'error'}`,
+    );
+  }
+  const code = codeOf(e);
+  if (code === 'ERR_JWT_EXPIRED') return new AuthFailure('invalid_token', 'The access token expired', code);
+  const claim = (e as { claim?: unknown }).claim;
+  return new AuthFailure(
+    'invalid_token',
+    'The access token is invalid',
+    `${code ?? (e as Error)?.name ?? 'error'}${typeof claim === 'string' ? ` (${claim})` : ''}`,
+  );
+}
+
+/** The principal of a verified token's claims (RFC 9068), without `ip`. */
+function principalOf(payload: JWTPayload, o: ResolvedJwtOptions): Principal {
+  const sub = payload.sub;
+  if (typeof sub !== 'string' || sub.length === 0) {
+    throw new AuthFailure('invalid_token', 'The access token is invalid', 'missing sub claim');
+  }
+  const scopes = o.scopeClaim
+    ? stringList(claimAt(payload, o.scopeClaim), o.scopeClaim, true, true)
+    : payload.scope !== undefined
+      ? stringList(payload.scope, 'scope', false, true)
+      : stringList(payload.scp, 'scp', true, true);
+  const roles = o.rolesClaim ? stringList(claimAt(payload, o.rolesClaim), o.rolesClaim, true, true) : [];
+  const clientId =
+    typeof payload.client_id === 'string'
+      ? payload.client_id
+      : typeof payload.azp === 'string'
+        ? payload.azp
+        : undefined;
+  const tenantValue = o.tenantClaim ? claimAt(payload, o.tenantClaim) : undefined;
+  if (tenantValue !== undefined && typeof tenantValue !== 'string') {
+    throw new AuthFailure(
+      'invalid_token',
+      'The access token is invalid',
+      `malformed ${claimName(o.tenantClaim)} claim`,
+    );
+  }
+  return createPrincipal({
+    id: sub,
+    kind: clientId !== undefined && clientId === sub ? 'service' : 'user',
+    scopes,
+    roles,
+    clientId,
+    tenant: tenantValue,
+    authMethod: 'jwt',
+    claims: payload as Record<string, unknown>,
+  });
 }

@@ -2,7 +2,7 @@
  * The options of @rampart/auth: one type ({@link AuthOptions}) with three groups —
  * `authentication`, `ipFilter`, `rules` — each resolved with core's `resolveOptions`.
  */
-import { type Clock, check, RampartConfigError, resolveOptions } from '@rampart/core';
+import { type Clock, check, DEFAULT_REALM, RampartConfigError, resolveOptions } from '@rampart/core';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { AuthLogger } from './auth-log.js';
 import type { CustomAuthenticator } from './custom.js';
@@ -72,7 +72,7 @@ export interface AuthenticationOptions {
   required?: boolean;
   /** HTTP status when the JWKS cannot be fetched (401, or 503 to tell clients to retry). @default 401 */
   jwksUnavailableStatus?: 401 | 503;
-  /** `realm` of the `WWW-Authenticate` challenge. @default 'api' */
+  /** `realm` of the `WWW-Authenticate` challenge. @default 'graphql' (the same realm as `@rampart/scopes`' challenges) */
   realm?: string;
   /** Include an `error_description` in the challenge (no secrets, just the failure class). @default true */
   describeErrors?: boolean;
@@ -203,7 +203,7 @@ export const authenticationDefaults: Readonly<AuthenticationOptions> = Object.fr
   logger: undefined,
   required: false,
   jwksUnavailableStatus: 401,
-  realm: 'api',
+  realm: DEFAULT_REALM,
   describeErrors: true,
 });
 

@@ -2,7 +2,7 @@
  * How authentication refuses: a decision recorded in the security state, then a `rampartError` with
  * the status and the RFC 6750 challenge that says which class of failure it was, and nothing more.
  */
-import { ErrorCode, rampartError, type SecurityState } from '@rampart/core';
+import { bearerChallenge, ErrorCode, rampartError, type SecurityState } from '@rampart/core';
 import type { AuthFailure } from './auth-failure.js';
 
 /** What a refusal says to the client. */
@@ -13,14 +13,28 @@ export interface ChallengeSettings {
   readonly describeErrors: boolean;
   /** Status of a JWKS outage. */
   readonly unavailableStatus: 401 | 503;
+  /** The DPoP proof algorithms accepted (empty: DPoP is off and no `DPoP` challenge is offered). */
+  readonly dpopAlgorithms: readonly string[];
 }
 
-/** The `WWW-Authenticate` value: `Bearer realm="…"`, with the error class and its description. */
-export function challenge(settings: ChallengeSettings, error?: string, description?: string): string {
-  let h = `Bearer realm="${settings.realm}"`;
-  if (error) h += `, error="${error}"`;
-  if (error && description && settings.describeErrors) h += `, error_description="${description}"`;
-  return h;
+/**
+ * The `WWW-Authenticate` value: `Bearer realm="…"` (core's `bearerChallenge`), then, when DPoP is
+ * on, `DPoP algs="…"` (RFC 9449 §7.1); the error class and its description go with the challenge
+ * of the scheme that failed.
+ */
+export function challenge(settings: ChallengeSettings, error?: string, description?: string, dpop = false): string {
+  const shown = error && settings.describeErrors ? description : undefined;
+  const bearer = bearerChallenge(settings.realm, dpop ? {} : { error, description: shown });
+  if (settings.dpopAlgorithms.length === 0) return bearer;
+  let offer = `DPoP algs="${settings.dpopAlgorithms.join(' ')}"`;
+  if (dpop && error)
+    offer += `, error="${error}"${shown ? `, error_description="${shown.replace(/["\\]/g, '')}"` : ''}`;
+  return `${bearer}, ${offer}`;
+}
+
+/** The error class a failure shows in its challenge. */
+function errorClassOf(failure: AuthFailure): string {
+  return failure.kind === 'unavailable' ? 'invalid_token' : failure.kind;
 }
 
 /** Records and throws the 401 (or 503 for a JWKS outage) of `failure`. */
@@ -34,13 +48,18 @@ export function refuse(settings: ChallengeSettings, state: SecurityState, failur
     reason: failure.description,
     details: { method, detail: failure.detail, status },
   });
-  const errorClass = failure.kind === 'invalid_request' ? 'invalid_request' : 'invalid_token';
+  const dpop = failure.dpop !== undefined || failure.kind === 'invalid_dpop_proof' || failure.kind === 'use_dpop_nonce';
+  const nonce = failure.dpop?.nonce;
   throw rampartError(ErrorCode.UNAUTHENTICATED, failure.description, {
     status,
     headers:
       status === 503
         ? { 'Retry-After': '5' }
-        : { 'WWW-Authenticate': challenge(settings, errorClass, failure.description), 'Cache-Control': 'no-store' },
+        : {
+            'WWW-Authenticate': challenge(settings, errorClassOf(failure), failure.description, dpop),
+            'Cache-Control': 'no-store',
+            ...(nonce !== undefined ? { 'DPoP-Nonce': nonce } : {}),
+          },
   });
 }
 

@@ -155,7 +155,7 @@ describe('API keys and IP filtering over HTTP', () => {
       assert.equal(res.body.errors[0].extensions.code, 'UNAUTHENTICATED');
       assert.match(
         res.headers.get('www-authenticate') ?? '',
-        /^Bearer realm="api", error="(invalid_token|invalid_request)"/,
+        /^Bearer realm="graphql", error="(invalid_token|invalid_request)"/,
       );
     }
   });
@@ -262,7 +262,8 @@ describe('authModule records decisions in the security state', () => {
     await assert.rejects(
       Promise.resolve(required.onRequest!(s3, { headers: new Map(), remoteAddress: '127.0.0.1' })),
       (e: any) =>
-        e.extensions.http.status === 401 && e.extensions.http.headers.get('www-authenticate') === 'Bearer realm="api"',
+        e.extensions.http.status === 401 &&
+        e.extensions.http.headers.get('www-authenticate') === 'Bearer realm="graphql"',
     );
   });
 });

@@ -105,7 +105,7 @@ describe('authentication.custom', () => {
     assert.equal(bearer.status, 401);
     assert.equal(
       bearer.headers.get('www-authenticate'),
-      'Bearer realm="api", error="invalid_token", error_description="Bearer tokens are not accepted"',
+      'Bearer realm="graphql", error="invalid_token", error_description="Bearer tokens are not accepted"',
     );
     const basic = await postGraphQL(withRules.graphqlUrl, ME, { headers: { authorization: 'Basic dXNlcjpwYXNz' } });
     assert.equal(basic.status, 401);
@@ -143,7 +143,7 @@ describe('authentication.custom', () => {
         assert.equal(res.body.errors[0].message, 'The credentials are invalid');
         assert.equal(
           res.headers.get('www-authenticate'),
-          'Bearer realm="api", error="invalid_token", error_description="The credentials are invalid"',
+          'Bearer realm="graphql", error="invalid_token", error_description="The credentials are invalid"',
         );
       }
     }

@@ -41,7 +41,7 @@ async function assertInvalid(token: string) {
   assert.equal(res.body.errors[0].extensions.code, 'UNAUTHENTICATED');
   assert.equal(
     res.headers.get('www-authenticate'),
-    'Bearer realm="api", error="invalid_token", error_description="The access token is invalid"',
+    'Bearer realm="graphql", error="invalid_token", error_description="The access token is invalid"',
   );
 }
 

@@ -50,7 +50,7 @@ function assertInvalidToken(
   assert.equal(res.body.errors[0].extensions.code, 'UNAUTHENTICATED');
   assert.equal(
     res.headers.get('www-authenticate'),
-    `Bearer realm="api", error="invalid_token", error_description="${description}"`,
+    `Bearer realm="graphql", error="invalid_token", error_description="${description}"`,
   );
   assert.equal(res.body.data, undefined);
 }
@@ -222,7 +222,7 @@ describe('JWT over a JWKS served on loopback', () => {
     for (const authorization of ['Bearer', 'Bearer a b', 'Basic dXNlcjpwYXNz', 'Token x']) {
       const res = await postGraphQL(server.graphqlUrl, ME, { headers: { authorization } });
       assert.equal(res.status, 401);
-      assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer realm="api", error="invalid_request"/);
+      assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer realm="graphql", error="invalid_request"/);
     }
   });
 });

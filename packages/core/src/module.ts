@@ -13,6 +13,14 @@ export interface RequestInfo {
   readonly headers: ReadonlyMap<string, string>;
   /** The socket peer address (before any trusted-proxy logic). */
   readonly remoteAddress?: string | undefined;
+  /** The HTTP method (`'POST'`, `'GET'`), when the integration tells it (DPoP proofs name it). */
+  readonly method?: string | undefined;
+  /**
+   * The request URL as the server received it: absolute when the integration knows the scheme and
+   * host (a Fetch `Request`), else the request target (`/graphql?x=1`) that is resolved against the
+   * `Host` header. DPoP proofs name it; `undefined` when the integration does not tell it.
+   */
+  readonly url?: string | undefined;
 }
 
 /**
@@ -74,6 +82,11 @@ export interface RampartModule {
 export interface NodeRequestLike {
   readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
   readonly socket?: { readonly remoteAddress?: string | undefined } | undefined;
+  readonly method?: string | undefined;
+  /** The request target (`/graphql?x=1`); Express rewrites it under a mount path. */
+  readonly url?: string | undefined;
+  /** Express: the request target before mount-path rewriting. */
+  readonly originalUrl?: string | undefined;
 }
 
 type RawHeaders = NodeRequestLike['headers'];
@@ -166,9 +179,12 @@ function joined(value: string | readonly string[] | undefined): string | undefin
 
 /** Builds {@link RequestInfo} from Node's request: names lower-cased, repeated headers joined with `, `. */
 export function requestInfoFrom(req: NodeRequestLike | undefined): RequestInfo {
+  const target = typeof req?.originalUrl === 'string' ? req.originalUrl : req?.url;
   return {
     headers: new RequestHeaders(req?.headers, req instanceof IncomingMessage),
     remoteAddress: req?.socket?.remoteAddress,
+    method: typeof req?.method === 'string' ? req.method : undefined,
+    url: typeof target === 'string' ? target : undefined,
   };
 }
 

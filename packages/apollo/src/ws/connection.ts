@@ -108,7 +108,7 @@ function closeFor(code: string | undefined): [number, string] {
 
 /**
  * The connection's request as authentication reads it: the upgrade request's headers, with the
- * `connection_init` payload's `authorization` (or `Authorization`) and API-key entries over them (only
+ * `connection_init` payload's `authorization` (or `Authorization`), `dpop` and API-key entries over them (only
  * those, only strings: a payload cannot forge `x-forwarded-for`), and the socket peer.
  */
 export function connectionRequest(ctx: WsContext, apiKeyHeader: string): RequestInfo {
@@ -129,17 +129,27 @@ export function connectionRequest(ctx: WsContext, apiKeyHeader: string): Request
       if (typeof value === 'string') headers.set(name.toLowerCase(), value);
     }
   }
-  return { headers, remoteAddress: request?.socket?.remoteAddress };
+  // a DPoP proof names the upgrade request: GET and its URL
+  const url = (request as { url?: unknown } | undefined)?.url;
+  return {
+    headers,
+    remoteAddress: request?.socket?.remoteAddress,
+    method: 'GET',
+    url: typeof url === 'string' ? url : undefined,
+  };
 }
 
 const credentialNamesCache = new Map<string, readonly string[]>();
 
-/** The payload keys read as credentials: `authorization` in two spellings, the API-key header in three. */
+/**
+ * The payload keys read as credentials: `authorization` and `dpop` (a DPoP proof of the upgrade
+ * request) in two spellings each, the API-key header in three.
+ */
 function credentialNames(apiKeyHeader: string): readonly string[] {
   let names = credentialNamesCache.get(apiKeyHeader);
   if (names === undefined) {
     const titled = apiKeyHeader.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
-    names = [...new Set(['authorization', 'Authorization', apiKeyHeader, titled])];
+    names = [...new Set(['authorization', 'Authorization', 'dpop', 'DPoP', apiKeyHeader, titled])];
     credentialNamesCache.set(apiKeyHeader, names);
   }
   return names;
