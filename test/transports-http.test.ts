@@ -19,6 +19,7 @@ import {
   type Answer,
   checkAudit,
   checkDepth,
+  checkDpop,
   checkJunkToken,
   checkMissingScope,
   checkRateLimit,
@@ -60,15 +61,24 @@ function httpSend(url: string): Send {
 }
 
 /** The same checks for every transport; `start` serves the API and returns its URL and a stop. */
-function describeTransport(name: string, start: (api: GuardedApi) => Promise<{ url: string; stop(): Promise<void> }>) {
+/** A started transport: its URL, the URL its server sees (DPoP proofs name it) when another, its stop. */
+interface Started {
+  url: string;
+  dpopUrl?: string;
+  stop(): Promise<void>;
+}
+
+function describeTransport(name: string, start: (api: GuardedApi) => Promise<Started>) {
   describe(`${name}: Rampart guards the transport`, () => {
     let api: GuardedApi;
     let stop: () => Promise<void>;
     let send: Send;
+    let url: string;
     before(async () => {
       api = guardedApi(issuer);
       const started = await start(api);
       stop = started.stop;
+      url = started.dpopUrl ?? started.url;
       send = httpSend(started.url);
     });
     after(async () => {
@@ -78,6 +88,8 @@ function describeTransport(name: string, start: (api: GuardedApi) => Promise<{ u
     it('valid token: the principal reaches resolvers and the user context function', () =>
       checkValidToken(api, send, name));
     it('junk token: 401 with WWW-Authenticate', () => checkJunkToken(send));
+    it("DPoP: the proof names the integration's method and URL; replay and another URL refused", () =>
+      checkDpop(api, send, url));
     it('@requiresScopes without the scope: error at the path, the rest of the data', () =>
       checkMissingScope(api, send));
     it('depth over the limit: 400 MAX_DEPTH_LIMIT', () => checkDepth(api, send));
@@ -158,6 +170,8 @@ describeTransport('Fetch-style adapter ({ request: Request })', async (api) => {
   const adapter = await startFetchAdapter(server, context, (request) => [{ request }]);
   return {
     url: adapter.url,
+    // the adapter builds its Fetch Request on http://localhost
+    dpopUrl: `http://localhost${new URL(adapter.url).pathname}`,
     stop: async () => {
       await adapter.close();
       await server.stop();

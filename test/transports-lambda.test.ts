@@ -20,6 +20,7 @@ import {
   type Answer,
   checkAudit,
   checkDepth,
+  checkDpop,
   checkJunkToken,
   checkMissingScope,
   checkRateLimit,
@@ -188,6 +189,12 @@ function describeLambda(name: string, version: 'v1' | 'v2') {
       assert.deepEqual(new Set(seen), new Set(['198.51.100.7']));
     });
     it('junk token: 401 with WWW-Authenticate', () => checkJunkToken(send));
+    it("DPoP: the proof names the event's method and URL (with the stage); replay and another URL refused", () =>
+      checkDpop(
+        api,
+        send,
+        version === 'v1' ? 'http://api.example.com/prod/graphql' : 'http://api.example.com/graphql',
+      ));
     it('@requiresScopes without the scope: error at the path, the rest of the data', () =>
       checkMissingScope(api, send));
     it('depth over the limit: 400 MAX_DEPTH_LIMIT', () => checkDepth(api, send));

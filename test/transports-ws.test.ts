@@ -11,12 +11,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { auditModule } from '@rampart/audit';
+import { createDpopProof, mintToken } from '@rampart/auth';
 import { ErrorCode, type OperationEnd, type RampartModule, rampartError } from '@rampart/core';
 import { limitsModule } from '@rampart/limits';
 import { rateLimitModule } from '@rampart/rate-limit';
 import { scopesModule } from '@rampart/scopes';
 import { parse } from 'graphql';
-import { type Issuer, OPERATION_LIMIT, signToken, startIssuer, testRampartOptions } from './transports/harness.js';
+import {
+  audience,
+  type Issuer,
+  issuer as issuerName,
+  OPERATION_LIMIT,
+  signToken,
+  startIssuer,
+  testRampartOptions,
+} from './transports/harness.js';
 import { rawSocket, run, startWsApi, type WsApi } from './transports/ws.js';
 
 /** Skips a test until the package's `onOperation` is there (merged from its branch). */
@@ -125,6 +134,23 @@ describe('graphql-ws: the connection', () => {
     const both = api.client({ Authorization: `Bearer ${await token('payload-user')}` }, header);
     const fromPayload = await run(both, 'subscription { ticks(count: 1) { me } }');
     assert.deepEqual(fromPayload.results, [{ data: { ticks: { me: 'payload-user' } } }]);
+  });
+
+  it('DPoP: a bound token with a proof of the upgrade request (GET, its URL); the same proof again: 4401', async () => {
+    const bound = await mintToken(issuer.keys, {
+      issuer: issuerName,
+      audience,
+      subject: 'dpop-client',
+      boundTo: issuer.client.publicJwk,
+    });
+    const dpop = await createDpopProof(issuer.client, { method: 'GET', url: api.url, accessToken: bound });
+    const params = { authorization: `DPoP ${bound}`, dpop };
+    const r = await run(api.client(params), 'subscription { ticks(count: 1) { me } }');
+    assert.deepEqual(r.results, [{ data: { ticks: { me: 'dpop-client' } } }], JSON.stringify(r.error));
+    const replayed = await rawSocket(api.url, params);
+    assert.deepEqual(await replayed.closed, { code: 4401, reason: 'Unauthorized' });
+    const asBearer = await rawSocket(api.url, { authorization: `Bearer ${bound}` });
+    assert.deepEqual(await asBearer.closed, { code: 4401, reason: 'Unauthorized' });
   });
 
   it('a junk token: closed with 4401 and a short reason', async () => {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { ApolloServerOptions, BaseContext } from '@apollo/server';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { type Rampart, type RampartOptions, rampart } from '@rampart/apollo';
-import { createDevKeys, type DevKeys } from '@rampart/auth';
+import { createDevKeys, createDpopProof, type DevKeys, mintToken } from '@rampart/auth';
 import { getSecurityState, type SecurityState } from '@rampart/core';
 import { importJWK, SignJWT } from 'jose';
 
@@ -80,6 +80,8 @@ export interface GuardedApi {
   readonly auditPath: string;
   /** A real token for `sub`, with the given scopes. */
   token(sub: string, scopes?: string[]): Promise<string>;
+  /** A real token for `sub` bound to the issuer's DPoP client key, and a proof maker for it. */
+  boundToken(sub: string): Promise<{ token: string; proof(method: string, url: string): Promise<string> }>;
   /** The audit records written so far. */
   auditRecords(): Record<string, any>[];
   close(): Promise<void>;
@@ -88,6 +90,8 @@ export interface GuardedApi {
 /** Keys and JWKS shared by every API of a test file. */
 export interface Issuer {
   readonly keys: DevKeys;
+  /** A client's DPoP key pair (tokens bound to it need its proofs). */
+  readonly client: DevKeys;
   readonly jwksUrl: string;
   close(): Promise<void>;
 }
@@ -95,7 +99,8 @@ export interface Issuer {
 export async function startIssuer(): Promise<Issuer> {
   const keys = await createDevKeys({ alg: 'RS256' });
   const jwks = await startJwks(keys);
-  return { keys, jwksUrl: jwks.url, close: jwks.close };
+  const client = await createDevKeys({ alg: 'ES256' });
+  return { keys, client, jwksUrl: jwks.url, close: jwks.close };
 }
 
 /** A real access token (RS256, `typ: at+jwt`) for `sub` with the given scopes, valid five minutes. */
@@ -115,7 +120,9 @@ export async function signToken(iss: Issuer, sub: string, scopes: string[] = [])
 /** The Rampart options every transport test uses (`auditPath`: the audit log file). */
 export function testRampartOptions(iss: Issuer, auditPath: string): RampartOptions {
   return {
-    authentication: { jwt: { issuer, audience, algorithms: ['RS256'], jwksUri: iss.jwksUrl, typ: 'at+jwt' } },
+    authentication: {
+      jwt: { issuer, audience, algorithms: ['RS256'], jwksUri: iss.jwksUrl, typ: 'at+jwt', dpop: 'allowed' },
+    },
     limits: { depth: DEPTH_LIMIT },
     scopes: { mode: 'filter' },
     rateLimit: { operation: { limit: OPERATION_LIMIT, duration: 60 } },
@@ -133,6 +140,10 @@ export function guardedApi(iss: Issuer, logger?: ApolloServerOptions<BaseContext
     apolloConfig: { schema, ...security.serverOptions, plugins: security.plugins, ...(logger ? { logger } : {}) },
     auditPath,
     token: (sub, scopes = []) => signToken(iss, sub, scopes),
+    async boundToken(sub) {
+      const token = await mintToken(iss.keys, { issuer, audience, subject: sub, boundTo: iss.client.publicJwk });
+      return { token, proof: (method, url) => createDpopProof(iss.client, { method, url, accessToken: token }) };
+    },
     auditRecords() {
       let text = '';
       try {
@@ -228,4 +239,26 @@ export async function checkAudit(api: GuardedApi, send: Send): Promise<void> {
     assert.equal(mine.length, 1, `records for ${id}: ${JSON.stringify(mine)}`);
     assert.match(JSON.stringify(mine[0]), /"auditor"/);
   }
+}
+
+/**
+ * DPoP through the transport: the method and URL the integration reports are the ones the proof
+ * names (`url`: the URL the server sees); a replayed proof and a proof for another URL are refused.
+ */
+export async function checkDpop(api: GuardedApi, send: Send, url: string): Promise<void> {
+  const { token, proof } = await api.boundToken('dpop-client');
+  const headers = { authorization: `DPoP ${token}`, dpop: await proof('POST', url) };
+  const ok = await send({ query: '{ me }' }, headers);
+  assert.equal(ok.status, 200, JSON.stringify(ok.body));
+  assert.deepEqual(ok.body, { data: { me: 'dpop-client' } });
+  const replayed = await send({ query: '{ me }' }, headers);
+  assert.equal(replayed.status, 401, JSON.stringify(replayed.body));
+  assert.match(replayed.header('www-authenticate') ?? '', /DPoP algs="[^"]+", error="invalid_dpop_proof"/);
+  const elsewhere = await send(
+    { query: '{ me }' },
+    { ...headers, dpop: await proof('POST', 'https://other.example/graphql') },
+  );
+  assert.equal(elsewhere.status, 401, JSON.stringify(elsewhere.body));
+  const asBearer = await send({ query: '{ me }' }, { authorization: `Bearer ${token}` });
+  assert.equal(asBearer.status, 401, JSON.stringify(asBearer.body));
 }
