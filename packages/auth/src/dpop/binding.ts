@@ -9,6 +9,7 @@ import { AuthFailure } from '../auth-failure.js';
 import { NonceIssuer } from './nonce.js';
 import { type DpopMode, type DpopOptions, resolveDpopOptions } from './options.js';
 import { checkProof, type ProofChecker, type ProofRequest } from './proof.js';
+import { ProofKeyCache } from './proof-keys.js';
 
 /** How the request presented the token, and what the proof check reads of it. */
 export interface TokenPresentation extends ProofRequest {
@@ -32,6 +33,7 @@ export function createProofChecker(options: DpopMode | DpopOptions, path: string
   return {
     options: resolved,
     nonces,
+    keys: new ProofKeyCache(),
     challenge: (now) => ({ nonce: nonces?.issue(now) }),
   };
 }

@@ -6,10 +6,11 @@
  * `jti` never seen before. jose verifies the signature.
  */
 import { createHash } from 'node:crypto';
-import { calculateJwkThumbprint, EmbeddedJWK, type JWK, type JWTPayload, jwtVerify } from 'jose';
+import { type JWTPayload, jwtVerify } from 'jose';
 import { AuthFailure, type DpopChallenge } from '../auth-failure.js';
 import type { NonceIssuer } from './nonce.js';
 import type { ResolvedDpopOptions } from './options.js';
+import { type ProofKey, type ProofKeyCache, ProofKeyError } from './proof-keys.js';
 
 /** What the request presents for the proof check. */
 export interface ProofRequest {
@@ -26,6 +27,8 @@ export interface ProofRequest {
 export interface ProofChecker {
   readonly options: ResolvedDpopOptions;
   readonly nonces: NonceIssuer | undefined;
+  /** The proof header keys, imported once per key. */
+  readonly keys: ProofKeyCache;
   /** The challenge parameters of this configuration's refusals. */
   challenge(now: number): DpopChallenge;
 }
@@ -33,7 +36,6 @@ export interface ProofChecker {
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const MAX_PROOF_LENGTH = 8192;
 const MAX_JTI_LENGTH = 256;
-const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'];
 
 /** A refused proof: 401 with `WWW-Authenticate: DPoP error="invalid_dpop_proof"`. */
 function invalidProof(checker: ProofChecker, now: number, detail: string): AuthFailure {
@@ -59,24 +61,28 @@ export async function checkProof(
     throw invalidProof(checker, now, 'not one compact JWS');
   }
   let payload: JWTPayload;
-  let jwk: JWK;
+  let signer: ProofKey | undefined;
   try {
-    const verified = await jwtVerify(proof, EmbeddedJWK, {
-      typ: 'dpop+jwt',
-      algorithms: [...o.algorithms],
-      currentDate: new Date(now),
-      clockTolerance: clockToleranceSeconds,
-    });
+    const verified = await jwtVerify(
+      proof,
+      async (header) => {
+        signer = await checker.keys.keyOf(header);
+        return signer.key;
+      },
+      {
+        typ: 'dpop+jwt',
+        algorithms: [...o.algorithms],
+        currentDate: new Date(now),
+        clockTolerance: clockToleranceSeconds,
+      },
+    );
     payload = verified.payload;
-    jwk = verified.protectedHeader.jwk as JWK;
   } catch (e) {
-    throw invalidProof(checker, now, (e as { code?: string }).code ?? (e as Error)?.name ?? 'error');
+    const detail = e instanceof ProofKeyError ? e.message : ((e as { code?: string }).code ?? (e as Error)?.name);
+    throw invalidProof(checker, now, detail ?? 'error');
   }
-  if (PRIVATE_MEMBERS.some((m) => Object.hasOwn(jwk, m))) throw invalidProof(checker, now, 'private key in jwk');
   checkClaims(checker, payload, request, accessToken, now, clockToleranceSeconds);
-  if ((await calculateJwkThumbprint(jwk, 'sha256')) !== jkt) {
-    throw invalidProof(checker, now, 'key does not match cnf.jkt');
-  }
+  if (signer?.thumbprint !== jkt) throw invalidProof(checker, now, 'key does not match cnf.jkt');
   if (checker.nonces && !checker.nonces.accepts(payload.nonce, now)) {
     const challenge = checker.challenge(now);
     throw new AuthFailure('use_dpop_nonce', 'A DPoP nonce is required', 'missing or stale nonce', challenge);
