@@ -9,6 +9,7 @@ import type { GraphQLSchema } from 'graphql';
 import { ShopData } from './data.js';
 import {
   DEV_AUDIENCE,
+  DEV_BACK_OFFICE_ISSUER,
   DEV_ISSUER,
   type DevJwksServer,
   devKeysDir,
@@ -72,6 +73,8 @@ export interface ShopEnvironment {
   auditHmacKey: Buffer;
   /** Ed25519 private key (PEM) signing the audit checkpoints. */
   auditSigningKeyPem: string;
+  /** The shop's public GraphQL URL, when it runs behind a proxy (DPoP proofs name it). */
+  publicUrl?: string | undefined;
 }
 
 /**
@@ -84,44 +87,8 @@ export function recommendedRampartOptions(env: ShopEnvironment): RampartOptions 
       // the preset's defaults; batching stays off (no client of the shop batches)
       executionTimeoutMs: 10_000,
     },
-    authentication: {
-      // customers and back-office staff: RFC 9068 access tokens from the identity provider
-      jwt: {
-        issuer: DEV_ISSUER,
-        audience: DEV_AUDIENCE,
-        algorithms: ['RS256'],
-        jwksUri: env.jwksUri,
-        typ: 'at+jwt',
-        rolesClaim: 'roles',
-        maxTokenAge: 24 * 3600,
-      },
-      // the partner integration: an API key, configured by its SHA-256 hash only
-      apiKeys: {
-        keys: [
-          {
-            clientId: 'partner-integration',
-            hash: env.partnerApiKeyHash,
-            scopes: ['orders:read:all'],
-            // the partner calls from its own servers only (here: this machine)
-            allowedCidrs: ['127.0.0.0/8', '::1/128'],
-          },
-        ],
-      },
-    },
-    limits: {
-      // the defaults, spelt out: what a storefront and a back office need, with room to spare
-      depth: 10,
-      aliases: 30,
-      rootFields: 20,
-      directives: 50,
-      height: 1000,
-      cost: { max: 5000 },
-      // GitHub-style: `first` at most 1,000 on every list that takes it
-      slicing: { max: 1000 },
-      // per-coordinate overrides: login can't be batched through aliases
-      overrides: { 'Mutation.login': { aliases: 0 } },
-      exposeCost: process.env.NODE_ENV !== 'production',
-    },
+    authentication: authenticationOptions(env),
+    limits: limitsOptions(),
     ipFilter: {
       // a reverse proxy on this host: the client is the right-most untrusted X-Forwarded-For entry
       trustedProxies: ['127.0.0.1', '::1'],
@@ -129,67 +96,132 @@ export function recommendedRampartOptions(env: ShopEnvironment): RampartOptions 
       deny: ['203.0.113.0/24'],
     },
     rules: shopRules(),
-    rateLimit: {
-      // REDIS_URL: counters shared by every replica, exact (one atomic script before parsing, one after)
-      ...(env.redisUrl ? { store: redisStore(env.redisUrl), onStoreError: 'fallback-memory' as const } : {}),
-      prefix: 'rampart:shop:',
-      // every client (user, API client, else IP) may send 300 operations a minute, whatever they cost:
-      // the cost budget alone never stops a flood of operations that cost nothing (`{ __typename }`)
-      operation: { limit: 300, duration: 60 },
-      // every client has a cost budget (Shopify-style leaky bucket), charged with the estimated cost
-      // before execution and refunded to the actual cost after
-      costBudget: { maximumAvailable: 10_000, restoreRate: 500, exposeExtension: true },
-      // clients see their budget (`extensions.cost`) and limits (RateLimit headers) on every response
-      headers: true,
-      // the partner integration's contract: 6,000 calls a calendar month (UTC)
-      quotas: [
-        {
-          name: 'partner-monthly',
-          period: 'month',
-          limit: 6000,
-          appliesTo: (principal) => principal.clientId === 'partner-integration',
-        },
-      ],
-      // over the budget, the storefront (its app's tokens and anonymous shoppers) slows down (up to
-      // 1 s) before it is refused; API clients such as the partner get their 429 at once
-      throttle: {
-        mode: 'delay',
-        maxDelayMs: 1000,
-        appliesTo: (principal) => principal.clientId === 'storefront' || principal.kind === 'anonymous',
-      },
-      // login: 5 failures per (email, IP) and 100 per IP block for 15 minutes; attempts at one email
-      // from all addresses are paced (5 at once, then 1 s doubling to 60 s); a success resets
-      bruteForce: [
-        {
-          field: 'Mutation.login',
-          identifierArgument: 'email',
-          maxFailures: 5,
-          block: 900,
-          isFailure: (result) => (result as { success?: boolean } | null)?.success === false,
-        },
-      ],
-    },
+    rateLimit: rateLimitOptions(env),
     scopes: {
       // like Apollo Router: unauthorized fields come back null with an error, the rest runs
       mode: 'filter',
       // callers see only the part of the schema they may use
       filterIntrospection: true,
     },
-    audit: {
-      // group commit (the default): the records of one event-loop turn in one write, flushed on shutdown;
-      // a SIGKILL loses at most that turn's records (`durability: 'sync'` loses none, at a write per record)
-      destination: join(env.auditDir, 'audit.log'),
-      // one record per operation at metadata level (no values); @audit fields and mutation root fields
-      // get their own records; admins' mutations are recorded with their (redacted) arguments
-      level: 'metadata',
-      rules: [{ level: 'request', operationTypes: ['mutation'], roles: ['admin'] }],
-      chain: {
-        key: env.auditHmacKey,
-        checkpoints: {
-          path: join(env.auditDir, 'audit.log.checkpoints'),
-          privateKey: env.auditSigningKeyPem,
-          every: 1000,
+    audit: auditOptions(env),
+  };
+}
+
+/** Who may call: the identity provider's tokens (storefront and back office) and the partner's API key. */
+function authenticationOptions(env: ShopEnvironment): NonNullable<RampartOptions['authentication']> {
+  const provider = {
+    audience: DEV_AUDIENCE,
+    algorithms: ['RS256'],
+    jwksUri: env.jwksUri,
+    typ: 'at+jwt',
+    rolesClaim: 'roles',
+  };
+  return {
+    jwt: [
+      // customers' storefront apps and the storefront itself: RFC 9068 access tokens, a day at most
+      { ...provider, issuer: DEV_ISSUER, maxTokenAge: 24 * 3600 },
+      // back-office staff: tokens bound to the back-office machine's key (DPoP, RFC 9449), so a token
+      // copied off it is useless elsewhere; proofs must name the shop's public URL behind a proxy
+      {
+        ...provider,
+        issuer: DEV_BACK_OFFICE_ISSUER,
+        maxTokenAge: 8 * 3600,
+        dpop: { mode: 'required', ...(env.publicUrl ? { publicUrl: env.publicUrl } : {}) },
+      },
+    ],
+    // the partner integration: an API key, configured by its SHA-256 hash only
+    apiKeys: {
+      keys: [
+        {
+          clientId: 'partner-integration',
+          hash: env.partnerApiKeyHash,
+          scopes: ['orders:read:all'],
+          // the partner calls from its own servers only (here: this machine)
+          allowedCidrs: ['127.0.0.0/8', '::1/128'],
         },
+      ],
+    },
+  };
+}
+
+/** What one operation may ask for. */
+function limitsOptions(): NonNullable<RampartOptions['limits']> {
+  return {
+    // the defaults, spelt out: what a storefront and a back office need, with room to spare
+    depth: 10,
+    aliases: 30,
+    rootFields: 20,
+    directives: 50,
+    height: 1000,
+    cost: { max: 5000 },
+    // GitHub-style: `first` at most 1,000 on every list that takes it
+    slicing: { max: 1000 },
+    // per-coordinate overrides: login can't be batched through aliases
+    overrides: { 'Mutation.login': { aliases: 0 } },
+    exposeCost: process.env.NODE_ENV !== 'production',
+  };
+}
+
+/** How much each client may do: operations, cost budget, partner quota, storefront throttling, login pacing. */
+function rateLimitOptions(env: ShopEnvironment): NonNullable<RampartOptions['rateLimit']> {
+  return {
+    // REDIS_URL: counters shared by every replica, exact (one atomic script before parsing, one after)
+    ...(env.redisUrl ? { store: redisStore(env.redisUrl), onStoreError: 'fallback-memory' as const } : {}),
+    prefix: 'rampart:shop:',
+    // every client (user, API client, else IP) may send 300 operations a minute, whatever they cost:
+    // the cost budget alone never stops a flood of operations that cost nothing (`{ __typename }`)
+    operation: { limit: 300, duration: 60 },
+    // every client has a cost budget (Shopify-style leaky bucket), charged with the estimated cost
+    // before execution and refunded to the actual cost after
+    costBudget: { maximumAvailable: 10_000, restoreRate: 500, exposeExtension: true },
+    // clients see their budget (`extensions.cost`) and limits (RateLimit headers) on every response
+    headers: true,
+    // the partner integration's contract: 6,000 calls a calendar month (UTC)
+    quotas: [
+      {
+        name: 'partner-monthly',
+        period: 'month',
+        limit: 6000,
+        appliesTo: (principal) => principal.clientId === 'partner-integration',
+      },
+    ],
+    // over the budget, the storefront (its app's tokens and anonymous shoppers) slows down (up to
+    // 1 s) before it is refused; API clients such as the partner get their 429 at once
+    throttle: {
+      mode: 'delay',
+      maxDelayMs: 1000,
+      appliesTo: (principal) => principal.clientId === 'storefront' || principal.kind === 'anonymous',
+    },
+    // login: 5 failures per (email, IP) and 100 per IP block for 15 minutes; attempts at one email
+    // from all addresses are paced (5 at once, then 1 s doubling to 60 s); a success resets
+    bruteForce: [
+      {
+        field: 'Mutation.login',
+        identifierArgument: 'email',
+        maxFailures: 5,
+        block: 900,
+        isFailure: (result) => (result as { success?: boolean } | null)?.success === false,
+      },
+    ],
+  };
+}
+
+/** What is recorded: one chained, checkpointed record per operation, more for admins' mutations. */
+function auditOptions(env: ShopEnvironment): NonNullable<RampartOptions['audit']> {
+  return {
+    // group commit (the default): the records of one event-loop turn in one write, flushed on shutdown;
+    // a SIGKILL loses at most that turn's records (`durability: 'sync'` loses none, at a write per record)
+    destination: join(env.auditDir, 'audit.log'),
+    // one record per operation at metadata level (no values); @audit fields and mutation root fields
+    // get their own records; admins' mutations are recorded with their (redacted) arguments
+    level: 'metadata',
+    rules: [{ level: 'request', operationTypes: ['mutation'], roles: ['admin'] }],
+    chain: {
+      key: env.auditHmacKey,
+      checkpoints: {
+        path: join(env.auditDir, 'audit.log.checkpoints'),
+        privateKey: env.auditSigningKeyPem,
+        every: 1000,
       },
     },
   };
@@ -210,6 +242,7 @@ export async function createShop(options: ShopOptions = {}): Promise<Shop> {
     auditDir: options.auditDir ?? defaultAuditDir,
     auditHmacKey: auditKeys.hmacKey,
     auditSigningKeyPem: auditKeys.privateKeyPem,
+    publicUrl: process.env.SHOP_PUBLIC_URL,
   });
   const security = rampart({
     ...recommended,

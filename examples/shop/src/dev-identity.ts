@@ -14,12 +14,23 @@ export const devKeysDir = process.env.SHOP_DEV_KEYS ?? new URL('../.dev-keys', i
 
 /** The `iss` of the example's tokens. */
 export const DEV_ISSUER = 'https://idp.shop.example';
+/** The `iss` of back-office staff tokens: bound to the back office's key (DPoP). */
+export const DEV_BACK_OFFICE_ISSUER = 'https://idp.shop.example/back-office';
 /** The `aud` of the example's tokens: the shop API. */
 export const DEV_AUDIENCE = 'https://api.shop.example/graphql';
 
 /** The dev signing key (created on first run). */
 export function devSigningKeys(dir = devKeysDir): Promise<DevKeys> {
   return loadOrCreateDevKeys(dir);
+}
+
+/**
+ * The back-office machine's DPoP key pair (ES256), created on first run into `.dev-keys/back-office/`:
+ * staff tokens are bound to it, and only proofs it signs make them usable. In production the key stays
+ * on the back-office machine (non-extractable) and only its public part reaches the identity provider.
+ */
+export function backOfficeDpopKeys(dir = devKeysDir): Promise<DevKeys> {
+  return loadOrCreateDevKeys(join(dir, 'back-office'), { alg: 'ES256' });
 }
 
 /**
