@@ -37,10 +37,10 @@ export function variableValues(
   budget: WorkBudget,
 ): Dictionary<unknown> {
   const vars = createDictionary<unknown>();
-  for (const vd of operation.variableDefinitions ?? []) {
-    const name = vd.variable.name.value;
+  for (const definition of operation.variableDefinitions ?? []) {
+    const name = definition.variable.name.value;
     if (hasOwnKey(variables, name)) vars[name] = ownProperty(variables, name);
-    else if (vd.defaultValue) vars[name] = toJS(vd.defaultValue, NO_VARIABLES, budget, noop);
+    else if (definition.defaultValue) vars[name] = toJS(definition.defaultValue, NO_VARIABLES, budget, noop);
   }
   return vars;
 }
@@ -102,7 +102,7 @@ export function toJS(
 export function argumentValue(
   node: FieldNode,
   path: readonly string[],
-  si: SchemaInfo,
+  schemaInfo: SchemaInfo,
   info: FieldCostInfo,
   vars: Readonly<Dictionary<unknown>>,
   budget: WorkBudget,
@@ -113,13 +113,13 @@ export function argumentValue(
   let v: unknown;
   if (argNode && argNode.value.kind === Kind.VARIABLE && !hasOwnKey(vars, argNode.value.name.value)) {
     markVar();
-    v = si.argumentDefault(info, argName);
+    v = schemaInfo.argumentDefault(info, argName);
   } else if (argNode) {
     v = toJS(argNode.value, vars, budget, markVar);
   } else {
-    v = si.argumentDefault(info, argName);
+    v = schemaInfo.argumentDefault(info, argName);
   }
-  let type = si.argumentType(info, argName);
+  let type = schemaInfo.argumentType(info, argName);
   for (let p = 1; p < path.length; p++) {
     if (v === null || v === undefined || typeof v !== 'object' || Array.isArray(v)) return undefined;
     const key = path[p] as string;

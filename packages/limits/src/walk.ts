@@ -54,15 +54,15 @@ export class Walker {
 
   constructor(
     private readonly schema: GraphQLSchema,
-    private readonly si: SchemaInfo,
+    private readonly schemaInfo: SchemaInfo,
     private readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>,
     private readonly opts: ResolvedLimitsOptions,
-    private readonly vars: Readonly<Dictionary<unknown>>,
+    private readonly values: Readonly<Dictionary<unknown>>,
     variableDefinitions: ReadonlyMap<string, VariableDefinitionNode>,
     private readonly budget: WorkBudget,
     documentSize: number,
   ) {
-    this.included = (directives) => isIncluded(directives, vars, variableDefinitions, this.#markVar);
+    this.included = (directives) => isIncluded(directives, values, variableDefinitions, this.#markVar);
     this.#planner = new MergePlanner(schema, fragments, this.included, documentSize);
     this.#sliceNames = new Set(opts.cost.slicingArgumentNames);
     this.#hasOverrides = Object.keys(opts.overrides).length > 0;
@@ -173,7 +173,7 @@ export class Walker {
   /** A field: counted, and its selection set returned as a new frame (merged with its duplicates). */
   #field(frame: Frame, node: FieldNode): Frame | undefined {
     const name = node.name.value;
-    const info = this.si.field(frame.type, name);
+    const info = this.schemaInfo.field(frame.type, name);
     if (!info.def) {
       this.#report('unknownField', info.coordinate, info.coordinate, `Unknown field "${info.coordinate}".`);
     }
@@ -198,9 +198,9 @@ export class Walker {
     let args = 0;
     if (node.arguments && node.arguments.length > 0 && info.def) {
       for (const a of node.arguments) {
-        const value = toJS(a.value, this.vars, this.budget, this.#markVar);
-        const weight = this.si.argumentWeight(info, a.name.value);
-        args += this.si.valueCost(weight, this.si.argumentType(info, a.name.value), value, this.budget);
+        const value = toJS(a.value, this.values, this.budget, this.#markVar);
+        const weight = this.schemaInfo.argumentWeight(info, a.name.value);
+        args += this.schemaInfo.valueCost(weight, this.schemaInfo.argumentType(info, a.name.value), value, this.budget);
       }
     }
     const n = this.#size(frame, node, info);
@@ -252,7 +252,7 @@ export class Walker {
     let size: number | undefined;
     let given = 0;
     for (const path of ls.slicingArguments) {
-      const s = sizeOf(argumentValue(node, path, this.si, info, this.vars, this.budget, this.#markVar));
+      const s = sizeOf(argumentValue(node, path, this.schemaInfo, info, this.values, this.budget, this.#markVar));
       if (s === undefined) continue;
       given++;
       size = size === undefined ? s : Math.max(size, s);
@@ -283,7 +283,7 @@ export class Walker {
     for (const arg of info.def.args) {
       if (!this.#sliceNames.has(arg.name) || isListType(getNullableType(arg.type))) continue;
       if (getNamedType(arg.type).name !== 'Int') continue;
-      const s = sizeOf(argumentValue(node, [arg.name], this.si, info, this.vars, this.budget, this.#markVar));
+      const s = sizeOf(argumentValue(node, [arg.name], this.schemaInfo, info, this.values, this.budget, this.#markVar));
       if (s === undefined) continue;
       size = size === undefined ? s : Math.max(size, s);
       if (sliceMax !== false && s > sliceMax) {

@@ -104,6 +104,14 @@ describe('analysis and rewrite', () => {
     assert.equal(a.keptLeaf, true);
   });
 
+  // Changed with core's selectOperation: before, the last definition of a name was checked.
+  it('a fragment defined twice is checked as its first definition (graphql-js keeps the first)', () => {
+    const { a } = run('{ users { ...F } } fragment F on User { name } fragment F on User { email }');
+    assert.equal(a.denials.length, 0);
+    const { a: reversed } = run('{ users { ...F } } fragment F on User { email } fragment F on User { name }');
+    assert.equal(reversed.denials.length, 1);
+  });
+
   it('avoids a typename alias the client already uses', () => {
     const { doc, op, a } = run('{ user(id: "1") { __rampart_t: name email } }');
     const r = rewriteDocument(schema, doc, op, a, pickAliases(a));
