@@ -8,7 +8,7 @@
  *
  * Run: cd bench && node --conditions=source --import tsx limits/hostile-analysis.ts
  */
-import { analyzeOperation } from '@rampart/limits';
+import { analyzeLimits } from '@rampart/limits';
 import { Lexer, parse, Source, TokenKind } from 'graphql';
 import { realisticCorpus } from '../../packages/limits/test/corpus.ts';
 import { shopSchema } from '../../packages/limits/test/fixtures.ts';
@@ -171,12 +171,12 @@ function run(query: string, variables: Record<string, unknown> | undefined) {
     return { error: `parse: ${(e as Error).message.slice(0, 60)}` };
   }
   let t = performance.now();
-  const a = analyzeOperation(schema, doc, { variables });
+  const a = analyzeLimits(schema, doc, { variables });
   const first = performance.now() - t;
   const warm: number[] = [];
   for (let i = 0; i < 29; i++) {
     t = performance.now();
-    analyzeOperation(schema, doc, { variables });
+    analyzeLimits(schema, doc, { variables });
     warm.push(performance.now() - t);
   }
   warm.sort((x, y) => x - y);
@@ -187,7 +187,7 @@ function run(query: string, variables: Record<string, unknown> | undefined) {
 // so the first figure is about the hostile document, not about compiling the analyzer.
 const realistic = realisticCorpus().map((op) => ({ doc: parse(op.query), variables: op.variables }));
 for (let i = 0; i < 200; i++) {
-  for (const op of realistic) analyzeOperation(schema, op.doc, { variables: op.variables });
+  for (const op of realistic) analyzeLimits(schema, op.doc, { variables: op.variables });
 }
 
 const ms = (x: number) => `${x.toFixed(2)} ms`;

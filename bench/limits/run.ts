@@ -13,7 +13,7 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { analyzeOperation } from '@rampart/limits';
+import { analyzeLimits } from '@rampart/limits';
 import { parse } from 'graphql';
 import { hostileCorpus, realisticCorpus } from '../../packages/limits/test/corpus.ts';
 import { shopSchema } from '../../packages/limits/test/fixtures.ts';
@@ -151,7 +151,7 @@ for (const [name, make] of shapes) {
   let prev: number | undefined;
   for (const n of [2_500, 5_000, 10_000, 20_000, 40_000]) {
     const doc = parse(make(n), { maxTokens: 10_000_000 });
-    const us = time(() => analyzeOperation(schema, doc), 300);
+    const us = time(() => analyzeLimits(schema, doc), 300);
     out(`| ${name} | ${n} | ${fmt(us)} | ${prev ? `${(us / prev).toFixed(2)}x` : ''} |`);
     prev = us;
   }

@@ -1,6 +1,6 @@
 /** The analyzers compared by bench/limits, each as `run(document)`. */
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { analyzeOperation } from '@rampart/limits';
+import { analyzeLimits } from '@rampart/limits';
 import type { DocumentNode, GraphQLSchema, ValidationRule } from 'graphql';
 import { validate } from 'graphql';
 import depthLimit from 'graphql-depth-limit';
@@ -20,7 +20,7 @@ export function toolRunner(
   switch (tool) {
     case 'rampart':
       return (doc) => {
-        const a = analyzeOperation(schema, doc, { variables });
+        const a = analyzeLimits(schema, doc, { variables });
         return a.violations[0]?.code ?? 'accepted';
       };
     case 'depth-limit+query-complexity': {

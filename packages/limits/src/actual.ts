@@ -4,7 +4,7 @@
  * analysis"). Per operation, never per resolver.
  */
 
-import { hasOwnKey } from '@rampart/core';
+import { type Dictionary, hasOwnKey, isIncluded, selectOperation, variableDefinitionsOf } from '@rampart/core';
 import {
   type DocumentNode,
   type FieldNode,
@@ -12,12 +12,12 @@ import {
   type GraphQLNamedType,
   type GraphQLSchema,
   Kind,
-  type OperationDefinitionNode,
   type SelectionNode,
   type SelectionSetNode,
+  type VariableDefinitionNode,
 } from 'graphql';
-import { type FieldInfo, schemaInfo } from './schema-info.js';
-import { makeIncluded, toJS, variableValues, type WorkBudget } from './values.js';
+import { type FieldCostInfo, type SchemaInfo, schemaInfo } from './schema-info.js';
+import { toJS, variableValues, type WorkBudget } from './values.js';
 
 /** Both actual cost figures. */
 export interface ActualCost {
@@ -27,6 +27,7 @@ export interface ActualCost {
   readonly fieldCost: number;
 }
 
+/** One response key of a selection set: the field it resolves and every selection set merged under it. */
 interface PlanEntry {
   readonly name: string;
   readonly type: GraphQLNamedType | undefined;
@@ -46,7 +47,8 @@ export interface ActualCostOptions {
 
 /**
  * Counts the cost of `data` (the `data` of a response) as produced by the selected operation.
- * @returns both figures; `{ cost: 0, fieldCost: 0 }` when the operation is not found.
+ * @returns both figures; `{ cost: 0, fieldCost: 0 }` when no operation is selected (see core's
+ * `selectOperation`: an unknown name, or several operations and no name).
  */
 export function actualCost(
   schema: GraphQLSchema,
@@ -54,126 +56,158 @@ export function actualCost(
   data: unknown,
   options: ActualCostOptions = {},
 ): ActualCost {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  let operation: OperationDefinitionNode | undefined;
-  for (const def of document.definitions) {
-    if (def.kind === Kind.FRAGMENT_DEFINITION) {
-      if (!fragments.has(def.name.value)) fragments.set(def.name.value, def);
-    } else if (def.kind === Kind.OPERATION_DEFINITION) {
-      if (options.operationName ? def.name?.value === options.operationName : operation === undefined) operation = def;
-    }
-  }
+  const { operation, fragments } = selectOperation(document, options.operationName);
   if (!operation || data === null || typeof data !== 'object') return { cost: 0, fieldCost: 0 };
-  const maxWork = options.workBudget ?? 2_000_000;
-  const budget: WorkBudget = { units: 0, max: maxWork };
-  const vars = variableValues(operation, options.variables, budget);
-  const included = makeIncluded(vars, () => {});
-  const si = schemaInfo(schema);
-  const plans = new WeakMap<SelectionSetNode[], Map<string, PlanEntry>>();
+  const budget: WorkBudget = { units: 0, max: options.workBudget ?? 2_000_000 };
+  const values = variableValues(operation, options.variables, budget);
+  const walk = new ActualCostWalk(schema, fragments, values, variableDefinitionsOf(operation), budget);
+  const rootType = schema.getRootType(operation.operation) ?? undefined;
+  const figures = walk.object(data as Record<string, unknown>, [operation.selectionSet], rootType);
+  const base = operation.operation === 'mutation' ? (options.mutationBase ?? 10) : 0;
+  return { cost: base + figures.cost, fieldCost: figures.fieldCost };
+}
 
-  const plan = (sets: SelectionSetNode[], parentType: GraphQLNamedType | undefined): Map<string, PlanEntry> => {
-    const cached = plans.get(sets);
+/** The walk of one response along one operation (plans memoized per merged selection sets). */
+export class ActualCostWalk {
+  readonly #schemaInfo: SchemaInfo;
+  readonly #plans = new WeakMap<SelectionSetNode[], Map<string, PlanEntry>>();
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+    private readonly values: Readonly<Dictionary<unknown>>,
+    private readonly definitions: ReadonlyMap<string, VariableDefinitionNode>,
+    private readonly budget: WorkBudget,
+  ) {
+    this.#schemaInfo = schemaInfo(schema);
+  }
+
+  /** Both figures of one object resolved for `sets` (merged selection sets) on `type`. */
+  object(data: Record<string, unknown>, sets: SelectionSetNode[], type: GraphQLNamedType | undefined): ActualCost {
+    let cost = 0;
+    let fieldCost = 0;
+    for (const [key, entry] of this.#plan(sets, type)) {
+      if (!hasOwnKey(data, key) || this.budget.units > this.budget.max) continue;
+      const info = this.#schemaInfo.field(entry.type, entry.name);
+      if (info.meta) continue;
+      const value = data[key];
+      const argumentCost = this.#argumentCost(info, entry.node);
+      if (entry.sets.length > 0) {
+        const below = { objects: 0, cost: 0, fieldCost: 0 };
+        this.#objects(value, entry.sets, info.type, below, 0);
+        cost += Math.max(0, below.objects * info.valueWeight + below.cost + argumentCost);
+        fieldCost += Math.max(0, info.callWeight + argumentCost) + below.fieldCost;
+      } else {
+        const leaves = countLeaves(value, this.budget);
+        cost += Math.max(0, leaves * info.valueWeight + argumentCost);
+        fieldCost += Math.max(0, info.callWeight + argumentCost);
+      }
+    }
+    return { cost, fieldCost };
+  }
+
+  /** Adds the objects of a field's value (a list is walked through) and their figures to `below`. */
+  #objects(
+    value: unknown,
+    sets: SelectionSetNode[],
+    type: GraphQLNamedType | undefined,
+    below: { objects: number; cost: number; fieldCost: number },
+    depth: number,
+  ): void {
+    this.budget.units++;
+    if (value === null || value === undefined || depth > 64) return;
+    if (Array.isArray(value)) {
+      for (const item of value) this.#objects(item, sets, type, below, depth + 1);
+      return;
+    }
+    if (typeof value !== 'object') return;
+    below.objects++;
+    const figures = this.object(value as Record<string, unknown>, sets, type);
+    below.cost += figures.cost;
+    below.fieldCost += figures.fieldCost;
+  }
+
+  #argumentCost(info: FieldCostInfo, node: FieldNode): number {
+    if (!node.arguments || !info.def) return 0;
+    const schemaInfo = this.#schemaInfo;
+    let sum = 0;
+    for (const argument of node.arguments) {
+      const value = toJS(argument.value, this.values, this.budget, noop);
+      const name = argument.name.value;
+      sum += schemaInfo.valueCost(
+        schemaInfo.argumentWeight(info, name),
+        schemaInfo.argumentType(info, name),
+        value,
+        this.budget,
+      );
+    }
+    return sum;
+  }
+
+  /** The response keys of merged selection sets on `parentType`, fragments and `@skip`/`@include` applied. */
+  #plan(sets: SelectionSetNode[], parentType: GraphQLNamedType | undefined): Map<string, PlanEntry> {
+    const cached = this.#plans.get(sets);
     if (cached) return cached;
-    const out = new Map<string, PlanEntry>();
+    const plan = new Map<string, PlanEntry>();
     const seen = new Set<string>();
-    const stack: { sels: readonly SelectionNode[]; type: GraphQLNamedType | undefined }[] = sets.map((s) => ({
-      sels: s.selections,
+    const stack: { selections: readonly SelectionNode[]; type: GraphQLNamedType | undefined }[] = sets.map((set) => ({
+      selections: set.selections,
       type: parentType,
     }));
     while (stack.length > 0) {
-      const { sels, type } = stack.pop() as (typeof stack)[number];
-      for (const sel of sels) {
-        budget.units++;
-        if (!included(sel.directives)) continue;
-        if (sel.kind === Kind.FIELD) {
-          const key = sel.alias?.value ?? sel.name.value;
-          const entry = out.get(key);
-          if (entry) {
-            if (sel.selectionSet) entry.sets.push(sel.selectionSet);
-          } else {
-            out.set(key, { name: sel.name.value, type, node: sel, sets: sel.selectionSet ? [sel.selectionSet] : [] });
-          }
-        } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-          const t = sel.typeCondition ? (schema.getType(sel.typeCondition.name.value) ?? undefined) : type;
-          stack.push({ sels: sel.selectionSet.selections, type: t });
-        } else if (!seen.has(sel.name.value)) {
-          seen.add(sel.name.value);
-          const def = fragments.get(sel.name.value);
-          if (def) {
+      const { selections, type } = stack.pop() as (typeof stack)[number];
+      for (const selection of selections) {
+        this.budget.units++;
+        if (!isIncluded(selection.directives, this.values, this.definitions)) continue;
+        if (selection.kind === Kind.FIELD) {
+          addField(plan, selection, type);
+        } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+          const condition = selection.typeCondition;
+          stack.push({
+            selections: selection.selectionSet.selections,
+            type: condition ? this.#type(condition.name.value) : type,
+          });
+        } else if (!seen.has(selection.name.value)) {
+          seen.add(selection.name.value);
+          const fragment = this.fragments.get(selection.name.value);
+          if (fragment) {
             stack.push({
-              sels: def.selectionSet.selections,
-              type: schema.getType(def.typeCondition.name.value) ?? undefined,
+              selections: fragment.selectionSet.selections,
+              type: this.#type(fragment.typeCondition.name.value),
             });
           }
         }
       }
     }
-    plans.set(sets, out);
-    return out;
-  };
+    this.#plans.set(sets, plan);
+    return plan;
+  }
 
-  const argCost = (info: FieldInfo, node: FieldNode): number => {
-    let sum = 0;
-    if (!node.arguments || !info.def) return 0;
-    for (const a of node.arguments) {
-      const value = toJS(a.value, vars, budget, () => {});
-      sum += si.valueCost(si.argumentWeight(info, a.name.value), si.argumentType(info, a.name.value), value, budget);
-    }
-    return sum;
-  };
-
-  // Returns [apollo, ibm] of one object.
-  const walk = (obj: Record<string, unknown>, sets: SelectionSetNode[], type: GraphQLNamedType | undefined) => {
-    let cost = 0;
-    let fieldCost = 0;
-    for (const [key, entry] of plan(sets, type)) {
-      if (!hasOwnKey(obj, key) || budget.units > maxWork) continue;
-      const info = si.field(entry.type, entry.name);
-      if (info.meta) continue;
-      const value = obj[key];
-      const args = argCost(info, entry.node);
-      if (entry.sets.length > 0) {
-        let k = 0;
-        let childCost = 0;
-        let childFieldCost = 0;
-        const visit = (v: unknown, depth: number): void => {
-          budget.units++;
-          if (v === null || v === undefined || depth > 64) return;
-          if (Array.isArray(v)) {
-            for (const x of v) visit(x, depth + 1);
-            return;
-          }
-          if (typeof v !== 'object') return;
-          k++;
-          const [c, f] = walk(v as Record<string, unknown>, entry.sets, info.type);
-          childCost += c;
-          childFieldCost += f;
-        };
-        visit(value, 0);
-        cost += Math.max(0, k * info.valueWeight + childCost + args);
-        fieldCost += Math.max(0, info.callWeight + args) + childFieldCost;
-      } else {
-        const n = countLeaves(value, budget);
-        cost += Math.max(0, n * info.valueWeight + args);
-        fieldCost += Math.max(0, info.callWeight + args);
-      }
-    }
-    return [cost, fieldCost] as const;
-  };
-
-  const rootType = schema.getRootType(operation.operation) ?? undefined;
-  const [cost, fieldCost] = walk(data as Record<string, unknown>, [operation.selectionSet], rootType);
-  const base = operation.operation === 'mutation' ? (options.mutationBase ?? 10) : 0;
-  return { cost: base + cost, fieldCost };
+  #type(name: string): GraphQLNamedType | undefined {
+    return this.schema.getType(name) ?? undefined;
+  }
 }
 
-function countLeaves(v: unknown, budget: { units: number }, depth = 0): number {
+const noop = (): void => {};
+
+/** Adds a field to a plan: a new response key, or its selection set merged into the key's entry. */
+function addField(plan: Map<string, PlanEntry>, field: FieldNode, type: GraphQLNamedType | undefined): void {
+  const key = field.alias?.value ?? field.name.value;
+  const entry = plan.get(key);
+  if (entry) {
+    if (field.selectionSet) entry.sets.push(field.selectionSet);
+  } else {
+    plan.set(key, { name: field.name.value, type, node: field, sets: field.selectionSet ? [field.selectionSet] : [] });
+  }
+}
+
+function countLeaves(value: unknown, budget: { units: number }, depth = 0): number {
   budget.units++;
-  if (v === null || v === undefined || depth > 64) return 0;
-  if (Array.isArray(v)) {
-    let n = 0;
-    for (const x of v) n += countLeaves(x, budget, depth + 1);
-    return n;
+  if (value === null || value === undefined || depth > 64) return 0;
+  if (Array.isArray(value)) {
+    let leaves = 0;
+    for (const item of value) leaves += countLeaves(item, budget, depth + 1);
+    return leaves;
   }
   return 1;
 }

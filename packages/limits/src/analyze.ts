@@ -4,26 +4,21 @@
  * traversal (walk.ts), with the variables as graphql-js execution sees them (values.ts) and fields
  * merged as graphql-js merges them (merge.ts). Linear in the document, and a work budget on top.
  */
-import type { ErrorCode } from '@rampart/core';
+import { type ErrorCode, selectOperation, variableDefinitionsOf } from '@rampart/core';
 import {
   type DirectiveNode,
   type DocumentNode,
   type FragmentDefinitionNode,
   type GraphQLSchema,
   Kind,
-  type OperationDefinitionNode,
   type SelectionNode,
 } from 'graphql';
-import type { Acc } from './acc.js';
+import type { Frame } from './frame.js';
 import { type LimitsOptions, type ResolvedLimitsOptions, resolveLimitsOptions } from './options.js';
 import { schemaInfo } from './schema-info.js';
 import { variableValues, type WorkBudget } from './values.js';
 import { emptyResult, finish } from './verdict.js';
 import { Walker } from './walk.js';
-
-export { KEY_DEDUPE_LIMIT } from './acc.js';
-export { makeIncluded, toJS } from './values.js';
-export { enforcedCost } from './verdict.js';
 
 /** Names of the limits, as used in decisions (`rule`) and violations. */
 export type LimitName =
@@ -96,8 +91,8 @@ export interface OperationAnalysis {
   readonly violations: readonly Violation[];
 }
 
-/** Options of {@link analyzeOperation}: the limits options plus the request's operation name and variables. */
-export interface AnalyzeOptions extends LimitsOptions {
+/** Options of {@link analyzeLimits}: the limits options plus the request's operation name and variables. */
+export interface AnalyzeLimitsOptions extends LimitsOptions {
   operationName?: string | null | undefined;
   variables?: Readonly<Record<string, unknown>> | null | undefined;
 }
@@ -111,16 +106,16 @@ export interface AnalyzeOptions extends LimitsOptions {
  * @param document - the parsed document.
  * @param options - operation name, variables, and limits options (defaults apply).
  */
-export function analyzeOperation(
+export function analyzeLimits(
   schema: GraphQLSchema,
   document: DocumentNode,
-  options: AnalyzeOptions = {},
+  options: AnalyzeLimitsOptions = {},
 ): OperationAnalysis {
   const { operationName, variables, ...limitOptions } = options;
   return analyzeWithResolved(schema, document, resolveLimitsOptions(limitOptions), operationName, variables);
 }
 
-/** {@link analyzeOperation} with options already resolved (what the plugin calls per request). */
+/** {@link analyzeLimits} with options already resolved (what the plugin calls per request). */
 export function analyzeWithResolved(
   schema: GraphQLSchema,
   document: DocumentNode,
@@ -129,17 +124,18 @@ export function analyzeWithResolved(
   variables?: Readonly<Record<string, unknown>> | null,
 ): OperationAnalysis {
   const problems: AnalysisProblem[] = [];
-  const { operation, fragments, missing } = selectOperation(document, operationName);
-  if (!operation || missing) {
-    const message = missing ?? 'The document has no operation.';
+  const { operation, fragments, problem } = selectOperation(document, operationName);
+  if (!operation || problem) {
+    const message = problem ?? 'The document has no operation.';
     problems.push({ kind: 'unknownOperation', message, ...(operationName ? { name: operationName } : {}) });
     return finish(opts, emptyResult(operationName ?? null, problems));
   }
 
   const budget: WorkBudget = { units: 0, max: opts.workBudget };
-  const vars = variableValues(operation, variables, budget);
+  const values = variableValues(operation, variables, budget);
+  const definitions = variableDefinitionsOf(operation);
   const documentSize = document.loc ? document.loc.end : 100_000;
-  const walker = new Walker(schema, schemaInfo(schema), fragments, opts, vars, budget, documentSize);
+  const walker = new Walker(schema, schemaInfo(schema), fragments, opts, values, definitions, budget, documentSize);
   const root =
     budget.units > budget.max
       ? undefined
@@ -162,9 +158,11 @@ export function analyzeWithResolved(
   }
 
   let directives = root.directives + (operation.directives?.length ?? 0);
-  for (const vd of operation.variableDefinitions ?? []) directives += vd.directives?.length ?? 0;
+  for (const definition of operation.variableDefinitions ?? []) directives += definition.directives?.length ?? 0;
   const coordinates: Record<string, { depth: number; aliases: number }> = {};
-  for (const [c, s] of root.over ?? []) coordinates[c] = { depth: Math.max(0, s.L), aliases: s.aliases };
+  for (const [coordinate, stat] of root.coordinates ?? []) {
+    coordinates[coordinate] = { depth: Math.max(0, stat.depth), aliases: stat.aliases };
+  }
   const base = operation.operation === 'mutation' ? opts.cost.mutationBase : 0;
   const rootFields = countRootFields(root, fragments, walker.included, budget);
 
@@ -173,14 +171,14 @@ export function analyzeWithResolved(
     {
       operationName: operation.name?.value ?? null,
       operationType,
-      depth: root.L,
+      depth: root.depth,
       height: root.height,
       aliases: root.aliases,
       rootFields,
       directives,
-      introspectionDepth: Math.max(0, root.intro),
-      cost: sat(base + root.cost),
-      fieldCost: sat(root.fieldCost),
+      introspectionDepth: Math.max(0, root.introspectionDepth),
+      cost: infinityIfNaN(base + root.cost),
+      fieldCost: infinityIfNaN(root.fieldCost),
       coordinates,
       slicing: walker.slicing,
       problems,
@@ -188,35 +186,13 @@ export function analyzeWithResolved(
       work: budget.units,
       violations: [],
     },
-    root.Lx,
+    root.depthOutsideOverrides,
   );
 }
 
-/** The selected operation and the fragments (first definition of each name); `missing` explains a failure. */
-function selectOperation(
-  document: DocumentNode,
-  operationName: string | null | undefined,
-): { operation?: OperationDefinitionNode; fragments: Map<string, FragmentDefinitionNode>; missing?: string } {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  let operation: OperationDefinitionNode | undefined;
-  let operationCount = 0;
-  for (const def of document.definitions) {
-    if (def.kind === Kind.FRAGMENT_DEFINITION) {
-      if (!fragments.has(def.name.value)) fragments.set(def.name.value, def);
-    } else if (def.kind === Kind.OPERATION_DEFINITION) {
-      operationCount++;
-      if (operationName ? def.name?.value === operationName : operation === undefined) operation = def;
-    }
-  }
-  if (operationName && !operation) return { fragments, missing: `Unknown operation named "${operationName}".` };
-  if (!operationName && operationCount > 1) {
-    return { fragments, missing: 'Must provide an operation name when the document has several operations.' };
-  }
-  return operation ? { operation, fragments } : { fragments };
-}
-
-function sat(n: number): number {
-  return Number.isNaN(n) ? Number.POSITIVE_INFINITY : n;
+/** A sum that overflowed into `NaN` (`Infinity - Infinity`) saturates at `Infinity`. */
+function infinityIfNaN(sum: number): number {
+  return Number.isNaN(sum) ? Number.POSITIVE_INFINITY : sum;
 }
 
 /**
@@ -224,33 +200,32 @@ function sat(n: number): number {
  * of the fragments spread at the root, each fragment visited once.
  */
 function countRootFields(
-  root: Acc,
+  root: Frame,
   fragments: ReadonlyMap<string, FragmentDefinitionNode>,
-  included: (d: readonly DirectiveNode[] | undefined) => boolean,
+  included: (directives: readonly DirectiveNode[] | undefined) => boolean,
   budget: { units: number },
 ): number {
-  if (root.spread1 === undefined) return root.keyCount;
-  const keys = root;
+  if (root.firstSpread === undefined) return root.keyCount;
   const seen = new Set<string>();
   const stack: (readonly SelectionNode[])[] = [];
-  for (const name of [root.spread1, ...(root.spreads ?? [])]) {
+  for (const name of [root.firstSpread, ...(root.otherSpreads ?? [])]) {
     seen.add(name);
-    const def = fragments.get(name);
-    if (def) stack.push(def.selectionSet.selections);
+    const fragment = fragments.get(name);
+    if (fragment) stack.push(fragment.selectionSet.selections);
   }
   while (stack.length > 0) {
-    const sels = stack.pop() as readonly SelectionNode[];
-    for (const sel of sels) {
+    const selections = stack.pop() as readonly SelectionNode[];
+    for (const selection of selections) {
       budget.units++;
-      if (!included(sel.directives)) continue;
-      if (sel.kind === Kind.FIELD) keys.addKey(sel.alias?.value ?? sel.name.value);
-      else if (sel.kind === Kind.INLINE_FRAGMENT) stack.push(sel.selectionSet.selections);
-      else if (!seen.has(sel.name.value)) {
-        seen.add(sel.name.value);
-        const def = fragments.get(sel.name.value);
-        if (def) stack.push(def.selectionSet.selections);
+      if (!included(selection.directives)) continue;
+      if (selection.kind === Kind.FIELD) root.addKey(selection.alias?.value ?? selection.name.value);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) stack.push(selection.selectionSet.selections);
+      else if (!seen.has(selection.name.value)) {
+        seen.add(selection.name.value);
+        const fragment = fragments.get(selection.name.value);
+        if (fragment) stack.push(fragment.selectionSet.selections);
       }
     }
   }
-  return keys.keyCount;
+  return root.keyCount;
 }

@@ -7,9 +7,10 @@
 import { createHash } from 'node:crypto';
 import { rampartError, type SecurityState } from '@rampart/core';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
-import { analyzeWithResolved, enforcedCost, type OperationAnalysis } from './analyze.js';
+import { analyzeWithResolved, type OperationAnalysis } from './analyze.js';
 import { LruCache } from './lru.js';
 import type { ResolvedLimitsOptions } from './options.js';
+import { enforcedCost } from './verdict.js';
 
 /** What the analysis of one request keeps per request, for tests and other adapters (`state.slots.get(LIMITS_SLOT)`). */
 export const LIMITS_SLOT: unique symbol = Symbol.for('rampart.limits.analysis') as never;

@@ -42,9 +42,12 @@ export function qualifiedKey(type: GraphQLNamedType | undefined, field: FieldNod
 
 type Included = (directives: readonly DirectiveNode[] | undefined) => boolean;
 
-const COUNT = 0;
-const COLLECT = 1;
-const OWN = 2;
+/**
+ * What a scan of a set's top level does: count its keys, collect its groups and in-place fragments,
+ * or list a fragment's own keys and spreads (see `#scan`).
+ */
+const ScanMode = { count: 'count', collect: 'collect', own: 'own' } as const;
+type ScanMode = (typeof ScanMode)[keyof typeof ScanMode];
 /** Marks a summary under way (a spread of that fragment now is a cycle). */
 const PENDING: readonly string[] = [];
 
@@ -56,7 +59,7 @@ export class MergePlanner {
   readonly #own = new Map<string, { keys: string[]; spreads: string[] } | null>();
   readonly #counts = new Map<string, number>();
   /**
-   * Scratch state of the scans, reused to keep allocation off the hot path (a fragment's OWN scan
+   * Scratch state of the scans, reused to keep allocation off the hot path (a fragment's `own` scan
    * may run inside the others: it works above their part of the stack).
    */
   readonly #stack: unknown[] = [];
@@ -83,25 +86,25 @@ export class MergePlanner {
     if (!mayRepeat(sels)) return undefined;
     this.#counts.clear();
     this.#repeated = false;
-    this.#scan(sels, type, COUNT);
+    this.#scan(sels, type, ScanMode.count);
     if (!this.#repeated) return undefined;
     const plan: MergePlan = { groups: new Map(), started: new Set(), inline: new Set() };
     // Second scan, in the order of the analysis: collect the groups, decide which fragments go in place.
     this.#plan = plan;
-    this.#scan(sels, type, COLLECT);
+    this.#scan(sels, type, ScanMode.collect);
     this.#plan = undefined;
     return plan;
   }
 
   /**
-   * Walks a set's top level in document order (inline fragments entered in place). COUNT counts the
-   * keys (fragments by their summaries); COLLECT gathers the groups and enters the fragments to walk
-   * in place; OWN lists a fragment's own keys and the fragments it spreads (not entered).
+   * Walks a set's top level in document order (inline fragments entered in place). `count` counts the
+   * keys (fragments by their summaries); `collect` gathers the groups and enters the fragments to walk
+   * in place; `own` lists a fragment's own keys and the fragments it spreads (not entered).
    */
-  #scan(sels: readonly SelectionNode[], type: GraphQLNamedType | undefined, mode: number): void {
+  #scan(sels: readonly SelectionNode[], type: GraphQLNamedType | undefined, mode: ScanMode): void {
     const stack = this.#stack;
     const base = stack.length;
-    if (mode !== OWN) this.#spreads.clear();
+    if (mode !== ScanMode.own) this.#spreads.clear();
     let i = 0;
     let nested = false;
     for (;;) {
@@ -117,7 +120,7 @@ export class MergePlanner {
       if (!this.included(sel.directives)) continue;
       if (sel.kind === Kind.FIELD) {
         this.#onField(qualifiedKey(type, sel), sel, mode);
-        if (mode === OWN && !this.#ok) break;
+        if (mode === ScanMode.own && !this.#ok) break;
         continue;
       }
       let inner: readonly SelectionNode[];
@@ -129,7 +132,7 @@ export class MergePlanner {
         const name = sel.name.value;
         const def = this.fragments.get(name);
         if (!def || !this.#onSpread(name, def, nested, mode)) {
-          if (mode === OWN && !this.#ok) break;
+          if (mode === ScanMode.own && !this.#ok) break;
           continue;
         }
         inner = def.selectionSet.selections;
@@ -144,12 +147,12 @@ export class MergePlanner {
     stack.length = base;
   }
 
-  #onField(key: string, field: FieldNode, mode: number): void {
-    if (mode === COUNT) {
+  #onField(key: string, field: FieldNode, mode: ScanMode): void {
+    if (mode === ScanMode.count) {
       const c = (this.#counts.get(key) ?? 0) + 1;
       this.#counts.set(key, c);
       if (c > 1) this.#repeated = true;
-    } else if (mode === COLLECT) {
+    } else if (mode === ScanMode.collect) {
       if ((this.#counts.get(key) ?? 0) < 2) return;
       const groups = (this.#plan as MergePlan).groups;
       const group = groups.get(key);
@@ -160,8 +163,8 @@ export class MergePlanner {
   }
 
   /** Whether a spread fragment is entered by the scan. */
-  #onSpread(name: string, def: FragmentDefinitionNode, nested: boolean, mode: number): boolean {
-    if (mode === OWN) {
+  #onSpread(name: string, def: FragmentDefinitionNode, nested: boolean, mode: ScanMode): boolean {
+    if (mode === ScanMode.own) {
       if (++this.#visited > SUMMARY_LIMIT) this.#ok = false;
       else this.#ownSpreads.push(name);
       return false;
@@ -169,8 +172,8 @@ export class MergePlanner {
     const spreads = this.#spreads;
     if (spreads.has(name)) return false;
     spreads.add(name);
-    if (mode === COUNT) {
-      for (const key of this.#summary(name) ?? []) this.#onField(key, undefined as never, COUNT);
+    if (mode === ScanMode.count) {
+      for (const key of this.#summary(name) ?? []) this.#onField(key, undefined as never, ScanMode.count);
       return false;
     }
     const keys = this.#summary(name);
@@ -242,7 +245,7 @@ export class MergePlanner {
       this.#visited = 0;
       this.#ok = true;
       const type = this.schema.getType(def.typeCondition.name.value) ?? undefined;
-      this.#scan(def.selectionSet.selections, type, OWN);
+      this.#scan(def.selectionSet.selections, type, ScanMode.own);
       if (this.#ok) own = { keys: this.#ownKeys, spreads: this.#ownSpreads };
     }
     this.#own.set(name, own);

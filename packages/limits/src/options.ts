@@ -25,7 +25,7 @@ export interface CostOptions {
   /**
    * Which figure is enforced and written to `state.cost`: `'apollo'` (Apollo Router's demand-control
    * score: type weights times list sizes) or `'ibm'` (IBM's field cost: resolver calls weighted).
-   * Both are always computed and returned by `analyzeOperation`.
+   * Both are always computed and returned by `analyzeLimits`.
    * @default 'apollo'
    */
   model?: 'apollo' | 'ibm';
@@ -66,7 +66,7 @@ export interface SlicingOptions {
   max?: Limit;
 }
 
-/** Options of `limitsPlugin`, `limitsModule` and `analyzeOperation` (`rampart({ limits })`). */
+/** Options of `limitsPlugin`, `limitsModule` and `analyzeLimits` (`rampart({ limits })`). */
 export interface LimitsOptions {
   /**
    * Maximum depth, counted exactly like graphql-depth-limit (`{ user { id } }` is 1; fragments add

@@ -1,23 +1,15 @@
 /**
  * The Apollo adapter: analysis and enforcement in `didResolveOperation` (after validation, with the
  * request's variables, so Apollo's document cache cannot bypass it), the actual cost in
- * `willSendResponse`. The analysis, its cache and the decision live in engine.ts, shared with the
- * module's `onOperation` (operation.ts).
+ * `willSendResponse` (listener.ts). The analysis, its cache and the decision live in engine.ts, shared
+ * with the module's `onOperation` (operation.ts).
  */
-import type {
-  ApolloServerPlugin,
-  BaseContext,
-  GraphQLRequestContext,
-  GraphQLRequestContextDidResolveOperation,
-  GraphQLRequestContextWillSendResponse,
-  GraphQLRequestListener,
-} from '@apollo/server';
-import { ensureSecurityState, type RampartModule, RESOLVED, type SecurityState, syncPlugin } from '@rampart/core';
+import type { ApolloServerPlugin, BaseContext, GraphQLRequestContext, GraphQLRequestListener } from '@apollo/server';
+import { ensureSecurityState, type RampartModule, syncPlugin } from '@rampart/core';
 import type { GraphQLSchema } from 'graphql';
-import { actualCost } from './actual.js';
-import { enforcedCost, type OperationAnalysis } from './analyze.js';
 import { costDirectivesTypeDefs } from './directives.js';
 import { LimitsEngine } from './engine.js';
+import { LimitsListener } from './listener.js';
 import { limitsOperationHook } from './operation.js';
 import { type LimitsOptions, type ResolvedLimitsOptions, resolveLimitsOptions } from './options.js';
 
@@ -41,83 +33,13 @@ export function limitsPlugin(options?: LimitsOptions): LimitsPlugin {
 
 /** The Apollo plugin over an engine (its cache shared with the module's `onOperation`). */
 function pluginFor(engine: LimitsEngine): LimitsPlugin {
-  const opts = engine.options;
-
-  /** One request: prototype hooks, so a request allocates this object and no closures. */
-  class LimitsListener {
-    analysis: OperationAnalysis | undefined;
-    constructor(readonly state: SecurityState) {}
-
-    didResolveOperation(ctx: GraphQLRequestContextDidResolveOperation<BaseContext>): Promise<void> {
-      try {
-        decide(this, ctx);
-        return RESOLVED;
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
-
-    willSendResponse(ctx: GraphQLRequestContextWillSendResponse<BaseContext>): Promise<void> {
-      finish(this, ctx);
-      return RESOLVED;
-    }
-  }
-
   const start = (requestContext: GraphQLRequestContext<BaseContext>): GraphQLRequestListener<BaseContext> =>
     new LimitsListener(
+      engine,
       ensureSecurityState(requestContext.contextValue as object),
     ) as GraphQLRequestListener<BaseContext>;
-
-  function decide(l: LimitsListener, ctx: GraphQLRequestContextDidResolveOperation<BaseContext>): void {
-    const a = engine.analysisFor({
-      schema: ctx.schema,
-      document: ctx.document,
-      operationName: ctx.operationName,
-      queryHash: ctx.queryHash,
-      variables: ctx.request.variables,
-    });
-    l.analysis = a;
-    engine.decide(l.state, a, ctx.logger);
-  }
-
-  function finish(l: LimitsListener, ctx: GraphQLRequestContextWillSendResponse<BaseContext>): void {
-    // Synchronous up to the write of `cost.actual`, so plugins listed after this one see it.
-    const analysis = l.analysis;
-    if (!analysis || !ctx.document) return;
-    const body = ctx.response.body;
-    if (body.kind !== 'single') return;
-    const result = body.singleResult;
-    // The actual cost walks the response along the operation: done only when someone reads it
-    // (the rate limiter's refund, the audit record, `exposeCost`), at most once per request.
-    const data = result.data;
-    const document = ctx.document;
-    const compute = (): number | undefined => {
-      if (data === undefined || data === null) return undefined;
-      const figures = actualCost(ctx.schema, document, data, {
-        operationName: ctx.operationName,
-        variables: ctx.request.variables,
-        mutationBase: opts.cost.mutationBase,
-        workBudget: opts.workBudget,
-      });
-      return opts.cost.model === 'ibm' ? figures.fieldCost : figures.cost;
-    };
-    if (data !== undefined && data !== null) l.state.cost.deferActual(compute);
-    if (opts.exposeCost) {
-      // merged with what another package (the rate limiter's budget) puts under `cost`
-      result.extensions = {
-        ...result.extensions,
-        cost: {
-          ...(result.extensions?.cost as Record<string, unknown> | undefined),
-          estimated: enforcedCost(analysis, opts),
-          ...(l.state.cost.actual !== undefined ? { actual: l.state.cost.actual } : {}),
-          ...(opts.cost.max !== false ? { max: opts.cost.max } : {}),
-        },
-      };
-    }
-  }
-
   return syncPlugin<LimitsPlugin>(start, {
-    options: opts,
+    options: engine.options,
     cacheSize: (schema: GraphQLSchema) => engine.cacheSize(schema),
     // the server's logger, for measure-mode warnings outside Apollo's requests (graphql-ws)
     async serverWillStart({ logger }) {

@@ -34,7 +34,7 @@ export interface ListSizeInfo {
 }
 
 /** What the analysis needs about one field of one parent type. */
-export interface FieldInfo {
+export interface FieldCostInfo {
   readonly coordinate: string;
   readonly def: GraphQLField<unknown, unknown> | undefined;
   /** Named return type (undefined for an unknown field). */
@@ -94,7 +94,7 @@ function weightOf(
 export class SchemaInfo {
   readonly schema: GraphQLSchema;
   readonly #types = new Map<string, number>();
-  readonly #fields = new Map<string, Map<string, FieldInfo>>();
+  readonly #fields = new Map<string, Map<string, FieldCostInfo>>();
   readonly #argWeights = new Map<string, number | undefined>();
 
   constructor(schema: GraphQLSchema) {
@@ -123,7 +123,7 @@ export class SchemaInfo {
   }
 
   /** Field metadata for `parent.fieldName` (cached). */
-  field(parent: GraphQLNamedType | undefined, fieldName: string): FieldInfo {
+  field(parent: GraphQLNamedType | undefined, fieldName: string): FieldCostInfo {
     const parentName = parent?.name ?? '?';
     let perType = this.#fields.get(parentName);
     if (!perType) {
@@ -138,7 +138,7 @@ export class SchemaInfo {
     return info;
   }
 
-  #buildField(parent: GraphQLNamedType | undefined, fieldName: string): FieldInfo {
+  #buildField(parent: GraphQLNamedType | undefined, fieldName: string): FieldCostInfo {
     const coordinate = `${parent?.name ?? '?'}.${fieldName}`;
     let def: GraphQLField<unknown, unknown> | undefined;
     let meta = false;
@@ -206,7 +206,7 @@ export class SchemaInfo {
   }
 
   /** `@cost` on an argument definition (`coordinate` is `Type.field(arg:)`). */
-  argumentWeight(field: FieldInfo, argName: string): number | undefined {
+  argumentWeight(field: FieldCostInfo, argName: string): number | undefined {
     const key = `${field.coordinate}(${argName}:)`;
     if (this.#argWeights.has(key)) return this.#argWeights.get(key);
     const arg = field.def?.args.find((a) => a.name === argName);
@@ -216,12 +216,12 @@ export class SchemaInfo {
   }
 
   /** Input type of an argument. */
-  argumentType(field: FieldInfo, argName: string): GraphQLInputType | undefined {
+  argumentType(field: FieldCostInfo, argName: string): GraphQLInputType | undefined {
     return field.def?.args.find((a) => a.name === argName)?.type;
   }
 
   /** Default value of an argument (already coerced by graphql-js). */
-  argumentDefault(field: FieldInfo, argName: string): unknown {
+  argumentDefault(field: FieldCostInfo, argName: string): unknown {
     return field.def?.args.find((a) => a.name === argName)?.defaultValue;
   }
 

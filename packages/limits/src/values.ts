@@ -7,7 +7,6 @@
  */
 import { createDictionary, type Dictionary, hasOwnKey, ownProperty } from '@rampart/core';
 import {
-  type DirectiveNode,
   type FieldNode,
   type GraphQLInputType,
   getNullableType,
@@ -16,7 +15,7 @@ import {
   type OperationDefinitionNode,
   type ValueNode,
 } from 'graphql';
-import type { FieldInfo, SchemaInfo } from './schema-info.js';
+import type { FieldCostInfo, SchemaInfo } from './schema-info.js';
 
 /** Work units spent and the most allowed; every walk of a document or a value charges it. */
 export interface WorkBudget {
@@ -38,10 +37,10 @@ export function variableValues(
   budget: WorkBudget,
 ): Dictionary<unknown> {
   const vars = createDictionary<unknown>();
-  for (const vd of operation.variableDefinitions ?? []) {
-    const name = vd.variable.name.value;
+  for (const definition of operation.variableDefinitions ?? []) {
+    const name = definition.variable.name.value;
     if (hasOwnKey(variables, name)) vars[name] = ownProperty(variables, name);
-    else if (vd.defaultValue) vars[name] = toJS(vd.defaultValue, NO_VARIABLES, budget, noop);
+    else if (definition.defaultValue) vars[name] = toJS(definition.defaultValue, NO_VARIABLES, budget, noop);
   }
   return vars;
 }
@@ -95,34 +94,6 @@ export function toJS(
 }
 
 /**
- * A `@skip`/`@include` evaluator over literal and variable conditions (`onVariable` is called when a
- * variable is read). A condition whose variable is missing keeps the selection (the upper bound).
- */
-export function makeIncluded(
-  vars: Readonly<Dictionary<unknown>>,
-  onVariable: () => void,
-): (directives: readonly DirectiveNode[] | undefined) => boolean {
-  return (directives) => {
-    if (!directives) return true;
-    for (const d of directives) {
-      const name = d.name.value;
-      if (name !== 'skip' && name !== 'include') continue;
-      const arg = d.arguments?.find((a) => a.name.value === 'if');
-      if (!arg) continue;
-      let v: unknown;
-      if (arg.value.kind === Kind.BOOLEAN) v = arg.value.value;
-      else if (arg.value.kind === Kind.VARIABLE) {
-        onVariable();
-        v = ownProperty(vars, arg.value.name.value);
-      }
-      if (name === 'skip' && v === true) return false;
-      if (name === 'include' && v === false) return false;
-    }
-    return true;
-  };
-}
-
-/**
  * The value execution gives the argument at `path` (`['input', 'page', 'first']`): the literal or
  * variable of the field node, else (argument not given, or given an absent variable) the argument's
  * schema default; along a nested path, an input-object field that is not an own property of the
@@ -131,8 +102,8 @@ export function makeIncluded(
 export function argumentValue(
   node: FieldNode,
   path: readonly string[],
-  si: SchemaInfo,
-  info: FieldInfo,
+  schemaInfo: SchemaInfo,
+  info: FieldCostInfo,
   vars: Readonly<Dictionary<unknown>>,
   budget: WorkBudget,
   markVar: () => void,
@@ -142,13 +113,13 @@ export function argumentValue(
   let v: unknown;
   if (argNode && argNode.value.kind === Kind.VARIABLE && !hasOwnKey(vars, argNode.value.name.value)) {
     markVar();
-    v = si.argumentDefault(info, argName);
+    v = schemaInfo.argumentDefault(info, argName);
   } else if (argNode) {
     v = toJS(argNode.value, vars, budget, markVar);
   } else {
-    v = si.argumentDefault(info, argName);
+    v = schemaInfo.argumentDefault(info, argName);
   }
-  let type = si.argumentType(info, argName);
+  let type = schemaInfo.argumentType(info, argName);
   for (let p = 1; p < path.length; p++) {
     if (v === null || v === undefined || typeof v !== 'object' || Array.isArray(v)) return undefined;
     const key = path[p] as string;

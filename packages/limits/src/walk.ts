@@ -6,8 +6,9 @@
  * Unknown and cyclic fragments are reported, never followed. Every selection and argument value
  * visited is charged to the work budget; the walk stops when it is spent.
  */
-import type { Dictionary } from '@rampart/core';
+import { type Dictionary, isIncluded } from '@rampart/core';
 import {
+  type DirectiveNode,
   type FieldNode,
   type FragmentDefinitionNode,
   type FragmentSpreadNode,
@@ -18,13 +19,14 @@ import {
   isListType,
   Kind,
   type SelectionNode,
+  type VariableDefinitionNode,
 } from 'graphql';
-import { Acc, addMeasure, FIELD, ROOT, type SizedContext, SPREAD } from './acc.js';
 import type { AnalysisProblem, SlicingFinding } from './analyze.js';
+import { addFragmentMeasures, Frame, FrameKind, type SizedContext } from './frame.js';
 import { MergePlanner, qualifiedKey } from './merge.js';
 import type { ResolvedLimitsOptions } from './options.js';
-import type { FieldInfo, ListSizeInfo, SchemaInfo } from './schema-info.js';
-import { argumentValue, makeIncluded, sizeOf, toJS, type WorkBudget } from './values.js';
+import type { FieldCostInfo, ListSizeInfo, SchemaInfo } from './schema-info.js';
+import { argumentValue, sizeOf, toJS, type WorkBudget } from './values.js';
 
 const EMPTY: readonly SelectionNode[] = [];
 /** Marks a fragment whose evaluation is under way (a spread of it now is a cycle). */
@@ -36,8 +38,9 @@ export class Walker {
   readonly slicing: SlicingFinding[] = [];
   /** True once a variable value changed what was measured. */
   variableDependent = false;
-  readonly included: ReturnType<typeof makeIncluded>;
-  readonly #memo = new Map<string, Acc | typeof IN_PROGRESS>();
+  /** Whether `@skip`/`@include` keep a selection (core's semantics; reading a variable marks the analysis variable-dependent). */
+  readonly included: (directives: readonly DirectiveNode[] | undefined) => boolean;
+  readonly #memo = new Map<string, Frame | typeof IN_PROGRESS>();
   readonly #reported = new Set<string>();
   readonly #planner: MergePlanner;
   readonly #sliceNames: ReadonlySet<string>;
@@ -51,35 +54,36 @@ export class Walker {
 
   constructor(
     private readonly schema: GraphQLSchema,
-    private readonly si: SchemaInfo,
+    private readonly schemaInfo: SchemaInfo,
     private readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>,
     private readonly opts: ResolvedLimitsOptions,
-    private readonly vars: Readonly<Dictionary<unknown>>,
+    private readonly values: Readonly<Dictionary<unknown>>,
+    variableDefinitions: ReadonlyMap<string, VariableDefinitionNode>,
     private readonly budget: WorkBudget,
     documentSize: number,
   ) {
-    this.included = makeIncluded(vars, this.#markVar);
+    this.included = (directives) => isIncluded(directives, values, variableDefinitions, this.#markVar);
     this.#planner = new MergePlanner(schema, fragments, this.included, documentSize);
     this.#sliceNames = new Set(opts.cost.slicingArgumentNames);
     this.#hasOverrides = Object.keys(opts.overrides).length > 0;
   }
 
   /** Walks the root set; its measures, or `undefined` when the work budget ran out. */
-  run(selections: readonly SelectionNode[], rootType: GraphQLNamedType | undefined): Acc | undefined {
+  run(selections: readonly SelectionNode[], rootType: GraphQLNamedType | undefined): Frame | undefined {
     const budget = this.budget;
-    const stack: Acc[] = [new Acc(selections, rootType, undefined, ROOT, '', undefined, 1, 0, undefined)];
+    const stack: Frame[] = [new Frame(selections, rootType, undefined, FrameKind.root, '', undefined, 1, 0, undefined)];
     while (stack.length > 0) {
-      const frame = stack[stack.length - 1] as Acc;
+      const frame = stack[stack.length - 1] as Frame;
       if (!frame.planned) {
         frame.planned = true;
-        frame.plan = this.#planner.plan(frame.sels, frame.type);
+        frame.plan = this.#planner.plan(frame.selections, frame.type);
       }
-      if (frame.i >= frame.sels.length) {
-        const outer = frame.outer;
-        if (outer && outer.length > 0) {
-          frame.type = outer.pop() as GraphQLNamedType | undefined;
-          frame.i = outer.pop() as number;
-          frame.sels = outer.pop() as readonly SelectionNode[];
+      if (frame.next >= frame.selections.length) {
+        const enclosing = frame.enclosing;
+        if (enclosing && enclosing.length > 0) {
+          frame.type = enclosing.pop() as GraphQLNamedType | undefined;
+          frame.next = enclosing.pop() as number;
+          frame.selections = enclosing.pop() as readonly SelectionNode[];
           continue;
         }
         stack.pop();
@@ -88,11 +92,11 @@ export class Walker {
         this.#complete(parent, frame);
         continue;
       }
-      const sel = frame.sels[frame.i++] as SelectionNode;
+      const sel = frame.selections[frame.next++] as SelectionNode;
       if (++budget.units > budget.max) return undefined;
       if (!this.included(sel.directives)) continue;
       frame.directives += sel.directives?.length ?? 0;
-      let child: Acc | undefined;
+      let child: Frame | undefined;
       if (sel.kind === Kind.INLINE_FRAGMENT) {
         const type = sel.typeCondition ? this.#type(sel.typeCondition.name.value) : frame.type;
         enter(frame, sel.selectionSet.selections, type);
@@ -118,15 +122,16 @@ export class Walker {
   }
 
   /** A named fragment spread: merged once per set, walked in place, or its memoized measures added. */
-  #spread(frame: Acc, sel: FragmentSpreadNode): Acc | undefined {
+  #spread(frame: Frame, sel: FragmentSpreadNode): Frame | undefined {
     const name = sel.name.value;
     // The same fragment twice in one selection set merges into one.
-    if (frame.spread1 === undefined) frame.spread1 = name;
-    else if (frame.spread1 === name) return undefined;
+    if (frame.firstSpread === undefined) frame.firstSpread = name;
+    else if (frame.firstSpread === name) return undefined;
     else {
-      frame.spreads ??= [];
-      if (frame.spreads.length < 64 ? frame.spreads.includes(name) : spreadSeen(frame.spreads, name)) return undefined;
-      frame.spreads.push(name);
+      frame.otherSpreads ??= [];
+      const others = frame.otherSpreads;
+      if (others.length < 64 ? others.includes(name) : spreadSeen(others, name)) return undefined;
+      others.push(name);
     }
     const def = this.fragments.get(name);
     if (!def) {
@@ -137,35 +142,45 @@ export class Walker {
       enter(frame, def.selectionSet.selections, this.#type(def.typeCondition.name.value));
       return undefined;
     }
-    const key = frame.ctx ? `${name}|${frame.ctx.key}` : name;
+    const key = frame.sizedContext ? `${name}|${frame.sizedContext.key}` : name;
     const done = this.#memo.get(key);
     if (done !== undefined && done !== IN_PROGRESS) {
-      addMeasure(frame, done);
+      addFragmentMeasures(frame, done);
       return undefined;
     }
     if (done === IN_PROGRESS) {
       this.#report('cyclicFragment', `cycle:${name}`, name, `Fragment "${name}" spreads itself.`);
-      frame.L = Number.POSITIVE_INFINITY;
-      frame.Lx = Number.POSITIVE_INFINITY;
-      frame.all = Number.POSITIVE_INFINITY;
+      frame.depth = Number.POSITIVE_INFINITY;
+      frame.depthOutsideOverrides = Number.POSITIVE_INFINITY;
+      frame.depthWithMeta = Number.POSITIVE_INFINITY;
       return undefined;
     }
     this.#memo.set(key, IN_PROGRESS);
     const type = this.#type(def.typeCondition.name.value);
-    return new Acc(def.selectionSet.selections, type, frame.ctx, SPREAD, key, undefined, 1, 0, undefined);
+    return new Frame(
+      def.selectionSet.selections,
+      type,
+      frame.sizedContext,
+      FrameKind.fragment,
+      key,
+      undefined,
+      1,
+      0,
+      undefined,
+    );
   }
 
   /** A field: counted, and its selection set returned as a new frame (merged with its duplicates). */
-  #field(frame: Acc, node: FieldNode): Acc | undefined {
+  #field(frame: Frame, node: FieldNode): Frame | undefined {
     const name = node.name.value;
-    const info = this.si.field(frame.type, name);
+    const info = this.schemaInfo.field(frame.type, name);
     if (!info.def) {
       this.#report('unknownField', info.coordinate, info.coordinate, `Unknown field "${info.coordinate}".`);
     }
     const override = this.#hasOverrides && this.opts.overrides[info.coordinate] ? info.coordinate : undefined;
     if (node.alias) {
       frame.aliases++;
-      if (override) frame.coord(override).aliases++;
+      if (override) frame.coordinate(override).aliases++;
     }
     if (frame.addKey(node.alias?.value ?? name)) frame.height++;
     let group: readonly FieldNode[] | undefined;
@@ -183,9 +198,9 @@ export class Walker {
     let args = 0;
     if (node.arguments && node.arguments.length > 0 && info.def) {
       for (const a of node.arguments) {
-        const value = toJS(a.value, this.vars, this.budget, this.#markVar);
-        const weight = this.si.argumentWeight(info, a.name.value);
-        args += this.si.valueCost(weight, this.si.argumentType(info, a.name.value), value, this.budget);
+        const value = toJS(a.value, this.values, this.budget, this.#markVar);
+        const weight = this.schemaInfo.argumentWeight(info, a.name.value);
+        args += this.schemaInfo.valueCost(weight, this.schemaInfo.argumentType(info, a.name.value), value, this.budget);
       }
     }
     const n = this.#size(frame, node, info);
@@ -193,16 +208,16 @@ export class Walker {
     const sized = this.#sized;
     if (node.selectionSet) {
       const sels = group ? group.flatMap((f) => f.selectionSet?.selections ?? EMPTY) : node.selectionSet.selections;
-      const child = new Acc(sels, info.type, childCtx, FIELD, name, info, n, args, override);
-      child.sized = sized;
+      const child = new Frame(sels, info.type, childCtx, FrameKind.field, name, info, n, args, override);
+      child.isSizedField = sized;
       return child;
     }
-    frame.L = Math.max(frame.L, 0);
-    frame.Lx = Math.max(frame.Lx, 0);
-    frame.all = Math.max(frame.all, 0);
+    frame.depth = Math.max(frame.depth, 0);
+    frame.depthOutsideOverrides = Math.max(frame.depthOutsideOverrides, 0);
+    frame.depthWithMeta = Math.max(frame.depthWithMeta, 0);
     if (override) {
-      const s = frame.coord(override);
-      s.L = Math.max(s.L, 0);
+      const stat = frame.coordinate(override);
+      stat.depth = Math.max(stat.depth, 0);
     }
     if (sized) {
       frame.costPer += info.valueWeight;
@@ -218,10 +233,10 @@ export class Walker {
    * The list size of a field (1 for a non-list). Sets `#sized` (a sized field of the parent's
    * connection: counted per unit) and `#childCtx` (the context a `sizedFields` connection gives).
    */
-  #size(frame: Acc, node: FieldNode, info: FieldInfo): number {
+  #size(frame: Frame, node: FieldNode, info: FieldCostInfo): number {
     this.#childCtx = undefined;
     this.#sized = false;
-    if (frame.ctx?.fields.has(node.name.value) && info.isList) {
+    if (frame.sizedContext?.fields.has(node.name.value) && info.isList) {
       this.#sized = true;
       return 1;
     }
@@ -231,13 +246,13 @@ export class Walker {
   }
 
   /** The size `@listSize` gives: its slicing arguments, else `assumedSize`, else the default. */
-  #listSize(node: FieldNode, info: FieldInfo, ls: ListSizeInfo): number {
+  #listSize(node: FieldNode, info: FieldCostInfo, ls: ListSizeInfo): number {
     const sliceMax = this.opts.slicing.max;
     const { defaultListSize } = this.opts.cost;
     let size: number | undefined;
     let given = 0;
     for (const path of ls.slicingArguments) {
-      const s = sizeOf(argumentValue(node, path, this.si, info, this.vars, this.budget, this.#markVar));
+      const s = sizeOf(argumentValue(node, path, this.schemaInfo, info, this.values, this.budget, this.#markVar));
       if (s === undefined) continue;
       given++;
       size = size === undefined ? s : Math.max(size, s);
@@ -261,14 +276,14 @@ export class Walker {
    * On a list field without `@listSize`: the largest value of its integer arguments named in
    * `cost.slicingArgumentNames` (literal, variable or schema default); `undefined` when none has one.
    */
-  #namedSlicing(node: FieldNode, info: FieldInfo): number | undefined {
+  #namedSlicing(node: FieldNode, info: FieldCostInfo): number | undefined {
     if (this.#sliceNames.size === 0 || !info.def || info.def.args.length === 0) return undefined;
     const sliceMax = this.opts.slicing.max;
     let size: number | undefined;
     for (const arg of info.def.args) {
       if (!this.#sliceNames.has(arg.name) || isListType(getNullableType(arg.type))) continue;
       if (getNamedType(arg.type).name !== 'Int') continue;
-      const s = sizeOf(argumentValue(node, [arg.name], this.si, info, this.vars, this.budget, this.#markVar));
+      const s = sizeOf(argumentValue(node, [arg.name], this.schemaInfo, info, this.values, this.budget, this.#markVar));
       if (s === undefined) continue;
       size = size === undefined ? s : Math.max(size, s);
       if (sliceMax !== false && s > sliceMax) {
@@ -279,62 +294,68 @@ export class Walker {
     return size;
   }
 
-  /** Adds the measures of a finished frame `m` to its parent. */
-  #complete(parent: Acc, m: Acc): void {
+  /** Adds the measures of a finished frame `done` to its parent. */
+  #complete(parent: Frame, done: Frame): void {
     // Keep only the measures of a finished set (memoized fragments stay alive until the end).
-    m.sels = EMPTY;
-    m.outer = undefined;
-    m.keyList = undefined;
-    m.keySet = undefined;
-    m.spreads = undefined;
-    m.plan = undefined;
-    if (m.kind === SPREAD) {
-      this.#memo.set(m.name, m);
-      addMeasure(parent, m);
+    done.selections = EMPTY;
+    done.enclosing = undefined;
+    done.keyList = undefined;
+    done.keySet = undefined;
+    done.otherSpreads = undefined;
+    done.plan = undefined;
+    if (done.kind === FrameKind.fragment) {
+      this.#memo.set(done.name, done);
+      addFragmentMeasures(parent, done);
       return;
     }
-    parent.height += m.height;
-    parent.aliases += m.aliases;
-    parent.directives += m.directives;
-    const ignored = m.name.startsWith('__');
-    parent.L = Math.max(parent.L, ignored ? 0 : 1 + m.L);
-    if (m.override) {
-      parent.Lx = Math.max(parent.Lx, 0);
-      const s = parent.coord(m.override);
-      s.L = Math.max(s.L, ignored ? 0 : 1 + m.Lx);
+    parent.height += done.height;
+    parent.aliases += done.aliases;
+    parent.directives += done.directives;
+    const ignored = done.name.startsWith('__');
+    parent.depth = Math.max(parent.depth, ignored ? 0 : 1 + done.depth);
+    if (done.overriddenCoordinate) {
+      parent.depthOutsideOverrides = Math.max(parent.depthOutsideOverrides, 0);
+      const stat = parent.coordinate(done.overriddenCoordinate);
+      stat.depth = Math.max(stat.depth, ignored ? 0 : 1 + done.depthOutsideOverrides);
     } else {
-      parent.Lx = Math.max(parent.Lx, ignored ? 0 : 1 + m.Lx);
+      parent.depthOutsideOverrides = Math.max(
+        parent.depthOutsideOverrides,
+        ignored ? 0 : 1 + done.depthOutsideOverrides,
+      );
     }
-    parent.mergeOver(m, 1);
-    parent.all = Math.max(parent.all, 1 + m.all);
-    parent.intro = Math.max(parent.intro, m.name === '__schema' || m.name === '__type' ? 1 + m.all : 1 + m.intro);
-    const info = m.info;
+    parent.mergeCoordinates(done, 1);
+    parent.depthWithMeta = Math.max(parent.depthWithMeta, 1 + done.depthWithMeta);
+    const opensIntrospection = done.name === '__schema' || done.name === '__type';
+    parent.introspectionDepth = Math.max(
+      parent.introspectionDepth,
+      opensIntrospection ? 1 + done.depthWithMeta : 1 + done.introspectionDepth,
+    );
+    const info = done.info;
     if (!info || info.meta) return;
-    // The sizes of the sized fields below `m` are known here: its per-unit cost times its context's size.
-    const size = m.ctx ? m.ctx.size : 0;
-    const childCost = m.cost + (m.costPer === 0 ? 0 : size * m.costPer);
-    const childFieldCost = m.fieldCost + (m.fieldCostPer === 0 ? 0 : size * m.fieldCostPer);
-    if (m.sized) {
+    // The sizes of the sized fields below `done` are known here: its per-unit cost times its context's size.
+    const size = done.sizedContext ? done.sizedContext.size : 0;
+    const childCost = done.cost + (done.costPer === 0 ? 0 : size * done.costPer);
+    const childFieldCost = done.fieldCost + (done.fieldCostPer === 0 ? 0 : size * done.fieldCostPer);
+    if (done.isSizedField) {
       parent.costPer += info.valueWeight + childCost;
-      parent.cost += m.args;
-      parent.fieldCost += Math.max(0, info.callWeight + m.args);
+      parent.cost += done.argumentCost;
+      parent.fieldCost += Math.max(0, info.callWeight + done.argumentCost);
       parent.fieldCostPer += childFieldCost;
     } else {
-      parent.cost += Math.max(0, m.n * (info.valueWeight + childCost) + m.args);
-      parent.fieldCost += Math.max(0, info.callWeight + m.args) + m.n * childFieldCost;
+      parent.cost += Math.max(0, done.listSize * (info.valueWeight + childCost) + done.argumentCost);
+      parent.fieldCost += Math.max(0, info.callWeight + done.argumentCost) + done.listSize * childFieldCost;
     }
   }
 }
 
-/** Walks `sels` in place in `frame` (inline fragments, fragments merged into the set). */
-function enter(frame: Acc, sels: readonly SelectionNode[], type: GraphQLNamedType | undefined): void {
-  frame.outer ??= [];
-  frame.outer.push(frame.sels, frame.i, frame.type);
-  frame.sels = sels;
-  frame.i = 0;
+/** Walks `selections` in place in `frame` (inline fragments, fragments merged into the set). */
+function enter(frame: Frame, selections: readonly SelectionNode[], type: GraphQLNamedType | undefined): void {
+  frame.enclosing ??= [];
+  frame.enclosing.push(frame.selections, frame.next, frame.type);
+  frame.selections = selections;
+  frame.next = 0;
   frame.type = type;
 }
-
 const spreadSets = new WeakMap<string[], Set<string>>();
 /** Membership in a long spread list (a `Set` built once per list and kept in sync). */
 function spreadSeen(list: string[], name: string): boolean {

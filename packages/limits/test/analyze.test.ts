@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ErrorCode } from '@rampart/core';
 import { buildSchema, getIntrospectionQuery, parse } from 'graphql';
-import { analyzeOperation, costDirectivesTypeDefs } from '../src/index.js';
+import { analyzeLimits, costDirectivesTypeDefs } from '../src/index.js';
 import { shopSchema } from './fixtures.js';
 
 const shop = shopSchema();
-const run = (q: string, o: Parameters<typeof analyzeOperation>[2] = {}) => analyzeOperation(shop, parse(q), o);
+const run = (q: string, o: Parameters<typeof analyzeLimits>[2] = {}) => analyzeLimits(shop, parse(q), o);
 
 describe('Apollo demand-control examples', () => {
   const base = `
@@ -18,7 +18,7 @@ describe('Apollo demand-control examples', () => {
   const book = 'title author { name } publisher { name address { zipCode } }';
   it('BookQuery costs 4', () => {
     const s = buildSchema(`${costDirectivesTypeDefs}${base} type Address { zipCode: Int! }`);
-    assert.equal(analyzeOperation(s, parse(`query BookQuery { book(id: 1) { ${book} } }`)).cost, 4);
+    assert.equal(analyzeLimits(s, parse(`query BookQuery { book(id: 1) { ${book} } }`)).cost, 4);
   });
   const s = buildSchema(
     `${costDirectivesTypeDefs}${base.replace(
@@ -31,15 +31,15 @@ describe('Apollo demand-control examples', () => {
     )} type Address @cost(weight: 5) { zipCode: Int! }`,
   );
   it('with Address @cost(weight: 5) it costs 8', () => {
-    assert.equal(analyzeOperation(s, parse(`query BookQuery { book(id: 1) { ${book} } }`)).cost, 8);
+    assert.equal(analyzeLimits(s, parse(`query BookQuery { book(id: 1) { ${book} } }`)).cost, 8);
   });
   it('bestsellers with assumedSize 5 costs 40', () => {
-    assert.equal(analyzeOperation(s, parse(`{ bestsellers { ${book} } }`)).cost, 40);
+    assert.equal(analyzeLimits(s, parse(`{ bestsellers { ${book} } }`)).cost, 40);
   });
   it('newestAdditions costs 24 with limit 3 and 56 with limit 7 (literal and variable)', () => {
-    assert.equal(analyzeOperation(s, parse(`{ newestAdditions(limit: 3) { ${book} } }`)).cost, 24);
+    assert.equal(analyzeLimits(s, parse(`{ newestAdditions(limit: 3) { ${book} } }`)).cost, 24);
     const q = parse(`query N($l: Int!) { newestAdditions(limit: $l) { ${book} } }`);
-    const a = analyzeOperation(s, q, { variables: { l: 7 } });
+    const a = analyzeLimits(s, q, { variables: { l: 7 } });
     assert.equal(a.cost, 56);
     assert.equal(a.variableDependent, true);
   });
@@ -60,7 +60,7 @@ describe('IBM GraphQL Cost Directives examples (field cost)', () => {
     const s = buildSchema(`${ibm}
       type User { name: String age: Int @cost(weight: "2.0") }
       type Query { users(max: Int): [User] @listSize(slicingArguments: ["max"]) }`);
-    assert.equal(analyzeOperation(s, parse('query Example { users (max: 5) { age } }')).fieldCost, 11);
+    assert.equal(analyzeLimits(s, parse('query Example { users (max: 5) { age } }')).fieldCost, 11);
   });
   const ex10 = buildSchema(`${ibm}
     input Filter { approx: Approximate @cost(weight: "-12.0") }
@@ -69,18 +69,18 @@ describe('IBM GraphQL Cost Directives examples (field cost)', () => {
       mostPopularProduct(approx: Approximate @cost(weight: "-3.0")): Product @cost(weight: "5.0")
     }`);
   it('example 10: 5, and 20 with the filter', () => {
-    assert.equal(analyzeOperation(ex10, parse('{ topProducts }')).fieldCost, 5);
-    assert.equal(analyzeOperation(ex10, parse('{ topProducts(filter: {}) }')).fieldCost, 20);
+    assert.equal(analyzeLimits(ex10, parse('{ topProducts }')).fieldCost, 5);
+    assert.equal(analyzeLimits(ex10, parse('{ topProducts(filter: {}) }')).fieldCost, 20);
   });
   it('example 11: 5, and 2 with approx (negative weights)', () => {
-    assert.equal(analyzeOperation(ex10, parse('{ mostPopularProduct { name } }')).fieldCost, 5);
-    assert.equal(analyzeOperation(ex10, parse('{ mostPopularProduct(approx: YES) { name } }')).fieldCost, 2);
+    assert.equal(analyzeLimits(ex10, parse('{ mostPopularProduct { name } }')).fieldCost, 5);
+    assert.equal(analyzeLimits(ex10, parse('{ mostPopularProduct(approx: YES) { name } }')).fieldCost, 2);
   });
   it('example 12: 8 with an approximate filter (input field weights)', () => {
-    assert.equal(analyzeOperation(ex10, parse('{ topProducts(filter: { approx: YES }) }')).fieldCost, 8);
+    assert.equal(analyzeLimits(ex10, parse('{ topProducts(filter: { approx: YES }) }')).fieldCost, 8);
   });
   it('model "ibm" enforces the field cost', () => {
-    const a = analyzeOperation(ex10, parse('{ topProducts(filter: {}) }'), { cost: { model: 'ibm', max: 19 } });
+    const a = analyzeLimits(ex10, parse('{ topProducts(filter: {}) }'), { cost: { model: 'ibm', max: 19 } });
     assert.deepEqual(
       a.violations.map((v) => [v.rule, v.measured, v.max]),
       [['cost', 20, 19]],
@@ -145,10 +145,10 @@ describe('cost', () => {
       type Page { n: Int }
       type Magazine implements Publication @cost(weight: 7) { title: String }
       type Query { publication: Publication }`);
-    assert.equal(analyzeOperation(s, parse('{ publication { title } }')).cost, 7);
+    assert.equal(analyzeLimits(s, parse('{ publication { title } }')).cost, 7);
     const q =
       '{ publication { ... on Book { pages { n } } ... on Magazine { title } ... on Book { p2: pages { n } } } }';
-    assert.equal(analyzeOperation(s, parse(q)).cost, 7 + 10 + 10);
+    assert.equal(analyzeLimits(s, parse(q)).cost, 7 + 10 + 10);
   });
   it('@cost on enums, scalars, objects, fields, arguments and input fields', () => {
     const s = buildSchema(`${costDirectivesTypeDefs}
@@ -165,7 +165,7 @@ describe('cost', () => {
         objectWithCost: ExpensiveObject
         enumArg(e: AorB): Int
       }`);
-    const cost = (q: string) => analyzeOperation(s, parse(q)).cost;
+    const cost = (q: string) => analyzeLimits(s, parse(q)).cost;
     assert.equal(cost('{ fieldWithCost }'), 5);
     assert.equal(cost('{ argWithCost(arg: 3) }'), 10);
     assert.equal(cost('{ enumWithCost }'), 15);

@@ -1,6 +1,7 @@
 /**
- * The hostile corpus of issue 3 (and a realistic corpus) over the shop-like schema of fixtures.ts.
- * Shared by the tests and by bench/limits.
+ * The hostile corpus of issue 3 (and a realistic corpus) over the shop-like schema of fixtures.ts: the
+ * one corpus of hostile documents, shared by the limits tests, the end-to-end test of `rampart()`
+ * (test/hostile-corpus.test.ts) and bench/limits.
  */
 import { getIntrospectionQuery } from 'graphql';
 
@@ -11,6 +12,11 @@ export interface HostileCase {
   readonly variables?: Record<string, unknown>;
   /** The code our analyzer gives when it sees the document (graphql-js validation may refuse first). */
   readonly code: string | null;
+  /**
+   * The code of the 400 `rampart()` answers with its default options: the first layer that refuses the
+   * document (the parser's token cap, graphql-js validation, then the limits).
+   */
+  readonly presetCode: string;
 }
 
 const repeat = (n: number, f: (i: number) => string, sep = ' ') => Array.from({ length: n }, (_, i) => f(i)).join(sep);
@@ -22,14 +28,16 @@ export function hostileCorpus(): HostileCase[] {
       name: 'cyclic fragments (direct)',
       query: '{ me { ...A } } fragment A on Customer { ...B } fragment B on Customer { ...A }',
       code: 'MAX_DEPTH_LIMIT',
+      presetCode: 'GRAPHQL_VALIDATION_FAILED',
     },
     {
       name: 'cyclic fragments (fields between)',
       query:
         '{ me { ...A } } fragment A on Customer { orders(first: 1) { customer { ...B } } } fragment B on Customer { orders(first: 1) { customer { ...A } } }',
       code: 'MAX_DEPTH_LIMIT',
+      presetCode: 'GRAPHQL_VALIDATION_FAILED',
     },
-    { name: 'unknown fragment', query: '{ me { ...Missing } }', code: null },
+    { name: 'unknown fragment', query: '{ me { ...Missing } }', code: null, presetCode: 'GRAPHQL_VALIDATION_FAILED' },
     {
       name: '30-level fragment DAG, each spreading the next twice (fields between)',
       query: `{ catalog { categories { ...F0 } } } ${repeat(
@@ -37,6 +45,7 @@ export function hostileCorpus(): HostileCase[] {
         (i) => `fragment F${i} on Category { a: children { ...F${i + 1} } b: children { ...F${i + 1} } }`,
       )} fragment F30 on Category { name }`,
       code: 'MAX_DEPTH_LIMIT',
+      presetCode: 'GRAPHQL_VALIDATION_FAILED',
     },
     {
       name: '30-level fragment DAG, each spreading the next twice (same set)',
@@ -45,6 +54,7 @@ export function hostileCorpus(): HostileCase[] {
         (i) => `fragment F${i} on Category { name ...F${i + 1} ...F${i + 1} }`,
       )} fragment F30 on Category { name }`,
       code: null,
+      presetCode: 'GRAPHQL_VALIDATION_FAILED',
     },
     {
       name: '10,000-fragment linear chain',
@@ -53,52 +63,62 @@ export function hostileCorpus(): HostileCase[] {
         (i) => `fragment F${i} on Category { children { ...F${i + 1} } }`,
       )} fragment F10000 on Category { name }`,
       code: 'MAX_DEPTH_LIMIT',
+      presetCode: 'GRAPHQL_PARSE_FAILED',
     },
     {
       name: '150,000 sibling fields (aliased)',
       query: `{ ${repeat(150_000, (i) => `a${i}: __typename`)} }`,
       code: 'MAX_ALIASES_LIMIT',
+      presetCode: 'GRAPHQL_PARSE_FAILED',
     },
     {
       name: '150,000 sibling fields (same key)',
       query: `{ me { ${repeat(150_000, () => 'id')} } }`,
       code: null,
+      presetCode: 'GRAPHQL_PARSE_FAILED',
     },
     {
       name: '100,000-item list literal argument',
       query: `{ byIds(ids: [${repeat(100_000, () => '"1"', ',')}]) { id } }`,
       code: 'COST_ESTIMATED_TOO_EXPENSIVE',
+      presetCode: 'GRAPHQL_PARSE_FAILED',
     },
     {
       name: 'first: $n with n = 1,000,000',
       query: 'query($n: Int) { products(first: $n) { id name } }',
       variables: { n: 1_000_000 },
       code: 'COST_ESTIMATED_TOO_EXPENSIVE',
+      presetCode: 'COST_ESTIMATED_TOO_EXPENSIVE',
     },
     {
       name: '10,000 aliases',
       query: `{ ${repeat(10_000, (i) => `p${i}: product(id: "${i}") { id }`)} }`,
       code: 'MAX_ALIASES_LIMIT',
+      presetCode: 'GRAPHQL_PARSE_FAILED',
     },
     {
       name: '10,000 aliases of __typename',
       query: `{ ${repeat(10_000, (i) => `t${i}: __typename`)} }`,
       code: 'MAX_ALIASES_LIMIT',
+      presetCode: 'GRAPHQL_PARSE_FAILED',
     },
     {
       name: '10,000 directives',
       query: `{ ${repeat(10_000, () => '__typename @include(if: true)')} }`,
       code: 'MAX_DIRECTIVES_LIMIT',
+      presetCode: 'GRAPHQL_PARSE_FAILED',
     },
     {
       name: '__type ofType chain 200 deep',
       query: `{ __type(name: "Query") { ${'ofType { '.repeat(200)}name${' }'.repeat(200)} } }`,
       code: 'MAX_DEPTH_LIMIT',
+      presetCode: 'MAX_DEPTH_LIMIT',
     },
     {
       name: '20 sibling inline fragments each with a 400-item list',
       query: `{ ${repeat(20, (i) => `... on Query { l${i}: products(first: 400) { id } }`)} }`,
       code: 'COST_ESTIMATED_TOO_EXPENSIVE',
+      presetCode: 'COST_ESTIMATED_TOO_EXPENSIVE',
     },
   ];
 }

@@ -16,7 +16,7 @@ import {
   parse,
   validate,
 } from 'graphql';
-import { analyzeOperation } from '../src/index.js';
+import { analyzeLimits } from '../src/index.js';
 import { shopSchema } from './fixtures.js';
 
 const require = createRequire(import.meta.url);
@@ -43,7 +43,7 @@ function ours(schema: GraphQLSchema, source: string): Record<string, number> {
   for (const def of doc.definitions) {
     if (def.kind !== 'OperationDefinition') continue;
     const name = def.name?.value ?? '';
-    out[name] = analyzeOperation(schema, doc, { operationName: def.name ? name : undefined }).depth;
+    out[name] = analyzeLimits(schema, doc, { operationName: def.name ? name : undefined }).depth;
   }
   return out;
 }

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ApolloServerOptions, BaseContext } from '@apollo/server';
 import { postGraphQL, startTestServer, type TestServer } from '@rampart/testing';
 import { buildSchema, type GraphQLSchema, parse } from 'graphql';
-import { analyzeOperation, costDirectivesTypeDefs, limitsPlugin } from '../src/index.js';
+import { analyzeLimits, costDirectivesTypeDefs, limitsPlugin } from '../src/index.js';
 import { shopSchema } from './fixtures.js';
 
 const shop = shopSchema();
@@ -79,8 +79,8 @@ describe('unsent slicing variables over HTTP', () => {
 
 describe('cost.slicingArgumentNames (lists without @listSize)', () => {
   const s = schema();
-  const cost = (query: string, options: Parameters<typeof analyzeOperation>[2] = {}) =>
-    analyzeOperation(s, parse(query), options).cost;
+  const cost = (query: string, options: Parameters<typeof analyzeLimits>[2] = {}) =>
+    analyzeLimits(s, parse(query), options).cost;
 
   it('reads a literal, a variable and the schema default of an integer argument named like a slice', () => {
     assert.equal(cost('{ orders(first: 1000) { id } }'), 1000);
@@ -95,7 +95,7 @@ describe('cost.slicingArgumentNames (lists without @listSize)', () => {
     assert.equal(cost('{ orders(size: 500) { id } }', { cost: { slicingArgumentNames: ['size'] } }), 500);
   });
   it('slicing.max applies to them too', () => {
-    const a = analyzeOperation(s, parse('{ orders(first: 1000) { id } }'), { slicing: { max: 100 } });
+    const a = analyzeLimits(s, parse('{ orders(first: 1000) { id } }'), { slicing: { max: 100 } });
     assert.deepEqual(a.slicing, [{ coordinate: 'Query.orders(first:)', problem: 'tooLarge', value: 1000, max: 100 }]);
   });
   it('rejects a bad option at startup', () => {
@@ -105,7 +105,7 @@ describe('cost.slicingArgumentNames (lists without @listSize)', () => {
 
 describe('fields merged by response key, as graphql-js executes them', () => {
   const measures = (query: string) => {
-    const a = analyzeOperation(shop, parse(query), { depth: false, aliases: false, cost: { max: false } });
+    const a = analyzeLimits(shop, parse(query), { depth: false, aliases: false, cost: { max: false } });
     return { cost: a.cost, fieldCost: a.fieldCost, height: a.height, depth: a.depth, rootFields: a.rootFields };
   };
   const same = (merged: string, byHand: string) => assert.deepEqual(measures(merged), measures(byHand));
@@ -149,7 +149,7 @@ describe('linear work', () => {
     const query = `{ product(id: "1") { ${Array.from({ length: sizes }, (_, i) => `r${i}: reviews(first: ${i + 1}) { ...C0 }`).join(' ')} } }
       ${Array.from({ length: chain }, (_, i) => `fragment C${i} on ReviewConnection { e${i}: edges { node { id } } ...C${i + 1} }`).join('\n')}
       fragment C${chain} on ReviewConnection { totalCount }`;
-    const a = analyzeOperation(shop, parse(query), {
+    const a = analyzeLimits(shop, parse(query), {
       depth: false,
       aliases: false,
       height: false,
@@ -165,14 +165,14 @@ describe('linear work', () => {
 
   it('a huge argument value (variable or literal) is bounded by the work budget', () => {
     const ids = Array.from({ length: 100_000 }, (_, i) => String(i));
-    const viaVariable = analyzeOperation(shop, parse('query($ids: [ID!]!) { byIds(ids: $ids) { id } }'), {
+    const viaVariable = analyzeLimits(shop, parse('query($ids: [ID!]!) { byIds(ids: $ids) { id } }'), {
       variables: { ids },
       workBudget: 10_000,
     });
     assert.equal(viaVariable.violations[0]?.code, 'MAX_HEIGHT_LIMIT');
     assert.ok(viaVariable.work <= 10_010, `work ${viaVariable.work}`);
     const literal = `{ byIds(ids: [${ids.map((i) => `"${i}"`).join(',')}]) { id } }`;
-    const viaLiteral = analyzeOperation(shop, parse(literal), { workBudget: 10_000 });
+    const viaLiteral = analyzeLimits(shop, parse(literal), { workBudget: 10_000 });
     assert.equal(viaLiteral.violations[0]?.code, 'MAX_HEIGHT_LIMIT');
     assert.ok(viaLiteral.work <= 10_010, `work ${viaLiteral.work}`);
   });

@@ -1,18 +1,20 @@
-import { hasOwnKey, ownProperty } from '@rampart/core';
+/**
+ * The operation walk: every field and argument the operation would use with these variables
+ * (fragments, aliases and `@skip`/`@include` honoured), checked against the schema's requirements,
+ * and what must be removed. Arguments' input values are walked by input-walk.ts; introspection
+ * subtrees are marked by introspection-marks.ts.
+ */
+import { isIncluded, variableDefinitionsOf } from '@rampart/core';
 import {
-  type ArgumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
   type GraphQLField,
-  type GraphQLInputType,
   type GraphQLInterfaceType,
   type GraphQLObjectType,
   type GraphQLType,
   getNamedType,
-  isAbstractType,
   isCompositeType,
-  isInputObjectType,
   isInterfaceType,
   isListType,
   isNonNullType,
@@ -21,11 +23,12 @@ import {
   type OperationDefinitionNode,
   type SelectionNode,
   type SelectionSetNode,
-  type ValueNode,
   type VariableDefinitionNode,
 } from 'graphql';
 import { combine, type Evaluator, GRANTED, type Verdict } from './evaluate.js';
-import type { FieldInfo, Requirement, ScopesModel } from './requirements.js';
+import { InputWalk } from './input-walk.js';
+import { IntrospectionMarks } from './introspection-marks.js';
+import type { ScopedFieldInfo, ScopesModel } from './requirements.js';
 
 /** Why a field (for some or all of its parent's possible types) is removed. */
 export interface Removal {
@@ -77,26 +80,24 @@ interface PathLink {
   readonly key: string;
 }
 
-function pathString(p: PathLink | undefined): string {
+function pathString(path: PathLink | undefined): string {
   const keys: string[] = [];
-  for (let x = p; x; x = x.prev) keys.push(x.key);
+  for (let link = path; link; link = link.prev) keys.push(link.key);
   return keys.reverse().join('.');
 }
 
-/** Deepest input value the argument check walks (deeper, hostile values are refused). */
-const MAX_INPUT_DEPTH = 128;
-
-interface Ctx {
-  readonly model: ScopesModel;
-  readonly ev: Evaluator;
-  readonly variables: Readonly<Record<string, unknown>>;
-  readonly varDefs: ReadonlyMap<string, VariableDefinitionNode>;
-  readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>;
-  readonly memo: Map<string, SetResult>;
-  readonly analysis: Analysis;
-  readonly filterIntrospection: boolean;
+/** The path template below a field of `type`: its key, then `@` per list level. */
+function childPath(path: PathLink | undefined, key: string, type: GraphQLType): PathLink {
+  let link: PathLink = { prev: path, key };
+  let nullable = isNonNullType(type) ? type.ofType : type;
+  while (isListType(nullable)) {
+    link = { prev: link, key: '@' };
+    nullable = isNonNullType(nullable.ofType) ? nullable.ofType.ofType : nullable.ofType;
+  }
+  return link;
 }
 
+/** What a selection set (or fragment) contributes: a leaf that stays, a removal below. */
 interface SetResult {
   kept: boolean;
   dirty: boolean;
@@ -105,32 +106,26 @@ interface SetResult {
 const NOTHING: SetResult = { kept: false, dirty: false };
 const BLOCKED: Verdict = Object.freeze({ ...GRANTED, ok: false });
 
-/** The fragment definitions of a document, by name. */
-export function fragmentsOf(definitions: readonly { kind: Kind }[]): Map<string, FragmentDefinitionNode> {
-  const m = new Map<string, FragmentDefinitionNode>();
-  for (const d of definitions) {
-    if (d.kind === Kind.FRAGMENT_DEFINITION) {
-      const f = d as FragmentDefinitionNode;
-      m.set(f.name.value, f);
-    }
-  }
-  return m;
-}
-
 /**
  * Checks every field, argument and input field the operation would use with these variables
  * (honouring fragments, aliases, `@skip`/`@include`), and returns what must be removed.
  * Linear in the document: each fragment is checked once (decisions do not depend on where it is spread).
  */
-export function analyzeOperation(
+export function analyzeScopes(
   model: ScopesModel,
-  ev: Evaluator,
+  evaluator: Evaluator,
   operation: OperationDefinitionNode,
   fragments: ReadonlyMap<string, FragmentDefinitionNode>,
   variables: Readonly<Record<string, unknown>> | undefined,
   filterIntrospection = false,
 ): Analysis {
-  const analysis: Analysis = {
+  const check = new OperationCheck(model, evaluator, operation, fragments, variables ?? {}, filterIntrospection);
+  return check.run(operation);
+}
+
+/** One walk of one operation for one caller and one request's variables. */
+export class OperationCheck {
+  readonly analysis: Analysis = {
     removed: new Map(),
     dirty: new Set(),
     dirtyFragments: new Set(),
@@ -140,383 +135,184 @@ export function analyzeOperation(
     returnTypes: new Map(),
     introspection: false,
   };
-  const varDefs = new Map<string, VariableDefinitionNode>();
-  for (const d of operation.variableDefinitions ?? []) varDefs.set(d.variable.name.value, d);
-  const ctx: Ctx = {
-    model,
-    ev,
-    variables: variables ?? {},
-    varDefs,
-    fragments,
-    memo: new Map(),
-    analysis,
-    filterIntrospection,
-  };
-  const root = model.schema.getRootType(operation.operation);
-  if (!root) return analysis;
-  const r = visitSet(ctx, operation.selectionSet, root, undefined);
-  (analysis as { keptLeaf: boolean }).keptLeaf = r.kept;
-  return analysis;
-}
+  readonly #definitions: ReadonlyMap<string, VariableDefinitionNode>;
+  readonly #inputs: InputWalk;
+  /** The result of each fragment checked (a fragment is checked once). */
+  readonly #fragmentResults = new Map<string, SetResult>();
 
-/**
- * True when no field, argument or input field the operation could ever use declares anything, and
- * it reads no introspection to filter: then no principal and no variables can be refused, and the
- * per-request analysis is skipped. Conservative (every branch, `@skip`/`@include` ignored) and
- * independent of variables and principal, so it is computed once per operation node.
- */
-export function isRequirementFree(
-  model: ScopesModel,
-  operation: OperationDefinitionNode,
-  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
-  filterIntrospection: boolean,
-): boolean {
-  const root = model.schema.getRootType(operation.operation);
-  if (!root) return true;
-  const seen = new Set<string>();
-  const stack: [SelectionSetNode, GraphQLCompositeType][] = [[operation.selectionSet, root]];
-  for (let item = stack.pop(); item; item = stack.pop()) {
-    const [set, parent] = item;
-    for (const sel of set.selections) {
-      if (sel.kind === Kind.INLINE_FRAGMENT) {
-        const t = sel.typeCondition ? model.schema.getType(sel.typeCondition.name.value) : parent;
-        if (t && isCompositeType(t)) stack.push([sel.selectionSet, t]);
-      } else if (sel.kind === Kind.FRAGMENT_SPREAD) {
-        const name = sel.name.value;
-        const f = fragments.get(name);
-        if (!f || seen.has(name)) continue;
-        seen.add(name);
-        const t = model.schema.getType(f.typeCondition.name.value);
-        if (t && isCompositeType(t)) stack.push([f.selectionSet, t]);
+  constructor(
+    private readonly model: ScopesModel,
+    private readonly evaluator: Evaluator,
+    operation: OperationDefinitionNode,
+    private readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+    private readonly variables: Readonly<Record<string, unknown>>,
+    private readonly filterIntrospection: boolean,
+  ) {
+    this.#definitions = variableDefinitionsOf(operation);
+    this.#inputs = new InputWalk(model, variables, this.#definitions);
+  }
+
+  /** Walks the operation's root selection set; the analysis. */
+  run(operation: OperationDefinitionNode): Analysis {
+    const root = this.model.schema.getRootType(operation.operation);
+    if (!root) return this.analysis;
+    const result = this.#visitSet(operation.selectionSet, root, undefined);
+    (this.analysis as { keptLeaf: boolean }).keptLeaf = result.kept;
+    return this.analysis;
+  }
+
+  #visitSet(set: SelectionSetNode, parent: GraphQLCompositeType, path: PathLink | undefined): SetResult {
+    let kept = false;
+    let dirty = false;
+    for (const selection of set.selections) {
+      if (!isIncluded(selection.directives, this.variables, this.#definitions)) continue;
+      let result: SetResult;
+      if (selection.kind === Kind.FIELD) {
+        result = this.#visitField(selection, parent, path);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const condition = selection.typeCondition;
+        const type = condition ? this.model.schema.getType(condition.name.value) : parent;
+        result = type && isCompositeType(type) ? this.#visitSet(selection.selectionSet, type, path) : NOTHING;
+        if (result.dirty) this.analysis.dirty.add(selection);
       } else {
-        const name = sel.name.value;
-        if (name.startsWith('__')) {
-          if (filterIntrospection && (name === '__schema' || name === '__type')) return false;
-          continue;
-        }
-        if (!isObjectType(parent) && !isInterfaceType(parent)) continue;
-        if (isObjectType(parent) ? model.field(parent.name, name) : model.abstractField(parent.name, name))
-          return false;
-        const def = parent.getFields()[name];
-        if (!def || !sel.selectionSet) continue;
-        const child = getNamedType(def.type);
-        if (isCompositeType(child)) stack.push([sel.selectionSet, child]);
+        result = this.#visitFragment(selection.name.value, path);
       }
+      kept ||= result.kept;
+      dirty ||= result.dirty;
     }
+    return { kept, dirty };
   }
-  return true;
-}
 
-/** `@skip`/`@include` with these variables: false when the selection is left out. */
-export function isIncluded(
-  node: { readonly directives?: readonly { name: { value: string }; arguments?: readonly ArgumentNode[] }[] },
-  variables: Readonly<Record<string, unknown>>,
-  varDefs: ReadonlyMap<string, VariableDefinitionNode>,
-): boolean {
-  const ds = node.directives;
-  if (!ds || ds.length === 0) return true;
-  for (const d of ds) {
-    const name = d.name.value;
-    if (name !== 'skip' && name !== 'include') continue;
-    const arg = d.arguments?.find((a) => a.name.value === 'if');
-    if (!arg) continue;
-    const value = booleanOf(arg.value, variables, varDefs);
-    if (value === undefined) continue; // not a boolean: execution will fail coercion; check it anyway
-    if (name === 'skip' && value) return false;
-    if (name === 'include' && !value) return false;
+  #visitFragment(name: string, path: PathLink | undefined): SetResult {
+    const done = this.#fragmentResults.get(name);
+    if (done) return done;
+    const fragment = this.fragments.get(name);
+    if (!fragment) return NOTHING;
+    this.#fragmentResults.set(name, NOTHING); // cycle guard (validation forbids cycles)
+    const type = this.model.schema.getType(fragment.typeCondition.name.value);
+    const result = type && isCompositeType(type) ? this.#visitSet(fragment.selectionSet, type, path) : NOTHING;
+    this.#fragmentResults.set(name, result);
+    if (result.dirty) this.analysis.dirtyFragments.add(name);
+    return result;
   }
-  return true;
-}
 
-function booleanOf(
-  v: ValueNode,
-  variables: Readonly<Record<string, unknown>>,
-  varDefs: ReadonlyMap<string, VariableDefinitionNode>,
-): boolean | undefined {
-  if (v.kind === Kind.BOOLEAN) return v.value;
-  if (v.kind === Kind.VARIABLE) {
-    const name = v.name.value;
-    if (hasOwnKey(variables, name)) {
-      const x = ownProperty(variables, name);
-      return typeof x === 'boolean' ? x : undefined;
-    }
-    const def = varDefs.get(name)?.defaultValue;
-    return def?.kind === Kind.BOOLEAN ? def.value : undefined;
-  }
-  return undefined;
-}
-
-function visitSet(
-  ctx: Ctx,
-  set: SelectionSetNode,
-  parent: GraphQLCompositeType,
-  path: PathLink | undefined,
-): SetResult {
-  let kept = false;
-  let dirty = false;
-  for (const sel of set.selections) {
-    if (!isIncluded(sel, ctx.variables, ctx.varDefs)) continue;
-    let r: SetResult;
-    if (sel.kind === Kind.FIELD) {
-      r = visitField(ctx, sel, parent, path);
-    } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-      const t = sel.typeCondition ? ctx.model.schema.getType(sel.typeCondition.name.value) : parent;
-      r = t && isCompositeType(t) ? visitSet(ctx, sel.selectionSet, t, path) : NOTHING;
-      if (r.dirty) ctx.analysis.dirty.add(sel);
-    } else {
-      r = visitFragment(ctx, sel.name.value, path);
-    }
-    kept ||= r.kept;
-    dirty ||= r.dirty;
-  }
-  return { kept, dirty };
-}
-
-function visitFragment(ctx: Ctx, name: string, path: PathLink | undefined): SetResult {
-  const memo = ctx.memo.get(name);
-  if (memo) return memo;
-  const f = ctx.fragments.get(name);
-  if (!f) return NOTHING;
-  ctx.memo.set(name, NOTHING); // cycle guard (validation forbids cycles)
-  const t = ctx.model.schema.getType(f.typeCondition.name.value);
-  const r = t && isCompositeType(t) ? visitSet(ctx, f.selectionSet, t, path) : NOTHING;
-  ctx.memo.set(name, r);
-  if (r.dirty) ctx.analysis.dirtyFragments.add(name);
-  return r;
-}
-
-function visitField(ctx: Ctx, node: FieldNode, parent: GraphQLCompositeType, path: PathLink | undefined): SetResult {
-  const name = node.name.value;
-  const responseKey = node.alias?.value ?? name;
-  if (responseKey.startsWith('__rampart')) ctx.analysis.reservedKeys.add(responseKey);
-  if (name.startsWith('__')) {
-    if (ctx.filterIntrospection && (name === '__schema' || name === '__type') && node.selectionSet) {
-      const t = ctx.model.schema.getType(name === '__schema' ? '__Schema' : '__Type');
-      if (t && isObjectType(t)) {
-        markIntrospection(ctx, node, t, new Set());
-        (ctx.analysis as { introspection: boolean }).introspection = true;
-        return { kept: true, dirty: true };
-      }
-    }
-    return { kept: true, dirty: false }; // __typename, or introspection left as is
-  }
-  if (isObjectType(parent) || isInterfaceType(parent)) {
-    const def = parent.getFields()[name];
-    if (!def) return NOTHING;
-    let removal: Removal | undefined;
-    if (isObjectType(parent)) {
-      const info = ctx.model.field(parent.name, name);
-      if (info) {
-        const denial = checkField(ctx, node, parent, def, info, path);
-        if (denial) {
-          removal = {
-            all: true,
-            types: new Set([parent.name]),
-            allowedTypes: [],
-            verdicts: new Map([[parent.name, denial]]),
-          };
-        }
-      }
-    } else {
-      removal = checkAbstractField(ctx, node, parent, path);
-    }
+  #visitField(node: FieldNode, parent: GraphQLCompositeType, path: PathLink | undefined): SetResult {
+    const name = node.name.value;
+    const responseKey = node.alias?.value ?? name;
+    if (responseKey.startsWith('__rampart')) this.analysis.reservedKeys.add(responseKey);
+    if (name.startsWith('__')) return this.#visitMetaField(node);
+    if (!isObjectType(parent) && !isInterfaceType(parent)) return NOTHING; // unions have no fields but __typename
+    const definition = parent.getFields()[name];
+    if (!definition) return NOTHING;
+    const removal = isObjectType(parent)
+      ? this.#objectFieldRemoval(node, parent, definition, path)
+      : this.#abstractFieldRemoval(node, parent, path);
     if (removal) {
-      ctx.analysis.removed.set(node, removal);
-      ctx.analysis.dirty.add(node);
-      for (const d of removal.verdicts.values()) ctx.analysis.denials.push(d);
+      this.analysis.removed.set(node, removal);
+      this.analysis.dirty.add(node);
+      for (const denial of removal.verdicts.values()) this.analysis.denials.push(denial);
       if (removal.all) return { kept: false, dirty: true };
     }
     if (!node.selectionSet) return { kept: true, dirty: removal !== undefined };
-    const child = getNamedType(def.type);
+    const child = getNamedType(definition.type);
     if (!isCompositeType(child)) return { kept: true, dirty: removal !== undefined };
-    const r = visitSet(ctx, node.selectionSet, child, childPath(path, responseKey, def.type));
-    if (r.dirty) {
-      ctx.analysis.dirty.add(node);
-      ctx.analysis.returnTypes.set(node, child);
+    const result = this.#visitSet(node.selectionSet, child, childPath(path, responseKey, definition.type));
+    if (result.dirty) {
+      this.analysis.dirty.add(node);
+      this.analysis.returnTypes.set(node, child);
     }
-    return { kept: r.kept, dirty: r.dirty || removal !== undefined };
+    return { kept: result.kept, dirty: result.dirty || removal !== undefined };
   }
-  return NOTHING; // unions have no fields but __typename
-}
 
-/** Marks a whole introspection subtree dirty, so the rewrite adds names and the response walk filters it. */
-function markIntrospection(ctx: Ctx, node: FieldNode, type: GraphQLCompositeType, seen: Set<string>): void {
-  ctx.analysis.dirty.add(node);
-  ctx.analysis.returnTypes.set(node, type);
-  if (node.selectionSet) markIntrospectionSet(ctx, node.selectionSet, type, seen);
-}
-
-function markIntrospectionSet(ctx: Ctx, set: SelectionSetNode, parent: GraphQLCompositeType, seen: Set<string>): void {
-  for (const sel of set.selections) {
-    if (sel.kind === Kind.FIELD) {
-      const key = sel.alias?.value ?? sel.name.value;
-      if (key.startsWith('__rampart')) ctx.analysis.reservedKeys.add(key);
-      if (!sel.selectionSet || !isObjectType(parent)) continue;
-      const def = parent.getFields()[sel.name.value];
-      const t = def && getNamedType(def.type);
-      if (t && isCompositeType(t)) markIntrospection(ctx, sel, t, seen);
-    } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-      ctx.analysis.dirty.add(sel);
-      markIntrospectionSet(ctx, sel.selectionSet, parent, seen);
-    } else {
-      const name = sel.name.value;
-      const f = ctx.fragments.get(name);
-      if (!f || seen.has(name)) continue;
-      seen.add(name);
-      ctx.analysis.dirtyFragments.add(name);
-      const t = ctx.model.schema.getType(f.typeCondition.name.value);
-      if (t && isCompositeType(t)) markIntrospectionSet(ctx, f.selectionSet, t, seen);
-    }
-  }
-}
-
-function childPath(path: PathLink | undefined, key: string, type: GraphQLType): PathLink {
-  let p: PathLink = { prev: path, key };
-  let t = isNonNullType(type) ? type.ofType : type;
-  while (isListType(t)) {
-    p = { prev: p, key: '@' };
-    t = isNonNullType(t.ofType) ? t.ofType.ofType : t.ofType;
-  }
-  return p;
-}
-
-/** The denial of `parent.field` for this node (field requirement, then argument requirements), if refused. */
-function checkField(
-  ctx: Ctx,
-  node: FieldNode,
-  parent: GraphQLObjectType | GraphQLInterfaceType,
-  def: GraphQLField<unknown, unknown>,
-  info: FieldInfo,
-  path: PathLink | undefined,
-): Denial | undefined {
-  const key = node.alias?.value ?? node.name.value;
-  let verdict = ctx.ev.check(info.requirement);
-  let coordinate = verdict.ok ? undefined : `${parent.name}.${def.name}`;
-  if (info.args && node.arguments && node.arguments.length > 0) {
-    for (const a of node.arguments) {
-      const ai = info.args.get(a.name.value);
-      if (!ai || !isPresent(ctx, a.value)) continue;
-      let req = ai.requirement;
-      let v: Verdict;
-      if (ai.inputGuarded) {
-        const argDef = def.args.find((x) => x.name === a.name.value);
-        const acc: InputAcc = { req, blocked: false };
-        if (argDef) inputFromAst(ctx, a.value, argDef.type, acc, 0);
-        req = acc.req;
-        v = acc.blocked ? BLOCKED : ctx.ev.check(req);
-      } else {
-        v = ctx.ev.check(req);
-      }
-      if (!v.ok) {
-        coordinate ??= `${parent.name}.${def.name}(${a.name.value}:)`;
-        verdict = combine(verdict, v);
+  /** `__typename`, or introspection: marked for filtering when on, else left as is. */
+  #visitMetaField(node: FieldNode): SetResult {
+    const name = node.name.value;
+    if (this.filterIntrospection && (name === '__schema' || name === '__type') && node.selectionSet) {
+      const type = this.model.schema.getType(name === '__schema' ? '__Schema' : '__Type');
+      if (type && isObjectType(type)) {
+        new IntrospectionMarks(this.model.schema, this.fragments, this.analysis).mark(node, type);
+        (this.analysis as { introspection: boolean }).introspection = true;
+        return { kept: true, dirty: true };
       }
     }
+    return { kept: true, dirty: false };
   }
-  if (verdict.ok) return undefined;
-  return { coordinate: coordinate as string, path: pathString({ prev: path, key }), node, verdict };
-}
 
-function checkAbstractField(
-  ctx: Ctx,
-  node: FieldNode,
-  parent: GraphQLInterfaceType,
-  path: PathLink | undefined,
-): Removal | undefined {
-  const name = node.name.value;
-  const ai = ctx.model.abstractField(parent.name, name);
-  if (!ai) return undefined;
-  const verdicts = new Map<string, Denial>();
-  if (ai.possibleTypes.length === 0) {
-    const def = parent.getFields()[name];
-    const denial = ai.own && def ? checkField(ctx, node, parent, def, ai.own, path) : undefined;
+  #objectFieldRemoval(
+    node: FieldNode,
+    parent: GraphQLObjectType,
+    definition: GraphQLField<unknown, unknown>,
+    path: PathLink | undefined,
+  ): Removal | undefined {
+    const info = this.model.field(parent.name, node.name.value);
+    const denial = info ? this.#checkField(node, parent, definition, info, path) : undefined;
     if (!denial) return undefined;
-    verdicts.set(parent.name, denial);
-    return { all: true, types: new Set([parent.name]), allowedTypes: [], verdicts };
+    return { all: true, types: new Set([parent.name]), allowedTypes: [], verdicts: new Map([[parent.name, denial]]) };
   }
-  const allowed: string[] = [];
-  for (const typeName of ai.possibleTypes) {
-    const info = ai.perType.get(typeName);
-    const t = ctx.model.schema.getType(typeName) as GraphQLObjectType;
-    const def = t.getFields()[name];
-    const denial = info && def ? checkField(ctx, node, t, def, info, path) : undefined;
-    if (denial) verdicts.set(typeName, denial);
-    else allowed.push(typeName);
-  }
-  if (verdicts.size === 0) return undefined;
-  return { all: allowed.length === 0, types: new Set(verdicts.keys()), allowedTypes: allowed, verdicts };
-}
 
-/** An argument or input field counts as passed unless it is a variable that was not given and has no default. */
-function isPresent(ctx: Ctx, v: ValueNode): boolean {
-  if (v.kind !== Kind.VARIABLE) return true;
-  const name = v.name.value;
-  return hasOwnKey(ctx.variables, name) || ctx.varDefs.get(name)?.defaultValue !== undefined;
-}
-
-interface InputAcc {
-  req: Requirement | undefined;
-  blocked: boolean;
-}
-
-function inputFromAst(ctx: Ctx, v: ValueNode, type: GraphQLInputType, acc: InputAcc, depth: number): void {
-  if (depth > MAX_INPUT_DEPTH) {
-    acc.blocked = true;
-    return;
-  }
-  if (v.kind === Kind.VARIABLE) {
-    const name = v.name.value;
-    if (hasOwnKey(ctx.variables, name)) inputFromJson(ctx, ownProperty(ctx.variables, name), type, acc, depth + 1);
-    else {
-      const def = ctx.varDefs.get(name)?.defaultValue;
-      if (def) inputFromAst(ctx, def, type, acc, depth + 1);
+  /** The denial of `parent.field` for this node (field requirement, then argument requirements), if refused. */
+  #checkField(
+    node: FieldNode,
+    parent: GraphQLObjectType | GraphQLInterfaceType,
+    definition: GraphQLField<unknown, unknown>,
+    info: ScopedFieldInfo,
+    path: PathLink | undefined,
+  ): Denial | undefined {
+    const key = node.alias?.value ?? node.name.value;
+    let verdict = this.evaluator.check(info.requirement);
+    let coordinate = verdict.ok ? undefined : `${parent.name}.${definition.name}`;
+    if (info.args && node.arguments && node.arguments.length > 0) {
+      for (const argument of node.arguments) {
+        const argumentInfo = info.args.get(argument.name.value);
+        if (!argumentInfo || !this.#inputs.isPresent(argument.value)) continue;
+        let argumentVerdict: Verdict;
+        if (argumentInfo.inputGuarded) {
+          const argumentDefinition = definition.args.find((candidate) => candidate.name === argument.name.value);
+          const input = argumentDefinition
+            ? this.#inputs.requirementOf(argument.value, argumentDefinition.type, argumentInfo.requirement)
+            : { requirement: argumentInfo.requirement, blocked: false };
+          argumentVerdict = input.blocked ? BLOCKED : this.evaluator.check(input.requirement);
+        } else {
+          argumentVerdict = this.evaluator.check(argumentInfo.requirement);
+        }
+        if (!argumentVerdict.ok) {
+          coordinate ??= `${parent.name}.${definition.name}(${argument.name.value}:)`;
+          verdict = combine(verdict, argumentVerdict);
+        }
+      }
     }
-    return;
+    if (verdict.ok) return undefined;
+    return { coordinate: coordinate as string, path: pathString({ prev: path, key }), node, verdict };
   }
-  if (v.kind === Kind.NULL) return;
-  const t = isNonNullType(type) ? type.ofType : type;
-  if (isListType(t)) {
-    const item = t.ofType as GraphQLInputType;
-    if (v.kind === Kind.LIST) for (const x of v.values) inputFromAst(ctx, x, item, acc, depth + 1);
-    else inputFromAst(ctx, v, item, acc, depth + 1);
-    return;
-  }
-  if (!isInputObjectType(t) || v.kind !== Kind.OBJECT) return;
-  const fields = t.getFields();
-  for (const f of v.fields) {
-    const info = ctx.model.inputField(t.name, f.name.value);
-    if (!info || !isPresent(ctx, f.value)) continue;
-    acc.req = ctx.model.table.merge(acc.req, info.requirement);
-    const fd = fields[f.name.value];
-    if (info.inputGuarded && fd) inputFromAst(ctx, f.value, fd.type, acc, depth + 1);
-  }
-}
 
-function inputFromJson(ctx: Ctx, v: unknown, type: GraphQLInputType, acc: InputAcc, depth: number): void {
-  if (depth > MAX_INPUT_DEPTH) {
-    acc.blocked = true;
-    return;
+  /** An interface field: refused per possible runtime type. */
+  #abstractFieldRemoval(
+    node: FieldNode,
+    parent: GraphQLInterfaceType,
+    path: PathLink | undefined,
+  ): Removal | undefined {
+    const name = node.name.value;
+    const abstractInfo = this.model.abstractField(parent.name, name);
+    if (!abstractInfo) return undefined;
+    const verdicts = new Map<string, Denial>();
+    if (abstractInfo.possibleTypes.length === 0) {
+      const definition = parent.getFields()[name];
+      const own = abstractInfo.own;
+      const denial = own && definition ? this.#checkField(node, parent, definition, own, path) : undefined;
+      if (!denial) return undefined;
+      verdicts.set(parent.name, denial);
+      return { all: true, types: new Set([parent.name]), allowedTypes: [], verdicts };
+    }
+    const allowed: string[] = [];
+    for (const typeName of abstractInfo.possibleTypes) {
+      const info = abstractInfo.perType.get(typeName);
+      const type = this.model.schema.getType(typeName) as GraphQLObjectType;
+      const definition = type.getFields()[name];
+      const denial = info && definition ? this.#checkField(node, type, definition, info, path) : undefined;
+      if (denial) verdicts.set(typeName, denial);
+      else allowed.push(typeName);
+    }
+    if (verdicts.size === 0) return undefined;
+    return { all: allowed.length === 0, types: new Set(verdicts.keys()), allowedTypes: allowed, verdicts };
   }
-  if (v === null || v === undefined) return;
-  const t = isNonNullType(type) ? type.ofType : type;
-  if (isListType(t)) {
-    const item = t.ofType as GraphQLInputType;
-    if (Array.isArray(v)) for (const x of v) inputFromJson(ctx, x, item, acc, depth + 1);
-    else inputFromJson(ctx, v, item, acc, depth + 1);
-    return;
-  }
-  if (!isInputObjectType(t) || typeof v !== 'object' || Array.isArray(v)) return;
-  const fields = t.getFields();
-  for (const key of Object.keys(v)) {
-    const info = ctx.model.inputField(t.name, key);
-    if (!info) continue;
-    acc.req = ctx.model.table.merge(acc.req, info.requirement);
-    const fd = fields[key];
-    if (info.inputGuarded && fd) inputFromJson(ctx, ownProperty(v, key), fd.type, acc, depth + 1);
-  }
-}
-
-/** True when `type` (after non-null) is abstract: the response needs `__typename` to tell types apart. */
-export function isAbstractOutput(type: GraphQLType): boolean {
-  return isAbstractType(getNamedType(type));
 }

@@ -1,6 +1,6 @@
 import type { RampartModule } from '@rampart/core';
 import { scopesTypeDefs } from './directives.js';
-import { createScopesEngine } from './engine.js';
+import { ScopesEngine } from './engine.js';
 import { scopesOperationHook } from './operation.js';
 import type { ScopesOptions } from './options.js';
 import { scopesPluginOf } from './plugin.js';
@@ -11,7 +11,7 @@ import { scopesPluginOf } from './plugin.js';
  * and policy error log.
  */
 export function scopesModule(options?: Partial<ScopesOptions>): RampartModule {
-  const engine = createScopesEngine(options);
+  const engine = new ScopesEngine(options);
   return {
     name: 'scopes',
     phase: 'checks',

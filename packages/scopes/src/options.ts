@@ -1,4 +1,12 @@
-import { type Check, check, describe, type OptionSchema, type Principal, resolveOptions } from '@rampart/core';
+import {
+  type Check,
+  check,
+  DEFAULT_REALM,
+  describe,
+  type OptionSchema,
+  type Principal,
+  resolveOptions,
+} from '@rampart/core';
 
 /** What a policy function receives. */
 export interface PolicyInput<TContext = unknown> {
@@ -98,7 +106,7 @@ export const defaultScopesOptions: Readonly<ScopesOptions> = Object.freeze({
   filterIntrospection: false,
   exposeRequirements: false,
   maxFieldErrors: 100,
-  realm: 'graphql',
+  realm: DEFAULT_REALM,
 });
 
 const scopeRequirement: Check = (v) => {

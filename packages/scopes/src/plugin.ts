@@ -7,7 +7,7 @@ import type {
 } from '@apollo/server';
 import { ensureSecurityState, RESOLVED, type SecurityState, syncPlugin } from '@rampart/core';
 import type { DocumentNode, GraphQLFormattedError, OperationDefinitionNode } from 'graphql';
-import { createScopesEngine, type ScopesEngine } from './engine.js';
+import { ScopesEngine } from './engine.js';
 import type { ScopesOptions } from './options.js';
 import type { ShapeInput } from './shape.js';
 
@@ -20,43 +20,62 @@ import type { ShapeInput } from './shape.js';
  * Put it before plugins that read the response in `willSendResponse` (audit, caching).
  */
 export function scopesPlugin(options?: Partial<ScopesOptions>): ApolloServerPlugin<BaseContext> {
-  return scopesPluginOf(createScopesEngine(options));
+  return scopesPluginOf(new ScopesEngine(options));
 }
 
 /** The plugin of an engine (`scopesModule` shares one engine between the plugin and `onOperation`). */
 export function scopesPluginOf(engine: ScopesEngine): ApolloServerPlugin<BaseContext> {
-  /** One request: prototype hooks, so a request allocates this object and no closures. */
-  class ScopesListener {
-    /** Set when the operation was rewritten: what the response walk needs. */
-    shape: ShapeInput | undefined;
-    constructor(readonly state: SecurityState) {}
+  return syncPlugin(
+    (start) =>
+      new ScopesListener(
+        engine,
+        ensureSecurityState(start.contextValue as object),
+      ) as GraphQLRequestListener<BaseContext>,
+    {
+      async serverWillStart({ schema, logger }) {
+        engine.policyErrors.useLogger(logger);
+        engine.modelFor(schema); // fail at startup on a policy that is not configured
+      },
+    },
+  );
+}
 
-    didResolveOperation(rc: GraphQLRequestContextDidResolveOperation<BaseContext>): Promise<void> {
-      try {
-        const operation = rc.operation;
-        if (!operation || engine.nothingToCheck(rc.schema, operation, rc.document)) return RESOLVED;
-        return check(this, rc, operation);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
+/** One request: prototype hooks, so a request allocates this object and no closures. */
+export class ScopesListener {
+  /** Set when the operation was rewritten: what the response walk needs. */
+  shape: ShapeInput | undefined;
 
-    willSendResponse(rc: GraphQLRequestContextWillSendResponse<BaseContext>): Promise<void> {
-      try {
-        if (this.shape) reshape(rc, this.shape);
-        return RESOLVED;
-      } catch (error) {
-        return Promise.reject(error);
-      }
+  constructor(
+    readonly engine: ScopesEngine,
+    readonly state: SecurityState,
+  ) {}
+
+  /** Checks the operation; swaps in the rewritten document when fields are removed. */
+  didResolveOperation(rc: GraphQLRequestContextDidResolveOperation<BaseContext>): Promise<void> {
+    try {
+      const operation = rc.operation;
+      if (!operation || this.engine.nothingToCheck(rc.schema, operation, rc.document)) return RESOLVED;
+      return this.#check(rc, operation);
+    } catch (error) {
+      return Promise.reject(error);
     }
   }
 
-  async function check(
-    l: ScopesListener,
+  /** Puts back `null` and an error at each removed field's path. */
+  willSendResponse(rc: GraphQLRequestContextWillSendResponse<BaseContext>): Promise<void> {
+    try {
+      if (this.shape) this.#reshape(rc, this.shape);
+      return RESOLVED;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  async #check(
     rc: GraphQLRequestContextDidResolveOperation<BaseContext>,
     operation: OperationDefinitionNode,
   ): Promise<void> {
-    const rewrite = await engine.decide(l.state, {
+    const rewrite = await this.engine.decide(this.state, {
       schema: rc.schema,
       document: rc.document,
       operation,
@@ -69,30 +88,19 @@ export function scopesPluginOf(engine: ScopesEngine): ApolloServerPlugin<BaseCon
     const writable = rc as { document: DocumentNode; operation: OperationDefinitionNode };
     writable.document = rewrite.document;
     writable.operation = rewrite.operation;
-    l.shape = rewrite.shape;
+    this.shape = rewrite.shape;
   }
 
-  function reshape(rc: GraphQLRequestContextWillSendResponse<BaseContext>, shape: ShapeInput): void {
+  #reshape(rc: GraphQLRequestContextWillSendResponse<BaseContext>, shape: ShapeInput): void {
     const body = rc.response.body;
     const result = body.kind === 'single' ? body.singleResult : body.initialResult;
     const data = result.data as Record<string, unknown> | null | undefined;
     if (!data) return;
-    const shaped = engine.shapeData(shape, data);
+    const shaped = this.engine.shapeData(shape, data);
     const target = result as { data?: unknown; errors?: readonly GraphQLFormattedError[] };
     target.data = shaped.data;
     if (shaped.errors.length > 0) {
       target.errors = [...(result.errors ?? []), ...shaped.errors.map((e) => e.toJSON())];
     }
   }
-
-  return syncPlugin(
-    (start) =>
-      new ScopesListener(ensureSecurityState(start.contextValue as object)) as GraphQLRequestListener<BaseContext>,
-    {
-      async serverWillStart({ schema, logger }) {
-        engine.policyErrors.useLogger(logger);
-        engine.modelFor(schema); // fail at startup on a policy that is not configured
-      },
-    },
-  );
 }

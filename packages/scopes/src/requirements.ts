@@ -112,7 +112,7 @@ export interface ArgumentInfo {
 }
 
 /** What the model knows about one field of one object or interface type. */
-export interface FieldInfo {
+export interface ScopedFieldInfo {
   /** Effective requirement of selecting the field on this parent type. */
   readonly requirement: Requirement | undefined;
   /** Arguments that declare something (directly or in their input type). */
@@ -122,11 +122,11 @@ export interface FieldInfo {
 /** Per interface field: the effective field information of every possible concrete type. */
 export interface AbstractFieldInfo {
   /** Possible concrete types and their info for this field (only types where something is declared). */
-  readonly perType: ReadonlyMap<string, FieldInfo>;
+  readonly perType: ReadonlyMap<string, ScopedFieldInfo>;
   /** Every possible type name, in schema order. */
   readonly possibleTypes: readonly string[];
   /** Info used when the interface has no implementation. */
-  readonly own: FieldInfo | undefined;
+  readonly own: ScopedFieldInfo | undefined;
 }
 
 /**
@@ -141,7 +141,7 @@ export class ScopesModel {
   /** Every policy name the schema uses. */
   readonly policyNames = new Set<string>();
   /** `Type` → `field` → info, only for object/interface fields where something is declared. */
-  readonly #fields = new Map<string, Map<string, FieldInfo>>();
+  readonly #fields = new Map<string, Map<string, ScopedFieldInfo>>();
   /** `Interface` → `field` → per-implementation info, only where something is declared. */
   readonly #abstractFields = new Map<string, Map<string, AbstractFieldInfo>>();
   /** `Input` → `field` → info, only where something is declared. */
@@ -171,7 +171,7 @@ export class ScopesModel {
       if (!isInterfaceType(t)) continue;
       const possible = schema.getPossibleTypes(t);
       for (const f of Object.values(t.getFields())) {
-        const perType = new Map<string, FieldInfo>();
+        const perType = new Map<string, ScopedFieldInfo>();
         for (const o of possible) {
           const info = this.#fields.get(o.name)?.get(f.name);
           if (info) perType.set(o.name, info);
@@ -189,7 +189,7 @@ export class ScopesModel {
   }
 
   /** Info of `type.field` for an object (or interface) parent; `undefined` when nothing is declared. */
-  field(typeName: string, fieldName: string): FieldInfo | undefined {
+  field(typeName: string, fieldName: string): ScopedFieldInfo | undefined {
     return this.#fields.get(typeName)?.get(fieldName);
   }
 
@@ -258,7 +258,7 @@ export class ScopesModel {
   #fieldInfo(
     parent: GraphQLObjectType | GraphQLInterfaceType,
     f: GraphQLField<unknown, unknown>,
-  ): FieldInfo | undefined {
+  ): ScopedFieldInfo | undefined {
     const coordinate = `${parent.name}.${f.name}`;
     let r = this.table.merge(this.own(f, coordinate), this.typeRequirement(parent));
     r = this.table.merge(r, this.typeRequirement(getNamedType(f.type)));

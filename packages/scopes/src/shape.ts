@@ -1,12 +1,17 @@
+/**
+ * Response shaping: `null` and an error path at each place a removed field would have been, null
+ * propagation, the client's key order, and the rewrite's added keys stripped. Field collection is in
+ * shape-groups.ts, introspection filtering in introspection-filter.ts.
+ */
 import { createDictionary } from '@rampart/core';
 import {
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
+  type GraphQLField,
   type GraphQLObjectType,
   type GraphQLOutputType,
   type GraphQLSchema,
-  isAbstractType,
   isCompositeType,
   isInterfaceType,
   isListType,
@@ -16,28 +21,11 @@ import {
   SchemaMetaFieldDef,
   type SelectionSetNode,
   TypeMetaFieldDef,
-  type VariableDefinitionNode,
 } from 'graphql';
-import { type Analysis, type Denial, isIncluded } from './analyze.js';
+import type { Analysis, Denial } from './analyze.js';
+import { filterIntrospectionValue, type IntrospectionFilter, type IntrospectionPlace } from './introspection-filter.js';
 import type { Aliases } from './rewrite.js';
-
-/** What introspection may show the caller (used when introspection filtering is on). */
-export interface IntrospectionFilter {
-  /** The type is hidden (its requirement is not met). */
-  hiddenType(name: string): boolean;
-  /** The field is hidden. */
-  hiddenField(typeName: string, fieldName: string): boolean;
-  /** The argument is hidden. */
-  hiddenArgument(typeName: string, fieldName: string, argName: string): boolean;
-  /** The input field is hidden. */
-  hiddenInputField(typeName: string, fieldName: string): boolean;
-}
-
-/** Where in an introspection result the walk is. */
-interface IntroCtx {
-  readonly typeName?: string | undefined;
-  readonly fieldName?: string | undefined;
-}
+import { FieldGroups, type ShapeCache, shapeCache } from './shape-groups.js';
 
 /** Everything {@link shapeResponse} needs from the request. */
 export interface ShapeInput {
@@ -58,22 +46,6 @@ export interface ShapeInput {
   readonly cache?: ShapeCache | undefined;
 }
 
-/**
- * Per-operation memo of the response walk: the variable definitions, and the response keys of each
- * selection set per runtime type (fixed once the variables are known).
- */
-export interface ShapeCache {
-  readonly varDefs: ReadonlyMap<string, VariableDefinitionNode>;
-  readonly groups: WeakMap<SelectionSetNode, Map<string, Map<string, FieldNode[]>>>;
-}
-
-/** A fresh {@link ShapeCache} for an operation (built once, at decision time). */
-export function shapeCache(operation: OperationDefinitionNode): ShapeCache {
-  const varDefs = new Map<string, VariableDefinitionNode>();
-  for (const d of operation.variableDefinitions ?? []) varDefs.set(d.variable.name.value, d);
-  return { varDefs, groups: new WeakMap() };
-}
-
 /** One removed field found in the response. */
 export interface RemovedPath {
   /** Exact response path (indices for list items). */
@@ -87,6 +59,7 @@ export interface Shaped {
   readonly removed: RemovedPath[];
 }
 
+/** A non-null field became `null`: its parent becomes `null` too. */
 const PROPAGATE = Symbol('propagate null');
 
 /**
@@ -96,205 +69,150 @@ const PROPAGATE = Symbol('propagate null');
  * `__typename` alias of the rewrite. Only the subtrees holding a removal are walked.
  */
 export function shapeResponse(input: ShapeInput, data: Record<string, unknown>): Shaped {
-  const { schema, analysis, aliases, introspection } = input;
-  const alias = aliases.typename;
-  const nameKey = aliases.name;
-  const queryType = schema.getQueryType();
-  const cache = input.cache ?? shapeCache(input.operation);
-  const varDefs = cache.varDefs;
-  const removed: RemovedPath[] = [];
-  const root = schema.getRootType(input.operation.operation);
-  if (!root) return { data, removed };
-  const out = walkObject(data, root, [input.operation.selectionSet], [], {});
-  return { data: out === PROPAGATE ? null : out, removed };
+  const root = input.schema.getRootType(input.operation.operation);
+  if (!root) return { data, removed: [] };
+  const shaper = new ResponseShaper(input);
+  const out = shaper.object(data, root, [input.operation.selectionSet], [], {});
+  return { data: out === PROPAGATE ? null : out, removed: shaper.removed };
+}
 
-  function walkObject(
-    obj: Record<string, unknown>,
+/** One walk of one result. */
+export class ResponseShaper {
+  /** The removed fields found, in response order. */
+  readonly removed: RemovedPath[] = [];
+  readonly #input: ShapeInput;
+  readonly #groups: FieldGroups;
+  /** The response key of the `__typename` the rewrite added, and of the `name` it added to introspection. */
+  readonly #typenameKey: string;
+  readonly #nameKey: string;
+  readonly #queryTypeName: string | undefined;
+
+  constructor(input: ShapeInput) {
+    this.#input = input;
+    const cache = input.cache ?? shapeCache(input.operation);
+    this.#groups = new FieldGroups(input.schema, input.fragments, input.variables, cache);
+    this.#typenameKey = input.aliases.typename;
+    this.#nameKey = input.aliases.name;
+    this.#queryTypeName = input.schema.getQueryType()?.name;
+  }
+
+  /** Shapes one object of static type `staticType` resolved for `sets`; `PROPAGATE` when it becomes `null`. */
+  object(
+    data: Record<string, unknown>,
     staticType: GraphQLCompositeType,
     sets: readonly SelectionSetNode[],
     path: (string | number)[],
-    intro: IntroCtx,
+    place: IntrospectionPlace,
   ): Record<string, unknown> | typeof PROPAGATE {
-    if (staticType.name === '__Type') intro = { typeName: nameOf(obj) };
-    else if (staticType.name === '__Field') intro = { typeName: intro.typeName, fieldName: nameOf(obj) };
-    let runtime: GraphQLObjectType | undefined;
-    if (isObjectType(staticType)) runtime = staticType;
-    else {
-      const name = obj[alias];
-      const t = typeof name === 'string' ? schema.getType(name) : undefined;
-      if (t && isObjectType(t)) runtime = t;
-    }
-    const groups = groupsOf(sets, runtime, staticType);
+    if (staticType.name === '__Type') place = { typeName: this.#nameOf(data) };
+    else if (staticType.name === '__Field') place = { typeName: place.typeName, fieldName: this.#nameOf(data) };
+    const runtime = this.#runtimeType(data, staticType);
+    const groups = this.#groups.of(sets, runtime, staticType);
     // Response keys are client aliases (`__proto__` is a valid one): a map with no prototype keeps each one.
     const out = createDictionary<unknown>();
     for (const [key, nodes] of groups) {
-      const first = nodes[0] as FieldNode;
-      const fieldName = first.name.value;
-      const parentForDef = runtime ?? staticType;
-      const def =
-        fieldName === '__schema'
-          ? SchemaMetaFieldDef
-          : fieldName === '__type'
-            ? TypeMetaFieldDef
-            : isObjectType(parentForDef) || isInterfaceType(parentForDef)
-              ? parentForDef.getFields()[fieldName]
-              : undefined;
-      if (Object.hasOwn(obj, key)) {
-        let value = obj[key];
-        if (introspection && value !== null) value = filterIntrospection(staticType.name, fieldName, value, intro);
-        if (value !== null && def && nodes.some((n) => analysis.dirty.has(n))) {
-          const childSets: SelectionSetNode[] = [];
-          for (const n of nodes) if (n.selectionSet) childSets.push(n.selectionSet);
-          const v = walkValue(value, def.type, childSets, [...path, key], intro);
-          if (v === PROPAGATE) {
-            if (isNonNullType(def.type)) return PROPAGATE;
-            value = null;
-          } else value = v;
-        }
+      const fieldName = (nodes[0] as FieldNode).name.value;
+      const definition = fieldDefinition(runtime ?? staticType, fieldName);
+      if (Object.hasOwn(data, key)) {
+        const value = this.#value(data[key], staticType, fieldName, definition, nodes, path, key, place);
+        if (value === PROPAGATE) return PROPAGATE;
         out[key] = value;
         continue;
       }
-      const denial = runtime ? removedFor(nodes, runtime.name) : undefined;
+      const denial = runtime ? removedFor(this.#input.analysis, nodes, runtime.name) : undefined;
       if (!denial) continue; // absent for another reason (e.g. an error bubbled): leave it
-      removed.push({ path: [...path, key], denial });
-      if (def && isNonNullType(def.type)) return PROPAGATE;
+      this.removed.push({ path: [...path, key], denial });
+      if (definition && isNonNullType(definition.type)) return PROPAGATE;
       out[key] = null;
     }
-    for (const k of Object.keys(obj)) if (k !== alias && k !== nameKey && !Object.hasOwn(out, k)) out[k] = obj[k];
+    const typenameKey = this.#typenameKey;
+    const nameKey = this.#nameKey;
+    for (const key of Object.keys(data)) {
+      if (key !== typenameKey && key !== nameKey && !Object.hasOwn(out, key)) out[key] = data[key];
+    }
     return out;
   }
 
-  function nameOf(obj: unknown): string | undefined {
-    const n = obj && typeof obj === 'object' ? (obj as Record<string, unknown>)[nameKey] : undefined;
-    return typeof n === 'string' ? n : undefined;
+  /** The value of one response key present in the result: filtered, and walked when it holds a removal. */
+  #value(
+    value: unknown,
+    parent: GraphQLCompositeType,
+    fieldName: string,
+    definition: GraphQLField<unknown, unknown> | undefined,
+    nodes: readonly FieldNode[],
+    parentPath: (string | number)[],
+    key: string,
+    place: IntrospectionPlace,
+  ): unknown {
+    const filter = this.#input.introspection;
+    if (filter && value !== null) {
+      const nameOf = (item: unknown) => this.#nameOf(item);
+      value = filterIntrospectionValue(filter, this.#queryTypeName, parent.name, fieldName, value, place, nameOf);
+    }
+    if (value === null || !definition || !nodes.some((node) => this.#input.analysis.dirty.has(node))) return value;
+    const childSets: SelectionSetNode[] = [];
+    for (const node of nodes) if (node.selectionSet) childSets.push(node.selectionSet);
+    const shaped = this.#walkValue(value, definition.type, childSets, [...parentPath, key], place);
+    if (shaped !== PROPAGATE) return shaped;
+    return isNonNullType(definition.type) ? PROPAGATE : null;
   }
 
-  /** Drops what the caller may not see from one introspection value (before it is walked). */
-  function filterIntrospection(parent: string, field: string, value: unknown, intro: IntroCtx): unknown {
-    const f = introspection as IntrospectionFilter;
-    const keep = (test: (name: string) => boolean) =>
-      Array.isArray(value)
-        ? value.filter((item) => {
-            const n = nameOf(item);
-            return n === undefined || !test(n);
-          })
-        : value;
-    if (parent === queryType?.name && field === '__type') {
-      const n = nameOf(value);
-      return n !== undefined && f.hiddenType(n) ? null : value;
-    }
-    if (
-      (parent === '__Schema' && field === 'types') ||
-      (parent === '__Type' && (field === 'possibleTypes' || field === 'interfaces'))
-    ) {
-      return keep((n) => f.hiddenType(n));
-    }
-    const typeName = intro.typeName;
-    if (typeName === undefined) return value;
-    if (parent === '__Type' && field === 'fields') return keep((n) => f.hiddenField(typeName, n));
-    if (parent === '__Type' && field === 'inputFields') return keep((n) => f.hiddenInputField(typeName, n));
-    const fieldName = intro.fieldName;
-    if (parent === '__Field' && field === 'args' && fieldName !== undefined) {
-      return keep((n) => f.hiddenArgument(typeName, fieldName, n));
-    }
-    return value;
-  }
-
-  function walkValue(
+  #walkValue(
     value: unknown,
     type: GraphQLOutputType,
     sets: readonly SelectionSetNode[],
     path: (string | number)[],
-    intro: IntroCtx,
+    place: IntrospectionPlace,
   ): unknown {
     if (value === null || value === undefined) return value;
-    const t = isNonNullType(type) ? type.ofType : type;
-    if (isListType(t)) {
+    const nullable = isNonNullType(type) ? type.ofType : type;
+    if (isListType(nullable)) {
       if (!Array.isArray(value)) return value;
-      const item = t.ofType as GraphQLOutputType;
+      const item = nullable.ofType as GraphQLOutputType;
       const out = new Array(value.length);
       for (let i = 0; i < value.length; i++) {
-        const v = walkValue(value[i], item, sets, [...path, i], intro);
-        if (v === PROPAGATE) {
+        const shaped = this.#walkValue(value[i], item, sets, [...path, i], place);
+        if (shaped === PROPAGATE) {
           if (isNonNullType(item)) return PROPAGATE;
           out[i] = null;
-        } else out[i] = v;
+        } else out[i] = shaped;
       }
       return out;
     }
-    if (isCompositeType(t) && typeof value === 'object') {
-      return walkObject(value as Record<string, unknown>, t, sets, path, intro);
+    if (isCompositeType(nullable) && typeof value === 'object') {
+      return this.object(value as Record<string, unknown>, nullable, sets, path, place);
     }
     return value;
   }
 
-  /** Response key → field nodes of `sets` for an object of `runtime` (memoised for a single set). */
-  function groupsOf(
-    sets: readonly SelectionSetNode[],
-    runtime: GraphQLObjectType | undefined,
-    staticType: GraphQLCompositeType,
-  ): Map<string, FieldNode[]> {
-    const only = sets.length === 1 ? sets[0] : undefined;
-    // Without a known runtime type, what applies depends on the static type: key on it instead.
-    const typeKey = runtime ? runtime.name : `?${staticType.name}`;
-    let byType = only ? cache.groups.get(only) : undefined;
-    const hit = byType?.get(typeKey);
-    if (hit) return hit;
-    const groups = new Map<string, FieldNode[]>();
-    for (const s of sets) collect(s, runtime, staticType, groups, new Set());
-    if (only) {
-      if (!byType) {
-        byType = new Map();
-        cache.groups.set(only, byType);
-      }
-      byType.set(typeKey, groups);
-    }
-    return groups;
+  /** The object's type: the static type when concrete, else the `__typename` the rewrite added. */
+  #runtimeType(data: Record<string, unknown>, staticType: GraphQLCompositeType): GraphQLObjectType | undefined {
+    if (isObjectType(staticType)) return staticType;
+    const name = data[this.#typenameKey];
+    const type = typeof name === 'string' ? this.#input.schema.getType(name) : undefined;
+    return type && isObjectType(type) ? type : undefined;
   }
 
-  function collect(
-    set: SelectionSetNode,
-    runtime: GraphQLObjectType | undefined,
-    staticType: GraphQLCompositeType,
-    groups: Map<string, FieldNode[]>,
-    visited: Set<string>,
-  ): void {
-    for (const sel of set.selections) {
-      if (!isIncluded(sel, input.variables, varDefs)) continue;
-      if (sel.kind === 'Field') {
-        const key = sel.alias?.value ?? sel.name.value;
-        const g = groups.get(key);
-        if (g) g.push(sel);
-        else groups.set(key, [sel]);
-      } else if (sel.kind === 'InlineFragment') {
-        if (!sel.typeCondition || applies(sel.typeCondition.name.value, runtime, staticType)) {
-          collect(sel.selectionSet, runtime, staticType, groups, visited);
-        }
-      } else {
-        const name = sel.name.value;
-        if (visited.has(name)) continue;
-        const f = input.fragments.get(name);
-        if (!f || !applies(f.typeCondition.name.value, runtime, staticType)) continue;
-        visited.add(name);
-        collect(f.selectionSet, runtime, staticType, groups, visited);
-      }
-    }
+  #nameOf(data: unknown): string | undefined {
+    const name = data && typeof data === 'object' ? (data as Record<string, unknown>)[this.#nameKey] : undefined;
+    return typeof name === 'string' ? name : undefined;
   }
+}
 
-  function applies(condition: string, runtime: GraphQLObjectType | undefined, staticType: GraphQLCompositeType) {
-    if (!runtime) return condition === staticType.name; // unknown runtime type: only what surely applies
-    if (condition === runtime.name) return true;
-    const t = schema.getType(condition);
-    return t !== undefined && isAbstractType(t) && schema.isSubType(t, runtime);
-  }
+/** The definition of `fieldName` on `parent` (introspection's `__schema`/`__type` included). */
+function fieldDefinition(parent: GraphQLCompositeType, fieldName: string): GraphQLField<unknown, unknown> | undefined {
+  if (fieldName === '__schema') return SchemaMetaFieldDef;
+  if (fieldName === '__type') return TypeMetaFieldDef;
+  return isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[fieldName] : undefined;
+}
 
-  function removedFor(nodes: readonly FieldNode[], typeName: string): Denial | undefined {
-    for (const n of nodes) {
-      const r = analysis.removed.get(n);
-      if (!r) continue;
-      const d = r.verdicts.get(typeName) ?? (r.all ? r.verdicts.values().next().value : undefined);
-      if (d) return d;
-    }
-    return undefined;
+/** The denial of the first of `nodes` removed for runtime type `typeName`. */
+function removedFor(analysis: Analysis, nodes: readonly FieldNode[], typeName: string): Denial | undefined {
+  for (const node of nodes) {
+    const removal = analysis.removed.get(node);
+    if (!removal) continue;
+    const denial = removal.verdicts.get(typeName) ?? (removal.all ? removal.verdicts.values().next().value : undefined);
+    if (denial) return denial;
   }
+  return undefined;
 }

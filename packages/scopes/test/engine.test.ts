@@ -1,17 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { anonymousPrincipal, createPrincipal } from '@rampart/core';
+import { anonymousPrincipal, createPrincipal, selectOperation } from '@rampart/core';
 import { parse, print } from 'graphql';
-import {
-  analyzeOperation,
-  Evaluator,
-  fragmentsOf,
-  isRequirementFree,
-  modelOf,
-  pickAliases,
-  RequirementTable,
-  rewriteDocument,
-} from '../src/index.js';
+import { analyzeScopes } from '../src/analyze.js';
+import { Evaluator } from '../src/evaluate.js';
+import { isRequirementFree } from '../src/requirement-free.js';
+import { modelOf, RequirementTable } from '../src/requirements.js';
+import { pickAliases, rewriteDocument } from '../src/rewrite.js';
 import { buildSchema } from './fixture.js';
 
 const schema = buildSchema();
@@ -85,8 +80,8 @@ describe('analysis and rewrite', () => {
     const doc = parse(query);
     const op = doc.definitions.find((d) => d.kind === 'OperationDefinition');
     if (op?.kind !== 'OperationDefinition') throw new Error('no op');
-    const fr = fragmentsOf(doc.definitions);
-    const a = analyzeOperation(model, new Evaluator(user(scopes)), op, fr, variables);
+    const fr = selectOperation(doc).fragments;
+    const a = analyzeScopes(model, new Evaluator(user(scopes)), op, fr, variables);
     return { doc, op, a };
   }
 
@@ -107,6 +102,14 @@ describe('analysis and rewrite', () => {
     const { a } = run(`{ ${spreads} } fragment F on User { name email }`);
     assert.equal(a.denials.length, 1);
     assert.equal(a.keptLeaf, true);
+  });
+
+  // Changed with core's selectOperation: before, the last definition of a name was checked.
+  it('a fragment defined twice is checked as its first definition (graphql-js keeps the first)', () => {
+    const { a } = run('{ users { ...F } } fragment F on User { name } fragment F on User { email }');
+    assert.equal(a.denials.length, 0);
+    const { a: reversed } = run('{ users { ...F } } fragment F on User { email } fragment F on User { name }');
+    assert.equal(reversed.denials.length, 1);
   });
 
   it('avoids a typename alias the client already uses', () => {
@@ -130,7 +133,7 @@ describe('isRequirementFree (skips the per-request analysis)', () => {
     const doc = parse(query);
     const op = doc.definitions.find((d) => d.kind === 'OperationDefinition');
     assert.ok(op && op.kind === 'OperationDefinition');
-    return isRequirementFree(model, op, fragmentsOf(doc.definitions), filterIntrospection);
+    return isRequirementFree(model, op, selectOperation(doc).fragments, filterIntrospection);
   };
 
   it('true when nothing the operation can reach declares anything', () => {

@@ -2,13 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RampartConfigError } from '@rampart/core';
 import { postGraphQL, startTestServer } from '@rampart/testing';
-import {
-  defaultScopesOptions,
-  resolveScopesOptions,
-  scopesModule,
-  scopesPlugin,
-  scopesTypeDefs,
-} from '../src/index.js';
+import { defaultScopesOptions, scopesModule, scopesPlugin, scopesTypeDefs } from '../src/index.js';
+import { resolveScopesOptions } from '../src/options.js';
 import { as, buildSchema, calls, startScopesServer } from './fixture.js';
 
 const policies = { businessHours: () => true, isStaff: () => true, isAdmin: () => false, throws: () => true };

@@ -1,6 +1,6 @@
 /** `rampart analyze`: the analysis of one operation against a schema, for CI over persisted operations. */
 import { parseArgs } from 'node:util';
-import { analyzeOperation, costDirectivesTypeDefs, type LimitsOptions, type OperationAnalysis } from '@rampart/limits';
+import { analyzeLimits, costDirectivesTypeDefs, type LimitsOptions, type OperationAnalysis } from '@rampart/limits';
 import { buildASTSchema, type DocumentNode, GraphQLError, type GraphQLSchema, Kind, parse, validate } from 'graphql';
 import { CliError, type CliIO, type Command } from '../cli.js';
 
@@ -149,7 +149,7 @@ export const analyzeCommand: Command = {
     const operationName = values['operation-name'] as string | undefined;
     let analysis: OperationAnalysis;
     try {
-      analysis = analyzeOperation(schema, doc, { ...limits, operationName, variables });
+      analysis = analyzeLimits(schema, doc, { ...limits, operationName, variables });
     } catch (e) {
       throw new CliError(`invalid limits: ${(e as Error).message}`);
     }
