@@ -4,24 +4,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { verifyAuditLog } from '@rampart/audit';
-import { mintToken } from '@rampart/auth';
+import { createDpopProof, mintToken } from '@rampart/auth';
 import { postGraphQL, readJsonLines, startTestServer, type TestServer } from '@rampart/testing';
 import { createShop, type Shop } from '../src/app.js';
 import { DEMO_PASSWORD } from '../src/data.js';
-import { DEV_AUDIENCE, DEV_ISSUER, devSigningKeys } from '../src/dev-identity.js';
+import {
+  backOfficeDpopKeys,
+  DEV_AUDIENCE,
+  DEV_BACK_OFFICE_ISSUER,
+  DEV_ISSUER,
+  devSigningKeys,
+} from '../src/dev-identity.js';
 
 describe('shop example', () => {
   let server: TestServer<any>;
   let shop: Shop;
   let dir: string;
   const tokens: Record<string, string> = {};
+  let keys: Awaited<ReturnType<typeof devSigningKeys>>;
   const as = (who: string) => ({ headers: { authorization: `Bearer ${tokens[who]}` } });
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'rampart-shop-'));
     shop = await createShop({ devKeysDir: dir, auditDir: join(dir, 'audit') });
     server = await startTestServer(shop.apolloConfig, { context: shop.context as never });
-    const keys = await devSigningKeys(dir);
+    keys = await devSigningKeys(dir);
     const mint = (subject: string, roles: string[] = [], scopes: string[] = []) =>
       mintToken(keys, { issuer: DEV_ISSUER, audience: DEV_AUDIENCE, subject, roles, scopes, clientId: 'storefront' });
     // storefront clients: read scopes (and orders:write for the one that may order)
@@ -113,6 +120,40 @@ describe('shop example', () => {
     assert.equal(customer.body.errors[0].extensions.code, 'FORBIDDEN');
     const admin = await postGraphQL(server.graphqlUrl, { query }, as('admin'));
     assert.deepEqual(admin.body.data.updateStock, { id: 'prod-1', stock: 5 });
+  });
+
+  it('back office: a staff token bound to its key works only with a fresh proof from that key (DPoP)', async () => {
+    const deviceKey = await backOfficeDpopKeys(dir);
+    const staffToken = (boundTo?: typeof deviceKey.publicJwk) =>
+      mintToken(keys, {
+        issuer: DEV_BACK_OFFICE_ISSUER,
+        audience: DEV_AUDIENCE,
+        subject: 'staff-2',
+        roles: ['admin'],
+        scopes: ['catalog:write'],
+        clientId: 'back-office',
+        ...(boundTo ? { boundTo } : {}),
+      });
+    const token = await staffToken(deviceKey.publicJwk);
+    const query = 'mutation { updateStock(productId: "prod-2", stock: 7) { id stock } }';
+    const proof = await createDpopProof(deviceKey, { method: 'POST', url: server.graphqlUrl, accessToken: token });
+    const headers = { authorization: `DPoP ${token}`, dpop: proof };
+    const ok = await postGraphQL(server.graphqlUrl, { query }, { headers });
+    assert.equal(ok.status, 200, ok.text);
+    assert.deepEqual(ok.body.data.updateStock, { id: 'prod-2', stock: 7 });
+    // the same proof again (a replay), the token as a bearer token (stolen), an unbound staff token
+    const replay = await postGraphQL(server.graphqlUrl, { query }, { headers });
+    assert.equal(replay.status, 401);
+    assert.match(replay.headers.get('www-authenticate') ?? '', /error="invalid_dpop_proof"/);
+    const stolen = await postGraphQL(server.graphqlUrl, { query }, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(stolen.status, 401);
+    const unbound = await postGraphQL(
+      server.graphqlUrl,
+      { query },
+      { headers: { authorization: `Bearer ${await staffToken()}` } },
+    );
+    assert.equal(unbound.status, 401);
+    assert.match(unbound.headers.get('www-authenticate') ?? '', /DPoP algs="[^"]+", error="invalid_token"/);
   });
 
   it('read-only vs read-write storefront clients', async () => {
