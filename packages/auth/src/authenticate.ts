@@ -189,7 +189,9 @@ export function createAuthenticator(
   const a = resolveAuthenticationOptions(authentication);
   const ip = resolveIpFilterOptions(ipFilter);
   const apiKeys = a.apiKeys ? resolveApiKeyOptions(a.apiKeys) : undefined;
-  const jwt = a.jwt ? createJwtVerifier(a.jwt, jwksMonitor(log)) : undefined;
+  const jwt = a.jwt
+    ? createJwtVerifier(a.jwt, jwksMonitor(log), 'authentication.jwt', a.verifiedTokenCacheSize)
+    : undefined;
   const p: Pipeline = {
     settings: {
       realm: a.realm ?? DEFAULT_REALM,

@@ -4,9 +4,11 @@
  */
 import { createDictionary, ownProperty, RampartConfigError } from '@rampart/core';
 import { decodeJwt } from 'jose';
-import { AuthFailure, createIssuerVerifier, type JwtVerifier } from './jwt.js';
+import { BEARER_PRESENTATION } from './dpop/binding.js';
+import { AuthFailure, createIssuerVerifier, type IssuerVerifier, type JwtVerifier } from './jwt.js';
 import type { KeySetMonitor } from './jwt-keys.js';
 import type { JwtOptions } from './jwt-options.js';
+import { DEFAULT_TOKEN_CACHE_SIZE, VerifiedTokenCache } from './token-cache.js';
 
 /** The unverified `iss` of a compact JWS, or `undefined` when the token cannot be decoded. */
 function unverifiedIssuer(token: string): unknown {
@@ -19,18 +21,19 @@ function unverifiedIssuer(token: string): unknown {
 
 /**
  * Builds the bearer-token verifier of one issuer configuration or of several (each issuer may appear
- * in one configuration only). Fails at startup on any invalid configuration, naming it
- * (`authentication.jwt[1].audience`).
+ * in one configuration only), with a verified-token cache of `cacheSize` tokens (0: off). Fails at
+ * startup on any invalid configuration, naming it (`authentication.jwt[1].audience`).
  */
 export function createJwtVerifier(
   user: JwtOptions | readonly JwtOptions[],
   monitor?: KeySetMonitor,
   path = 'authentication.jwt',
+  cacheSize = DEFAULT_TOKEN_CACHE_SIZE,
 ): JwtVerifier {
   const list = Array.isArray(user) ? (user as readonly JwtOptions[]) : [user as JwtOptions];
   if (list.length === 0) throw new RampartConfigError(path, 'must hold at least one issuer configuration');
-  const byIssuer = createDictionary<JwtVerifier>();
-  const verifiers: JwtVerifier[] = [];
+  const byIssuer = createDictionary<IssuerVerifier>();
+  const verifiers: IssuerVerifier[] = [];
   list.forEach((options, i) => {
     const at = Array.isArray(user) ? `${path}[${i}]` : path;
     const verifier = createIssuerVerifier(options, at, monitor);
@@ -43,21 +46,35 @@ export function createJwtVerifier(
     }
   });
   const dpopAlgorithms = [...new Set(verifiers.flatMap((v) => v.dpopAlgorithms))];
+  const cache = new VerifiedTokenCache(cacheSize);
   return {
     dpopAlgorithms,
-    verify(token, now, presentation) {
-      const iss = unverifiedIssuer(token);
-      const verifier = typeof iss === 'string' ? byIssuer[iss] : undefined;
-      if (verifier === undefined) {
-        return Promise.reject(
-          new AuthFailure(
-            'invalid_token',
-            'The access token is invalid',
-            typeof iss === 'string' ? 'unknown issuer' : 'no iss claim',
-          ),
-        );
+    async verify(token, now, presentation = BEARER_PRESENTATION) {
+      const cached = cache.get(token, now);
+      if (cached !== undefined) {
+        await cached.issuer.checkPresentation(cached.verified.payload, token, presentation, now);
+        return cached.verified.principal;
       }
-      return verifier.verify(token, now, presentation);
+      const issuer = issuerOf(byIssuer, token);
+      const version = issuer.keys.keySetVersion();
+      const verified = await issuer.verifyToken(token, now);
+      cache.set(token, verified, issuer, version);
+      await issuer.checkPresentation(verified.payload, token, presentation, now);
+      return verified.principal;
     },
   };
+}
+
+/** The issuer configuration the token's (unverified) `iss` selects. @throws AuthFailure */
+function issuerOf(byIssuer: Record<string, IssuerVerifier>, token: string): IssuerVerifier {
+  const iss = unverifiedIssuer(token);
+  const verifier = typeof iss === 'string' ? byIssuer[iss] : undefined;
+  if (verifier === undefined) {
+    throw new AuthFailure(
+      'invalid_token',
+      'The access token is invalid',
+      typeof iss === 'string' ? 'unknown issuer' : 'no iss claim',
+    );
+  }
+  return verifier;
 }

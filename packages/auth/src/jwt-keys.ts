@@ -38,16 +38,65 @@ export function codeOf(e: unknown): string | undefined {
   return typeof c === 'string' ? c : undefined;
 }
 
-function remoteKeys(o: ResolvedJwtOptions, url: string, monitor: KeySetMonitor | undefined): JWTVerifyGetKey {
+/** Where an issuer's keys come from, and whether the set lost a key since a given moment. */
+export interface KeySource {
+  /** jose's key lookup for `jwtVerify`. */
+  readonly getKey: JWTVerifyGetKey;
+  /**
+   * A number that changes whenever a key of the set is removed or replaced (a refetched JWKS without
+   * a key it had); added keys do not change it. Tokens verified under another number are verified again.
+   */
+  keySetVersion(): number;
+  /**
+   * False when a remote JWKS is older than `jwksCacheMaxAge`: the next verification refetches it, so
+   * a cached verification is not used until then.
+   */
+  fresh(): boolean;
+}
+
+/** The keys of a JWKS as comparable strings. */
+function keyStrings(jwks: { keys?: readonly unknown[] } | undefined): Set<string> {
+  return new Set((jwks?.keys ?? []).map((k) => JSON.stringify(k)));
+}
+
+/**
+ * Tracks a remote JWKS: the version moves on when a refetch drops or changes a key. jose refetches
+ * only inside a key lookup, so the set is compared after each lookup, never on a cache hit.
+ */
+class RemoteKeySetVersion {
+  #keys = new Set<string>();
+  #version = 0;
+
+  /** The version now. */
+  get value(): number {
+    return this.#version;
+  }
+
+  /** Compares the set jose holds now with the last one seen. */
+  update(jwks: { keys?: readonly unknown[] } | undefined): void {
+    if (jwks === undefined) return; // not fetched yet, or an outage: the last set still stands
+    const next = keyStrings(jwks);
+    for (const key of this.#keys) {
+      if (!next.has(key)) {
+        this.#version++;
+        break;
+      }
+    }
+    this.#keys = next;
+  }
+}
+
+function remoteKeys(o: ResolvedJwtOptions, url: string, monitor: KeySetMonitor | undefined): KeySource {
   const remote = createRemoteJWKSet(new URL(url), {
     timeoutDuration: o.jwksTimeout,
     cooldownDuration: o.jwksCooldown,
     cacheMaxAge: o.jwksCacheMaxAge,
   });
+  const version = new RemoteKeySetVersion();
   let down = false;
-  return async (header, token) => {
+  const getKey: JWTVerifyGetKey = async (header, token) => {
     try {
-      const key = await remote(header, token);
+      const key = await remote(header, token).finally(() => version.update(remote.jwks()));
       if (down) {
         down = false;
         monitor?.recovered(url);
@@ -62,6 +111,7 @@ function remoteKeys(o: ResolvedJwtOptions, url: string, monitor: KeySetMonitor |
       throw new KeySetUnavailable(e);
     }
   };
+  return { getKey, keySetVersion: () => version.value, fresh: () => remote.fresh };
 }
 
 /** One HMAC secret and what it may verify. */
@@ -103,15 +153,17 @@ function selectSecret(entries: readonly SecretEntry[], alg: string, kid: string 
  * The key lookup jose's `jwtVerify` calls with the token's protected header. HMAC tokens are matched
  * against secrets only, other algorithms against public keys only: a token cannot pick the key type.
  */
-export function keyLookup(o: ResolvedJwtOptions, monitor?: KeySetMonitor): JWTVerifyGetKey {
+export function keyLookup(o: ResolvedJwtOptions, monitor?: KeySetMonitor): KeySource {
   if (o.jwksUri !== undefined) return remoteKeys(o, o.jwksUri, monitor);
   const secrets = secretEntries(o);
   const publicKeys: JWK[] = (o.keys ?? []).filter((k) => k.kty !== 'oct');
   const local = publicKeys.length > 0 ? createLocalJWKSet({ keys: publicKeys }) : undefined;
-  return async (header, token) => {
+  const getKey: JWTVerifyGetKey = async (header, token) => {
     const alg = header.alg ?? '';
     if (/^HS/.test(alg)) return selectSecret(secrets, alg, header.kid);
     if (!local) throw new errors.JWKSNoMatchingKey();
     return local(header, token);
   };
+  // local keys are fixed for the verifier's life
+  return { getKey, keySetVersion: () => 0, fresh: () => true };
 }

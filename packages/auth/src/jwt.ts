@@ -7,7 +7,7 @@ import { type JWTPayload, jwtVerify } from 'jose';
 import { AuthFailure } from './auth-failure.js';
 import { claimAt, claimName, stringList } from './claims.js';
 import { BEARER_PRESENTATION, checkBinding, createProofChecker, type TokenPresentation } from './dpop/binding.js';
-import { codeOf, type KeySetMonitor, KeySetUnavailable, keyLookup } from './jwt-keys.js';
+import { codeOf, type KeySetMonitor, KeySetUnavailable, type KeySource, keyLookup } from './jwt-keys.js';
 import { type JwtOptions, type ResolvedJwtOptions, resolveJwtOptions } from './jwt-options.js';
 
 export { AuthFailure };
@@ -24,6 +24,27 @@ export interface JwtVerifier {
   readonly dpopAlgorithms: readonly string[];
 }
 
+/** A token whose signature and claims jose verified, with how long that verification holds. */
+export interface VerifiedToken {
+  readonly principal: Principal;
+  readonly payload: JWTPayload;
+  /** From when (ms) a fresh verification would accept it: `nbf` less the clock tolerance. */
+  readonly validFromMs: number;
+  /** Until when (ms, exclusive) a fresh verification would accept it: `exp` (and `maxTokenAge`) plus the tolerance. */
+  readonly validUntilMs: number;
+}
+
+/** The verifier of one issuer configuration, in the parts the verified-token cache needs. */
+export interface IssuerVerifier extends JwtVerifier {
+  readonly issuers: readonly string[];
+  /** Where its keys come from (the cache asks whether they changed). */
+  readonly keys: KeySource;
+  /** Signature and claims (jose), then the principal. @throws AuthFailure */
+  verifyToken(token: string, now: number): Promise<VerifiedToken>;
+  /** How the token was presented against its key binding (DPoP). @throws AuthFailure */
+  checkPresentation(payload: JWTPayload, token: string, presentation: TokenPresentation, now: number): Promise<void>;
+}
+
 /**
  * Builds the verifier of one issuer configuration; fails at startup on missing issuer, audience or
  * algorithms. See `createJwtVerifier` for one or several issuers.
@@ -32,9 +53,9 @@ export function createIssuerVerifier(
   user: JwtOptions,
   path = 'authentication.jwt',
   monitor?: KeySetMonitor,
-): JwtVerifier & { readonly issuers: readonly string[] } {
+): IssuerVerifier {
   const o = resolveJwtOptions(user, path);
-  const getKey = keyLookup(o, monitor);
+  const keys = keyLookup(o, monitor);
   const verifyOptions = {
     issuer: o.issuer,
     audience: o.audience,
@@ -45,21 +66,46 @@ export function createIssuerVerifier(
     ...(o.maxTokenAge !== undefined ? { maxTokenAge: o.maxTokenAge } : {}),
   };
   const dpop = o.dpop === undefined ? undefined : createProofChecker(o.dpop, `${path}.dpop`);
+  const checkPresentation: IssuerVerifier['checkPresentation'] = (payload, token, presentation, now) =>
+    checkBinding(dpop, payload, token, presentation, now, o.clockTolerance);
+  const verifyToken = async (token: string, now: number): Promise<VerifiedToken> => {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, keys.getKey, { ...verifyOptions, currentDate: new Date(now) }));
+    } catch (e) {
+      throw verificationFailure(e);
+    }
+    return { principal: principalOf(payload, o), payload, ...validityOf(payload, o) };
+  };
   return {
     issuers: typeof o.issuer === 'string' ? [o.issuer] : o.issuer,
     dpopAlgorithms: dpop?.options.algorithms ?? [],
+    keys,
+    verifyToken,
+    checkPresentation,
     async verify(token, now, presentation = BEARER_PRESENTATION) {
-      let payload: JWTPayload;
-      try {
-        ({ payload } = await jwtVerify(token, getKey, { ...verifyOptions, currentDate: new Date(now) }));
-      } catch (e) {
-        throw verificationFailure(e);
-      }
-      const principal = principalOf(payload, o);
-      await checkBinding(dpop, payload, token, presentation, now, o.clockTolerance);
-      return principal;
+      const verified = await verifyToken(token, now);
+      await checkPresentation(verified.payload, token, presentation, now);
+      return verified.principal;
     },
   };
+}
+
+/**
+ * The window in which jose would accept the token again, to the second: `exp` (required for caching),
+ * `nbf` and `maxTokenAge` from `iat`, each with the clock tolerance, as jose compares them (whole seconds).
+ */
+function validityOf(payload: JWTPayload, o: ResolvedJwtOptions): Pick<VerifiedToken, 'validFromMs' | 'validUntilMs'> {
+  const tolerance = o.clockTolerance;
+  // jose: expired when exp <= floor(now / 1000) - tolerance
+  let untilSeconds = typeof payload.exp === 'number' ? payload.exp + tolerance : Number.NEGATIVE_INFINITY;
+  if (o.maxTokenAge !== undefined && typeof payload.iat === 'number') {
+    // jose: too old when floor(now / 1000) - iat - tolerance > maxTokenAge
+    untilSeconds = Math.min(untilSeconds, payload.iat + o.maxTokenAge + tolerance + 1);
+  }
+  // jose: not yet valid when nbf > floor(now / 1000) + tolerance
+  const fromSeconds = typeof payload.nbf === 'number' ? payload.nbf - tolerance : Number.NEGATIVE_INFINITY;
+  return { validFromMs: fromSeconds * 1000, validUntilMs: untilSeconds * 1000 };
 }
 
 /** The failure of jose's verification, as the client may see it. */

@@ -68,6 +68,13 @@ export interface AuthenticationOptions {
    * over by `authModule`'s plugin), `console` before a server has started (`authContext`)
    */
   logger?: AuthLogger | undefined;
+  /**
+   * How many verified tokens are remembered, so that a token seen again is not verified again: each
+   * until its `exp` (never before its `nbf`), while its issuer's key set loses no key; failed
+   * verifications are never kept; DPoP proofs are checked on every request. `0` turns it off.
+   * @default 10000
+   */
+  verifiedTokenCacheSize?: number;
   /** Refuse requests without credentials (401) instead of giving them an anonymous principal. @default false */
   required?: boolean;
   /** HTTP status when the JWKS cannot be fetched (401, or 503 to tell clients to retry). @default 401 */
@@ -201,6 +208,7 @@ export const authenticationDefaults: Readonly<AuthenticationOptions> = Object.fr
   apiKeys: undefined,
   custom: undefined,
   logger: undefined,
+  verifiedTokenCacheSize: 10_000,
   required: false,
   jwksUnavailableStatus: 401,
   realm: DEFAULT_REALM,
@@ -223,6 +231,7 @@ export function resolveAuthenticationOptions(user: AuthenticationOptions | undef
         typeof (v as { error?: unknown }).error === 'function'
           ? undefined
           : 'must be a logger with warn(message) and error(message) methods',
+      verifiedTokenCacheSize: check.integer(0, 10_000_000),
       required: check.boolean(),
       jwksUnavailableStatus: check.oneOf(401, 503),
       realm: (v) =>
