@@ -9,8 +9,11 @@ import { AuditWriter } from './writer.js';
 
 /** The {@link AuditContext} of one audit trail (built once by `createAudit`). */
 export class AuditTrailContext implements AuditContext {
+  /** The resolved options. */
   readonly options: Readonly<AuditOptions>;
+  /** Size limits of logged values (from the options). */
   readonly limits: SanitizeLimits;
+  /** Operations in flight, by context value: the field records find their operation here. */
   readonly operations = new WeakMap<object, OperationAudit>();
   readonly #isSensitiveName: (name: string) => boolean;
   readonly #redactors = new WeakMap<GraphQLSchema, Redactor>();

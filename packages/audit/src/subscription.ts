@@ -118,12 +118,14 @@ class OperationRecordHandle implements OperationHandle {
     this.#decisionsAtStart = op.decisionsFrom;
   }
 
+  /** Called as each event is sent. */
   shapeResult(result: ExecutionResult): ExecutionResult {
     // The event is out: the next event's field records start after its decisions.
     this.#op.decisionsFrom = this.#op.state.events.length;
     return result;
   }
 
+  /** Writes the end record (once). */
   end(how: OperationEnd): void {
     if (this.#ended) return;
     this.#ended = true;
@@ -145,6 +147,7 @@ export class TransportOperationRecords implements OperationAuditHooks {
     this.#context = context;
   }
 
+  /** See {@link OperationAuditHooks.onOperation}. */
   onOperation(state: SecurityState, input: OperationInput): OperationHandle | undefined {
     const { options } = this.#context;
     if (!options.enabled) return undefined;
@@ -163,6 +166,7 @@ export class TransportOperationRecords implements OperationAuditHooks {
     return new OperationRecordHandle(this, this.#context, op, input.contextValue);
   }
 
+  /** See {@link OperationAuditHooks.recordRefusal}. */
   recordRefusal(state: SecurityState, input: OperationInput, error: unknown): void {
     if (!this.#context.options.enabled) return;
     this.#context.operations.delete(input.contextValue);

@@ -41,8 +41,8 @@ export async function verifyFile(
   for await (const line of rl) {
     lineNo++;
     if (line.length === 0) continue;
-    const m = CHAINED_TAIL.exec(line);
-    if (!m) {
+    const tail = CHAINED_TAIL.exec(line);
+    if (!tail) {
       // Not attributable to a chain: report the first such line of the file.
       if (!malformedReported.has(file)) {
         malformedReported.add(file);
@@ -55,20 +55,20 @@ export async function verifyFile(
       }
       continue;
     }
-    const seq = Number(m[1]);
-    const id = m[2] as string;
-    const prev = m[3] as string;
-    const mac = m[4] as string;
-    let st = chains.get(id);
-    if (!st) {
-      st = { id, file, records: 0, lastSeq: 0, head: GENESIS, lastLine: 0, broken: false, seen: new Map() };
-      chains.set(id, st);
+    const seq = Number(tail[1]);
+    const id = tail[2] as string;
+    const prev = tail[3] as string;
+    const mac = tail[4] as string;
+    let state = chains.get(id);
+    if (!state) {
+      state = { id, file, records: 0, lastSeq: 0, head: GENESIS, lastLine: 0, broken: false, seen: new Map() };
+      chains.set(id, state);
     }
-    if (st.broken) continue;
+    if (state.broken) continue;
     const prefix = line.slice(0, line.length - `,"mac":"${mac}"}`.length);
     const expectedMac = createHmac('sha256', key).update(prefix).digest('hex');
     const fail = (kind: VerifyProblemKind, message: string) => {
-      (st as ChainState).broken = true;
+      (state as ChainState).broken = true;
       problems.push({ kind, file, line: lineNo, chain: id, seq, message: `${file}:${lineNo}: ${message}` });
     };
     if (!safeEqualHex(expectedMac, mac)) {
@@ -78,8 +78,8 @@ export async function verifyFile(
       );
       continue;
     }
-    const expected = st.lastSeq + 1;
-    if (st.records === 0 && seq !== 1) {
+    const expected = state.lastSeq + 1;
+    if (state.records === 0 && seq !== 1) {
       fail('missing-start', `chain ${id} starts at seq ${seq}, expected 1: lines were deleted from its start`);
       continue;
     }
@@ -97,14 +97,14 @@ export async function verifyFile(
       );
       continue;
     }
-    if (prev !== st.head) {
+    if (prev !== state.head) {
       fail('broken-link', `chain ${id}: seq ${seq} does not link to the previous line's MAC`);
       continue;
     }
-    st.records++;
-    st.lastSeq = seq;
-    st.head = mac;
-    st.lastLine = lineNo;
-    if (checkpointSeqs.get(id)?.has(seq)) st.seen.set(seq, { mac, line: lineNo });
+    state.records++;
+    state.lastSeq = seq;
+    state.head = mac;
+    state.lastLine = lineNo;
+    if (checkpointSeqs.get(id)?.has(seq)) state.seen.set(seq, { mac, line: lineNo });
   }
 }

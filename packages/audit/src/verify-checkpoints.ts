@@ -21,9 +21,9 @@ export function readCheckpoints(path: string, publicKey: KeyObject, problems: Ve
   for (let i = 0; i < lines.length; i++) {
     const text = lines[i] as string;
     if (text.length === 0) continue;
-    let cp: { chain?: unknown; seq?: unknown; head?: unknown; sig?: unknown; '@timestamp'?: unknown };
+    let checkpoint: { chain?: unknown; seq?: unknown; head?: unknown; sig?: unknown; '@timestamp'?: unknown };
     try {
-      cp = JSON.parse(text);
+      checkpoint = JSON.parse(text);
     } catch {
       problems.push({
         kind: 'bad-checkpoint',
@@ -33,8 +33,8 @@ export function readCheckpoints(path: string, publicKey: KeyObject, problems: Ve
       });
       continue;
     }
-    const { chain, seq, head, sig } = cp;
-    const ts = cp['@timestamp'];
+    const { chain, seq, head, sig } = checkpoint;
+    const ts = checkpoint['@timestamp'];
     if (
       typeof chain !== 'string' ||
       typeof seq !== 'number' ||
@@ -98,44 +98,44 @@ export function checkCheckpoints(
   problems: VerifyProblem[],
 ): Map<string, number> {
   const maxCheckpoint = new Map<string, number>();
-  for (const cp of checkpoints) {
-    maxCheckpoint.set(cp.chain, Math.max(maxCheckpoint.get(cp.chain) ?? 0, cp.seq));
-    const st = chains.get(cp.chain);
-    if (cp.seq === 0) continue;
-    if (!st) {
+  for (const checkpoint of checkpoints) {
+    maxCheckpoint.set(checkpoint.chain, Math.max(maxCheckpoint.get(checkpoint.chain) ?? 0, checkpoint.seq));
+    const state = chains.get(checkpoint.chain);
+    if (checkpoint.seq === 0) continue;
+    if (!state) {
       problems.push({
         kind: 'truncated',
         file: firstFile,
         line: 0,
-        chain: cp.chain,
-        seq: cp.seq,
-        message: `chain ${cp.chain}: a signed checkpoint covers seq ${cp.seq} (${cp.file}:${cp.line}) but no line of this chain is in the log: lines were removed`,
+        chain: checkpoint.chain,
+        seq: checkpoint.seq,
+        message: `chain ${checkpoint.chain}: a signed checkpoint covers seq ${checkpoint.seq} (${checkpoint.file}:${checkpoint.line}) but no line of this chain is in the log: lines were removed`,
       });
       continue;
     }
-    if (st.broken) continue;
-    if (st.lastSeq < cp.seq) {
-      st.broken = true;
+    if (state.broken) continue;
+    if (state.lastSeq < checkpoint.seq) {
+      state.broken = true;
       problems.push({
         kind: 'truncated',
-        file: st.file,
-        line: st.lastLine,
-        chain: cp.chain,
-        seq: st.lastSeq + 1,
-        message: `${st.file}:${st.lastLine}: chain ${cp.chain} ends at seq ${st.lastSeq}, but a signed checkpoint covers seq ${cp.seq}: records were removed from the end`,
+        file: state.file,
+        line: state.lastLine,
+        chain: checkpoint.chain,
+        seq: state.lastSeq + 1,
+        message: `${state.file}:${state.lastLine}: chain ${checkpoint.chain} ends at seq ${state.lastSeq}, but a signed checkpoint covers seq ${checkpoint.seq}: records were removed from the end`,
       });
       continue;
     }
-    const seen = st.seen.get(cp.seq);
-    if (!seen || !safeEqualHex(seen.mac, cp.head)) {
-      st.broken = true;
+    const seen = state.seen.get(checkpoint.seq);
+    if (!seen || !safeEqualHex(seen.mac, checkpoint.head)) {
+      state.broken = true;
       problems.push({
         kind: 'checkpoint-mismatch',
-        file: st.file,
+        file: state.file,
         line: seen?.line ?? 0,
-        chain: cp.chain,
-        seq: cp.seq,
-        message: `${st.file}:${seen?.line ?? 0}: chain ${cp.chain} seq ${cp.seq} does not match the signed checkpoint (${cp.file}:${cp.line})`,
+        chain: checkpoint.chain,
+        seq: checkpoint.seq,
+        message: `${state.file}:${seen?.line ?? 0}: chain ${checkpoint.chain} seq ${checkpoint.seq} does not match the signed checkpoint (${checkpoint.file}:${checkpoint.line})`,
       });
     }
   }
