@@ -19,9 +19,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setImmediate } from 'node:timers/promises';
 import { anonymousPrincipal, createPrincipal, type Principal } from '@rampart/core';
-import { AuditWriter, resolveAuditOptions } from '../../packages/audit/src/index.js';
+import { resolveAuditOptions } from '../../packages/audit/src/options.js';
 import type { OperationFacts } from '../../packages/audit/src/record.js';
 import { serializeRecordBody } from '../../packages/audit/src/serialize.js';
+import { AuditWriter } from '../../packages/audit/src/writer.js';
 import { killRun } from '../../packages/audit/test/kill-run.js';
 
 const KEY = 'a1'.repeat(32);

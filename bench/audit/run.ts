@@ -18,9 +18,11 @@ import { ApolloServer } from '@apollo/server';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { createPrincipal } from '@rampart/core';
 import { pino } from 'pino';
-import { AuditWriter, createAudit, resolveAuditOptions, type WritableLike } from '../../packages/audit/src/index.js';
+import { createAudit, type WritableLike } from '../../packages/audit/src/index.js';
+import { resolveAuditOptions } from '../../packages/audit/src/options.js';
 import { buildRecord, type OperationFacts } from '../../packages/audit/src/record.js';
 import { serializeRecordBody } from '../../packages/audit/src/serialize.js';
+import { AuditWriter } from '../../packages/audit/src/writer.js';
 
 const KEY = 'a1'.repeat(32);
 const limits = { maxStringLength: 1024, maxItems: 50, maxDepth: 8 };

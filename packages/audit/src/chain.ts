@@ -31,7 +31,7 @@ export const HMAC_PAD = 64;
 
 /**
  * HMAC-SHA-256 (RFC 2104) with the key pads computed once. `createHmac` builds a stream object and
- * imports the key on every call (~3 µs per line on the bench machine); with the pads precomputed, a
+ * imports the key on every call (most of its cost per line); with the pads precomputed, a
  * line costs two one-shot digests (`crypto.hash`): H((K⊕opad) ‖ H((K⊕ipad) ‖ line)). Same MAC as
  * `createHmac('sha256', key)`, byte for byte (tested); falls back to `createHmac` without `crypto.hash`.
  */

@@ -117,25 +117,7 @@ function decisionRecord(d: DecisionEvent, limits: SanitizeLimits): Record<string
   return r;
 }
 
-/**
- * Builds one record. Every untrusted value is under a namespaced key (`graphql.*`, `user_agent.*`,
- * `error.*`, `rampart.*`) and sanitised; top-level keys are fixed, so nothing can set or shadow
- * `log.level`, `@timestamp`, `message`, `seq`, `chain`, `prev` or `mac`.
- */
-export function buildRecord(
-  f: OperationFacts,
-  limits: SanitizeLimits,
-  id: string = randomUUID(),
-): Record<string, unknown> {
-  const codes: string[] = [];
-  const messages: string[] = [];
-  for (const e of f.errors) {
-    if (codes.length >= MAX_ERRORS) break;
-    const code = e.code === undefined ? 'UNKNOWN' : sanitizeString(e.code, 64);
-    codes.push(code);
-    if (f.level === 'response' && !ECHOING_CODES.has(code))
-      messages.push(sanitizeString(e.message, limits.maxStringLength));
-  }
+function eventOf(f: OperationFacts, limits: SanitizeLimits, id: string): Record<string, unknown> {
   const event: Record<string, unknown> = {
     kind: 'event',
     category: CATEGORY,
@@ -154,30 +136,31 @@ export function buildRecord(
   };
   if (f.durationNs !== undefined) event.duration = f.durationNs;
   if (f.reason) event.reason = sanitizeString(f.reason, limits.maxStringLength);
-  const record: Record<string, unknown> = { event };
-  const http: Record<string, unknown> = {};
-  if (f.requestId !== undefined) http.request = { id: sanitizeString(f.requestId, 128) };
-  if (f.status !== undefined) http.response = { status_code: f.status };
-  // Empty objects and arrays say nothing: left out (a record is written per request).
-  if (f.requestId !== undefined || f.status !== undefined) record.http = http;
-  if (f.traceId) record.trace = { id: f.traceId };
-  const p = f.principal;
-  const rampart: Record<string, unknown> = { level: f.level };
-  if (p) {
-    const user: Record<string, unknown> = { id: sanitizeString(p.id, 256) };
-    if (p.roles.size > 0) user.roles = limitedStrings(p.roles, limits);
-    record.user = user;
-    const actor: Record<string, unknown> = {
-      kind: p.kind,
-      auth_method: sanitizeString(String(p.authMethod), 32),
-    };
-    if (p.scopes.size > 0) actor.scopes = limitedStrings(p.scopes, limits);
-    if (p.clientId) actor.client_id = sanitizeString(p.clientId, 256);
-    if (p.tenant) actor.tenant = sanitizeString(p.tenant, 256);
-    rampart.actor = actor;
-    if (p.ip) record.client = { ip: sanitizeString(p.ip, 64) };
-  }
-  if (f.userAgent) record.user_agent = { original: sanitizeString(f.userAgent, 512) };
+  return event;
+}
+
+/** `user`, `client` (on `record`) and `rampart.actor` from the principal. */
+function addPrincipal(
+  record: Record<string, unknown>,
+  rampart: Record<string, unknown>,
+  p: Principal,
+  limits: SanitizeLimits,
+): void {
+  const user: Record<string, unknown> = { id: sanitizeString(p.id, 256) };
+  if (p.roles.size > 0) user.roles = limitedStrings(p.roles, limits);
+  record.user = user;
+  const actor: Record<string, unknown> = {
+    kind: p.kind,
+    auth_method: sanitizeString(String(p.authMethod), 32),
+  };
+  if (p.scopes.size > 0) actor.scopes = limitedStrings(p.scopes, limits);
+  if (p.clientId) actor.client_id = sanitizeString(p.clientId, 256);
+  if (p.tenant) actor.tenant = sanitizeString(p.tenant, 256);
+  rampart.actor = actor;
+  if (p.ip) record.client = { ip: sanitizeString(p.ip, 64) };
+}
+
+function graphqlOf(f: OperationFacts, limits: SanitizeLimits): Record<string, unknown> {
   const operation: Record<string, unknown> = {};
   if (f.operationType) operation.type = f.operationType;
   if (f.operationName) operation.name = sanitizeString(f.operationName, 256);
@@ -192,8 +175,26 @@ export function buildRecord(
   if (f.arguments !== undefined) graphql.arguments = f.arguments;
   if (f.result !== undefined) graphql.result = f.result;
   if (f.subscription !== undefined) graphql.subscription = { end: f.subscription.end, events: f.subscription.events };
-  record.graphql = graphql;
-  if (codes.length > 0) record.error = messages.length > 0 ? { code: codes, message: messages } : { code: codes };
+  return graphql;
+}
+
+/** `error`: the codes, and at `response` level the messages that cannot echo client input. */
+function errorOf(f: OperationFacts, limits: SanitizeLimits): Record<string, unknown> | undefined {
+  const codes: string[] = [];
+  const messages: string[] = [];
+  for (const e of f.errors) {
+    if (codes.length >= MAX_ERRORS) break;
+    const code = e.code === undefined ? 'UNKNOWN' : sanitizeString(e.code, 64);
+    codes.push(code);
+    if (f.level === 'response' && !ECHOING_CODES.has(code))
+      messages.push(sanitizeString(e.message, limits.maxStringLength));
+  }
+  if (codes.length === 0) return undefined;
+  return messages.length > 0 ? { code: codes, message: messages } : { code: codes };
+}
+
+/** `rampart.decisions` (at most {@link MAX_DECISIONS}) and `rampart.cost`. */
+function addDecisionsAndCost(rampart: Record<string, unknown>, f: OperationFacts, limits: SanitizeLimits): void {
   if (f.decisions.length > 0) {
     const n = Math.min(f.decisions.length, MAX_DECISIONS);
     const list: unknown[] = new Array(n);
@@ -204,6 +205,34 @@ export function buildRecord(
   if (f.cost && (f.cost.estimated !== undefined || f.cost.actual !== undefined)) {
     rampart.cost = { estimated: f.cost.estimated, actual: f.cost.actual };
   }
+}
+
+/**
+ * Builds one record. Every untrusted value is under a namespaced key (`graphql.*`, `user_agent.*`,
+ * `error.*`, `rampart.*`) and sanitised; top-level keys are fixed, so nothing can set or shadow
+ * `log.level`, `@timestamp`, `message`, `seq`, `chain`, `prev` or `mac`.
+ */
+export function buildRecord(
+  f: OperationFacts,
+  limits: SanitizeLimits,
+  id: string = randomUUID(),
+): Record<string, unknown> {
+  const error = errorOf(f, limits);
+  const record: Record<string, unknown> = { event: eventOf(f, limits, id) };
+  // Empty objects and arrays say nothing: left out (a record is written per request).
+  if (f.requestId !== undefined || f.status !== undefined) {
+    const http: Record<string, unknown> = {};
+    if (f.requestId !== undefined) http.request = { id: sanitizeString(f.requestId, 128) };
+    if (f.status !== undefined) http.response = { status_code: f.status };
+    record.http = http;
+  }
+  if (f.traceId) record.trace = { id: f.traceId };
+  const rampart: Record<string, unknown> = { level: f.level };
+  if (f.principal) addPrincipal(record, rampart, f.principal, limits);
+  if (f.userAgent) record.user_agent = { original: sanitizeString(f.userAgent, 512) };
+  record.graphql = graphqlOf(f, limits);
+  if (error) record.error = error;
+  addDecisionsAndCost(rampart, f, limits);
   record.rampart = rampart;
   return record;
 }

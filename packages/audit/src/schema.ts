@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
+import { isThenable } from '@rampart/core';
 import {
   defaultFieldResolver,
   type GraphQLArgument,
@@ -161,10 +162,6 @@ export type FieldAuditHook = (
   started: number,
 ) => void;
 
-function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
-  return v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
-}
-
 /**
  * Wraps, with a synchronous wrapper, only the fields that are audited: `@audit` fields and (when
  * `mutationFields`) the mutation root fields. Every other field keeps its resolver untouched.
@@ -190,7 +187,7 @@ export function wrapAuditedFields(schema: GraphQLSchema, hook: FieldAuditHook, m
           hook(coordinate, level, args, context, info, undefined, error, true, started);
           throw error;
         }
-        if (isPromiseLike(result)) {
+        if (isThenable(result)) {
           return Promise.resolve(result).then(
             (value) => {
               hook(coordinate, level, args, context, info, value, undefined, false, started);

@@ -1,22 +1,14 @@
 import { pino } from 'pino';
 import { ChainStage, CheckpointWriter, type LineSink, newChainId } from './chain.js';
+import { flushOnExit, forgetOnExit } from './exit-hook.js';
 import { GroupCommitSink } from './group-commit.js';
+import { jsonString } from './json-text.js';
 import { loadHmacKey, loadPrivateKey } from './keys.js';
 import type { AuditOptions } from './options.js';
 import type { OperationFacts } from './record.js';
 import type { SanitizeLimits } from './sanitize.js';
-import { q, serializeRecordBody } from './serialize.js';
+import { serializeRecordBody } from './serialize.js';
 import { createSink } from './sinks.js';
-
-const live = new Set<AuditWriter>();
-let exitHookInstalled = false;
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const w of live) w.flushSync();
-  });
-}
 
 /**
  * The audit logger: a pino instance (separate from the application's) whose destination is the
@@ -112,8 +104,7 @@ export class AuditWriter {
         this.#timer.unref();
       }
     }
-    live.add(this);
-    installExitHook();
+    flushOnExit(this);
   }
 
   /** This writer's chain id. */
@@ -180,7 +171,7 @@ export class AuditWriter {
       this.#stage.writeOpen(
         message === facts.action
           ? `{${this.#timestamp()},${body}`
-          : `{${this.#timestamp()},${body},"message":${q(message)}`,
+          : `{${this.#timestamp()},${body},"message":${jsonString(message)}`,
       );
     } catch (error) {
       this.#onError(error as Error);
@@ -241,7 +232,7 @@ export class AuditWriter {
     await this.flush();
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
-    live.delete(this);
+    forgetOnExit(this);
     await this.#sink.close();
   }
 }

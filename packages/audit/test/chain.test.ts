@@ -4,14 +4,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import {
-  AuditWriter,
-  generateAuditKeys,
-  loadHmacKey,
-  resolveAuditOptions,
-  runAuditVerifyCommand,
-  verifyAuditLog,
-} from '../src/index.js';
+import { generateAuditKeys, verifyAuditLog } from '../src/index.js';
+import { loadHmacKey } from '../src/keys.js';
+import { resolveAuditOptions } from '../src/options.js';
+import { AuditWriter } from '../src/writer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rampart-audit-chain-'));
 const keys = generateAuditKeys(join(dir, 'keys'));
@@ -49,17 +45,6 @@ function tamper(src: string, name: string, edit: (l: string[]) => string[]): str
   const out = join(dir, `${name}.log`);
   writeFileSync(out, `${edit(lines(src)).join('\n')}\n`);
   return out;
-}
-
-function capture() {
-  const out = { stdout: '', stderr: '' };
-  return {
-    out,
-    io: {
-      stdout: { write: (s: string) => (out.stdout += s) },
-      stderr: { write: (s: string) => (out.stderr += s) },
-    },
-  };
 }
 
 describe('HMAC chain and verifier', () => {
@@ -102,13 +87,7 @@ describe('HMAC chain and verifier', () => {
     assert.deepEqual(r.problems, []);
     assert.equal(r.chains[0]?.records, 10);
     assert.equal(r.chains[0]?.checkpointedSeq, 10);
-    const c = capture();
-    const code = await runAuditVerifyCommand(
-      [base.log, '--key', key, '--checkpoints', base.checkpoints, '--public-key', keys.publicKeyPath],
-      c.io,
-    );
-    assert.equal(code, 0);
-    assert.match(c.out.stdout, /OK: 1 chain\(s\), 10 records intact, 4 signed checkpoint\(s\) valid/);
+    assert.equal(r.checkpoints, 4);
   });
 
   const cases: Array<[string, (l: string[]) => string[], string, number]> = [
@@ -137,9 +116,7 @@ describe('HMAC chain and verifier', () => {
       assert.equal(r.problems.length, 1);
       assert.equal(r.problems[0]?.kind, kind);
       assert.equal(r.problems[0]?.line, line);
-      const c = capture();
-      assert.equal(await runAuditVerifyCommand(['audit', 'verify', log, '--key', key], c.io), 1);
-      assert.match(c.out.stderr, new RegExp(`FAIL ${kind}: .*\\.log:${line}: `));
+      assert.match(r.problems[0]?.message ?? '', new RegExp(`\\.log:${line}: `));
     });
   }
 
@@ -157,13 +134,7 @@ describe('HMAC chain and verifier', () => {
     assert.equal(r.problems[0]?.kind, 'truncated');
     assert.equal(r.problems[0]?.line, 7);
     assert.match(r.problems[0]?.message ?? '', /ends at seq 7, but a signed checkpoint covers seq 8/);
-    const c = capture();
-    const code = await runAuditVerifyCommand(
-      [log, '--key', key, '--checkpoints', base.checkpoints, '--public-key', keys.publicKeyPath],
-      c.io,
-    );
-    assert.equal(code, 1);
-    assert.match(c.out.stderr, /FAIL truncated: .*truncated\.log:7: /);
+    assert.match(r.problems[0]?.message ?? '', /truncated\.log:7: /);
   });
 
   it('detects a forged checkpoint and a log whose whole chain was deleted', async () => {
@@ -238,21 +209,19 @@ describe('HMAC chain and verifier', () => {
     const one = await verifyAuditLog({ logPath: join(sub2, 'all.log'), key });
     assert.equal(one.ok, true);
     assert.equal(one.chains.length, 2);
-    const c = capture();
-    assert.equal(await runAuditVerifyCommand([sub, '--key', key, '--public-key', keys.publicKeyPath], c.io), 1);
-    assert.match(c.out.stdout, new RegExp(`chain ${a.chain} .*: 6 records, last seq 6, checkpointed to seq 6: intact`));
-    assert.match(c.out.stdout, new RegExp(`chain ${b.chain} .*: TAMPERED`));
-    assert.match(c.out.stderr, /FAIL gap: .*b\.log:3: /);
+    const a6 = t.chains.find((c) => c.id === a.chain);
+    assert.deepEqual([a6?.records, a6?.lastSeq, a6?.checkpointedSeq], [6, 6, 6]);
+    assert.equal(t.problems[0]?.kind, 'gap');
+    assert.match(t.problems[0]?.message ?? '', /b\.log:3: /);
   });
 
-  it('usage errors exit 2', async () => {
-    const c = capture();
-    assert.equal(await runAuditVerifyCommand([base.log], c.io), 2);
-    assert.match(c.out.stderr, /usage: rampart audit verify <log\|dir> --key/);
-    assert.equal(await runAuditVerifyCommand([base.log, '--key', key, '--checkpoints', base.checkpoints], c.io), 2);
-    assert.equal(await runAuditVerifyCommand([base.log, '--key', key, '--public-key', keys.publicKeyPath], c.io), 2);
-    assert.equal(await runAuditVerifyCommand([join(dir, 'missing.log'), '--key', key], c.io), 2);
-    assert.equal(await runAuditVerifyCommand([base.log, '--key', 'nothex'], c.io), 2);
-    assert.equal(await runAuditVerifyCommand([base.log, '--key', key, '--bogus'], c.io), 2);
+  it('refuses contradictory options and unreadable input', async () => {
+    await assert.rejects(verifyAuditLog({ key }), /give logPath or dir/);
+    await assert.rejects(
+      verifyAuditLog({ logPath: base.log, key, checkpointsPath: base.checkpoints }),
+      /checkpoints need publicKey/,
+    );
+    await assert.rejects(verifyAuditLog({ logPath: join(dir, 'missing.log'), key }), /ENOENT/);
+    await assert.rejects(verifyAuditLog({ logPath: base.log, key: 'nothex' }));
   });
 });

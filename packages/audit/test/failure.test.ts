@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { setImmediate } from 'node:timers/promises';
@@ -56,8 +57,9 @@ describe('a failing destination', () => {
 
   it('closed pipe (reader gone, EPIPE): requests still succeed', async () => {
     // A reader that closed its end of the pipe but is still running: writes fail with EPIPE.
-    const child = spawn('sh', ['-c', 'exec 0<&-; sleep 30'], { stdio: ['pipe', 'ignore', 'ignore'] });
-    await new Promise((r) => setTimeout(r, 100));
+    // It says "closed" once its end is closed: from then on, every write fails.
+    const child = spawn('sh', ['-c', 'exec 0<&-; echo closed; exec sleep 30'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    await once(child.stdout as NodeJS.ReadableStream, 'data');
     const errors: Error[] = [];
     const s = await startAudited({
       destination: { stream: child.stdin as unknown as WritableLike },

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setImmediate } from 'node:timers/promises';
 import { postGraphQL } from '@rampart/testing';
-import { AuditWriter, generateAuditKeys, resolveAuditOptions, verifyAuditLog } from '../src/index.js';
+import { generateAuditKeys, verifyAuditLog } from '../src/index.js';
+import { resolveAuditOptions } from '../src/options.js';
+import { AuditWriter } from '../src/writer.js';
 import { hmacKeyHex, startAudited } from './helpers.js';
 import { killRun } from './kill-run.js';
 

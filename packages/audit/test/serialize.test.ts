@@ -6,9 +6,11 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createPrincipal, type DecisionEvent } from '@rampart/core';
 import { HMAC_PAD, LineMac } from '../src/chain.js';
-import { AuditWriter, resolveAuditOptions, verifyAuditLog } from '../src/index.js';
+import { verifyAuditLog } from '../src/index.js';
+import { resolveAuditOptions } from '../src/options.js';
 import { buildRecord, type OperationFacts } from '../src/record.js';
 import { serializeRecordBody } from '../src/serialize.js';
+import { AuditWriter } from '../src/writer.js';
 
 const limits = { maxStringLength: 40, maxItems: 3, maxDepth: 3 };
 const ID = '00000000-1111-4222-8333-444444444444';

@@ -1,10 +1,10 @@
-import { CommandRegistry } from './cli.js';
 import { analyzeCommand } from './commands/analyze.js';
 import { auditVerifyCommand } from './commands/audit-verify.js';
+import { CommandRegistry } from './registry.js';
 
-export { CliError, type CliIO, type Command, CommandRegistry, main, processIO } from './cli.js';
-export { analysisToJson, analyzeCommand, loadSchema } from './commands/analyze.js';
-export { auditVerifyCommand } from './commands/audit-verify.js';
+export { CliError, type CliIO, type Command, EXIT_USAGE } from './cli.js';
+export { main } from './main.js';
+export { CommandRegistry } from './registry.js';
 
 /** The registry of the `rampart` binary. Other packages add their commands with `commands.register(…)`. */
 export const commands: CommandRegistry = new CommandRegistry().register(analyzeCommand).register(auditVerifyCommand);

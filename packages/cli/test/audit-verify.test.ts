@@ -1,19 +1,54 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { auditPlugin, generateAuditKeys } from '@rampart/audit';
+import { auditPlugin, createAudit, generateAuditKeys } from '@rampart/audit';
 import { postGraphQL, startTestServer } from '@rampart/testing';
 import { run } from './run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rampart-cli-audit-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
+const keys = generateAuditKeys(join(dir, 'keys'));
+const key = `@${keys.hmacKeyPath}`;
+
+/** Writes `count` chained records (a checkpoint every `every`) to `<name>.log` with the public API. */
+async function writeLog(
+  name: string,
+  count: number,
+  every = 4,
+): Promise<{ log: string; checkpoints: string; chain: string }> {
+  const log = join(dir, `${name}.log`);
+  const checkpoints = join(dir, `${name}.log.checkpoints`);
+  const audit = createAudit({
+    destination: log,
+    chain: { key, checkpoints: { path: checkpoints, privateKey: `@${keys.privateKeyPath}`, every } },
+  });
+  const writer = audit.writer();
+  for (let i = 1; i <= count; i++) {
+    assert.equal(
+      writer.write({ event: { action: 'test', sequence: writer.nextSequence() }, graphql: { n: i } }, 'test'),
+      true,
+    );
+  }
+  const chain = writer.chainId;
+  await audit.close();
+  return { log, checkpoints, chain };
+}
+
+function lines(path: string): string[] {
+  return readFileSync(path, 'utf8').split('\n').filter(Boolean);
+}
+
+function tamper(source: string, name: string, edit: (lines: string[]) => string[]): string {
+  const out = join(dir, `${name}.log`);
+  writeFileSync(out, `${edit(lines(source)).join('\n')}\n`);
+  return out;
+}
 
 describe('rampart audit verify', () => {
   it('exit 0 on an intact log written by a real server; 1 naming the first bad line after tampering', async () => {
-    const keys = generateAuditKeys(join(dir, 'keys'));
     const log = join(dir, 'audit.log');
     const checkpoints = join(dir, 'audit.log.checkpoints');
     const schema = makeExecutableSchema({
@@ -40,14 +75,123 @@ describe('rampart audit verify', () => {
     const intact = await run(['--', ...withCheckpoints]);
     assert.equal(intact.code, 0, intact.err);
 
-    const lines = readFileSync(log, 'utf8').split('\n');
-    lines[2] = (lines[2] as string).replace('"success"', '"failure"');
-    writeFileSync(log, lines.join('\n'));
+    const logLines = readFileSync(log, 'utf8').split('\n');
+    logLines[2] = (logLines[2] as string).replace('"success"', '"failure"');
+    writeFileSync(log, logLines.join('\n'));
     const tampered = await run(args);
     assert.equal(tampered.code, 1);
     assert.match(tampered.err, /audit\.log:3: MAC mismatch/);
 
     const usage = await run(['audit', 'verify', log]);
     assert.equal(usage.code, 2);
+  });
+});
+
+describe('rampart audit verify: output and exit codes', () => {
+  let base: { log: string; checkpoints: string; chain: string };
+  before(async () => {
+    base = await writeLog('base', 10);
+  });
+
+  it('an intact log: one line per chain and OK, exit 0', async () => {
+    const r = await run([
+      'audit',
+      'verify',
+      base.log,
+      '--key',
+      key,
+      '--checkpoints',
+      base.checkpoints,
+      '--public-key',
+      keys.publicKeyPath,
+    ]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(
+      r.out,
+      new RegExp(
+        `^chain ${base.chain} \\(.*base\\.log\\): 10 records, last seq 10, checkpointed to seq 10: intact$`,
+        'm',
+      ),
+    );
+    assert.match(r.out, /OK: 1 chain\(s\), 10 records intact, 4 signed checkpoint\(s\) valid/);
+    const plain = await run(['audit', 'verify', base.log, '--key', key]);
+    assert.match(
+      plain.out,
+      /OK: 1 chain\(s\), 10 records intact, no checkpoints \(a truncated tail cannot be detected\)/,
+    );
+  });
+
+  const cases: Array<[string, (l: string[]) => string[], string, number]> = [
+    ['modified value', (l) => l.map((x, i) => (i === 4 ? x.replace('"n":5', '"n":1') : x)), 'mac-mismatch', 5],
+    ['deleted line', (l) => l.filter((_, i) => i !== 4), 'gap', 5],
+    ['inserted replayed line', (l) => [...l.slice(0, 3), l[1] as string, ...l.slice(3)], 'out-of-order', 4],
+  ];
+  for (const [name, edit, kind, line] of cases) {
+    it(`a ${name}: FAIL naming the first bad line, exit 1`, async () => {
+      const log = tamper(base.log, name.replace(/ /g, '-'), edit);
+      const r = await run(['audit', 'verify', log, '--key', key]);
+      assert.equal(r.code, 1);
+      assert.match(r.out, /: TAMPERED$/m);
+      assert.match(r.err, new RegExp(`^FAIL ${kind}: .*\\.log:${line}: `, 'm'));
+    });
+  }
+
+  it('a truncated tail, with checkpoints: exit 1', async () => {
+    const log = tamper(base.log, 'truncated', (l) => l.slice(0, 7));
+    const r = await run([
+      'audit',
+      'verify',
+      log,
+      '--key',
+      key,
+      '--checkpoints',
+      base.checkpoints,
+      '--public-key',
+      keys.publicKeyPath,
+    ]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /FAIL truncated: .*truncated\.log:7: /);
+  });
+
+  it('a folder: each chain on its own, exit 1 when one is tampered', async () => {
+    const sub = join(dir, 'many');
+    mkdirSync(sub);
+    const a = await writeLog('many/a', 6, 1000);
+    const b = await writeLog('many/b', 5, 1000);
+    writeFileSync(
+      b.log,
+      `${lines(b.log)
+        .filter((_, i) => i !== 2)
+        .join('\n')}\n`,
+    );
+    const r = await run(['audit', 'verify', sub, '--key', key, '--public-key', keys.publicKeyPath]);
+    assert.equal(r.code, 1);
+    assert.match(r.out, new RegExp(`chain ${a.chain} .*: 6 records, last seq 6, checkpointed to seq 6: intact`));
+    assert.match(r.out, new RegExp(`chain ${b.chain} .*: TAMPERED`));
+    assert.match(r.err, /FAIL gap: .*b\.log:3: /);
+  });
+
+  it('usage errors and unreadable files exit 2', async () => {
+    const verify = (...args: string[]) => run(['audit', 'verify', ...args]);
+    const noKey = await verify(base.log);
+    assert.equal(noKey.code, 2);
+    assert.match(noKey.err, /^usage: rampart audit verify <log\|dir> --key/);
+    const alone = await verify(base.log, '--key', key, '--checkpoints', base.checkpoints);
+    assert.equal(alone.code, 2);
+    assert.match(alone.err, /^--checkpoints and --public-key go together\nusage:/);
+    assert.equal((await verify(base.log, '--key', key, '--public-key', keys.publicKeyPath)).code, 2);
+    const missing = await verify(join(dir, 'missing.log'), '--key', key);
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /^rampart audit verify: ENOENT/);
+    assert.equal((await verify(base.log, '--key', 'nothex')).code, 2);
+    const bogus = await verify(base.log, '--key', key, '--bogus');
+    assert.equal(bogus.code, 2);
+    assert.match(bogus.err, /unknown option "--bogus"/);
+    const typo = await verify(base.log, '--kye', key);
+    assert.equal(typo.code, 2);
+    assert.match(typo.err, /unknown option "--kye" \(did you mean "--key"\?\)/);
+    const noValue = await verify(base.log, '--key');
+    assert.equal(noValue.code, 2);
+    assert.match(noValue.err, /option --key needs a value/);
   });
 });

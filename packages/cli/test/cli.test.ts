@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { CommandRegistry, main, processIO } from '../src/index.js';
+import { processIO } from '../src/cli.js';
+import { main } from '../src/main.js';
+import { CommandRegistry } from '../src/registry.js';
 import { run } from './run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rampart-cli-'));
@@ -87,6 +89,23 @@ describe('rampart analyze', () => {
     assert.equal(r.code, 2);
     assert.match(r.out, /MAX_DEPTH_LIMIT \(depth\): Operation depth is 2, over the maximum of 1\./);
   });
+  it('exit 2 for usage errors: unknown option (with the nearest one), missing value, missing option', async () => {
+    const cases: [string[], RegExp][] = [
+      [['analyze', '--frobnicate'], /unknown option "--frobnicate"\n\nUsage: rampart analyze/],
+      [['analyze', '--shema', schema, '--query', query], /unknown option "--shema" \(did you mean "--schema"\?\)/],
+      [['analyze', '--json=x', '--qurey=q.graphql'], /unknown option "--qurey" \(did you mean "--query"\?\)/],
+      [['analyze', '--schema', schema, '--query'], /option --query needs a value/],
+      [['analyze', '--schema', '--query', query], /option --schema needs a value/],
+      [['analyze', '--schema', schema], /--query <file> is required/],
+      [['analyze', '--schema', schema, '--query', query, 'extra'], /Unexpected argument 'extra'/],
+    ];
+    for (const [argv, message] of cases) {
+      const r = await run(argv);
+      assert.equal(r.code, 2, argv.join(' '));
+      assert.match(r.err, message);
+      assert.equal(r.out, '');
+    }
+  });
   it('exit 1 with a clear message for unreadable or invalid input', async () => {
     const cases: [string[], RegExp][] = [
       [
@@ -107,12 +126,10 @@ describe('rampart analyze', () => {
       ],
       [['analyze', '--schema', schema, '--query', query, '--variables', '{n: 3}'], /variables is not valid JSON/],
       [['analyze', '--schema', schema, '--query', query, '--variables', '[1]'], /variables must be a JSON object/],
-      [['analyze', '--schema', schema], /--query <file> is required/],
       [
         ['analyze', '--schema', schema, '--query', query, '--limits', '{"dept": 1}'],
         /invalid limits: limits\.dept: unknown option \(did you mean "depth"\?\)/,
       ],
-      [['analyze', '--frobnicate'], /Unknown option '--frobnicate'/],
     ];
     for (const [argv, message] of cases) {
       const r = await run(argv);
@@ -131,8 +148,33 @@ describe('dispatch', () => {
     const u = await run(['analyze', '--help']);
     assert.match(u.out, /^Usage: rampart analyze --schema/);
     const x = await run(['frob']);
-    assert.equal(x.code, 1);
-    assert.match(x.err, /unknown command "frob"/);
+    assert.equal(x.code, 2);
+    assert.match(x.err, /unknown command "frob"\n\nUsage: rampart <command>/);
+    const none = await run([]);
+    assert.equal(none.code, 2);
+    assert.match(none.err, /^Usage: rampart <command>/);
+  });
+  it('suggests the nearest command or option: exit 2', async () => {
+    const typo = await run(['analyse', '--schema', schema]);
+    assert.equal(typo.code, 2);
+    assert.match(typo.err, /^rampart: unknown command "analyse" \(did you mean "rampart analyze"\?\)/);
+    const partial = await run(['audit', '--key', 'k']);
+    assert.equal(partial.code, 2);
+    assert.match(partial.err, /unknown command "audit" \(did you mean "rampart audit verify"\?\)/);
+    const misspelt = await run(['audit', 'verfy', 'a.log']);
+    assert.match(misspelt.err, /unknown command "audit verfy a\.log" \(did you mean "rampart audit verify"\?\)/);
+    const flag = await run(['--verison']);
+    assert.equal(flag.code, 2);
+    assert.match(flag.err, /^rampart: unknown option "--verison" \(did you mean "--version"\?\)/);
+    assert.equal(flag.out, '');
+  });
+  it('--version and -v print the version of @rampart/cli', async () => {
+    const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    for (const flag of ['--version', '-v']) {
+      const r = await run([flag]);
+      assert.equal(r.code, 0);
+      assert.equal(r.out, `${manifest.version}\n`);
+    }
   });
   it('is extended by registering commands with multi-word paths', async () => {
     const registry = new CommandRegistry().register({
@@ -174,7 +216,7 @@ describe('dispatch', () => {
     const bad = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', bin, 'analyze'], {
       encoding: 'utf8',
     });
-    assert.equal(bad.status, 1);
+    assert.equal(bad.status, 2);
     assert.match(bad.stderr, /--schema <file> is required/);
   });
 });

@@ -1,4 +1,6 @@
-import { type CliIO, commands, main, processIO } from '../src/index.js';
+import { type CliIO, processIO } from '../src/cli.js';
+import { commands } from '../src/index.js';
+import { main } from '../src/main.js';
 
 /** Runs the `rampart` command line in-process, capturing what it prints. */
 export async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -1,8 +1,8 @@
 /** `rampart analyze`: the analysis of one operation against a schema, for CI over persisted operations. */
-import { parseArgs } from 'node:util';
 import { analyzeLimits, costDirectivesTypeDefs, type LimitsOptions, type OperationAnalysis } from '@rampart/limits';
 import { buildASTSchema, type DocumentNode, GraphQLError, type GraphQLSchema, Kind, parse, validate } from 'graphql';
-import { CliError, type CliIO, type Command } from '../cli.js';
+import { parseCommandLine } from '../arguments.js';
+import { CliError, type CliIO, type Command, usageError } from '../cli.js';
 
 const usage = `Usage: rampart analyze --schema <file.graphql> --query <file.graphql> [options]
 
@@ -19,7 +19,8 @@ Options:
   --fail-on-violation        exit 2 when a limit is exceeded (default: exit 0)
   -h, --help                 this text
 
-Exit codes: 0 analyzed, 1 unreadable or invalid input, 2 a limit exceeded with --fail-on-violation.
+Exit codes: 0 analyzed, 1 unreadable or invalid input, 2 bad usage (unknown option, missing option or
+value) or a limit exceeded with --fail-on-violation.
 `;
 
 function read(io: CliIO, path: string, what: string): string {
@@ -66,6 +67,16 @@ export function loadSchema(sdl: string, file = 'schema'): GraphQLSchema {
   }
 }
 
+const OPTIONS = {
+  schema: { type: 'string' },
+  query: { type: 'string' },
+  variables: { type: 'string' },
+  'operation-name': { type: 'string' },
+  limits: { type: 'string' },
+  json: { type: 'boolean' },
+  'fail-on-violation': { type: 'boolean' },
+} as const;
+
 const finite = (n: number) => (Number.isFinite(n) ? n : null);
 
 /** The JSON form of an analysis (unbounded numbers as `null`). */
@@ -104,27 +115,9 @@ export const analyzeCommand: Command = {
   summary: 'analyze an operation against a schema (depth, height, aliases, cost, …)',
   usage,
   run(args, io) {
-    let values: Record<string, string | boolean | undefined>;
-    try {
-      ({ values } = parseArgs({
-        args,
-        options: {
-          schema: { type: 'string' },
-          query: { type: 'string' },
-          variables: { type: 'string' },
-          'operation-name': { type: 'string' },
-          limits: { type: 'string' },
-          json: { type: 'boolean' },
-          'fail-on-violation': { type: 'boolean' },
-        },
-        allowPositionals: false,
-        strict: true,
-      }));
-    } catch (e) {
-      throw new CliError(`${(e as Error).message}\n\n${usage}`);
-    }
-    if (typeof values.schema !== 'string') throw new CliError('--schema <file> is required');
-    if (typeof values.query !== 'string') throw new CliError('--query <file> is required');
+    const { values } = parseCommandLine(args, OPTIONS, usage, false);
+    if (typeof values.schema !== 'string') throw usageError('--schema <file> is required');
+    if (typeof values.query !== 'string') throw usageError('--query <file> is required');
     const schema = loadSchema(read(io, values.schema, 'schema'), values.schema);
     const source = read(io, values.query, 'query');
     let doc: DocumentNode;
