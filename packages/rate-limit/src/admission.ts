@@ -1,5 +1,5 @@
 /**
- * Admission before parsing: parsing and validating a hostile document costs up to ~100 ms, so a client
+ * Admission before parsing: parsing and validating a hostile document is expensive, so a client
  * over its operation limit or out of cost budget is refused BEFORE its document is read. One store
  * call per request: the operation limit is charged (one call), the cost budget is looked at (a bucket
  * op of cost 0). The operation decision after parsing then skips the operation limit. A document that
@@ -8,12 +8,14 @@
  */
 import { ErrorCode, rampartError, type SecurityState } from '@rampart/core';
 import type { GraphQLError } from 'graphql';
-import { msToFill, type Outcome, type Part, type RateLimiter } from './engine.js';
+import { msToFill } from './conclude.js';
+import { Slowdown } from './delay.js';
 import { rateLimitHeaders, retryAfterSeconds, stateItem } from './headers.js';
+import { isPending, type MaybePromise } from './maybe-promise.js';
+import type { Part } from './plan.js';
+import type { RateLimiter } from './rate-limiter.js';
 import type { BucketOp, StoreOp } from './store.js';
-import { WaitQueue } from './wait-queue.js';
-
-type MaybePromise<T> = T | Promise<T>;
+import type { Outcome } from './store-calls.js';
 
 /** The outcome of {@link Admission.admit}. */
 export type AdmissionResult =
@@ -41,13 +43,13 @@ export function admissionOf(limiter: RateLimiter): Admission {
 /** Pre-parse admission of one limiter (see the file comment). */
 export class Admission {
   readonly #limiter: RateLimiter;
-  readonly #queue: WaitQueue;
+  readonly #slowdown: Slowdown;
   /** True when an operation limit or a cost budget is configured (quotas are decided after parsing). */
   readonly active: boolean;
 
   constructor(limiter: RateLimiter) {
     this.#limiter = limiter;
-    this.#queue = new WaitQueue(limiter.options.sleep);
+    this.#slowdown = new Slowdown(limiter.options.throttle, limiter.options.sleep);
     this.active = !!(limiter.options.operation || limiter.options.costBudget);
   }
 
@@ -58,12 +60,12 @@ export class Admission {
     const now = state.clock.now();
     const out = this.#attempt(state, who, now, now);
     if (typeof out === 'number') return this.#delayed(state, who, now, out);
-    if (out instanceof Promise) return out.then((o) => (typeof o === 'number' ? this.#delayed(state, who, now, o) : o));
+    if (isPending(out)) return out.then((o) => (typeof o === 'number' ? this.#delayed(state, who, now, o) : o));
     return out;
   }
 
   async #delayed(state: SecurityState, who: string, started: number, firstWait: number): Promise<AdmissionResult> {
-    return this.#queue.waitFor(who, firstWait, () => this.#attempt(state, who, state.clock.now(), started, true));
+    return this.#slowdown.waitFor(who, firstWait, () => this.#attempt(state, who, state.clock.now(), started, true));
   }
 
   /** One store call: a result, or the ms to wait (delay mode; the client's queue joined). */
@@ -82,7 +84,7 @@ export class Admission {
     if (budget) ops.push(budget);
     const out = limiter.execute(ops, now);
     const conclude = (o: Outcome) => this.#conclude(state, who, now, started, queued, o, op, budget);
-    return out instanceof Promise ? out.then(conclude) : conclude(out);
+    return isPending(out) ? out.then(conclude) : conclude(out);
   }
 
   #budgetPeek(who: string): BucketOp | undefined {
@@ -134,9 +136,9 @@ export class Admission {
     const charged = kind === 'budget' && op !== undefined && o.result.allowed;
     const refund = charged ? this.#limiter.execute([refundCall(op)], now) : undefined;
     const wait = this.#wait(state, who, waitMs, now - started, queued);
-    const delayed = this.#delays(state);
+    const delayed = this.#slowdown.appliesTo(state.principal);
     const result = wait ?? this.#refuse(state, kind, now, waitMs, op, opResult?.value, available, delayed);
-    return refund instanceof Promise ? refund.then(() => result) : result;
+    return refund !== undefined && isPending(refund) ? refund.then(() => result) : result;
   }
 
   /** A budget below this refuses before parsing: `invalidDocumentCost`, or any positive amount when it is 0. */
@@ -145,20 +147,10 @@ export class Admission {
     return c > 0 ? c : Number.MIN_VALUE;
   }
 
-  /** Delay mode applies to this principal. */
-  #delays(state: SecurityState): boolean {
-    const t = this.#limiter.options.throttle;
-    return t.mode === 'delay' && (t.appliesTo === undefined || t.appliesTo(state.principal));
-  }
-
   /** Delay mode: the ms to wait before trying again (queue joined), or `undefined` to refuse now. */
   #wait(state: SecurityState, who: string, waitMs: number, waited: number, queued: boolean): number | undefined {
-    const t = this.#limiter.options.throttle;
-    if (!this.#delays(state)) return undefined;
-    const inQueue = this.#queue.size(who);
-    if (waitMs <= 0 || waited + waitMs > t.maxDelayMs || (!queued && inQueue >= t.maxQueue)) return undefined;
-    if (!queued) this.#queue.join(who);
-    return waitMs;
+    if (!this.#slowdown.appliesTo(state.principal)) return undefined;
+    return this.#slowdown.waitBeforeRetry(who, waitMs, waited, queued);
   }
 
   #refuse(
@@ -236,7 +228,7 @@ export class Admission {
       [{ type: 'adjust-bucket', key, capacity: b.maximumAvailable, restorePerSecond: b.restoreRate, amount: -cost }],
       state.clock.now(),
     );
-    if (out instanceof Promise) return out.then(() => undefined);
+    if (isPending(out)) return out.then(() => undefined);
   }
 }
 

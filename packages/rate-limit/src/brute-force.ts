@@ -8,13 +8,13 @@
 import { ErrorCode, rampartError, type SecurityState } from '@rampart/core';
 import type { GraphQLError } from 'graphql';
 import { argumentKeyPart, readArgument } from './args.js';
-import type { BruteForceRule, Outcome, RateLimiter } from './engine.js';
 import { retryAfterSeconds } from './headers.js';
 import { type PacingStep, paceOps, pacingSteps, resetOps } from './identifier-guard.js';
 import { ipKey, storeKey } from './keys.js';
+import { type MaybePromise, andThen as then } from './maybe-promise.js';
+import type { BruteForceRule, RateLimiter } from './rate-limiter.js';
 import type { BucketOp, CounterOp, StoreOp } from './store.js';
-
-type MaybePromise<T> = T | Promise<T>;
+import type { StoreAnswer } from './store-calls.js';
 
 /** What an admitted attempt charged, for {@link BruteForceGuards.settle}. */
 export interface AttemptTicket {
@@ -28,10 +28,6 @@ export interface AttemptTicket {
 
 /** The start of an attempt: refused (a field error), or admitted with what it charged. */
 export type AttemptStart = { readonly error: GraphQLError } | { readonly ticket: AttemptTicket | undefined };
-
-function then<T, R>(value: MaybePromise<T>, next: (v: T) => MaybePromise<R>): MaybePromise<R> {
-  return value instanceof Promise ? value.then(next) : next(value);
-}
 
 /** The brute-force guards of one {@link RateLimiter} (store calls go through its failure policy). */
 export class BruteForceGuards {
@@ -95,7 +91,7 @@ export class BruteForceGuards {
   #paced(
     rule: BruteForceRule,
     paced: readonly BucketOp[],
-    out: Extract<Outcome, { kind: 'result' }>,
+    out: StoreAnswer,
     state: SecurityState,
     path: string | undefined,
   ): AttemptStart {

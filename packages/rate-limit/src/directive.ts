@@ -3,6 +3,7 @@ import {
   ensureSecurityState,
   fieldCoordinate,
   getSecurityState,
+  isThenable,
   pathToString,
   RampartConfigError,
   type SecurityState,
@@ -15,7 +16,9 @@ import {
   type GraphQLSchema,
   isObjectType,
 } from 'graphql';
-import type { BruteForceRule, FieldRule, RateLimiter } from './engine.js';
+import type { FieldRule } from './field-rule.js';
+import { isPending } from './maybe-promise.js';
+import type { BruteForceRule, RateLimiter } from './rate-limiter.js';
 
 /**
  * SDL of the per-field directive: graphql-rate-limit-directive's `@rateLimit(limit, duration)` shape,
@@ -120,7 +123,8 @@ function wrap(
             throw error;
           });
         }
-        if (result instanceof Promise) {
+        if (isThenable(result)) {
+          // any thenable, as graphql-js awaits it (core's isThenable)
           return result.then(
             (v) => after(settle(isFailed(brute, v)), () => v),
             (error) =>
@@ -131,7 +135,7 @@ function wrap(
         }
         return after(settle(isFailed(brute, result)), () => result);
       };
-      return begun instanceof Promise ? begun.then(run) : run(begun);
+      return isPending(begun) ? begun.then(run) : run(begun);
     };
   }
   if (rules.length === 0) return { ...config, resolve: inner };
@@ -142,7 +146,7 @@ function wrap(
     resolve: (source, args, context, info: GraphQLResolveInfo) => {
       const state = stateOf(context, limiter);
       const checked = limiter.checkField(guard, args, state, info.path);
-      if (checked instanceof Promise) {
+      if (isPending(checked)) {
         return checked.then((error) => {
           if (error) throw error;
           return guarded(source, args, context, info);
@@ -163,5 +167,5 @@ function isFailed(rule: BruteForceRule, value: unknown): boolean {
 }
 
 function after<T>(p: void | Promise<void>, then: () => T): T | Promise<T> {
-  return p instanceof Promise ? p.then(then) : then();
+  return isPending(p) ? p.then(then) : then();
 }

@@ -1,31 +1,17 @@
-export { type AttemptStart, type AttemptTicket, BruteForceGuards } from './brute-force.js';
-export { calendarWindow, fixedWindow, type Window } from './calendar.js';
 export { rateLimitTypeDefs, transformRateLimitSchema } from './directive.js';
-export {
-  type BruteForceRule,
-  type CostExtension,
-  checkFieldRule,
-  type FieldRule,
-  type OperationCharge,
-  type OperationDecision,
-  RateLimiter,
-} from './engine.js';
-export { type PolicyStatus, rateLimitHeaders, retryAfterSeconds } from './headers.js';
-export { defaultKeyGenerator, ipKey } from './keys.js';
+export { defaultKeyGenerator } from './keys.js';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
-export {
-  type BruteForceOptions,
-  type CostBudgetOptions,
-  type OperationLimitOptions,
-  type QuotaOptions,
-  type RateLimitOptions,
-  type ResolvedRateLimitOptions,
-  rateLimitDefaults,
-  resolveRateLimitOptions,
-  type StoreErrorPolicy,
-  type ThrottleOptions,
+export type {
+  BruteForceOptions,
+  CostBudgetOptions,
+  OperationLimitOptions,
+  QuotaOptions,
+  RateLimitOptions,
+  StoreErrorPolicy,
+  ThrottleOptions,
 } from './options.js';
 export { rateLimitModule, rateLimitPlugin } from './plugin.js';
+export { RateLimiter } from './rate-limiter.js';
 export {
   createRedisClient,
   createRedisCluster,
@@ -35,6 +21,7 @@ export {
   redisClientOptions,
   redisStore,
 } from './redis-store.js';
+export type { CostExtension } from './settle.js';
 export type {
   AdjustBucketOp,
   AdjustCounterOp,

@@ -1,4 +1,13 @@
-import type { ApplyResult, OpResult, Store, StoreOp } from './store.js';
+import type {
+  AdjustBucketOp,
+  AdjustCounterOp,
+  ApplyResult,
+  BucketOp,
+  CounterOp,
+  OpResult,
+  Store,
+  StoreOp,
+} from './store.js';
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -22,7 +31,7 @@ const SWEEP_BATCH = 20_000;
 /**
  * The embedded store: one process, bounded memory. Values live in typed arrays indexed through one
  * `Map<string, slot>`; past `maxKeys` a least-recently-used key is evicted (CLOCK approximation of
- * LRU), so a key costs its string plus about 40 bytes. Expiry uses the `now` each call passes (the request's clock), never the wall clock.
+ * LRU), so a key costs its string plus a few typed-array slots. Expiry uses the `now` each call passes (the request's clock), never the wall clock.
  */
 export class MemoryStore implements Store {
   readonly name = 'memory';
@@ -84,94 +93,28 @@ export class MemoryStore implements Store {
     if (now > this.#lastNow) this.#lastNow = now;
     const n = ops.length;
     const results: OpResult[] = new Array(n);
-    // Check phase: read each limited key without charging.
-    let allowed = true;
-    let k = upTo > 0 ? upTo : 1;
     // scratch: the figures read in the check phase (applySync never re-enters)
     if (this.#current.length < n) this.#current = new Float64Array(n * 2);
     const current = this.#current;
-    for (let i = 0; i < n; i++) {
-      const op = ops[i] as StoreOp;
-      if (op.type === 'counter') {
-        const slot = this.#live(op.key, now);
-        const cur = slot === -1 ? 0 : (this.#value[slot] as number);
-        current[i] = cur;
-        if (upTo > 0) {
-          if (op.cost > 0) k = Math.min(k, Math.floor((op.limit - cur) / op.cost));
-        } else if (cur + op.cost > op.limit) allowed = false;
-      } else if (op.type === 'bucket') {
-        const avail = this.#available(op.key, op.capacity, op.restorePerSecond, now);
-        current[i] = avail;
-        if (avail < op.cost) allowed = false;
-      }
-    }
-    if (upTo > 0 && k < 1) allowed = false;
-    if (k < 0) k = 0;
+    let units = this.#check(ops, now, upTo, current);
+    const allowed = units > 0;
+    if (units < 0) units = 0;
     // Commit phase.
     for (let i = 0; i < n; i++) {
       const op = ops[i] as StoreOp;
       switch (op.type) {
-        case 'counter': {
-          const cur = current[i] as number;
-          const own = cur + op.cost <= op.limit;
-          if (allowed) {
-            let slot = this.#live(op.key, now);
-            if (slot === -1) slot = this.#insert(op.key, 0, 0, now + op.ttlMs);
-            const v = (this.#value[slot] as number) + op.cost * k;
-            this.#value[slot] = v;
-            results[i] = { allowed: true, value: v, resetMs: (this.#expires[slot] as number) - now };
-          } else {
-            const slot = this.#live(op.key, now);
-            let resetMs = slot === -1 ? op.ttlMs : (this.#expires[slot] as number) - now;
-            let value = cur;
-            if (!own && op.blockMs && op.blockMs > 0 && cur <= op.limit) {
-              value = op.limit + 1;
-              resetMs = op.blockMs;
-              if (slot === -1) this.#insert(op.key, value, 0, now + op.blockMs);
-              else {
-                this.#value[slot] = value;
-                this.#expires[slot] = now + op.blockMs;
-              }
-            }
-            results[i] = { allowed: own, value, resetMs };
-          }
+        case 'counter':
+          results[i] = this.#commitCounter(op, current[i] as number, allowed, units, now);
           break;
-        }
-        case 'bucket': {
-          const avail = current[i] as number;
-          const own = avail >= op.cost;
-          if (allowed) {
-            const left = avail - op.cost;
-            this.#setBucket(op.key, left, op.capacity, op.restorePerSecond, now);
-            results[i] = { allowed: true, value: left, resetMs: msToFill(op.capacity - left, op.restorePerSecond) };
-          } else if (own) {
-            results[i] = { allowed: true, value: avail, resetMs: msToFill(op.capacity - avail, op.restorePerSecond) };
-          } else {
-            results[i] = {
-              allowed: false,
-              value: avail,
-              resetMs: op.cost > op.capacity ? -1 : msToFill(op.cost - avail, op.restorePerSecond),
-            };
-          }
+        case 'bucket':
+          results[i] = this.#commitBucket(op, current[i] as number, allowed, now);
           break;
-        }
-        case 'adjust-bucket': {
-          const avail = this.#available(op.key, op.capacity, op.restorePerSecond, now);
-          const next = Math.max(-op.capacity, Math.min(op.capacity, avail + op.amount));
-          this.#setBucket(op.key, next, op.capacity, op.restorePerSecond, now);
-          results[i] = { allowed: true, value: next, resetMs: msToFill(op.capacity - next, op.restorePerSecond) };
+        case 'adjust-bucket':
+          results[i] = this.#adjustBucket(op, now);
           break;
-        }
-        case 'adjust-counter': {
-          const slot = this.#live(op.key, now);
-          if (slot === -1) results[i] = { allowed: true, value: 0, resetMs: 0 };
-          else {
-            const v = (this.#value[slot] as number) + op.delta;
-            this.#value[slot] = v;
-            results[i] = { allowed: true, value: v, resetMs: (this.#expires[slot] as number) - now };
-          }
+        case 'adjust-counter':
+          results[i] = this.#adjustCounter(op, now);
           break;
-        }
         case 'delete': {
           const slot = this.#index.get(op.key);
           if (slot !== undefined) this.#drop(op.key, slot);
@@ -180,7 +123,88 @@ export class MemoryStore implements Store {
         }
       }
     }
-    return upTo > 0 ? { allowed, results, units: allowed ? k : 0 } : { allowed, results };
+    return upTo > 0 ? { allowed, results, units: allowed ? units : 0 } : { allowed, results };
+  }
+
+  /**
+   * Check phase: reads each limited key without charging (into `current`). Returns the units to charge
+   * (1 without `upTo`; with `upTo`, the most that fit every counter): below 1 when the call is refused.
+   */
+  #check(ops: readonly StoreOp[], now: number, upTo: number, current: Float64Array): number {
+    let allowed = true;
+    let units = upTo > 0 ? upTo : 1;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i] as StoreOp;
+      if (op.type === 'counter') {
+        const slot = this.#live(op.key, now);
+        const counted = slot === -1 ? 0 : (this.#value[slot] as number);
+        current[i] = counted;
+        if (upTo > 0) {
+          if (op.cost > 0) units = Math.min(units, Math.floor((op.limit - counted) / op.cost));
+        } else if (counted + op.cost > op.limit) allowed = false;
+      } else if (op.type === 'bucket') {
+        const available = this.#available(op.key, op.capacity, op.restorePerSecond, now);
+        current[i] = available;
+        if (available < op.cost) allowed = false;
+      }
+    }
+    if (upTo > 0 && units < 1) allowed = false;
+    // refused: at most 0 (the caller reports 0 units)
+    return allowed ? units : Math.min(units, 0);
+  }
+
+  #commitCounter(op: CounterOp, counted: number, allowed: boolean, units: number, now: number): OpResult {
+    if (allowed) {
+      let slot = this.#live(op.key, now);
+      if (slot === -1) slot = this.#insert(op.key, 0, 0, now + op.ttlMs);
+      const value = (this.#value[slot] as number) + op.cost * units;
+      this.#value[slot] = value;
+      return { allowed: true, value, resetMs: (this.#expires[slot] as number) - now };
+    }
+    const own = counted + op.cost <= op.limit;
+    const slot = this.#live(op.key, now);
+    let resetMs = slot === -1 ? op.ttlMs : (this.#expires[slot] as number) - now;
+    let value = counted;
+    if (!own && op.blockMs && op.blockMs > 0 && counted <= op.limit) {
+      // brute-force block: marked over the limit for blockMs
+      value = op.limit + 1;
+      resetMs = op.blockMs;
+      if (slot === -1) this.#insert(op.key, value, 0, now + op.blockMs);
+      else {
+        this.#value[slot] = value;
+        this.#expires[slot] = now + op.blockMs;
+      }
+    }
+    return { allowed: own, value, resetMs };
+  }
+
+  #commitBucket(op: BucketOp, available: number, allowed: boolean, now: number): OpResult {
+    const { capacity, restorePerSecond: rate } = op;
+    if (allowed) {
+      const left = available - op.cost;
+      this.#setBucket(op.key, left, capacity, rate, now);
+      return { allowed: true, value: left, resetMs: msToFill(capacity - left, rate) };
+    }
+    if (available >= op.cost) {
+      return { allowed: true, value: available, resetMs: msToFill(capacity - available, rate) };
+    }
+    const resetMs = op.cost > capacity ? -1 : msToFill(op.cost - available, rate);
+    return { allowed: false, value: available, resetMs };
+  }
+
+  #adjustBucket(op: AdjustBucketOp, now: number): OpResult {
+    const available = this.#available(op.key, op.capacity, op.restorePerSecond, now);
+    const next = Math.max(-op.capacity, Math.min(op.capacity, available + op.amount));
+    this.#setBucket(op.key, next, op.capacity, op.restorePerSecond, now);
+    return { allowed: true, value: next, resetMs: msToFill(op.capacity - next, op.restorePerSecond) };
+  }
+
+  #adjustCounter(op: AdjustCounterOp, now: number): OpResult {
+    const slot = this.#live(op.key, now);
+    if (slot === -1) return { allowed: true, value: 0, resetMs: 0 };
+    const value = (this.#value[slot] as number) + op.delta;
+    this.#value[slot] = value;
+    return { allowed: true, value, resetMs: (this.#expires[slot] as number) - now };
   }
 
   async close(): Promise<void> {
@@ -265,7 +289,7 @@ export class MemoryStore implements Store {
     this.#stamp[slot] = stamp;
     this.#expires[slot] = expires;
     this.#used[slot] = 0;
-    // Keys arrive as concatenated (rope) strings; a flat copy costs about a third of the memory.
+    // Keys arrive as concatenated (rope) strings; a flat copy takes less memory.
     this.#index.set(key.normalize(), slot);
     return slot;
   }

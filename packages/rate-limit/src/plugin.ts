@@ -8,10 +8,12 @@ import type {
 import { ensureSecurityState, type RampartModule, RESOLVED, type SecurityState, syncPlugin } from '@rampart/core';
 import type { GraphQLError, GraphQLSchema } from 'graphql';
 import { type Admission, type AdmissionResult, admissionOf } from './admission.js';
+import type { OperationDecision } from './conclude.js';
 import { rateLimitTypeDefs, transformRateLimitSchema } from './directive.js';
-import { type OperationDecision, RateLimiter } from './engine.js';
+import { isPending } from './maybe-promise.js';
 import { rateLimitOperationHook } from './operation.js';
 import type { RateLimitOptions } from './options.js';
+import { RateLimiter } from './rate-limiter.js';
 
 function limiterOf(options: Partial<RateLimitOptions> | RateLimiter | undefined): RateLimiter {
   return options instanceof RateLimiter ? options : new RateLimiter(options);
@@ -41,7 +43,7 @@ class OperationListener {
   didResolveOperation(): Promise<void> | void {
     try {
       const d = this.#limiter.decide(this.#state, this.#operationCharged);
-      if (d instanceof Promise) return d.then((x) => this.#decided(x));
+      if (isPending(d)) return d.then((decision) => this.#decided(decision));
       this.#decided(d);
     } catch (error) {
       // a rejection, never a synchronous throw: Apollo still calls the other plugins' hooks
@@ -66,7 +68,7 @@ class OperationListener {
       const body = ctx.response.body;
       const executed = body.kind === 'single' ? 'data' in body.singleResult : true;
       const available = this.#limiter.settle(this.#state, charge, executed);
-      if (available instanceof Promise) return available.then((a) => this.#respond(ctx, d, a));
+      if (isPending(available)) return available.then((a) => this.#respond(ctx, d, a));
       this.#respond(ctx, d, available);
     } catch (error) {
       return Promise.reject(error);
@@ -215,7 +217,7 @@ export function rateLimitPlugin(options?: Partial<RateLimitOptions> | RateLimite
     if (early !== undefined) return listenerFor(early);
     if (!admission.active) return new OperationListener(limiter, state) as Listener;
     const admitted = admission.admit(state);
-    if (!(admitted instanceof Promise)) return listenerFor(admitted);
+    if (!isPending(admitted)) return listenerFor(admitted);
     if (!synchronous) return admitted.then(listenerFor);
     const make = (charged: boolean) => new OperationListener(limiter, state, admission, charged);
     return new PendingAdmissionListener(admitted, make) as Listener;
@@ -273,5 +275,5 @@ function admitInContext(limiter: RateLimiter, state: SecurityState): void | Prom
     state.slots.set(ADMITTED_SLOT, a);
   };
   const a = admission.admit(state);
-  return a instanceof Promise ? a.then(done) : done(a);
+  return isPending(a) ? a.then(done) : done(a);
 }

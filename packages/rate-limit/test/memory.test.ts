@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { RampartConfigError } from '@rampart/core';
 import { postGraphQL } from '@rampart/testing';
-import { calendarWindow, MemoryStore, RateLimiter, rateLimitHeaders, resolveRateLimitOptions } from '../src/index.js';
+import { calendarWindow } from '../src/calendar.js';
+import { rateLimitHeaders } from '../src/headers.js';
+import { MemoryStore, RateLimiter } from '../src/index.js';
+import { resolveRateLimitOptions } from '../src/options.js';
 import { type Harness, startHarness, TestClock } from './helpers.js';
 
 const q = (query: string, variables?: Record<string, unknown>) => ({ query, variables });
