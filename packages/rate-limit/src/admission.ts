@@ -32,12 +32,12 @@ const admissions = new WeakMap<RateLimiter, Admission>();
 
 /** The one {@link Admission} of a limiter (the module's `onRequest` and the plugin share it). */
 export function admissionOf(limiter: RateLimiter): Admission {
-  let a = admissions.get(limiter);
-  if (a === undefined) {
-    a = new Admission(limiter);
-    admissions.set(limiter, a);
+  let admission = admissions.get(limiter);
+  if (admission === undefined) {
+    admission = new Admission(limiter);
+    admissions.set(limiter, admission);
   }
-  return a;
+  return admission;
 }
 
 /** Pre-parse admission of one limiter (see the file comment). */
@@ -60,7 +60,8 @@ export class Admission {
     const now = state.clock.now();
     const out = this.#attempt(state, who, now, now);
     if (typeof out === 'number') return this.#delayed(state, who, now, out);
-    if (isPending(out)) return out.then((o) => (typeof o === 'number' ? this.#delayed(state, who, now, o) : o));
+    if (isPending(out))
+      return out.then((result) => (typeof result === 'number' ? this.#delayed(state, who, now, result) : result));
     return out;
   }
 
@@ -83,15 +84,15 @@ export class Admission {
     if (op) ops.push(op.op);
     if (budget) ops.push(budget);
     const out = limiter.execute(ops, now);
-    const conclude = (o: Outcome) => this.#conclude(state, who, now, started, queued, o, op, budget);
+    const conclude = (outcome: Outcome) => this.#conclude(state, who, now, started, queued, outcome, op, budget);
     return isPending(out) ? out.then(conclude) : conclude(out);
   }
 
   #budgetPeek(who: string): BucketOp | undefined {
-    const b = this.#limiter.options.costBudget;
-    if (!b) return undefined;
+    const budget = this.#limiter.options.costBudget;
+    if (!budget) return undefined;
     const key = this.#limiter.budgetKey(who);
-    return { type: 'bucket', key, capacity: b.maximumAvailable, restorePerSecond: b.restoreRate, cost: 0 };
+    return { type: 'bucket', key, capacity: budget.maximumAvailable, restorePerSecond: budget.restoreRate, cost: 0 };
   }
 
   #conclude(
@@ -100,12 +101,12 @@ export class Admission {
     now: number,
     started: number,
     queued: boolean,
-    o: Outcome,
+    outcome: Outcome,
     op: Part | undefined,
     budget: BucketOp | undefined,
   ): MaybePromise<AdmissionResult | number> {
-    if (o.kind === 'allow') return ADMITTED_UNCHARGED; // the decision after parsing records it
-    if (o.kind === 'deny') {
+    if (outcome.kind === 'allow') return ADMITTED_UNCHARGED; // the decision after parsing records it
+    if (outcome.kind === 'deny') {
       state.record({
         source: 'rate-limit',
         outcome: 'limited',
@@ -116,7 +117,7 @@ export class Admission {
       });
       return { error: this.#limiter.unavailable('request') };
     }
-    const results = o.result.results;
+    const results = outcome.result.results;
     const opResult = op ? results[0] : undefined;
     const budgetResult = budget ? results[op ? 1 : 0] : undefined;
     const threshold = this.#threshold();
@@ -133,7 +134,7 @@ export class Admission {
     if (kind === undefined) return op ? ADMITTED : ADMITTED_UNCHARGED;
     // refused by the budget after the operation limit was charged (a budget below zero refuses the
     // whole call, then nothing was charged): give the call back
-    const charged = kind === 'budget' && op !== undefined && o.result.allowed;
+    const charged = kind === 'budget' && op !== undefined && outcome.result.allowed;
     const refund = charged ? this.#limiter.execute([refundCall(op)], now) : undefined;
     const wait = this.#wait(state, who, waitMs, now - started, queued);
     const delayed = this.#slowdown.appliesTo(state.principal);
@@ -143,8 +144,8 @@ export class Admission {
 
   /** A budget below this refuses before parsing: `invalidDocumentCost`, or any positive amount when it is 0. */
   #threshold(): number {
-    const c = this.#limiter.options.costBudget?.invalidDocumentCost ?? 1;
-    return c > 0 ? c : Number.MIN_VALUE;
+    const cost = this.#limiter.options.costBudget?.invalidDocumentCost ?? 1;
+    return cost > 0 ? cost : Number.MIN_VALUE;
   }
 
   /** Delay mode: the ms to wait before trying again (queue joined), or `undefined` to refuse now. */
@@ -163,31 +164,31 @@ export class Admission {
     available: number | undefined,
     delayed: boolean,
   ): AdmissionResult {
-    const o = this.#limiter.options;
+    const options = this.#limiter.options;
     const retryAfter = retryAfterSeconds(waitMs);
-    const expose = o.exposeLimits;
+    const expose = options.exposeLimits;
     const waited = delayed ? ' (after the longest allowed wait)' : '';
     const headers: Record<string, string> = { 'retry-after': String(retryAfter) };
     let message: string;
     if (kind === 'operation') {
-      const p = o.operation!;
-      message = `Too many requests${expose ? ` (limit ${p.limit} per ${p.duration} s)` : ''}${waited}.`;
+      const limit = options.operation!;
+      message = `Too many requests${expose ? ` (limit ${limit.limit} per ${limit.duration} s)` : ''}${waited}.`;
       Object.assign(
         headers,
         rateLimitHeaders([
           {
             name: 'operation',
-            quota: p.limit,
-            windowSeconds: p.duration,
-            remaining: p.limit - (counted ?? p.limit),
+            quota: limit.limit,
+            windowSeconds: limit.duration,
+            remaining: limit.limit - (counted ?? limit.limit),
             resetSeconds: (op!.window!.end - now) / 1000,
           },
         ]),
       );
     } else {
-      const b = o.costBudget!;
+      const budget = options.costBudget!;
       const left = Math.max(0, Math.floor(available ?? 0));
-      message = `Cost budget exhausted${expose ? ` (${left} of ${b.maximumAvailable} available)` : ''}; retry later${waited}.`;
+      message = `Cost budget exhausted${expose ? ` (${left} of ${budget.maximumAvailable} available)` : ''}; retry later${waited}.`;
       headers['ratelimit-policy'] = this.#limiter.policies.budget;
       headers.ratelimit = stateItem('cost-budget', available ?? 0, waitMs / 1000);
     }
@@ -199,7 +200,7 @@ export class Admission {
       rule: kind === 'operation' ? 'operation' : 'cost-budget',
       reason: `${kind === 'operation' ? 'operation limit' : 'cost budget'} exceeded (refused before parsing)`,
       details: {
-        limit: kind === 'operation' ? o.operation!.limit : o.costBudget!.maximumAvailable,
+        limit: kind === 'operation' ? options.operation!.limit : options.costBudget!.maximumAvailable,
         remaining: 0,
         resetMs: waitMs,
       },
@@ -212,9 +213,9 @@ export class Admission {
    * operation was decided): charges `invalidDocumentCost` against the budget. Always applied.
    */
   chargeInvalidDocument(state: SecurityState): MaybePromise<void> {
-    const b = this.#limiter.options.costBudget;
-    if (!b) return;
-    const cost = b.invalidDocumentCost;
+    const budget = this.#limiter.options.costBudget;
+    if (!budget) return;
+    const cost = budget.invalidDocumentCost;
     state.record({
       source: 'rate-limit',
       outcome: 'allowed',
@@ -225,7 +226,15 @@ export class Admission {
     if (cost <= 0) return;
     const key = this.#limiter.budgetKey(this.#limiter.keyOf(state.principal));
     const out = this.#limiter.execute(
-      [{ type: 'adjust-bucket', key, capacity: b.maximumAvailable, restorePerSecond: b.restoreRate, amount: -cost }],
+      [
+        {
+          type: 'adjust-bucket',
+          key,
+          capacity: budget.maximumAvailable,
+          restorePerSecond: budget.restoreRate,
+          amount: -cost,
+        },
+      ],
       state.clock.now(),
     );
     if (isPending(out)) return out.then(() => undefined);

@@ -36,18 +36,25 @@ const SWEEP_BATCH = 20_000;
 export class MemoryStore implements Store {
   readonly name = 'memory';
   readonly maxKeys: number;
+  /** Key → its slot in the typed arrays below. */
   #index = new Map<string, number>();
+  /** Per slot: a counter's count, or a bucket's units at `#updatedAt`. */
   #value = new Float64Array(INITIAL_CAPACITY);
-  #stamp = new Float64Array(INITIAL_CAPACITY);
+  /** Per slot: when a bucket's units were computed (ms). */
+  #updatedAt = new Float64Array(INITIAL_CAPACITY);
+  /** Per slot: when the key expires (ms, by the `now` of the calls). */
   #expires = new Float64Array(INITIAL_CAPACITY);
+  /** Per slot: used since the eviction cursor last passed (CLOCK mark). */
   #used = new Uint8Array(INITIAL_CAPACITY);
-  #free: number[] = [];
-  #next = 0;
+  #freeSlots: number[] = [];
+  #nextSlot = 0;
+  /** The latest `now` seen (sweeps and eviction use it). */
   #lastNow = 0;
+  /** Scratch for the check phase: each op's count or available units. */
   #current = new Float64Array(8);
   #timer: NodeJS.Timeout | undefined;
-  #sweep: IterableIterator<[string, number]> | undefined;
-  #evictor: IterableIterator<[string, number]> | undefined;
+  #sweepCursor: IterableIterator<[string, number]> | undefined;
+  #evictionCursor: IterableIterator<[string, number]> | undefined;
 
   constructor(options: MemoryStoreOptions = {}) {
     const maxKeys = options.maxKeys ?? 1_000_000;
@@ -69,14 +76,14 @@ export class MemoryStore implements Store {
   /** Drops up to `max` expired keys, continuing where the last sweep stopped. Returns how many it dropped. */
   sweep(now = this.#lastNow, max = SWEEP_BATCH): number {
     let dropped = 0;
-    this.#sweep ??= this.#index.entries();
+    this.#sweepCursor ??= this.#index.entries();
     for (let i = 0; i < max; i++) {
-      const n = this.#sweep.next();
-      if (n.done) {
-        this.#sweep = undefined;
+      const entry = this.#sweepCursor.next();
+      if (entry.done) {
+        this.#sweepCursor = undefined;
         break;
       }
-      const [key, slot] = n.value;
+      const [key, slot] = entry.value;
       if ((this.#expires[slot] as number) <= now) {
         this.#drop(key, slot);
         dropped++;
@@ -215,16 +222,16 @@ export class MemoryStore implements Store {
   /** Forgets every key. */
   clear(): void {
     this.#index.clear();
-    this.#free = [];
-    this.#next = 0;
-    this.#sweep = undefined;
-    this.#evictor = undefined;
+    this.#freeSlots = [];
+    this.#nextSlot = 0;
+    this.#sweepCursor = undefined;
+    this.#evictionCursor = undefined;
   }
 
   #available(key: string, capacity: number, rate: number, now: number): number {
     const slot = this.#live(key, now);
     if (slot === -1) return capacity;
-    const elapsed = Math.max(0, now - (this.#stamp[slot] as number));
+    const elapsed = Math.max(0, now - (this.#updatedAt[slot] as number));
     return Math.min(capacity, (this.#value[slot] as number) + (elapsed * rate) / 1000);
   }
 
@@ -239,7 +246,7 @@ export class MemoryStore implements Store {
     if (slot === -1) this.#insert(key, available, now, expires);
     else {
       this.#value[slot] = available;
-      this.#stamp[slot] = now;
+      this.#updatedAt[slot] = now;
       this.#expires[slot] = expires;
     }
   }
@@ -256,37 +263,37 @@ export class MemoryStore implements Store {
     return slot;
   }
 
-  #insert(key: string, value: number, stamp: number, expires: number): number {
+  #insert(key: string, value: number, updatedAt: number, expires: number): number {
     if (this.#index.size >= this.maxKeys) {
       // Evict with the CLOCK algorithm (LRU approximation, second chance): walk from the oldest
       // entry; a key used since the last pass is moved to the young end with its mark cleared, the
       // first unmarked key is evicted. Reads only set a mark, so they never reorder the Map; one
       // long-lived iterator never rescans the deleted entries at the front of the table.
       for (let guard = this.#index.size * 2 + 2; guard > 0; guard--) {
-        this.#evictor ??= this.#index.entries();
-        const n = this.#evictor.next();
-        if (n.done) {
-          this.#evictor = undefined;
+        this.#evictionCursor ??= this.#index.entries();
+        const entry = this.#evictionCursor.next();
+        if (entry.done) {
+          this.#evictionCursor = undefined;
           continue;
         }
-        const [k, sl] = n.value;
-        if (this.#used[sl] === 1 && (this.#expires[sl] as number) > this.#lastNow) {
-          this.#used[sl] = 0;
-          this.#index.delete(k);
-          this.#index.set(k, sl);
+        const [candidate, candidateSlot] = entry.value;
+        if (this.#used[candidateSlot] === 1 && (this.#expires[candidateSlot] as number) > this.#lastNow) {
+          this.#used[candidateSlot] = 0;
+          this.#index.delete(candidate);
+          this.#index.set(candidate, candidateSlot);
           continue;
         }
-        this.#drop(k, sl);
+        this.#drop(candidate, candidateSlot);
         break;
       }
     }
-    let slot = this.#free.pop();
+    let slot = this.#freeSlots.pop();
     if (slot === undefined) {
-      slot = this.#next++;
+      slot = this.#nextSlot++;
       if (slot >= this.#value.length) this.#grow();
     }
     this.#value[slot] = value;
-    this.#stamp[slot] = stamp;
+    this.#updatedAt[slot] = updatedAt;
     this.#expires[slot] = expires;
     this.#used[slot] = 0;
     // Keys arrive as concatenated (rope) strings; a flat copy takes less memory.
@@ -296,18 +303,18 @@ export class MemoryStore implements Store {
 
   #drop(key: string, slot: number): void {
     this.#index.delete(key);
-    this.#free.push(slot);
+    this.#freeSlots.push(slot);
   }
 
   #grow(): void {
     const size = Math.min(Math.max(this.#value.length * 2, INITIAL_CAPACITY), this.maxKeys + 8);
-    const grow = (a: Float64Array) => {
-      const b = new Float64Array(size);
-      b.set(a);
-      return b;
+    const grow = (old: Float64Array) => {
+      const grown = new Float64Array(size);
+      grown.set(old);
+      return grown;
     };
     this.#value = grow(this.#value);
-    this.#stamp = grow(this.#stamp);
+    this.#updatedAt = grow(this.#updatedAt);
     this.#expires = grow(this.#expires);
     const used = new Uint8Array(size);
     used.set(this.#used);

@@ -57,11 +57,11 @@ export function rateLimitOperationHook(limiter: RateLimiter): OperationHook {
   return (state: SecurityState, input: OperationInput) => {
     if (!operational) return new AdmittedOperation(limiter, state, undefined);
     const settles = input.operation.operation !== 'subscription';
-    const decided = (d: OperationDecision): OperationHandle => {
-      if (d.error) throw d.error;
-      return new AdmittedOperation(limiter, state, settles ? d.charge : undefined);
+    const decided = (decision: OperationDecision): OperationHandle => {
+      if (decision.error) throw decision.error;
+      return new AdmittedOperation(limiter, state, settles ? decision.charge : undefined);
     };
-    const d = limiter.decide(state);
-    return isPending(d) ? d.then(decided) : decided(d);
+    const decision = limiter.decide(state);
+    return isPending(decision) ? decision.then(decided) : decided(decision);
   };
 }
