@@ -1,14 +1,15 @@
 export { rateLimitTypeDefs, transformRateLimitSchema } from './directive.js';
 export { defaultKeyGenerator } from './keys.js';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
-export type {
-  BruteForceOptions,
-  CostBudgetOptions,
-  OperationLimitOptions,
-  QuotaOptions,
-  RateLimitOptions,
-  StoreErrorPolicy,
-  ThrottleOptions,
+export {
+  type BruteForceOptions,
+  type CostBudgetOptions,
+  type OperationLimitOptions,
+  type QuotaOptions,
+  type RateLimitOptions,
+  rateLimitDefaults,
+  type StoreErrorPolicy,
+  type ThrottleOptions,
 } from './options.js';
 export { rateLimitModule, rateLimitPlugin } from './plugin.js';
 export { RateLimiter } from './rate-limiter.js';
