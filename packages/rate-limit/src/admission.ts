@@ -1,5 +1,5 @@
 /**
- * Admission before parsing: parsing and validating a hostile document costs up to ~100 ms, so a client
+ * Admission before parsing: parsing and validating a hostile document is expensive, so a client
  * over its operation limit or out of cost budget is refused BEFORE its document is read. One store
  * call per request: the operation limit is charged (one call), the cost budget is looked at (a bucket
  * op of cost 0). The operation decision after parsing then skips the operation limit. A document that
@@ -8,12 +8,14 @@
  */
 import { ErrorCode, rampartError, type SecurityState } from '@rampart/core';
 import type { GraphQLError } from 'graphql';
-import { msToFill, type Outcome, type Part, type RateLimiter } from './engine.js';
+import { msToFill } from './conclude.js';
+import { Slowdown } from './delay.js';
 import { rateLimitHeaders, retryAfterSeconds, stateItem } from './headers.js';
+import { isPending, type MaybePromise } from './maybe-promise.js';
+import type { Part } from './plan.js';
+import type { RateLimiter } from './rate-limiter.js';
 import type { BucketOp, StoreOp } from './store.js';
-import { WaitQueue } from './wait-queue.js';
-
-type MaybePromise<T> = T | Promise<T>;
+import type { Outcome } from './store-calls.js';
 
 /** The outcome of {@link Admission.admit}. */
 export type AdmissionResult =
@@ -30,24 +32,24 @@ const admissions = new WeakMap<RateLimiter, Admission>();
 
 /** The one {@link Admission} of a limiter (the module's `onRequest` and the plugin share it). */
 export function admissionOf(limiter: RateLimiter): Admission {
-  let a = admissions.get(limiter);
-  if (a === undefined) {
-    a = new Admission(limiter);
-    admissions.set(limiter, a);
+  let admission = admissions.get(limiter);
+  if (admission === undefined) {
+    admission = new Admission(limiter);
+    admissions.set(limiter, admission);
   }
-  return a;
+  return admission;
 }
 
 /** Pre-parse admission of one limiter (see the file comment). */
 export class Admission {
   readonly #limiter: RateLimiter;
-  readonly #queue: WaitQueue;
+  readonly #slowdown: Slowdown;
   /** True when an operation limit or a cost budget is configured (quotas are decided after parsing). */
   readonly active: boolean;
 
   constructor(limiter: RateLimiter) {
     this.#limiter = limiter;
-    this.#queue = new WaitQueue(limiter.options.sleep);
+    this.#slowdown = new Slowdown(limiter.options.throttle, limiter.options.sleep);
     this.active = !!(limiter.options.operation || limiter.options.costBudget);
   }
 
@@ -58,12 +60,13 @@ export class Admission {
     const now = state.clock.now();
     const out = this.#attempt(state, who, now, now);
     if (typeof out === 'number') return this.#delayed(state, who, now, out);
-    if (out instanceof Promise) return out.then((o) => (typeof o === 'number' ? this.#delayed(state, who, now, o) : o));
+    if (isPending(out))
+      return out.then((result) => (typeof result === 'number' ? this.#delayed(state, who, now, result) : result));
     return out;
   }
 
   async #delayed(state: SecurityState, who: string, started: number, firstWait: number): Promise<AdmissionResult> {
-    return this.#queue.waitFor(who, firstWait, () => this.#attempt(state, who, state.clock.now(), started, true));
+    return this.#slowdown.waitFor(who, firstWait, () => this.#attempt(state, who, state.clock.now(), started, true));
   }
 
   /** One store call: a result, or the ms to wait (delay mode; the client's queue joined). */
@@ -81,15 +84,15 @@ export class Admission {
     if (op) ops.push(op.op);
     if (budget) ops.push(budget);
     const out = limiter.execute(ops, now);
-    const conclude = (o: Outcome) => this.#conclude(state, who, now, started, queued, o, op, budget);
-    return out instanceof Promise ? out.then(conclude) : conclude(out);
+    const conclude = (outcome: Outcome) => this.#conclude(state, who, now, started, queued, outcome, op, budget);
+    return isPending(out) ? out.then(conclude) : conclude(out);
   }
 
   #budgetPeek(who: string): BucketOp | undefined {
-    const b = this.#limiter.options.costBudget;
-    if (!b) return undefined;
+    const budget = this.#limiter.options.costBudget;
+    if (!budget) return undefined;
     const key = this.#limiter.budgetKey(who);
-    return { type: 'bucket', key, capacity: b.maximumAvailable, restorePerSecond: b.restoreRate, cost: 0 };
+    return { type: 'bucket', key, capacity: budget.maximumAvailable, restorePerSecond: budget.restoreRate, cost: 0 };
   }
 
   #conclude(
@@ -98,12 +101,12 @@ export class Admission {
     now: number,
     started: number,
     queued: boolean,
-    o: Outcome,
+    outcome: Outcome,
     op: Part | undefined,
     budget: BucketOp | undefined,
   ): MaybePromise<AdmissionResult | number> {
-    if (o.kind === 'allow') return ADMITTED_UNCHARGED; // the decision after parsing records it
-    if (o.kind === 'deny') {
+    if (outcome.kind === 'allow') return ADMITTED_UNCHARGED; // the decision after parsing records it
+    if (outcome.kind === 'deny') {
       state.record({
         source: 'rate-limit',
         outcome: 'limited',
@@ -114,7 +117,7 @@ export class Admission {
       });
       return { error: this.#limiter.unavailable('request') };
     }
-    const results = o.result.results;
+    const results = outcome.result.results;
     const opResult = op ? results[0] : undefined;
     const budgetResult = budget ? results[op ? 1 : 0] : undefined;
     const threshold = this.#threshold();
@@ -131,34 +134,24 @@ export class Admission {
     if (kind === undefined) return op ? ADMITTED : ADMITTED_UNCHARGED;
     // refused by the budget after the operation limit was charged (a budget below zero refuses the
     // whole call, then nothing was charged): give the call back
-    const charged = kind === 'budget' && op !== undefined && o.result.allowed;
+    const charged = kind === 'budget' && op !== undefined && outcome.result.allowed;
     const refund = charged ? this.#limiter.execute([refundCall(op)], now) : undefined;
     const wait = this.#wait(state, who, waitMs, now - started, queued);
-    const delayed = this.#delays(state);
+    const delayed = this.#slowdown.appliesTo(state.principal);
     const result = wait ?? this.#refuse(state, kind, now, waitMs, op, opResult?.value, available, delayed);
-    return refund instanceof Promise ? refund.then(() => result) : result;
+    return refund !== undefined && isPending(refund) ? refund.then(() => result) : result;
   }
 
   /** A budget below this refuses before parsing: `invalidDocumentCost`, or any positive amount when it is 0. */
   #threshold(): number {
-    const c = this.#limiter.options.costBudget?.invalidDocumentCost ?? 1;
-    return c > 0 ? c : Number.MIN_VALUE;
-  }
-
-  /** Delay mode applies to this principal. */
-  #delays(state: SecurityState): boolean {
-    const t = this.#limiter.options.throttle;
-    return t.mode === 'delay' && (t.appliesTo === undefined || t.appliesTo(state.principal));
+    const cost = this.#limiter.options.costBudget?.invalidDocumentCost ?? 1;
+    return cost > 0 ? cost : Number.MIN_VALUE;
   }
 
   /** Delay mode: the ms to wait before trying again (queue joined), or `undefined` to refuse now. */
   #wait(state: SecurityState, who: string, waitMs: number, waited: number, queued: boolean): number | undefined {
-    const t = this.#limiter.options.throttle;
-    if (!this.#delays(state)) return undefined;
-    const inQueue = this.#queue.size(who);
-    if (waitMs <= 0 || waited + waitMs > t.maxDelayMs || (!queued && inQueue >= t.maxQueue)) return undefined;
-    if (!queued) this.#queue.join(who);
-    return waitMs;
+    if (!this.#slowdown.appliesTo(state.principal)) return undefined;
+    return this.#slowdown.waitBeforeRetry(who, waitMs, waited, queued);
   }
 
   #refuse(
@@ -171,31 +164,31 @@ export class Admission {
     available: number | undefined,
     delayed: boolean,
   ): AdmissionResult {
-    const o = this.#limiter.options;
+    const options = this.#limiter.options;
     const retryAfter = retryAfterSeconds(waitMs);
-    const expose = o.exposeLimits;
+    const expose = options.exposeLimits;
     const waited = delayed ? ' (after the longest allowed wait)' : '';
     const headers: Record<string, string> = { 'retry-after': String(retryAfter) };
     let message: string;
     if (kind === 'operation') {
-      const p = o.operation!;
-      message = `Too many requests${expose ? ` (limit ${p.limit} per ${p.duration} s)` : ''}${waited}.`;
+      const limit = options.operation!;
+      message = `Too many requests${expose ? ` (limit ${limit.limit} per ${limit.duration} s)` : ''}${waited}.`;
       Object.assign(
         headers,
         rateLimitHeaders([
           {
             name: 'operation',
-            quota: p.limit,
-            windowSeconds: p.duration,
-            remaining: p.limit - (counted ?? p.limit),
+            quota: limit.limit,
+            windowSeconds: limit.duration,
+            remaining: limit.limit - (counted ?? limit.limit),
             resetSeconds: (op!.window!.end - now) / 1000,
           },
         ]),
       );
     } else {
-      const b = o.costBudget!;
+      const budget = options.costBudget!;
       const left = Math.max(0, Math.floor(available ?? 0));
-      message = `Cost budget exhausted${expose ? ` (${left} of ${b.maximumAvailable} available)` : ''}; retry later${waited}.`;
+      message = `Cost budget exhausted${expose ? ` (${left} of ${budget.maximumAvailable} available)` : ''}; retry later${waited}.`;
       headers['ratelimit-policy'] = this.#limiter.policies.budget;
       headers.ratelimit = stateItem('cost-budget', available ?? 0, waitMs / 1000);
     }
@@ -207,7 +200,7 @@ export class Admission {
       rule: kind === 'operation' ? 'operation' : 'cost-budget',
       reason: `${kind === 'operation' ? 'operation limit' : 'cost budget'} exceeded (refused before parsing)`,
       details: {
-        limit: kind === 'operation' ? o.operation!.limit : o.costBudget!.maximumAvailable,
+        limit: kind === 'operation' ? options.operation!.limit : options.costBudget!.maximumAvailable,
         remaining: 0,
         resetMs: waitMs,
       },
@@ -220,9 +213,9 @@ export class Admission {
    * operation was decided): charges `invalidDocumentCost` against the budget. Always applied.
    */
   chargeInvalidDocument(state: SecurityState): MaybePromise<void> {
-    const b = this.#limiter.options.costBudget;
-    if (!b) return;
-    const cost = b.invalidDocumentCost;
+    const budget = this.#limiter.options.costBudget;
+    if (!budget) return;
+    const cost = budget.invalidDocumentCost;
     state.record({
       source: 'rate-limit',
       outcome: 'allowed',
@@ -233,10 +226,18 @@ export class Admission {
     if (cost <= 0) return;
     const key = this.#limiter.budgetKey(this.#limiter.keyOf(state.principal));
     const out = this.#limiter.execute(
-      [{ type: 'adjust-bucket', key, capacity: b.maximumAvailable, restorePerSecond: b.restoreRate, amount: -cost }],
+      [
+        {
+          type: 'adjust-bucket',
+          key,
+          capacity: budget.maximumAvailable,
+          restorePerSecond: budget.restoreRate,
+          amount: -cost,
+        },
+      ],
       state.clock.now(),
     );
-    if (out instanceof Promise) return out.then(() => undefined);
+    if (isPending(out)) return out.then(() => undefined);
   }
 }
 

@@ -75,9 +75,9 @@ const positive = check.number(Number.MIN_VALUE);
  * Checks and completes one brute-force guard's options (`path` names it in errors).
  * @throws RampartConfigError
  */
-export function resolveBruteForceOptions(b: BruteForceOptions, path: string): ResolvedBruteForceOptions {
-  if (b.field === undefined) throw new RampartConfigError(`${path}.field`, 'is required');
-  const r = resolveOptions<BruteForceOptions>(
+export function resolveBruteForceOptions(guard: BruteForceOptions, path: string): ResolvedBruteForceOptions {
+  if (guard.field === undefined) throw new RampartConfigError(`${path}.field`, 'is required');
+  const resolved = resolveOptions<BruteForceOptions>(
     path,
     {
       field: '',
@@ -104,9 +104,9 @@ export function resolveBruteForceOptions(b: BruteForceOptions, path: string): Re
       block: positiveInt,
       isFailure: check.function(),
     },
-    b,
+    guard,
   ) as ResolvedBruteForceOptions;
-  if (r.identifierMaxDelay < r.identifierDelay)
+  if (resolved.identifierMaxDelay < resolved.identifierDelay)
     throw new RampartConfigError(`${path}.identifierMaxDelay`, 'must be ≥ identifierDelay');
-  return r;
+  return resolved;
 }

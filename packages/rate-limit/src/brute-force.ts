@@ -8,13 +8,13 @@
 import { ErrorCode, rampartError, type SecurityState } from '@rampart/core';
 import type { GraphQLError } from 'graphql';
 import { argumentKeyPart, readArgument } from './args.js';
-import type { BruteForceRule, Outcome, RateLimiter } from './engine.js';
 import { retryAfterSeconds } from './headers.js';
 import { type PacingStep, paceOps, pacingSteps, resetOps } from './identifier-guard.js';
 import { ipKey, storeKey } from './keys.js';
+import { type MaybePromise, andThen as then } from './maybe-promise.js';
+import type { BruteForceRule, RateLimiter } from './rate-limiter.js';
 import type { BucketOp, CounterOp, StoreOp } from './store.js';
-
-type MaybePromise<T> = T | Promise<T>;
+import type { StoreAnswer } from './store-calls.js';
 
 /** What an admitted attempt charged, for {@link BruteForceGuards.settle}. */
 export interface AttemptTicket {
@@ -28,10 +28,6 @@ export interface AttemptTicket {
 
 /** The start of an attempt: refused (a field error), or admitted with what it charged. */
 export type AttemptStart = { readonly error: GraphQLError } | { readonly ticket: AttemptTicket | undefined };
-
-function then<T, R>(value: MaybePromise<T>, next: (v: T) => MaybePromise<R>): MaybePromise<R> {
-  return value instanceof Promise ? value.then(next) : next(value);
-}
 
 /** The brute-force guards of one {@link RateLimiter} (store calls go through its failure policy). */
 export class BruteForceGuards {
@@ -61,16 +57,18 @@ export class BruteForceGuards {
     state: SecurityState,
     path: string | undefined,
   ): MaybePromise<AttemptStart> {
-    const o = this.#limiter.options;
+    const options = this.#limiter.options;
     const now = state.clock.now();
-    const who = ipKey(state.principal, o.ipv6Prefix);
+    const who = ipKey(state.principal, options.ipv6Prefix);
     const base = `bf:${rule.field}`;
     const id = rule.identifierArgument ? argumentKeyPart(readArgument(args, rule.identifierArgument), true) : undefined;
     const ticket: AttemptTicket = {
-      ipKey: storeKey(o.prefix, who, `${base}:ip`),
-      idKey: id === undefined ? undefined : storeKey(o.prefix, who, `${base}:id:${id}`),
+      ipKey: storeKey(options.prefix, who, `${base}:ip`),
+      idKey: id === undefined ? undefined : storeKey(options.prefix, who, `${base}:id:${id}`),
       paced:
-        id === undefined ? undefined : paceOps(storeKey(o.prefix, `id:${id}`, `${base}:pace`), this.#stepsOf(rule)),
+        id === undefined
+          ? undefined
+          : paceOps(storeKey(options.prefix, `id:${id}`, `${base}:pace`), this.#stepsOf(rule)),
     };
     // the per-address counters first (their block applies as before), then the identifier's pacing
     return then(this.#perAddress(rule, ticket, state, path, now), (start) => {
@@ -95,7 +93,7 @@ export class BruteForceGuards {
   #paced(
     rule: BruteForceRule,
     paced: readonly BucketOp[],
-    out: Extract<Outcome, { kind: 'result' }>,
+    out: StoreAnswer,
     state: SecurityState,
     path: string | undefined,
   ): AttemptStart {
@@ -136,14 +134,14 @@ export class BruteForceGuards {
     if (ticket.idKey)
       ops.push({ type: 'counter', key: ticket.idKey, limit: rule.maxFailures, cost: 1, ttlMs, blockMs });
     ops.push({ type: 'counter', key: ticket.ipKey, limit: rule.maxFailuresPerIp, cost: 1, ttlMs, blockMs });
-    return then(this.#limiter.execute(ops, now), (o): AttemptStart => {
-      if (o.kind === 'allow') return { ticket: undefined };
-      if (o.kind === 'deny') return { error: this.#limiter.unavailable('field') };
-      if (o.result.allowed) return { ticket };
-      let idx = o.result.results.findIndex((r) => !r.allowed);
-      if (idx < 0) idx = 0;
-      const r = o.result.results[idx]!;
-      const perIp = ops[idx]!.key === ticket.ipKey;
+    return then(this.#limiter.execute(ops, now), (outcome): AttemptStart => {
+      if (outcome.kind === 'allow') return { ticket: undefined };
+      if (outcome.kind === 'deny') return { error: this.#limiter.unavailable('field') };
+      if (outcome.result.allowed) return { ticket };
+      let refusedAt = outcome.result.results.findIndex((r) => !r.allowed);
+      if (refusedAt < 0) refusedAt = 0;
+      const refused = outcome.result.results[refusedAt]!;
+      const perIp = ops[refusedAt]!.key === ticket.ipKey;
       state.record({
         source: 'rate-limit',
         outcome: 'limited',
@@ -152,9 +150,9 @@ export class BruteForceGuards {
         path,
         rule: `brute-force:${rule.field}`,
         reason: perIp ? 'too many failed attempts from this address' : 'too many failed attempts for this identifier',
-        details: { limit: ops[idx]!.limit, remaining: 0, resetMs: r.resetMs },
+        details: { limit: ops[refusedAt]!.limit, remaining: 0, resetMs: refused.resetMs },
       });
-      return { error: this.#refusal(retryAfterSeconds(r.resetMs)) };
+      return { error: this.#refusal(retryAfterSeconds(refused.resetMs)) };
     });
   }
 

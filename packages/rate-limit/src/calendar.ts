@@ -17,19 +17,20 @@ const lastCalendar: { day?: Window; month?: Window } = {};
 export function calendarWindow(now: number, period: 'day' | 'month'): Window {
   const last = lastCalendar[period];
   if (last && now >= last.start && now < last.end) return last;
-  const w = computeCalendarWindow(now, period);
-  lastCalendar[period] = w;
-  return w;
+  const window = computeCalendarWindow(now, period);
+  lastCalendar[period] = window;
+  return window;
 }
 
 function computeCalendarWindow(now: number, period: 'day' | 'month'): Window {
-  const d = new Date(now);
-  const y = d.getUTCFullYear();
-  const m = d.getUTCMonth();
+  const date = new Date(now);
+  const year = date.getUTCFullYear();
+  const month = date.getUTCMonth();
   if (period === 'day') {
-    const start = Date.UTC(y, m, d.getUTCDate());
-    return { id: new Date(start).toISOString().slice(0, 10), start, end: Date.UTC(y, m, d.getUTCDate() + 1) };
+    const day = date.getUTCDate();
+    const start = Date.UTC(year, month, day);
+    return { id: new Date(start).toISOString().slice(0, 10), start, end: Date.UTC(year, month, day + 1) };
   }
-  const start = Date.UTC(y, m, 1);
-  return { id: new Date(start).toISOString().slice(0, 7), start, end: Date.UTC(y, m + 1, 1) };
+  const start = Date.UTC(year, month, 1);
+  return { id: new Date(start).toISOString().slice(0, 7), start, end: Date.UTC(year, month + 1, 1) };
 }

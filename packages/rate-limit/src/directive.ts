@@ -3,6 +3,7 @@ import {
   ensureSecurityState,
   fieldCoordinate,
   getSecurityState,
+  isThenable,
   pathToString,
   RampartConfigError,
   type SecurityState,
@@ -15,7 +16,9 @@ import {
   type GraphQLSchema,
   isObjectType,
 } from 'graphql';
-import type { BruteForceRule, FieldRule, RateLimiter } from './engine.js';
+import type { FieldRule } from './field-rule.js';
+import { isPending } from './maybe-promise.js';
+import type { BruteForceRule, RateLimiter } from './rate-limiter.js';
 
 /**
  * SDL of the per-field directive: graphql-rate-limit-directive's `@rateLimit(limit, duration)` shape,
@@ -31,11 +34,11 @@ directive @${directiveName}(limit: Int!, duration: Int!, by: String, name: Strin
 
 function rulesOf(schema: GraphQLSchema, node: Parameters<typeof getDirective>[1], name: string): FieldRule[] {
   const found = getDirective(schema, node, name) ?? [];
-  return found.map((d) => ({
-    limit: d.limit as number,
-    duration: d.duration as number,
-    by: (d.by as string | null | undefined) ?? undefined,
-    name: (d.name as string | null | undefined) ?? undefined,
+  return found.map((args) => ({
+    limit: args.limit as number,
+    duration: args.duration as number,
+    by: (args.by as string | null | undefined) ?? undefined,
+    name: (args.name as string | null | undefined) ?? undefined,
   }));
 }
 
@@ -67,8 +70,8 @@ export function transformRateLimitSchema(schema: GraphQLSchema, limiter: RateLim
   const objectRules = new Map<string, FieldRule[]>();
   for (const type of Object.values(schema.getTypeMap())) {
     if (isObjectType(type) && !type.name.startsWith('__')) {
-      const r = schema.getDirective(name) ? rulesOf(schema, type, name) : [];
-      if (r.length > 0) objectRules.set(type.name, r);
+      const declared = schema.getDirective(name) ? rulesOf(schema, type, name) : [];
+      if (declared.length > 0) objectRules.set(type.name, declared);
     }
   }
   return mapSchema(schema, {
@@ -109,9 +112,9 @@ function wrap(
       const state = stateOf(context, limiter);
       const path = pathToString(info.path);
       const begun = limiter.beginAttempt(brute, args, state, path);
-      const run = (b: Awaited<typeof begun>): unknown => {
-        if ('error' in b) throw b.error;
-        const settle = (failed: boolean) => limiter.settleAttempt(brute, b.ticket, failed, state, path);
+      const run = (start: Awaited<typeof begun>): unknown => {
+        if ('error' in start) throw start.error;
+        const settle = (failed: boolean) => limiter.settleAttempt(brute, start.ticket, failed, state, path);
         let result: unknown;
         try {
           result = resolve(source, args, context, info);
@@ -120,9 +123,10 @@ function wrap(
             throw error;
           });
         }
-        if (result instanceof Promise) {
+        if (isThenable(result)) {
+          // any thenable, as graphql-js awaits it (core's isThenable)
           return result.then(
-            (v) => after(settle(isFailed(brute, v)), () => v),
+            (value) => after(settle(isFailed(brute, value)), () => value),
             (error) =>
               after(settle(true), () => {
                 throw error;
@@ -131,7 +135,7 @@ function wrap(
         }
         return after(settle(isFailed(brute, result)), () => result);
       };
-      return begun instanceof Promise ? begun.then(run) : run(begun);
+      return isPending(begun) ? begun.then(run) : run(begun);
     };
   }
   if (rules.length === 0) return { ...config, resolve: inner };
@@ -142,7 +146,7 @@ function wrap(
     resolve: (source, args, context, info: GraphQLResolveInfo) => {
       const state = stateOf(context, limiter);
       const checked = limiter.checkField(guard, args, state, info.path);
-      if (checked instanceof Promise) {
+      if (isPending(checked)) {
         return checked.then((error) => {
           if (error) throw error;
           return guarded(source, args, context, info);
@@ -162,6 +166,6 @@ function isFailed(rule: BruteForceRule, value: unknown): boolean {
   }
 }
 
-function after<T>(p: void | Promise<void>, then: () => T): T | Promise<T> {
-  return p instanceof Promise ? p.then(then) : then();
+function after<T>(settled: void | Promise<void>, then: () => T): T | Promise<T> {
+  return isPending(settled) ? settled.then(then) : then();
 }

@@ -18,23 +18,24 @@ export interface PolicyStatus {
 
 const quoted = new Map<string, string>();
 
-function sfString(s: string): string {
-  let q = quoted.get(s);
-  if (q === undefined) {
-    q = `"${s.replace(/[^\x20-\x7e]/g, '').replace(/[\\"]/g, (c) => `\\${c}`)}"`;
-    if (quoted.size < 1000) quoted.set(s, q);
+/** A structured-field string (printable ASCII, quotes and backslashes escaped), cached per name. */
+function structuredString(name: string): string {
+  let value = quoted.get(name);
+  if (value === undefined) {
+    value = `"${name.replace(/[^\x20-\x7e]/g, '').replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+    if (quoted.size < 1000) quoted.set(name, value);
   }
-  return q;
+  return value;
 }
 
 /** One `RateLimit-Policy` item: `"name";q=<quota>;w=<window seconds>`. */
 export function policyItem(name: string, quota: number, windowSeconds: number): string {
-  return `${sfString(name)};q=${Math.floor(quota)};w=${Math.max(1, Math.ceil(windowSeconds))}`;
+  return `${structuredString(name)};q=${Math.floor(quota)};w=${Math.max(1, Math.ceil(windowSeconds))}`;
 }
 
 /** One `RateLimit` item: `"name";r=<remaining>;t=<seconds to reset>`. */
 export function stateItem(name: string, remaining: number, resetSeconds: number): string {
-  return `${sfString(name)};r=${Math.max(0, Math.floor(remaining))};t=${Math.max(0, Math.ceil(resetSeconds))}`;
+  return `${structuredString(name)};r=${Math.max(0, Math.floor(remaining))};t=${Math.max(0, Math.ceil(resetSeconds))}`;
 }
 
 /** `RateLimit-Policy` and `RateLimit` header values for the given policies. */

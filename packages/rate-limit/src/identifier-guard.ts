@@ -25,14 +25,14 @@ export interface PacingStep {
 }
 
 /** The ladder of an options set: delays `delay, 2·delay, 4·delay, …` below `maxDelay`, then `maxDelay`. */
-export function pacingSteps(o: PacingOptions): PacingStep[] {
+export function pacingSteps(options: PacingOptions): PacingStep[] {
   const steps: PacingStep[] = [];
-  let seconds = o.identifierDelay;
-  while (seconds < o.identifierMaxDelay && steps.length < 30) {
-    steps.push({ capacity: o.identifierBurst * (steps.length + 1), seconds });
+  let seconds = options.identifierDelay;
+  while (seconds < options.identifierMaxDelay && steps.length < 30) {
+    steps.push({ capacity: options.identifierBurst * (steps.length + 1), seconds });
     seconds *= 2;
   }
-  steps.push({ capacity: o.identifierBurst * (steps.length + 1), seconds: o.identifierMaxDelay });
+  steps.push({ capacity: options.identifierBurst * (steps.length + 1), seconds: options.identifierMaxDelay });
   return steps;
 }
 

@@ -1,17 +1,5 @@
-export { type AttemptStart, type AttemptTicket, BruteForceGuards } from './brute-force.js';
-export { calendarWindow, fixedWindow, type Window } from './calendar.js';
 export { rateLimitTypeDefs, transformRateLimitSchema } from './directive.js';
-export {
-  type BruteForceRule,
-  type CostExtension,
-  checkFieldRule,
-  type FieldRule,
-  type OperationCharge,
-  type OperationDecision,
-  RateLimiter,
-} from './engine.js';
-export { type PolicyStatus, rateLimitHeaders, retryAfterSeconds } from './headers.js';
-export { defaultKeyGenerator, ipKey } from './keys.js';
+export { defaultKeyGenerator } from './keys.js';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
 export {
   type BruteForceOptions,
@@ -19,13 +7,12 @@ export {
   type OperationLimitOptions,
   type QuotaOptions,
   type RateLimitOptions,
-  type ResolvedRateLimitOptions,
   rateLimitDefaults,
-  resolveRateLimitOptions,
   type StoreErrorPolicy,
   type ThrottleOptions,
 } from './options.js';
 export { rateLimitModule, rateLimitPlugin } from './plugin.js';
+export { RateLimiter } from './rate-limiter.js';
 export {
   createRedisClient,
   createRedisCluster,
@@ -35,6 +22,7 @@ export {
   redisClientOptions,
   redisStore,
 } from './redis-store.js';
+export type { CostExtension } from './settle.js';
 export type {
   AdjustBucketOp,
   AdjustCounterOp,

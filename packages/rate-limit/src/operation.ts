@@ -19,7 +19,9 @@
  *   still carries `extensions.code` and `extensions.retryAfter` (the transport strips `extensions.http`).
  */
 import type { OperationEnd, OperationHandle, OperationHook, OperationInput, SecurityState } from '@rampart/core';
-import type { OperationCharge, OperationDecision, RateLimiter } from './engine.js';
+import type { OperationCharge, OperationDecision } from './conclude.js';
+import { isPending } from './maybe-promise.js';
+import type { RateLimiter } from './rate-limiter.js';
 
 /** The handle of an admitted operation: settles its charge and records the per-field decisions once. */
 class AdmittedOperation implements OperationHandle {
@@ -41,7 +43,7 @@ class AdmittedOperation implements OperationHandle {
     if (charge === undefined) return;
     // as on HTTP: executed when a result was sent; a store failure is handled by the failure policy
     const settled = this.#limiter.settle(this.#state, charge, ended.results > 0);
-    if (settled instanceof Promise) return settled.then(() => undefined);
+    if (isPending(settled)) return settled.then(() => undefined);
   }
 }
 
@@ -55,11 +57,11 @@ export function rateLimitOperationHook(limiter: RateLimiter): OperationHook {
   return (state: SecurityState, input: OperationInput) => {
     if (!operational) return new AdmittedOperation(limiter, state, undefined);
     const settles = input.operation.operation !== 'subscription';
-    const decided = (d: OperationDecision): OperationHandle => {
-      if (d.error) throw d.error;
-      return new AdmittedOperation(limiter, state, settles ? d.charge : undefined);
+    const decided = (decision: OperationDecision): OperationHandle => {
+      if (decision.error) throw decision.error;
+      return new AdmittedOperation(limiter, state, settles ? decision.charge : undefined);
     };
-    const d = limiter.decide(state);
-    return d instanceof Promise ? d.then(decided) : decided(d);
+    const decision = limiter.decide(state);
+    return isPending(decision) ? decision.then(decided) : decided(decision);
   };
 }

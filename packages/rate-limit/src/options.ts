@@ -29,8 +29,8 @@ export interface CostBudgetOptions {
   fixedCost?: number;
   /**
    * Add `extensions.cost { requestedQueryCost, actualQueryCost, throttleStatus }` to every response
-   * (Shopify-style), so clients can pace themselves. Off by default: on a tiny query it costs a few
-   * per cent of requests/s (measured, bench/results/rate-limit.md); turn it on where clients use it.
+   * (Shopify-style), so clients can pace themselves. Off by default: it costs throughput on small
+   * queries (see bench/RESULTS.md); turn it on where clients use it.
    * @default false
    */
   exposeExtension?: boolean;
@@ -161,8 +161,8 @@ export interface RateLimitOptions {
   exposeLimits: boolean;
   /**
    * Send `RateLimit-Policy`/`RateLimit` headers on admitted responses too; 429 responses always carry
-   * them (with `Retry-After`). Off by default: on a tiny query the headers and `extensions.cost`
-   * together cost about 6 % of requests/s (measured); turn it on where clients read them.
+   * them (with `Retry-After`). Off by default: the headers cost throughput on small queries (see
+   * bench/RESULTS.md); turn it on where clients read them.
    * @default false
    */
   headers: boolean;
@@ -263,24 +263,44 @@ export function resolveRateLimitOptions(
       top.operation,
     );
   if (operation) requireKeys(`${path}.operation`, top.operation as object, ['limit', 'duration']);
-  let costBudget: ResolvedRateLimitOptions['costBudget'];
-  if (top.costBudget) {
-    requireKeys(`${path}.costBudget`, top.costBudget, ['maximumAvailable', 'restoreRate']);
-    costBudget = resolveOptions<Required<CostBudgetOptions>>(
-      `${path}.costBudget`,
-      { maximumAvailable: 0, restoreRate: 0, fixedCost: 1, exposeExtension: false, invalidDocumentCost: 1 },
-      {
-        maximumAvailable: positive,
-        restoreRate: positive,
-        fixedCost: check.number(0),
-        exposeExtension: check.boolean(),
-        invalidDocumentCost: check.number(0),
-      },
-      top.costBudget,
-    ) as Required<CostBudgetOptions>;
-  }
+  const costBudget = top.costBudget ? resolveCostBudget(top.costBudget, `${path}.costBudget`) : undefined;
+  const quotas = resolveQuotas(top.quotas, path);
+  const throttle = resolveOptions<ResolvedThrottleOptions>(
+    `${path}.throttle`,
+    rateLimitDefaults.throttle as ResolvedThrottleOptions,
+    {
+      mode: check.oneOf('reject', 'delay'),
+      maxDelayMs: check.integer(0, 60_000),
+      maxQueue: check.integer(0, 100_000),
+      appliesTo: optional(check.function()),
+    },
+    top.throttle,
+  );
+  const bruteForce = top.bruteForce.map((b, i) => resolveBruteForceOptions(b, `${path}.bruteForce[${i}]`));
+  return Object.freeze({ ...top, operation, costBudget, quotas, throttle, bruteForce });
+}
+
+/** Checks and completes `costBudget` (its two figures are required). */
+function resolveCostBudget(options: CostBudgetOptions, path: string): Required<CostBudgetOptions> {
+  requireKeys(path, options, ['maximumAvailable', 'restoreRate']);
+  return resolveOptions<Required<CostBudgetOptions>>(
+    path,
+    { maximumAvailable: 0, restoreRate: 0, fixedCost: 1, exposeExtension: false, invalidDocumentCost: 1 },
+    {
+      maximumAvailable: positive,
+      restoreRate: positive,
+      fixedCost: check.number(0),
+      exposeExtension: check.boolean(),
+      invalidDocumentCost: check.number(0),
+    },
+    options,
+  ) as Required<CostBudgetOptions>;
+}
+
+/** Checks and completes the quotas (names are unique). */
+function resolveQuotas(quotas: readonly QuotaOptions[], path: string): ResolvedRateLimitOptions['quotas'] {
   const names = new Set<string>();
-  const quotas = top.quotas.map((q, i) => {
+  return quotas.map((q, i) => {
     const p = `${path}.quotas[${i}]`;
     requireKeys(p, q, ['name', 'period', 'limit']);
     const r = resolveOptions<QuotaOptions>(
@@ -299,19 +319,6 @@ export function resolveRateLimitOptions(
     names.add(r.name);
     return r as Required<Omit<QuotaOptions, 'appliesTo'>> & Pick<QuotaOptions, 'appliesTo'>;
   });
-  const throttle = resolveOptions<ResolvedThrottleOptions>(
-    `${path}.throttle`,
-    rateLimitDefaults.throttle as ResolvedThrottleOptions,
-    {
-      mode: check.oneOf('reject', 'delay'),
-      maxDelayMs: check.integer(0, 60_000),
-      maxQueue: check.integer(0, 100_000),
-      appliesTo: optional(check.function()),
-    },
-    top.throttle,
-  );
-  const bruteForce = top.bruteForce.map((b, i) => resolveBruteForceOptions(b, `${path}.bruteForce[${i}]`));
-  return Object.freeze({ ...top, operation, costBudget, quotas, throttle, bruteForce });
 }
 
 function requireKeys(path: string, value: object, keys: readonly string[]): void {

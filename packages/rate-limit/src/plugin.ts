@@ -8,10 +8,12 @@ import type {
 import { ensureSecurityState, type RampartModule, RESOLVED, type SecurityState, syncPlugin } from '@rampart/core';
 import type { GraphQLError, GraphQLSchema } from 'graphql';
 import { type Admission, type AdmissionResult, admissionOf } from './admission.js';
+import type { OperationDecision } from './conclude.js';
 import { rateLimitTypeDefs, transformRateLimitSchema } from './directive.js';
-import { type OperationDecision, RateLimiter } from './engine.js';
+import { isPending } from './maybe-promise.js';
 import { rateLimitOperationHook } from './operation.js';
 import type { RateLimitOptions } from './options.js';
+import { RateLimiter } from './rate-limiter.js';
 
 function limiterOf(options: Partial<RateLimitOptions> | RateLimiter | undefined): RateLimiter {
   return options instanceof RateLimiter ? options : new RateLimiter(options);
@@ -40,34 +42,34 @@ class OperationListener {
 
   didResolveOperation(): Promise<void> | void {
     try {
-      const d = this.#limiter.decide(this.#state, this.#operationCharged);
-      if (d instanceof Promise) return d.then((x) => this.#decided(x));
-      this.#decided(d);
+      const decision = this.#limiter.decide(this.#state, this.#operationCharged);
+      if (isPending(decision)) return decision.then((decided) => this.#decided(decided));
+      this.#decided(decision);
     } catch (error) {
       // a rejection, never a synchronous throw: Apollo still calls the other plugins' hooks
       return Promise.reject(error);
     }
   }
 
-  #decided(d: OperationDecision): void {
-    this.#decision = d;
-    if (d.error) throw d.error;
+  #decided(decision: OperationDecision): void {
+    this.#decision = decision;
+    if (decision.error) throw decision.error;
   }
 
   willSendResponse(ctx: GraphQLRequestContextWillSendResponse<BaseContext>): Promise<void> | void {
     try {
       this.#limiter.flushFieldDecisions(this.#state);
-      const d = this.#decision;
+      const decision = this.#decision;
       // ended before its operation was decided: the document failed to parse or validate
-      if (!d) return this.#admission?.chargeInvalidDocument(this.#state);
-      const charge = d.charge;
-      if (!charge) return this.#respond(ctx, d, d.currentlyAvailable);
+      if (!decision) return this.#admission?.chargeInvalidDocument(this.#state);
+      const charge = decision.charge;
+      if (!charge) return this.#respond(ctx, decision, decision.currentlyAvailable);
       // Execution ran when the result has a `data` entry (even null); else refund the charge.
       const body = ctx.response.body;
       const executed = body.kind === 'single' ? 'data' in body.singleResult : true;
       const available = this.#limiter.settle(this.#state, charge, executed);
-      if (available instanceof Promise) return available.then((a) => this.#respond(ctx, d, a));
-      this.#respond(ctx, d, available);
+      if (isPending(available)) return available.then((units) => this.#respond(ctx, decision, units));
+      this.#respond(ctx, decision, available);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -75,10 +77,10 @@ class OperationListener {
 
   #respond(
     ctx: GraphQLRequestContextWillSendResponse<BaseContext>,
-    d: OperationDecision,
+    decision: OperationDecision,
     available: number | undefined,
   ): void {
-    const charge = d.charge;
+    const charge = decision.charge;
     if (charge) {
       // `charge.headers` is empty or holds exactly these two (RateLimit-Policy, RateLimit)
       const policy = charge.headers['ratelimit-policy'];
@@ -89,7 +91,7 @@ class OperationListener {
       }
     }
     const body = ctx.response.body;
-    const cost = this.#limiter.costExtension(this.#state, d.requestedCost, available);
+    const cost = this.#limiter.costExtension(this.#state, decision.requestedCost, available);
     if (cost && body.kind === 'single') {
       // merged with the limits package's `cost { estimated, actual, max }` when both are on
       const result = body.singleResult;
@@ -128,9 +130,9 @@ class PendingAdmissionListener {
   readonly #ready: Promise<void>;
 
   constructor(pending: Promise<AdmissionResult>, make: (operationCharged: boolean) => OperationListener) {
-    this.#ready = pending.then((a) => {
-      if ('error' in a) this.#error = a.error;
-      else this.#inner = make(a.operationCharged);
+    this.#ready = pending.then((admission) => {
+      if ('error' in admission) this.#error = admission.error;
+      else this.#inner = make(admission.operationCharged);
     });
   }
 
@@ -162,8 +164,8 @@ class RefusedListener {
  * thrown from `didResolveOperation`, where its status and headers are honoured. (Under `rampart()`
  * the refusal happens earlier, in the context function, and nothing is replaced.)
  */
-function refuseBeforeParsing(rc: GraphQLRequestContext<BaseContext>, error: GraphQLError): RefusedListener {
-  const request = rc.request;
+function refuseBeforeParsing(requestContext: GraphQLRequestContext<BaseContext>, error: GraphQLError): RefusedListener {
+  const request = requestContext.request;
   request.query = '{ __typename }';
   delete request.operationName;
   delete request.variables;
@@ -179,9 +181,9 @@ const ADMITTED_SLOT = Symbol('rampart.rate-limit.admitted');
 
 /** Takes the admission `onRequest` made (once: the other operations of a batch are admitted one by one). */
 function takeAdmission(state: SecurityState): AdmissionResult | undefined {
-  const a = state.slots.get(ADMITTED_SLOT) as AdmissionResult | undefined;
-  if (a !== undefined) state.slots.delete(ADMITTED_SLOT);
-  return a;
+  const admission = state.slots.get(ADMITTED_SLOT) as AdmissionResult | undefined;
+  if (admission !== undefined) state.slots.delete(ADMITTED_SLOT);
+  return admission;
 }
 
 type Listener = GraphQLRequestListener<BaseContext>;
@@ -201,21 +203,24 @@ export function rateLimitPlugin(options?: Partial<RateLimitOptions> | RateLimite
   const clock = limiter.options.clock;
   const admission = admissionOf(limiter);
   // `synchronous`: the start must not return a promise (composed by rampart(), see PendingAdmissionListener)
-  const start = (rc: GraphQLRequestContext<BaseContext>, synchronous: boolean): Listener | Promise<Listener> => {
-    const state = ensureSecurityState(rc.contextValue as object, clock ? { clock } : undefined);
+  const start = (
+    requestContext: GraphQLRequestContext<BaseContext>,
+    synchronous: boolean,
+  ): Listener | Promise<Listener> => {
+    const state = ensureSecurityState(requestContext.contextValue as object, clock ? { clock } : undefined);
     if (!operational) {
       // Only per-field rules: one hook, to turn the per-field tallies into decisions.
       return new FieldDecisionsListener(limiter, state) as Listener;
     }
-    const listenerFor = (a: AdmissionResult): Listener =>
-      'error' in a
-        ? (refuseBeforeParsing(rc, a.error) as Listener)
-        : (new OperationListener(limiter, state, admission, a.operationCharged) as Listener);
+    const listenerFor = (admitted: AdmissionResult): Listener =>
+      'error' in admitted
+        ? (refuseBeforeParsing(requestContext, admitted.error) as Listener)
+        : (new OperationListener(limiter, state, admission, admitted.operationCharged) as Listener);
     const early = takeAdmission(state);
     if (early !== undefined) return listenerFor(early);
     if (!admission.active) return new OperationListener(limiter, state) as Listener;
     const admitted = admission.admit(state);
-    if (!(admitted instanceof Promise)) return listenerFor(admitted);
+    if (!isPending(admitted)) return listenerFor(admitted);
     if (!synchronous) return admitted.then(listenerFor);
     const make = (charged: boolean) => new OperationListener(limiter, state, admission, charged);
     return new PendingAdmissionListener(admitted, make) as Listener;
@@ -232,8 +237,8 @@ export function rateLimitPlugin(options?: Partial<RateLimitOptions> | RateLimite
   };
   // Apollo itself awaits the start (an admission that waits still refuses before parsing); rampart()'s
   // composed plugin calls the synchronous one
-  const plugin = syncPlugin((rc) => start(rc, true) as Listener, server);
-  plugin.requestDidStart = async (rc) => start(rc, false);
+  const plugin = syncPlugin((requestContext) => start(requestContext, true) as Listener, server);
+  plugin.requestDidStart = async (requestContext) => start(requestContext, false);
   return plugin;
 }
 
@@ -268,10 +273,10 @@ function admitInContext(limiter: RateLimiter, state: SecurityState): void | Prom
   if (!limiter.hasOperationPolicies) return;
   const admission = admissionOf(limiter);
   if (!admission.active) return;
-  const done = (a: AdmissionResult): void => {
-    if ('error' in a) throw a.error;
-    state.slots.set(ADMITTED_SLOT, a);
+  const done = (admitted: AdmissionResult): void => {
+    if ('error' in admitted) throw admitted.error;
+    state.slots.set(ADMITTED_SLOT, admitted);
   };
-  const a = admission.admit(state);
-  return a instanceof Promise ? a.then(done) : done(a);
+  const admitted = admission.admit(state);
+  return isPending(admitted) ? admitted.then(done) : done(admitted);
 }

@@ -3,7 +3,9 @@ import { after, describe, test } from 'node:test';
 import { createPrincipal } from '@rampart/core';
 import { postGraphQL } from '@rampart/testing';
 import { GraphQLScalarType, valueFromASTUntyped } from 'graphql';
-import { defaultKeyGenerator, ipKey, MemoryStore, resolveRateLimitOptions } from '../src/index.js';
+import { defaultKeyGenerator, MemoryStore } from '../src/index.js';
+import { ipKey } from '../src/keys.js';
+import { resolveRateLimitOptions } from '../src/options.js';
 import {
   addressKeys,
   guessingFromManyAddresses,

@@ -28,75 +28,7 @@ async function store(prefix = PREFIX): Promise<RedisStore> {
   return new RedisStore(c);
 }
 
-describe('RedisStore semantics (same as MemoryStore)', () => {
-  test('counter all-or-nothing, bucket restore and refund, block, adjust, delete', async () => {
-    const s = await store();
-    const k = (n: string) => `${PREFIX}{sem}:${n}`;
-    const a = { type: 'counter', key: k('a'), limit: 2, cost: 1, ttlMs: 60_000 } as const;
-    const b = { type: 'counter', key: k('b'), limit: 1, cost: 1, ttlMs: 60_000 } as const;
-    assert.equal((await s.apply([a, b], 0)).allowed, true);
-    const r = await s.apply([a, b], 10);
-    assert.equal(r.allowed, false);
-    assert.deepEqual(
-      r.results.map((x) => x.allowed),
-      [true, false],
-    );
-    assert.equal((await s.apply([a], 20)).results[0]!.value, 2);
-    assert.ok((await s.apply([a], 20)).results[0]!.resetMs > 59_000);
-
-    const bucket = (cost: number) =>
-      ({ type: 'bucket', key: k('bucket'), capacity: 100, restorePerSecond: 10, cost }) as const;
-    assert.equal((await s.apply([bucket(80)], 0)).results[0]!.value, 20);
-    const refused = await s.apply([bucket(50)], 1000);
-    assert.equal(refused.allowed, false);
-    assert.equal(refused.results[0]!.value, 30);
-    assert.equal(refused.results[0]!.resetMs, 2000);
-    assert.equal((await s.apply([bucket(50)], 3000)).results[0]!.value, 0);
-    const refund = await s.apply(
-      [{ type: 'adjust-bucket', key: k('bucket'), capacity: 100, restorePerSecond: 10, amount: 12.5 }],
-      3000,
-    );
-    assert.equal(refund.results[0]!.value, 12.5);
-    assert.equal((await s.apply([bucket(101)], 3000)).results[0]!.resetMs, -1);
-
-    const blk = { type: 'counter', key: k('blk'), limit: 1, cost: 1, ttlMs: 60_000, blockMs: 120_000 } as const;
-    await s.apply([blk], 0);
-    const blocked = await s.apply([blk], 0);
-    assert.equal(blocked.allowed, false);
-    assert.equal(blocked.results[0]!.resetMs, 120_000);
-    assert.ok((await redis.pttl(k('blk'))) > 100_000);
-
-    const adj = await s.apply(
-      [
-        { type: 'adjust-counter', key: k('a'), delta: -1 },
-        { type: 'adjust-counter', key: k('missing'), delta: 5 },
-        { type: 'delete', key: k('b') },
-      ],
-      0,
-    );
-    assert.deepEqual(
-      adj.results.map((x) => x.value),
-      [1, 0, 0],
-    );
-    assert.equal(await redis.exists(k('missing'), k('b')), 0);
-
-    // upTo: as many units as fit every counter, atomically
-    const u1 = { type: 'counter', key: k('u1'), limit: 5, cost: 1, ttlMs: 60_000 } as const;
-    const u2 = { type: 'counter', key: k('u2'), limit: 10, cost: 1, ttlMs: 60_000 } as const;
-    await s.apply([u1], 0, 0);
-    await s.apply([u1], 0, 0);
-    await s.apply([u1], 0, 0);
-    const part = await s.apply([u1, u2], 0, 4);
-    assert.equal(part.units, 2);
-    assert.deepEqual(
-      part.results.map((x) => x.value),
-      [5, 2],
-    );
-    const none = await s.apply([u1, u2], 0, 4);
-    assert.equal(none.allowed, false);
-    assert.equal(none.units, 0);
-  });
-});
+// The Store contract, shared with MemoryStore, is store-contract.test.ts.
 
 describe('two replicas sharing one Redis, 200 concurrent requests', () => {
   let r1: Harness;
