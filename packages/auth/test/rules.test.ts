@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { allow, authModule, deny, not, or, race, rule, type ShieldOptions, shield } from '@rampart/auth';
+import { allow, and, authModule, deny, not, or, race, rule, type ShieldOptions, shield } from '@rampart/auth';
 import { getSecurityState, RampartConfigError } from '@rampart/core';
 import { postGraphQL, startTestServer, type TestServer } from '@rampart/testing';
 import { type ExecutionResult, execute, parse } from 'graphql';
@@ -19,6 +19,30 @@ describe('shield: schema transform', () => {
     assert.equal(q.public!.resolve, schema.getQueryType()!.getFields().public!.resolve);
     assert.notEqual(q.orders!.resolve, schema.getQueryType()!.getFields().orders!.resolve);
     assert.equal((out.getType('Item') as any).getFields().a.resolve, undefined);
+  });
+
+  it('rules that always allow wrap nothing (allow, or(x, allow), and(allow, allow), not(deny), race(allow, x)); deny and real rules still do', () => {
+    const schema = baseSchema();
+    const s = shield(
+      {
+        Query: { orders: or(isAuthenticated, allow), me: not(deny), public: race(allow, isAdmin) },
+        Item: allow,
+        Order: { total: and(allow, allow), '*': not(allow) },
+      },
+      { fallbackRule: allow },
+    );
+    const out = s.transformSchema(schema);
+    const q = out.getQueryType()!.getFields();
+    assert.equal(q.orders!.resolve, schema.getQueryType()!.getFields().orders!.resolve);
+    assert.equal(q.me!.resolve, schema.getQueryType()!.getFields().me!.resolve);
+    assert.equal((out.getType('Item') as any).getFields().a.resolve, undefined);
+    // not(allow) denies: every other Order field is wrapped; total (always allowed) is not
+    assert.ok(s.covered.has('Order.id'));
+    assert.ok(!s.covered.has('Order.total'));
+    assert.deepEqual(
+      [...s.covered.keys()].filter((c) => !c.startsWith('Order.')),
+      [],
+    );
   });
 
   it('a synchronous rule keeps execution synchronous (no Promise introduced)', () => {

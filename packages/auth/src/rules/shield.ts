@@ -29,6 +29,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { resolveShieldOptions, type ShieldOptions } from '../options.js';
+import { alwaysAllows } from './constant-rules.js';
 import { allow, and, InputRuleError, ruleName, type ShieldRule } from './constructors.js';
 import { compileRule, type Evaluator, type Outcome, type RequestScope, Thrown } from './evaluate.js';
 import { type RuleErrorLog, ruleErrorLog } from './rule-errors.js';
@@ -165,10 +166,11 @@ function applyShield(
       if (found.length === 0) r = fallbackRule;
       else if (found.length === 1) r = found[0] as CheckedRule;
       else {
-        const strict = found.filter((x) => x !== allow);
+        const strict = found.filter((x) => !alwaysAllows(x));
         r = strict.length === 0 ? allow : strict.length === 1 ? (strict[0] as CheckedRule) : and(...strict);
       }
-      if (r === allow) continue;
+      // nothing to decide: the field is not wrapped
+      if (alwaysAllows(r)) continue;
       plan.set(fieldCoordinate(type.name, fieldName), r);
     }
   }
