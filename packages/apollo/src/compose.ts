@@ -1,13 +1,21 @@
 import type {
   ApolloServerPlugin,
   BaseContext,
-  GraphQLRequestContext,
+  GraphQLRequestContextDidEncounterErrors,
+  GraphQLRequestContextDidResolveOperation,
+  GraphQLRequestContextDidResolveSource,
+  GraphQLRequestContextExecutionDidStart,
+  GraphQLRequestContextParsingDidStart,
+  GraphQLRequestContextResponseForOperation,
+  GraphQLRequestContextValidationDidStart,
+  GraphQLRequestContextWillSendResponse,
   GraphQLRequestExecutionListener,
   GraphQLRequestListener,
+  GraphQLRequestListenerParsingDidEnd,
+  GraphQLRequestListenerValidationDidEnd,
   GraphQLResponse,
   GraphQLServerListener,
 } from '@apollo/server';
-import { RESOLVED, SYNC_REQUEST_DID_START, type SyncRequestDidStart } from '@rampart/core';
 
 /**
  * Composes several Apollo plugins into one that behaves like them listed in order.
@@ -15,8 +23,7 @@ import { RESOLVED, SYNC_REQUEST_DID_START, type SyncRequestDidStart } from '@ram
  * Why: Apollo Server pays for every request listener on every request, whether or not it has the
  * hook at hand (an `async` call per listener for `responseForOperation`, one `Promise.all` slot per
  * listener for each other hook), measurable on a small query (bench/RESULTS.md). `rampart()` runs four or
- * more; composed, Apollo sees one listener that has exactly the hooks some part defines, and each
- * hook calls only the parts that define it.
+ * more; composed, Apollo sees one listener, and each of its hooks calls only the parts that define it.
  *
  * Semantics kept: hooks start in plugin order and run concurrently (as Apollo's `Promise.all`);
  * `responseForOperation` is asked in order until one answers; end hooks (`parsingDidStart`,
@@ -28,202 +35,114 @@ export function composePlugins(plugins: readonly ApolloServerPlugin<BaseContext>
   const composite: ApolloServerPlugin<BaseContext> = {};
   const withRequest = parts.filter((p) => p.requestDidStart);
   if (withRequest.length > 0) {
-    // Rampart's own plugins start synchronously (no promise per plugin per request)
-    const syncStarters = withRequest.map(
-      (p) => (p as { [SYNC_REQUEST_DID_START]?: SyncRequestDidStart })[SYNC_REQUEST_DID_START],
-    );
-    const starters = withRequest.map(
-      (p, i) => syncStarters[i] ?? ((rc: GraphQLRequestContext<BaseContext>) => p.requestDidStart!(rc)),
-    );
-    if (syncStarters.every(isDefined)) {
-      // every part starts synchronously (Rampart's own): no array of results, one settled promise
-      const sync = syncStarters as SyncRequestDidStart[];
-      composite.requestDidStart = (rc) => {
-        let first: Listener | undefined;
-        let many: Listener[] | undefined;
-        for (const start of sync) {
-          const l = start(rc);
-          if (!l) continue;
-          if (first === undefined) first = l;
-          else if (many === undefined) many = [first, l];
-          else many.push(l);
-        }
-        return Promise.resolve(many ? new CompositeListener(many) : first);
-      };
-    } else
-      composite.requestDidStart = (rc) => {
-        const results: unknown[] = [];
-        let async = false;
-        for (const start of starters) {
-          const r = start(rc);
-          if (isThenable(r)) async = true;
-          results.push(r);
-        }
-        if (!async) return Promise.resolve(composeListeners(results as MaybeListener[]));
-        return Promise.all(results).then((all) => composeListeners(all as MaybeListener[]));
-      };
+    composite.requestDidStart = async (rc) =>
+      composeListeners(await gather(withRequest, (p) => p.requestDidStart?.(rc)));
   }
   const serverStart = parts.filter((p) => p.serverWillStart);
   if (serverStart.length > 0) {
-    composite.serverWillStart = async (service) => {
-      const listeners = (await Promise.all(serverStart.map((p) => p.serverWillStart!(service)))).filter(isDefined);
-      return composeServerListeners(listeners);
-    };
+    composite.serverWillStart = async (service) =>
+      composeServerListeners(await gather(serverStart, (p) => p.serverWillStart?.(service)));
   }
-  for (const hook of [
-    'unexpectedErrorProcessingRequest',
-    'contextCreationDidFail',
-    'invalidRequestWasReceived',
-    'startupDidFail',
-  ] as const) {
-    const having = parts.filter((p) => p[hook]);
-    if (having.length === 0) continue;
-    composite[hook] = async (arg: never) => {
-      await Promise.all(having.map((p) => (p[hook] as (this: typeof p, a: never) => Promise<void>).call(p, arg)));
-    };
+  if (parts.some((p) => p.unexpectedErrorProcessingRequest)) {
+    composite.unexpectedErrorProcessingRequest = (arg) => each(parts, (p) => p.unexpectedErrorProcessingRequest?.(arg));
+  }
+  if (parts.some((p) => p.contextCreationDidFail)) {
+    composite.contextCreationDidFail = (arg) => each(parts, (p) => p.contextCreationDidFail?.(arg));
+  }
+  if (parts.some((p) => p.invalidRequestWasReceived)) {
+    composite.invalidRequestWasReceived = (arg) => each(parts, (p) => p.invalidRequestWasReceived?.(arg));
+  }
+  if (parts.some((p) => p.startupDidFail)) {
+    composite.startupDidFail = (arg) => each(parts, (p) => p.startupDidFail?.(arg));
   }
   return composite;
 }
 
 type Listener = GraphQLRequestListener<BaseContext>;
-type MaybeListener = Listener | undefined | null;
+/** What an Apollo hook returns: a promise of `T` or of nothing. */
+// biome-ignore lint/suspicious/noConfusingVoidType: Apollo's hooks resolve to `T | void`
+type HookResult<T> = Promise<T | void>;
+type SubsequentErrorsArgs = Parameters<NonNullable<Listener['didEncounterSubsequentErrors']>>;
+type SubsequentPayloadArgs = Parameters<NonNullable<Listener['willSendSubsequentPayload']>>;
 
-type Hook = (this: Listener, a?: unknown, b?: unknown) => unknown;
-
-/** Settled "no response" for `responseForOperation` when no part answers (no promise per request). */
-const NO_RESPONSE: Promise<null> = Promise.resolve(null);
-
-/** Calls a part's hook; a synchronous throw becomes a rejection, as in Apollo's `Promise.all`. */
-function invoke(hook: Hook, listener: Listener, a?: unknown, b?: unknown): unknown {
-  try {
-    return hook.call(listener, a, b);
-  } catch (error) {
-    return Promise.reject(error);
+/**
+ * Calls `call` on every part, in order, and resolves to the results that are not empty, in the same
+ * order. As Apollo's `Promise.all`: the calls run concurrently and the first rejection is the result;
+ * a synchronous throw becomes a rejection (the later parts are still called).
+ */
+async function gather<P, T>(parts: readonly P[], call: (part: P) => HookResult<T> | undefined): Promise<T[]> {
+  const pending: HookResult<T>[] = [];
+  for (const part of parts) {
+    try {
+      const result = call(part);
+      if (result !== undefined) pending.push(result);
+    } catch (error) {
+      pending.push(Promise.reject(error));
+    }
   }
+  return (await Promise.all(pending)).filter(isDefined);
 }
 
-/** `pending` with `result` added when there is something to wait for. */
-function collect(pending: unknown[] | undefined, result: unknown): unknown[] | undefined {
-  if (result === undefined || result === RESOLVED) return pending;
-  if (pending === undefined) return [result];
-  pending.push(result);
-  return pending;
+/** {@link gather} for hooks that resolve to nothing. */
+async function each<P>(parts: readonly P[], call: (part: P) => Promise<unknown> | undefined): Promise<void> {
+  await gather(parts, call);
 }
 
-/** Resolves when everything pending has (the shared settled promise when nothing is). */
-function settled(pending: unknown[] | undefined): Promise<void> {
-  return pending === undefined ? RESOLVED : (Promise.all(pending) as Promise<unknown> as Promise<void>);
-}
-
-/** Calls `hook` on every listener that has it, in order; resolves when all have. */
-function parallel(listeners: readonly Listener[], hook: keyof Listener, a?: unknown, b?: unknown): Promise<void> {
-  let pending: unknown[] | undefined;
-  for (const l of listeners) {
-    const f = l[hook] as Hook | undefined;
-    if (f !== undefined) pending = collect(pending, invoke(f, l, a, b));
-  }
-  return settled(pending);
-}
-
-/** Calls `hook` on every listener that has it; the end hooks they return run in reverse order. */
-async function withEnd(
-  listeners: readonly Listener[],
-  hook: 'parsingDidStart' | 'validationDidStart',
-  rc: unknown,
-): Promise<((err?: any) => Promise<void>) | undefined> {
-  const ends = (await Promise.all(listeners.filter((l) => l[hook]).map((l) => (l[hook] as Hook).call(l, rc)))).filter(
-    isDefined,
-  ) as ((err?: unknown) => unknown)[];
+/** One end hook calling `ends` in reverse order (as Apollo does with the end hooks of its plugins). */
+function endInReverse<E>(ends: ((err?: E) => Promise<void>)[]): ((err?: E) => Promise<void>) | undefined {
   if (ends.length === 0) return undefined;
   ends.reverse();
-  return async (err?: any) => {
-    for (const end of ends) end(err);
+  return async (err?: E) => {
+    await Promise.all(ends.map((end) => end(err)));
   };
 }
 
-/**
- * One request listener standing for several: every hook is a prototype method (nothing allocated
- * per request but this object), each calling only the parts that define the hook.
- */
+/** One request listener standing for several: each hook calls only the parts that define it. */
 class CompositeListener implements Listener {
   constructor(private readonly parts: readonly Listener[]) {}
 
-  // The three hooks every request reaches are written out (a named property, not a computed key,
-  // so V8 keeps the loads fast); the rare ones share `parallel`.
-  didResolveSource(rc: never): Promise<void> {
-    let pending: unknown[] | undefined;
-    for (const l of this.parts) {
-      const hook = l.didResolveSource;
-      if (hook !== undefined) pending = collect(pending, invoke(hook as Hook, l, rc));
-    }
-    return settled(pending);
+  didResolveSource(rc: GraphQLRequestContextDidResolveSource<BaseContext>): Promise<void> {
+    return each(this.parts, (l) => l.didResolveSource?.(rc));
   }
-  parsingDidStart(rc: never) {
-    return withEnd(this.parts, 'parsingDidStart', rc);
+  async parsingDidStart(rc: GraphQLRequestContextParsingDidStart<BaseContext>) {
+    const ends = await gather(this.parts, (l) => l.parsingDidStart?.(rc));
+    return endInReverse<Error>(ends satisfies GraphQLRequestListenerParsingDidEnd[]);
   }
-  validationDidStart(rc: never) {
-    return withEnd(this.parts, 'validationDidStart', rc);
+  async validationDidStart(rc: GraphQLRequestContextValidationDidStart<BaseContext>) {
+    const ends = await gather(this.parts, (l) => l.validationDidStart?.(rc));
+    return endInReverse<readonly Error[]>(ends satisfies GraphQLRequestListenerValidationDidEnd[]);
   }
-  didResolveOperation(rc: never): Promise<void> {
-    let pending: unknown[] | undefined;
-    for (const l of this.parts) {
-      const hook = l.didResolveOperation;
-      if (hook !== undefined) pending = collect(pending, invoke(hook as Hook, l, rc));
-    }
-    return settled(pending);
+  didResolveOperation(rc: GraphQLRequestContextDidResolveOperation<BaseContext>): Promise<void> {
+    return each(this.parts, (l) => l.didResolveOperation?.(rc));
   }
-  didEncounterErrors(rc: never): Promise<void> {
-    return parallel(this.parts, 'didEncounterErrors', rc);
+  didEncounterErrors(rc: GraphQLRequestContextDidEncounterErrors<BaseContext>): Promise<void> {
+    return each(this.parts, (l) => l.didEncounterErrors?.(rc));
   }
-  responseForOperation(rc: never): Promise<GraphQLResponse | null> {
-    if (!this.parts.some((l) => l.responseForOperation !== undefined)) return NO_RESPONSE;
-    return this.#askInOrder(rc);
-  }
-  async #askInOrder(rc: never): Promise<GraphQLResponse | null> {
+  async responseForOperation(rc: GraphQLRequestContextResponseForOperation<BaseContext>) {
     for (const l of this.parts) {
       if (!l.responseForOperation) continue;
-      const response = await l.responseForOperation(rc);
+      const response: GraphQLResponse | null = await l.responseForOperation(rc);
       if (response != null) return response;
     }
     return null;
   }
-  executionDidStart(rc: never): Promise<GraphQLRequestExecutionListener<BaseContext> | undefined> {
-    let started: unknown[] | undefined;
-    for (const l of this.parts) {
-      const hook = l.executionDidStart;
-      if (hook !== undefined) started = collect(started, invoke(hook as Hook, l, rc));
-    }
-    if (started === undefined) return RESOLVED as Promise<undefined>;
-    return Promise.all(started).then((ls) =>
-      composeExecutionListeners((ls as (GraphQLRequestExecutionListener<BaseContext> | undefined)[]).filter(isDefined)),
-    );
+  async executionDidStart(rc: GraphQLRequestContextExecutionDidStart<BaseContext>) {
+    return composeExecutionListeners(await gather(this.parts, (l) => l.executionDidStart?.(rc)));
   }
-  willSendResponse(rc: never): Promise<void> {
-    let pending: unknown[] | undefined;
-    for (const l of this.parts) {
-      const hook = l.willSendResponse;
-      if (hook !== undefined) pending = collect(pending, invoke(hook as Hook, l, rc));
-    }
-    return settled(pending);
+  willSendResponse(rc: GraphQLRequestContextWillSendResponse<BaseContext>): Promise<void> {
+    return each(this.parts, (l) => l.willSendResponse?.(rc));
   }
-  didEncounterSubsequentErrors(rc: never, errors: never): Promise<void> {
-    return parallel(this.parts, 'didEncounterSubsequentErrors', rc, errors);
+  didEncounterSubsequentErrors(rc: SubsequentErrorsArgs[0], errors: SubsequentErrorsArgs[1]): Promise<void> {
+    return each(this.parts, (l) => l.didEncounterSubsequentErrors?.(rc, errors));
   }
-  willSendSubsequentPayload(rc: never, payload: never): Promise<void> {
-    return parallel(this.parts, 'willSendSubsequentPayload', rc, payload);
+  willSendSubsequentPayload(rc: SubsequentPayloadArgs[0], payload: SubsequentPayloadArgs[1]): Promise<void> {
+    return each(this.parts, (l) => l.willSendSubsequentPayload?.(rc, payload));
   }
 }
 
-function composeListeners(results: readonly MaybeListener[]): Listener | undefined {
-  let first: Listener | undefined;
-  let many: Listener[] | undefined;
-  for (const r of results) {
-    if (!r) continue;
-    if (first === undefined) first = r;
-    else if (many === undefined) many = [first, r];
-    else many.push(r);
-  }
-  return many ? new CompositeListener(many) : first;
+/** No listener, the one listener, or a composite of several. */
+function composeListeners(listeners: Listener[]): Listener | undefined {
+  return listeners.length <= 1 ? listeners[0] : new CompositeListener(listeners);
 }
 
 function composeExecutionListeners(
@@ -272,10 +191,6 @@ function composeServerListeners(listeners: GraphQLServerListener[]): GraphQLServ
   if (pages.length > 1) throw new Error('Only one plugin can implement renderLandingPage.');
   if (pages.length === 1) out.renderLandingPage = pages[0]!.renderLandingPage!.bind(pages[0]);
   return out;
-}
-
-function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return x !== null && typeof x === 'object' && typeof (x as { then?: unknown }).then === 'function';
 }
 
 // biome-ignore lint/suspicious/noConfusingVoidType: Apollo's hooks return `T | void`

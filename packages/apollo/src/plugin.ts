@@ -2,7 +2,12 @@ import type {
   ApolloServerPlugin,
   BaseContext,
   GraphQLRequestContext,
+  GraphQLRequestContextDidEncounterErrors,
+  GraphQLRequestContextDidResolveOperation,
+  GraphQLRequestContextExecutionDidStart,
+  GraphQLRequestContextWillSendResponse,
   GraphQLRequestListener,
+  GraphQLRequestListenerValidationDidEnd,
   GraphQLServerContext,
 } from '@apollo/server';
 import {
@@ -13,10 +18,8 @@ import {
   errorCodeOf,
   getSecurityState,
   RampartConfigError,
-  RESOLVED,
   rampartError,
   type SecurityState,
-  syncPlugin,
 } from '@rampart/core';
 import type { GraphQLError } from 'graphql';
 import {
@@ -39,9 +42,9 @@ export const MASKED_MESSAGE = 'Internal server error';
 export const MASKED_CAUSE: unique symbol = Symbol('rampart.apollo.masked-cause') as never;
 
 /** Removes schema suggestions from validation errors (the `hideSchemaDetailsFromClientErrors` option). */
-const STRIP_SUGGESTIONS = Promise.resolve(async (errors?: readonly GraphQLError[]): Promise<void> => {
+async function stripSuggestions(errors?: readonly Error[]): Promise<void> {
   for (const error of errors ?? []) error.message = error.message.replace(SUGGESTION, '');
-});
+}
 
 /** Counts the operations of one batched HTTP request (they share one headers object). */
 const batchSizes = new WeakMap<object, number>();
@@ -52,11 +55,8 @@ interface HardeningShared {
   readonly clock: Clock;
 }
 
-/**
- * One request of the hardened preset. A class with prototype hooks that return {@link RESOLVED}
- * when they finish synchronously: a request allocates this object and no closures or promises.
- */
-class HardeningListener {
+/** One request of the hardened preset: prototype hooks, so a request allocates this object and no closures. */
+class HardeningListener implements GraphQLRequestListener<BaseContext> {
   #deadline: Deadline | undefined;
   /** This request was refused for its nesting (recorded once). */
   #nestingRefused = false;
@@ -84,13 +84,13 @@ class HardeningListener {
     return true;
   }
 
-  didResolveOperation(rc: GraphQLRequestContext<BaseContext>): Promise<void> {
+  async didResolveOperation(rc: GraphQLRequestContextDidResolveOperation<BaseContext>): Promise<void> {
     // also for a document from Apollo's cache (parsed and validated once, then never again)
-    if (this.#refuseNesting(rc.source)) return Promise.reject(nestingError(this.shared.options.maxNesting));
+    if (this.#refuseNesting(rc.source)) throw nestingError(this.shared.options.maxNesting);
     const batching = this.shared.options.batching;
-    if (this.batchIndex < 0 || batching === false) return RESOLVED;
+    if (this.batchIndex < 0 || batching === false) return;
     const size = batchSizes.get(rc.request.http?.headers ?? this.ctx) ?? 0;
-    if (size <= batching) return RESOLVED;
+    if (size <= batching) return;
     this.state.record({
       source: 'apollo',
       outcome: 'denied',
@@ -99,30 +99,27 @@ class HardeningListener {
       reason: `batch of ${size} operations, at most ${batching} allowed`,
       details: { measured: size, max: batching },
     });
-    return Promise.reject(
-      rampartError(
-        ErrorCode.MAX_BATCH_SIZE_LIMIT,
-        `Batched request has ${size} operations; at most ${batching} are allowed.`,
-        { details: { batch: { size, max: batching } } },
-      ),
+    throw rampartError(
+      ErrorCode.MAX_BATCH_SIZE_LIMIT,
+      `Batched request has ${size} operations; at most ${batching} are allowed.`,
+      { details: { batch: { size, max: batching } } },
     );
   }
 
-  validationDidStart(): Promise<((errors?: readonly GraphQLError[]) => Promise<void>) | undefined> {
+  async validationDidStart(): Promise<GraphQLRequestListenerValidationDidEnd | undefined> {
     // only when Apollo validates (a document not in its cache), so this costs nothing per request
-    return this.shared.options.hideSchemaDetailsFromClientErrors ? STRIP_SUGGESTIONS : (RESOLVED as never);
+    return this.shared.options.hideSchemaDetailsFromClientErrors ? stripSuggestions : undefined;
   }
 
-  executionDidStart(rc: GraphQLRequestContext<BaseContext>): Promise<void> {
+  async executionDidStart(rc: GraphQLRequestContextExecutionDidStart<BaseContext>): Promise<void> {
     const ms = this.shared.options.executionTimeoutMs;
-    if (ms === false) return RESOLVED;
+    if (ms === false) return;
     const deadline = new Deadline(ms, this.shared.clock);
     this.#deadline = deadline;
     (rc.contextValue as Record<symbol, unknown>)[DEADLINE] = deadline;
-    return RESOLVED;
   }
 
-  didEncounterErrors(rc: GraphQLRequestContext<BaseContext> & { errors: readonly GraphQLError[] }): Promise<void> {
+  async didEncounterErrors(rc: GraphQLRequestContextDidEncounterErrors<BaseContext>): Promise<void> {
     const { hideSchemaDetailsFromClientErrors, maxNesting, maskErrors } = this.shared.options;
     // Apollo formats this very array into the response once every plugin's hook has run
     if (this.#refuseNesting(rc.source)) {
@@ -134,7 +131,7 @@ class HardeningListener {
     } else if (hideSchemaDetailsFromClientErrors) {
       stripCoercionSuggestions(rc.errors);
     }
-    if (!maskErrors) return RESOLVED;
+    if (!maskErrors) return;
     for (const error of rc.errors) {
       const code = errorCodeOf(error);
       if (code === undefined || code === ErrorCode.INTERNAL_SERVER_ERROR) {
@@ -143,10 +140,9 @@ class HardeningListener {
         );
       }
     }
-    return RESOLVED;
   }
 
-  willSendResponse(rc: GraphQLRequestContext<BaseContext>): Promise<void> {
+  async willSendResponse(rc: GraphQLRequestContextWillSendResponse<BaseContext>): Promise<void> {
     const { requestIdHeader, maskErrors, exposeRequestId } = this.shared.options;
     const deadline = this.#deadline;
     if (deadline) {
@@ -158,7 +154,7 @@ class HardeningListener {
     }
     if (maskErrors) maskUnexpected(rc, this.state);
     // decided last, after the timeout and masking have shaped the response
-    if (exposeRequestId === 'never') return RESOLVED;
+    if (exposeRequestId === 'never') return;
     if (exposeRequestId === 'always' || errorsOf(rc)?.errors !== undefined || (rc.response.http.status ?? 200) >= 400) {
       rc.response.http.headers.set(requestIdHeader, this.requestState.requestId);
     } else {
@@ -168,7 +164,6 @@ class HardeningListener {
         rc.response.http.headers.set(requestIdHeader, incoming);
       }
     }
-    return RESOLVED;
   }
 }
 
@@ -182,7 +177,7 @@ class HardeningListener {
 export function hardeningPlugin(options: Readonly<HardeningOptions>, clock: Clock): ApolloServerPlugin<BaseContext> {
   const shared: HardeningShared = { options, clock };
   let logger: GraphQLServerContext['logger'] | undefined;
-  const serverHooks: ApolloServerPlugin<BaseContext> = {
+  return {
     async serverWillStart(service) {
       logger = service.logger;
     },
@@ -195,23 +190,29 @@ export function hardeningPlugin(options: Readonly<HardeningOptions>, clock: Cloc
         (logger ?? console).error(`[rampart] request ${id}: ${cause.stack ?? cause.message}`);
       }
     },
+    async requestDidStart(requestContext) {
+      return startRequest(shared, requestContext);
+    },
   };
-  return syncPlugin((requestContext) => {
-    const ctx = requestContext.contextValue as object;
-    let state = ensureSecurityState(ctx, { clock });
-    const requestState = state;
-    let batchIndex = -1;
-    if (requestContext.requestIsBatched) {
-      // Apollo starts every operation of a batch synchronously before any of them is parsed, so
-      // the count is complete before the first didResolveOperation runs.
-      const key = requestContext.request.http?.headers ?? ctx;
-      batchIndex = batchSizes.get(key) ?? 0;
-      batchSizes.set(key, batchIndex + 1);
-      state = state.fork(batchIndex);
-      attachSecurityState(ctx, state);
-    }
-    return new HardeningListener(shared, state, ctx, batchIndex, requestState) as GraphQLRequestListener<BaseContext>;
-  }, serverHooks);
+}
+
+/** The listener of one request; counts the operations of a batch (see `batchSizes`). */
+function startRequest(shared: HardeningShared, requestContext: GraphQLRequestContext<BaseContext>): HardeningListener {
+  const { clock } = shared;
+  const ctx = requestContext.contextValue as object;
+  let state = ensureSecurityState(ctx, { clock });
+  const requestState = state;
+  let batchIndex = -1;
+  if (requestContext.requestIsBatched) {
+    // Apollo starts every operation of a batch synchronously before any of them is parsed, so
+    // the count is complete before the first didResolveOperation runs.
+    const key = requestContext.request.http?.headers ?? ctx;
+    batchIndex = batchSizes.get(key) ?? 0;
+    batchSizes.set(key, batchIndex + 1);
+    state = state.fork(batchIndex);
+    attachSecurityState(ctx, state);
+  }
+  return new HardeningListener(shared, state, ctx, batchIndex, requestState);
 }
 
 function errorsOf(rc: GraphQLRequestContext<BaseContext>) {

@@ -24,13 +24,9 @@ export {
   type ModulePhase,
   type NodeRequestLike,
   type RampartModule,
-  RESOLVED,
   RequestHeaders,
   type RequestInfo,
   requestInfoFrom,
-  SYNC_REQUEST_DID_START,
-  type SyncRequestDidStart,
-  syncPlugin,
 } from './module.js';
 export type { OperationEnd, OperationHandle, OperationHook, OperationInput } from './operation.js';
 export {

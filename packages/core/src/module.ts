@@ -1,5 +1,5 @@
 import { IncomingMessage } from 'node:http';
-import type { ApolloServerPlugin, BaseContext, GraphQLRequestContext, GraphQLRequestListener } from '@apollo/server';
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { GraphQLSchema } from 'graphql';
 import type { OperationHook } from './operation.js';
 import type { SecurityState } from './state.js';
@@ -186,35 +186,4 @@ export function requestInfoFrom(req: NodeRequestLike | undefined): RequestInfo {
     method: typeof req?.method === 'string' ? req.method : undefined,
     url: typeof target === 'string' ? target : undefined,
   };
-}
-
-/**
- * A settled promise for Apollo hooks that finished synchronously: returning it instead of writing the
- * hook `async` saves a promise and a microtask hop per hook per request, and `composePlugins` skips it.
- */
-export const RESOLVED: Promise<void> = Promise.resolve();
-
-/**
- * Where a Rampart plugin keeps its synchronous `requestDidStart`: `composePlugins` (`@rampart/apollo`)
- * calls it instead of the `async` one Apollo sees, so starting a request costs no promise per plugin.
- */
-export const SYNC_REQUEST_DID_START: unique symbol = Symbol.for('rampart.sync-request-did-start') as never;
-
-/** A request listener factory that answers synchronously. */
-export type SyncRequestDidStart = (
-  requestContext: GraphQLRequestContext<BaseContext>,
-) => GraphQLRequestListener<BaseContext> | undefined;
-
-/**
- * Builds an Apollo plugin from a synchronous request listener factory (plus any server hooks): Apollo
- * sees an ordinary `requestDidStart`; `composePlugins` finds the synchronous one.
- */
-export function syncPlugin<T extends ApolloServerPlugin<BaseContext>>(
-  start: SyncRequestDidStart,
-  rest?: T,
-): T & { [SYNC_REQUEST_DID_START]: SyncRequestDidStart } {
-  return Object.assign(rest ?? ({} as T), {
-    requestDidStart: async (rc: GraphQLRequestContext<BaseContext>) => start(rc),
-    [SYNC_REQUEST_DID_START]: start,
-  });
 }

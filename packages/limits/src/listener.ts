@@ -7,8 +7,9 @@ import type {
   BaseContext,
   GraphQLRequestContextDidResolveOperation,
   GraphQLRequestContextWillSendResponse,
+  GraphQLRequestListener,
 } from '@apollo/server';
-import { RESOLVED, type SecurityState } from '@rampart/core';
+import type { SecurityState } from '@rampart/core';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { actualCost } from './actual.js';
 import type { OperationAnalysis } from './analyze.js';
@@ -17,7 +18,7 @@ import type { ResolvedLimitsOptions } from './options.js';
 import { enforcedCost } from './verdict.js';
 
 /** The limits hooks of one request. */
-export class LimitsListener {
+export class LimitsListener implements GraphQLRequestListener<BaseContext> {
   /** The analysis of the request's operation, once decided. */
   analysis: OperationAnalysis | undefined;
 
@@ -27,21 +28,16 @@ export class LimitsListener {
   ) {}
 
   /** Analyzes the operation and applies the decision (rejects with the first violation in enforce mode). */
-  didResolveOperation(ctx: GraphQLRequestContextDidResolveOperation<BaseContext>): Promise<void> {
-    try {
-      const analysis = this.engine.analysisFor({
-        schema: ctx.schema,
-        document: ctx.document,
-        operationName: ctx.operationName,
-        queryHash: ctx.queryHash,
-        variables: ctx.request.variables,
-      });
-      this.analysis = analysis;
-      this.engine.decide(this.state, analysis, ctx.logger);
-      return RESOLVED;
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  async didResolveOperation(ctx: GraphQLRequestContextDidResolveOperation<BaseContext>): Promise<void> {
+    const analysis = this.engine.analysisFor({
+      schema: ctx.schema,
+      document: ctx.document,
+      operationName: ctx.operationName,
+      queryHash: ctx.queryHash,
+      variables: ctx.request.variables,
+    });
+    this.analysis = analysis;
+    this.engine.decide(this.state, analysis, ctx.logger);
   }
 
   /**
@@ -49,10 +45,10 @@ export class LimitsListener {
    * refund, the audit record, `exposeCost`), then adds `extensions.cost` when `exposeCost` is on.
    * Synchronous up to the write of `cost.actual`, so plugins listed after this one see it.
    */
-  willSendResponse(ctx: GraphQLRequestContextWillSendResponse<BaseContext>): Promise<void> {
+  async willSendResponse(ctx: GraphQLRequestContextWillSendResponse<BaseContext>): Promise<void> {
     const analysis = this.analysis;
     const body = ctx.response.body;
-    if (!analysis || !ctx.document || body.kind !== 'single') return RESOLVED;
+    if (!analysis || !ctx.document || body.kind !== 'single') return;
     const result = body.singleResult;
     const opts = this.engine.options;
     const data = result.data;
@@ -72,7 +68,6 @@ export class LimitsListener {
         },
       };
     }
-    return RESOLVED;
   }
 }
 

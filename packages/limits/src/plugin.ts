@@ -4,8 +4,8 @@
  * `willSendResponse` (listener.ts). The analysis, its cache and the decision live in engine.ts, shared
  * with the module's `onOperation` (operation.ts).
  */
-import type { ApolloServerPlugin, BaseContext, GraphQLRequestContext, GraphQLRequestListener } from '@apollo/server';
-import { ensureSecurityState, type RampartModule, syncPlugin } from '@rampart/core';
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { ensureSecurityState, type RampartModule } from '@rampart/core';
 import type { GraphQLSchema } from 'graphql';
 import { costDirectivesTypeDefs } from './directives.js';
 import { LimitsEngine } from './engine.js';
@@ -33,19 +33,17 @@ export function limitsPlugin(options?: LimitsOptions): LimitsPlugin {
 
 /** The Apollo plugin over an engine (its cache shared with the module's `onOperation`). */
 function pluginFor(engine: LimitsEngine): LimitsPlugin {
-  const start = (requestContext: GraphQLRequestContext<BaseContext>): GraphQLRequestListener<BaseContext> =>
-    new LimitsListener(
-      engine,
-      ensureSecurityState(requestContext.contextValue as object),
-    ) as GraphQLRequestListener<BaseContext>;
-  return syncPlugin<LimitsPlugin>(start, {
+  return {
     options: engine.options,
     cacheSize: (schema: GraphQLSchema) => engine.cacheSize(schema),
     // the server's logger, for measure-mode warnings outside Apollo's requests (graphql-ws)
     async serverWillStart({ logger }) {
       engine.logger = logger;
     },
-  } as LimitsPlugin);
+    async requestDidStart(requestContext) {
+      return new LimitsListener(engine, ensureSecurityState(requestContext.contextValue as object));
+    },
+  };
 }
 
 /**

@@ -5,7 +5,7 @@ import type {
   GraphQLRequestContextWillSendResponse,
   GraphQLRequestListener,
 } from '@apollo/server';
-import { ensureSecurityState, type RampartModule, RESOLVED, type SecurityState, syncPlugin } from '@rampart/core';
+import { ensureSecurityState, type RampartModule, type SecurityState } from '@rampart/core';
 import type { GraphQLError, GraphQLSchema } from 'graphql';
 import { type Admission, type AdmissionResult, admissionOf } from './admission.js';
 import type { OperationDecision } from './conclude.js';
@@ -20,12 +20,10 @@ function limiterOf(options: Partial<RateLimitOptions> | RateLimiter | undefined)
 }
 
 /**
- * The request listener of the operation-level policies. Its hooks return plain values when the store
- * is synchronous (memory): Apollo awaits every listener with `Promise.all` either way, and an async
- * hook costs promises and microtask hops on every request. A class, so that a request allocates one
- * object and no closures.
+ * The request listener of the operation-level policies. With a synchronous store (memory) its hooks
+ * finish without waiting. A class, so that a request allocates one object and no closures.
  */
-class OperationListener {
+class OperationListener implements GraphQLRequestListener<BaseContext> {
   #decision: OperationDecision | undefined;
   readonly #limiter: RateLimiter;
   readonly #state: SecurityState;
@@ -40,15 +38,9 @@ class OperationListener {
     this.#operationCharged = operationCharged;
   }
 
-  didResolveOperation(): Promise<void> | void {
-    try {
-      const decision = this.#limiter.decide(this.#state, this.#operationCharged);
-      if (isPending(decision)) return decision.then((decided) => this.#decided(decided));
-      this.#decided(decision);
-    } catch (error) {
-      // a rejection, never a synchronous throw: Apollo still calls the other plugins' hooks
-      return Promise.reject(error);
-    }
+  async didResolveOperation(): Promise<void> {
+    const decision = this.#limiter.decide(this.#state, this.#operationCharged);
+    this.#decided(isPending(decision) ? await decision : decision);
   }
 
   #decided(decision: OperationDecision): void {
@@ -56,23 +48,18 @@ class OperationListener {
     if (decision.error) throw decision.error;
   }
 
-  willSendResponse(ctx: GraphQLRequestContextWillSendResponse<BaseContext>): Promise<void> | void {
-    try {
-      this.#limiter.flushFieldDecisions(this.#state);
-      const decision = this.#decision;
-      // ended before its operation was decided: the document failed to parse or validate
-      if (!decision) return this.#admission?.chargeInvalidDocument(this.#state);
-      const charge = decision.charge;
-      if (!charge) return this.#respond(ctx, decision, decision.currentlyAvailable);
-      // Execution ran when the result has a `data` entry (even null); else refund the charge.
-      const body = ctx.response.body;
-      const executed = body.kind === 'single' ? 'data' in body.singleResult : true;
-      const available = this.#limiter.settle(this.#state, charge, executed);
-      if (isPending(available)) return available.then((units) => this.#respond(ctx, decision, units));
-      this.#respond(ctx, decision, available);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  async willSendResponse(ctx: GraphQLRequestContextWillSendResponse<BaseContext>): Promise<void> {
+    this.#limiter.flushFieldDecisions(this.#state);
+    const decision = this.#decision;
+    // ended before its operation was decided: the document failed to parse or validate
+    if (!decision) return this.#admission?.chargeInvalidDocument(this.#state);
+    const charge = decision.charge;
+    if (!charge) return this.#respond(ctx, decision, decision.currentlyAvailable);
+    // Execution ran when the result has a `data` entry (even null); else refund the charge.
+    const body = ctx.response.body;
+    const executed = body.kind === 'single' ? 'data' in body.singleResult : true;
+    const available = this.#limiter.settle(this.#state, charge, executed);
+    this.#respond(ctx, decision, isPending(available) ? await available : available);
   }
 
   #respond(
@@ -106,54 +93,23 @@ class OperationListener {
 }
 
 /** The listener when only per-field rules exist: turns the per-field tallies into decisions. */
-class FieldDecisionsListener {
+class FieldDecisionsListener implements GraphQLRequestListener<BaseContext> {
   constructor(
     private readonly limiter: RateLimiter,
     private readonly state: SecurityState,
   ) {}
 
-  willSendResponse(): Promise<void> {
+  async willSendResponse(): Promise<void> {
     this.limiter.flushFieldDecisions(this.state);
-    return RESOLVED;
-  }
-}
-
-/**
- * Under a composed synchronous start (`rampart()`), an admission that must wait (a Redis store, delay
- * mode) cannot finish before Apollo reads the document: it completes in the background and is applied
- * in `didResolveOperation` (after parsing, as before issue 12; only batched operations after the first
- * get here, the first is admitted in the context function).
- */
-class PendingAdmissionListener {
-  #inner: OperationListener | undefined;
-  #error: GraphQLError | undefined;
-  readonly #ready: Promise<void>;
-
-  constructor(pending: Promise<AdmissionResult>, make: (operationCharged: boolean) => OperationListener) {
-    this.#ready = pending.then((admission) => {
-      if ('error' in admission) this.#error = admission.error;
-      else this.#inner = make(admission.operationCharged);
-    });
-  }
-
-  didResolveOperation(): Promise<void> {
-    return this.#ready.then(() => {
-      if (this.#error) throw this.#error;
-      return this.#inner!.didResolveOperation();
-    });
-  }
-
-  willSendResponse(ctx: GraphQLRequestContextWillSendResponse<BaseContext>): Promise<void> {
-    return this.#ready.then(() => this.#inner?.willSendResponse(ctx));
   }
 }
 
 /** A request refused before parsing: its document was replaced (see {@link refuseBeforeParsing}). */
-class RefusedListener {
+class RefusedListener implements GraphQLRequestListener<BaseContext> {
   constructor(private readonly error: GraphQLError) {}
 
-  didResolveOperation(): Promise<void> {
-    return Promise.reject(this.error);
+  async didResolveOperation(): Promise<void> {
+    throw this.error;
   }
 }
 
@@ -202,30 +158,21 @@ export function rateLimitPlugin(options?: Partial<RateLimitOptions> | RateLimite
   const operational = limiter.hasOperationPolicies;
   const clock = limiter.options.clock;
   const admission = admissionOf(limiter);
-  // `synchronous`: the start must not return a promise (composed by rampart(), see PendingAdmissionListener)
-  const start = (
-    requestContext: GraphQLRequestContext<BaseContext>,
-    synchronous: boolean,
-  ): Listener | Promise<Listener> => {
+  const start = (requestContext: GraphQLRequestContext<BaseContext>): Listener | Promise<Listener> => {
     const state = ensureSecurityState(requestContext.contextValue as object, clock ? { clock } : undefined);
-    if (!operational) {
-      // Only per-field rules: one hook, to turn the per-field tallies into decisions.
-      return new FieldDecisionsListener(limiter, state) as Listener;
-    }
+    // Only per-field rules: one hook, to turn the per-field tallies into decisions.
+    if (!operational) return new FieldDecisionsListener(limiter, state);
     const listenerFor = (admitted: AdmissionResult): Listener =>
       'error' in admitted
-        ? (refuseBeforeParsing(requestContext, admitted.error) as Listener)
-        : (new OperationListener(limiter, state, admission, admitted.operationCharged) as Listener);
+        ? refuseBeforeParsing(requestContext, admitted.error)
+        : new OperationListener(limiter, state, admission, admitted.operationCharged);
     const early = takeAdmission(state);
     if (early !== undefined) return listenerFor(early);
-    if (!admission.active) return new OperationListener(limiter, state) as Listener;
+    if (!admission.active) return new OperationListener(limiter, state);
     const admitted = admission.admit(state);
-    if (!isPending(admitted)) return listenerFor(admitted);
-    if (!synchronous) return admitted.then(listenerFor);
-    const make = (charged: boolean) => new OperationListener(limiter, state, admission, charged);
-    return new PendingAdmissionListener(admitted, make) as Listener;
+    return isPending(admitted) ? admitted.then(listenerFor) : listenerFor(admitted);
   };
-  const server: ApolloServerPlugin<BaseContext> = {
+  return {
     async serverWillStart() {
       await limiter.store.ready?.();
       return {
@@ -234,12 +181,11 @@ export function rateLimitPlugin(options?: Partial<RateLimitOptions> | RateLimite
         },
       };
     },
+    // an admission that waits (a Redis store, delay mode) is awaited here: it still refuses before parsing
+    async requestDidStart(requestContext) {
+      return start(requestContext);
+    },
   };
-  // Apollo itself awaits the start (an admission that waits still refuses before parsing); rampart()'s
-  // composed plugin calls the synchronous one
-  const plugin = syncPlugin((requestContext) => start(requestContext, true) as Listener, server);
-  plugin.requestDidStart = async (requestContext) => start(requestContext, false);
-  return plugin;
 }
 
 /**

@@ -1,6 +1,5 @@
-import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { connectRedis, deleteKeys, postGraphQL } from '@rampart/testing';
+import { connectRedis, deleteKeys } from '@rampart/testing';
 import type { Redis } from 'ioredis';
 import { RedisStore } from '../src/index.js';
 import {
@@ -9,7 +8,7 @@ import {
   onlyInvalidDocuments,
   operationLimitBeforeParsing,
 } from './bypass-scenarios.js';
-import { type Harness, startHarness, TestClock } from './helpers.js';
+import type { Harness } from './helpers.js';
 
 // this file's own keys: every harness gets a fresh prefix under it (scenarios reuse user names)
 const PREFIX = `rampart:test:rl-bypass-redis:${process.pid}:`;
@@ -49,21 +48,4 @@ describe('guessing spread over many addresses (Redis store)', () => {
     guessingFromManyAddresses(onRedis, harnesses));
   test('IPv6: one key per address whatever its spelling, one per /64 by default', () =>
     addressKeys(onRedis, harnesses));
-});
-
-describe('composed synchronous start (rampart() without its context function, or a batch)', () => {
-  test('an admission that waits for Redis applies after parsing: 429 over the limit, each call charged once', async () => {
-    const h = await startHarness(
-      { ...(await onRedis()), operation: { limit: 3, duration: 60 } },
-      { clock: new TestClock(), composed: true },
-    );
-    harnesses.push(h);
-    const u = { headers: { 'x-user': 'composed' } };
-    const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) statuses.push((await postGraphQL(h.url, { query: '{ hello }' }, u)).status);
-    assert.deepEqual(statuses, [200, 200, 200, 429, 429]);
-    const r = await postGraphQL(h.url, { query: '{ hello }' }, u);
-    assert.equal(r.body.errors[0].extensions.code, 'RATE_LIMITED');
-    assert.equal(r.headers.get('ratelimit'), '"operation";r=0;t=60');
-  });
 });

@@ -1,14 +1,6 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import {
-  attachSecurityState,
-  type Clock,
-  createPrincipal,
-  getSecurityState,
-  SecurityState,
-  SYNC_REQUEST_DID_START,
-  type SyncRequestDidStart,
-} from '@rampart/core';
+import { attachSecurityState, type Clock, createPrincipal, getSecurityState, SecurityState } from '@rampart/core';
 import { startTestServer, type TestServer } from '@rampart/testing';
 import { GraphQLScalarType } from 'graphql';
 import { type RateLimitOptions, rateLimitModule } from '../src/index.js';
@@ -145,8 +137,6 @@ export async function startHarness(
     resolvers?: Record<string, Record<string, unknown>>;
     /** Runs the module's `onHttpRequest` in the context function, as `rampart().context` does. */
     onHttpRequest?: boolean;
-    /** Starts requests through the plugin's synchronous start, as `rampart()`'s composed plugin does. */
-    composed?: boolean;
   } = {},
 ): Promise<Harness> {
   const counters: Counters = { search: 0, login: 0, price: 0 };
@@ -168,11 +158,7 @@ export async function startHarness(
   const server = await startTestServer<BaseContext>(
     {
       schema,
-      plugins: [
-        fakeLimitsPlugin(),
-        ...(extra.plugins ?? []),
-        ...mod.plugins!.map((p) => (extra.composed ? composed(p) : p)),
-      ],
+      plugins: [fakeLimitsPlugin(), ...(extra.plugins ?? []), ...mod.plugins!],
     },
     {
       context: async ({ req }) => {
@@ -213,18 +199,4 @@ function mergeResolvers(
         : fields;
   }
   return out;
-}
-
-/** The plugin as `composePlugins` (`@rampart/apollo`) runs it: its synchronous start, never awaited. */
-function composed(plugin: ApolloServerPlugin<BaseContext>): ApolloServerPlugin<BaseContext> {
-  const start = (plugin as { [SYNC_REQUEST_DID_START]?: SyncRequestDidStart })[SYNC_REQUEST_DID_START];
-  if (!start) throw new Error('the plugin has no synchronous start');
-  return {
-    ...plugin,
-    requestDidStart: (rc) => {
-      const listener = start(rc);
-      if (listener instanceof Promise) throw new Error('a synchronous start returned a promise');
-      return Promise.resolve(listener);
-    },
-  };
 }

@@ -5,7 +5,7 @@ import type {
   GraphQLRequestContextWillSendResponse,
   GraphQLRequestListener,
 } from '@apollo/server';
-import { ensureSecurityState, RESOLVED, type SecurityState, syncPlugin } from '@rampart/core';
+import { ensureSecurityState, type SecurityState } from '@rampart/core';
 import type { DocumentNode, GraphQLFormattedError, OperationDefinitionNode } from 'graphql';
 import { ScopesEngine } from './engine.js';
 import type { ScopesOptions } from './options.js';
@@ -25,23 +25,19 @@ export function scopesPlugin(options?: Partial<ScopesOptions>): ApolloServerPlug
 
 /** The plugin of an engine (`scopesModule` shares one engine between the plugin and `onOperation`). */
 export function scopesPluginOf(engine: ScopesEngine): ApolloServerPlugin<BaseContext> {
-  return syncPlugin(
-    (start) =>
-      new ScopesListener(
-        engine,
-        ensureSecurityState(start.contextValue as object),
-      ) as GraphQLRequestListener<BaseContext>,
-    {
-      async serverWillStart({ schema, logger }) {
-        engine.policyErrors.useLogger(logger);
-        engine.modelFor(schema); // fail at startup on a policy that is not configured
-      },
+  return {
+    async serverWillStart({ schema, logger }) {
+      engine.policyErrors.useLogger(logger);
+      engine.modelFor(schema); // fail at startup on a policy that is not configured
     },
-  );
+    async requestDidStart(requestContext) {
+      return new ScopesListener(engine, ensureSecurityState(requestContext.contextValue as object));
+    },
+  };
 }
 
 /** One request: prototype hooks, so a request allocates this object and no closures. */
-export class ScopesListener {
+export class ScopesListener implements GraphQLRequestListener<BaseContext> {
   /** Set when the operation was rewritten: what the response walk needs. */
   shape: ShapeInput | undefined;
 
@@ -51,24 +47,15 @@ export class ScopesListener {
   ) {}
 
   /** Checks the operation; swaps in the rewritten document when fields are removed. */
-  didResolveOperation(rc: GraphQLRequestContextDidResolveOperation<BaseContext>): Promise<void> {
-    try {
-      const operation = rc.operation;
-      if (!operation || this.engine.nothingToCheck(rc.schema, operation, rc.document)) return RESOLVED;
-      return this.#check(rc, operation);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  async didResolveOperation(rc: GraphQLRequestContextDidResolveOperation<BaseContext>): Promise<void> {
+    const operation = rc.operation;
+    if (!operation || this.engine.nothingToCheck(rc.schema, operation, rc.document)) return;
+    await this.#check(rc, operation);
   }
 
   /** Puts back `null` and an error at each removed field's path. */
-  willSendResponse(rc: GraphQLRequestContextWillSendResponse<BaseContext>): Promise<void> {
-    try {
-      if (this.shape) this.#reshape(rc, this.shape);
-      return RESOLVED;
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  async willSendResponse(rc: GraphQLRequestContextWillSendResponse<BaseContext>): Promise<void> {
+    if (this.shape) this.#reshape(rc, this.shape);
   }
 
   async #check(
