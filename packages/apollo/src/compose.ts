@@ -65,28 +65,56 @@ type HookResult<T> = Promise<T | void>;
 type SubsequentErrorsArgs = Parameters<NonNullable<Listener['didEncounterSubsequentErrors']>>;
 type SubsequentPayloadArgs = Parameters<NonNullable<Listener['willSendSubsequentPayload']>>;
 
+/** Settled "nothing to wait for", shared by the composite's hooks when no part defines the hook. */
+const NOTHING: Promise<void> = Promise.resolve();
+
 /**
- * Calls `call` on every part, in order, and resolves to the results that are not empty, in the same
- * order. As Apollo's `Promise.all`: the calls run concurrently and the first rejection is the result;
- * a synchronous throw becomes a rejection (the later parts are still called).
+ * Calls `call` on every part, in order, and returns the promises it gave (none when no part defines
+ * the hook). A synchronous throw becomes a rejection, as in Apollo's `Promise.all`, and the later parts
+ * are still called.
  */
-async function gather<P, T>(parts: readonly P[], call: (part: P) => HookResult<T> | undefined): Promise<T[]> {
-  const pending: HookResult<T>[] = [];
+function start<P, R>(parts: readonly P[], call: (part: P) => Promise<R> | undefined): Promise<R>[] | undefined {
+  let pending: Promise<R>[] | undefined;
   for (const part of parts) {
+    let result: Promise<R> | undefined;
     try {
-      const result = call(part);
-      if (result !== undefined) pending.push(result);
+      result = call(part);
     } catch (error) {
-      pending.push(Promise.reject(error));
+      result = Promise.reject(error);
     }
+    if (result === undefined) continue;
+    if (pending === undefined) pending = [result];
+    else pending.push(result);
   }
-  return (await Promise.all(pending)).filter(isDefined);
+  return pending;
 }
 
-/** {@link gather} for hooks that resolve to nothing. */
-async function each<P>(parts: readonly P[], call: (part: P) => Promise<unknown> | undefined): Promise<void> {
-  await gather(parts, call);
+/**
+ * Calls `call` on every part, in order, and resolves to the results that are not empty, in the same
+ * order. As Apollo's `Promise.all`: the calls run concurrently and the first rejection is the result.
+ */
+function gather<P, T>(parts: readonly P[], call: (part: P) => HookResult<T> | undefined): Promise<T[]> {
+  const pending = start(parts, call);
+  return pending === undefined ? Promise.resolve([]) : Promise.all(pending).then(definedOnly);
 }
+
+/**
+ * {@link gather} for hooks that resolve to nothing: no promise of its own when no part or one part
+ * defines the hook (a request reaches each such hook of the composite once).
+ */
+function each<P>(parts: readonly P[], call: (part: P) => Promise<void> | undefined): Promise<void> {
+  const pending = start(parts, call);
+  if (pending === undefined) return NOTHING;
+  return pending.length === 1 ? pending[0]! : Promise.all(pending).then(ignore);
+}
+
+/** The results of an Apollo hook that are not empty. */
+function definedOnly<T>(results: readonly Awaited<HookResult<T>>[]): T[] {
+  return results.filter(isDefined);
+}
+
+/** Turns a `Promise.all` into a promise of nothing. */
+function ignore(): void {}
 
 /** One end hook calling `ends` in reverse order (as Apollo does with the end hooks of its plugins). */
 function endInReverse<E>(ends: ((err?: E) => Promise<void>)[]): ((err?: E) => Promise<void>) | undefined {
