@@ -7,13 +7,13 @@
 /**
  * Starts calling `tick` every `everyMs` milliseconds and returns a function that stops it. The
  * default ({@link unrefInterval}) must never keep the process alive; tests give their own and call the
- * ticks themselves (no sleeping).
+ * ticks themselves (no sleeping), awaiting what `tick` returns.
  */
-export type RepeatScheduler = (tick: () => void, everyMs: number) => () => void;
+export type RepeatScheduler = (tick: () => Promise<CheckpointTickOutcome>, everyMs: number) => () => void;
 
 /** The {@link RepeatScheduler} of production: `setInterval`, unref'd. */
 export const unrefInterval: RepeatScheduler = (tick, everyMs) => {
-  const interval = setInterval(tick, everyMs);
+  const interval = setInterval(() => void tick(), everyMs);
   interval.unref();
   return () => clearInterval(interval);
 };
@@ -50,7 +50,7 @@ export class CheckpointTimer {
 
   /** Starts the ticks (no-op when started). */
   start(): void {
-    this.#stop ??= this.#schedule(() => void this.tick(), this.#everyMs);
+    this.#stop ??= this.#schedule(() => this.tick(), this.#everyMs);
   }
 
   /** Stops the ticks (no-op when stopped). */
