@@ -1,6 +1,7 @@
 /**
  * `rampart audit verify`: checks an audit log's HMAC chain (and signed checkpoints) with
- * `@rampart/audit`'s `verifyAuditLog`, prints one line per chain, and names the first bad line of each.
+ * `@rampart/audit`'s `verifyAuditLog`, prints one line per chain, names the first bad line of each, and
+ * reports the unsealed tail of each (records after its last checkpoint) with a distinct exit code.
  */
 import { statSync } from 'node:fs';
 import { type VerifiedChain, type VerifyAuditLogResult, verifyAuditLog } from '@rampart/audit';
