@@ -62,7 +62,7 @@ export interface VerifiedChain {
   /**
    * Intact records after the last checkpoint ({@link checkpointedSeq}): the unsealed tail, which
    * could be cut without detection. Every record when the chain has no checkpoint; 0 when no
-   * checkpoints were verified (no `publicKey`) or the chain is broken.
+   * checkpoints were verified (no `publicKey`, or one log without `checkpointsPath`) or the chain is broken.
    */
   readonly unsealedRecords: number;
   /** Bytes (UTF-8, newlines included) of the {@link unsealedRecords}. */
@@ -155,7 +155,8 @@ export async function verifyAuditLog(options: VerifyAuditLogOptions): Promise<Ve
   const chains = new Map<string, ChainState>();
   for (const file of files) await verifyFile(file, key, checkpointSeqs, chains, problems);
   const maxCheckpoint = checkCheckpoints(checkpoints, chains, files[0] ?? '', problems);
-  const sealing = options.publicKey !== undefined;
+  // Tails are reported when checkpoints were asked for: a checkpoints file, or a folder's with `publicKey`.
+  const sealing = options.publicKey !== undefined && (checkpointFiles.length > 0 || options.dir !== undefined);
   const chainList = [...chains.values()].map((c) => summarize(c, maxCheckpoint.get(c.id) ?? 0, sealing));
   problems.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
   return {

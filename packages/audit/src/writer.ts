@@ -234,9 +234,10 @@ export class AuditWriter {
   /** Flushes, checkpoints and releases the destination. Later writes are dropped. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    // No timed checkpoint during or after the final one.
+    this.#timer?.stop();
     await this.flush();
     this.#closed = true;
-    this.#timer?.stop();
     forgetOnExit(this);
     await this.#sink.close();
   }

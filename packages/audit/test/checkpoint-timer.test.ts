@@ -207,7 +207,7 @@ describe('unsealed tail', () => {
     assert.deepEqual([sealed.ok, sealed.unsealedTail, sealed.chains[0]?.checkpointedSeq], [true, false, 12]);
   });
 
-  it('a chain without any checkpoint is unsealed as a whole; without a public key nothing is reported', async () => {
+  it('a chain without any checkpoint is unsealed as a whole; with no checkpoints verified nothing is reported', async () => {
     const log = join(dir, 'never.log');
     const scheduler = new ManualScheduler();
     const w = writerOf(log, { everyMs: 0 }, scheduler);
@@ -220,6 +220,8 @@ describe('unsealed tail', () => {
     assert.equal(r.chains[0]?.unsealedBytes, bytesOfLines(log, 1, 4));
     const plain = await verifyAuditLog({ logPath: log, key: hmacKeyHex });
     assert.deepEqual([plain.ok, plain.unsealedTail, plain.chains[0]?.unsealedRecords], [true, false, 0]);
+    const keyOnly = await verifyAuditLog({ logPath: log, key: hmacKeyHex, publicKey: `@${keys.publicKeyPath}` });
+    assert.equal(keyOnly.unsealedTail, false, 'one log without a checkpoints file: no checkpoints verified');
   });
 });
 
