@@ -2,9 +2,12 @@
 // (local `keys`, see token.ts), the same shield rules as the peer stack, the limits, scopes (`@requiresScopes`
 // on Query.orders), `@rateLimit` on two fields (memory store) and one synchronous audit record per
 // operation written to a file.
+
+import { dirname } from 'node:path';
 import { ApolloServer } from '@apollo/server';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { type RampartOptions, rampart } from '@rampart/apollo';
+import { loadOrCreateAuditKeys } from '@rampart/audit';
 import { allow, or, rule, shield } from '@rampart/auth';
 import { getSecurityState, type Principal } from '@rampart/core';
 import type { BenchData, Customer, Order } from './data.js';
@@ -51,11 +54,25 @@ export function everythingOn(auditPath: string, variant = ''): RampartOptions {
       },
       { fallbackRule: allow },
     ),
-    ...(variant === 'noaudit' ? {} : { audit: { destination: auditPath, level: 'metadata' as const } }),
+    ...(variant === 'noaudit' ? {} : { audit: auditOptions(auditPath, variant) }),
   };
 }
 
-/** Builds Rampart's server and context function; `variant`: '' (everything on), noauth, noaudit. */
+/** The audit log: one record per operation; `chained`: HMAC-chained and checkpointed, as the shop runs it. */
+function auditOptions(auditPath: string, variant: string): NonNullable<RampartOptions['audit']> {
+  if (variant !== 'chained') return { destination: auditPath, level: 'metadata' };
+  const keys = loadOrCreateAuditKeys(dirname(auditPath));
+  return {
+    destination: auditPath,
+    level: 'metadata',
+    chain: {
+      key: keys.hmacKey,
+      checkpoints: { path: `${auditPath}.checkpoints`, privateKey: keys.privateKeyPem, every: 1000 },
+    },
+  };
+}
+
+/** Builds Rampart's server and context function; `variant`: '' (everything on), noauth, noaudit, chained. */
 export function buildRampart(data: BenchData, auditPath: string, variant = '') {
   const security = rampart(everythingOn(auditPath, variant));
   const schema = security.transformSchema(

@@ -36,6 +36,7 @@ const labels: Record<string, string> = {
   rampart: 'Rampart, everything on',
   'rampart:noaudit': 'Rampart without audit',
   'rampart:noauth': 'Rampart without authentication',
+  'rampart:chained': 'Rampart, chained audit (the shop)',
 };
 const label = (m: string) => labels[m] ?? m;
 

@@ -1,6 +1,7 @@
 // The servers bench/stack compares, all on the same schema, data and token:
 //   bare: Apollo Server with its defaults; bare:nocache: without its cache-control plugin;
 //   peers: the peer stack (peers.ts); rampart: Rampart with everything on (rampart.ts);
+//   rampart:chained: with the shop's chained, checkpointed audit log;
 //   rampart:noaudit and rampart:noauth: the same without the audit log or without authentication
 //   (without authentication, Query.orders is refused: only for the small and 100-item queries).
 import { mkdtempSync } from 'node:fs';
@@ -24,7 +25,15 @@ export interface StackServer {
 }
 
 /** The modes {@link buildStackServer} knows. */
-export const stackModes = ['bare', 'bare:nocache', 'peers', 'rampart', 'rampart:noaudit', 'rampart:noauth'];
+export const stackModes = [
+  'bare',
+  'bare:nocache',
+  'peers',
+  'rampart',
+  'rampart:noaudit',
+  'rampart:noauth',
+  'rampart:chained',
+];
 
 /** Builds the server of one mode (see the header); its audit log goes to a fresh temporary folder. */
 export async function buildStackServer(mode: string): Promise<StackServer> {

@@ -7,9 +7,10 @@ import { after, before, describe, it } from 'node:test';
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { exceedsNesting, rampart } from '@rampart/apollo';
+import { rampart } from '@rampart/apollo';
 import { getSecurityState } from '@rampart/core';
 import { postGraphQL, startTestServer, type TestServer } from '@rampart/testing';
+import { exceedsNesting } from '../src/nesting.js';
 
 const typeDefs = /* GraphQL */ `
   enum Color {

@@ -3,7 +3,8 @@ import { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { RampartConfigError } from '@rampart/core';
-import { type LambdaEventLike, normaliseRequest, rampart, requestInfo } from '../src/index.js';
+import { type LambdaEventLike, rampart, requestInfo } from '../src/index.js';
+import { normaliseRequest } from '../src/request-shapes.js';
 
 function nodeRequest(headers: Record<string, string>, remoteAddress?: string): IncomingMessage {
   const socket = new Socket();

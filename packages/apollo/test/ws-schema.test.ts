@@ -5,9 +5,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { guardedSubscriptionFields, rampart } from '@rampart/apollo';
+import { rampart } from '@rampart/apollo';
 import { parse, specifiedRules, validate } from 'graphql';
 import { maxRecursiveSelectionsRule } from '../src/ws/recursive-selections.js';
+import { guardedSubscriptionFields } from '../src/ws/schema-warning.js';
 
 const security = rampart({ logger: { warn() {}, error() {} } });
 const schemaOf = (sdl: string) => makeExecutableSchema({ typeDefs: [security.typeDefs, sdl] });

@@ -77,11 +77,36 @@ export interface AuditCheckpointOptions {
    */
   every?: number;
   /**
-   * Also a checkpoint every this many milliseconds when records were written since the last one
-   * (0: off). The timer is unref'd.
-   * @default 0
+   * A checkpoint at least every this many milliseconds while records are being written: an unref'd
+   * timer writes one when records were written since the last checkpoint (none when idle). After a
+   * crash, at most the records of the last `everyMs` are unsealed (a cut there is not detected; the
+   * verifier reports them as an unsealed tail). `0` turns the timer off (count-based and shutdown
+   * checkpoints only).
+   * @default 10000
+   */
+  everyMs?: number;
+  /**
+   * The former name of {@link everyMs} (it defaulted to `0`, off); used when `everyMs` is not given.
+   * @deprecated Use `everyMs`.
    */
   intervalMs?: number;
+}
+
+/** Default of {@link AuditCheckpointOptions.every}: a checkpoint every 1,000 records. */
+export const DEFAULT_CHECKPOINT_EVERY = 1000;
+
+/** Default of {@link AuditCheckpointOptions.everyMs}: a checkpoint at least every 10 s while records are written. */
+export const DEFAULT_CHECKPOINT_EVERY_MS = 10_000;
+
+/**
+ * The record count and the period (`0`: no timer) of the checkpoints `options` ask for, defaults
+ * applied (`everyMs`, else the deprecated `intervalMs`, else {@link DEFAULT_CHECKPOINT_EVERY_MS}).
+ */
+export function checkpointSchedule(options: Readonly<AuditCheckpointOptions>): { every: number; everyMs: number } {
+  return {
+    every: options.every ?? DEFAULT_CHECKPOINT_EVERY,
+    everyMs: options.everyMs ?? options.intervalMs ?? DEFAULT_CHECKPOINT_EVERY_MS,
+  };
 }
 
 /** The HMAC chain over the written lines. */
@@ -303,7 +328,7 @@ const chainCheck: Check = (v, path) => {
     const cp = c.checkpoints as Record<string, unknown>;
     if (check.object()(cp, '')) return '.checkpoints must be an object';
     for (const key of Object.keys(cp)) {
-      if (!['path', 'privateKey', 'every', 'intervalMs'].includes(key))
+      if (!['path', 'privateKey', 'every', 'everyMs', 'intervalMs'].includes(key))
         return `.checkpoints has an unknown key "${key}"`;
     }
     if (typeof cp.path !== 'string' || cp.path.length === 0) return '.checkpoints.path must be a non-empty string';
@@ -312,8 +337,9 @@ const chainCheck: Check = (v, path) => {
     }
     if (cp.every !== undefined && check.integer(1, 1e9)(cp.every, ''))
       return '.checkpoints.every must be an integer ≥ 1';
-    if (cp.intervalMs !== undefined && check.integer(0, 86_400_000)(cp.intervalMs, '')) {
-      return '.checkpoints.intervalMs must be an integer from 0 to 86400000';
+    for (const name of ['everyMs', 'intervalMs'] as const) {
+      if (cp[name] !== undefined && check.integer(0, 86_400_000)(cp[name], ''))
+        return `.checkpoints.${name} must be an integer from 0 (off) to 86400000`;
     }
   }
   return undefined;

@@ -14,8 +14,15 @@ export interface ChainState {
   head: string;
   lastLine: number;
   broken: boolean;
-  /** seq → MAC, only for seqs a checkpoint names. */
-  seen: Map<number, { mac: string; line: number }>;
+  /** Bytes of the intact lines (UTF-8, each with its newline). */
+  bytes: number;
+  /** seq → MAC, line and {@link bytes} up to that line, only for seqs a checkpoint names. */
+  seen: Map<number, { mac: string; line: number; bytes: number }>;
+}
+
+/** The state of a chain first met in `file`. */
+function newChainState(id: string, file: string): ChainState {
+  return { id, file, records: 0, lastSeq: 0, head: GENESIS, lastLine: 0, broken: false, bytes: 0, seen: new Map() };
 }
 
 /** Compares two hex MACs in constant time. */
@@ -55,13 +62,11 @@ export async function verifyFile(
       }
       continue;
     }
-    const seq = Number(tail[1]);
-    const id = tail[2] as string;
-    const prev = tail[3] as string;
-    const mac = tail[4] as string;
+    const [, seqText, id, prev, mac] = tail as unknown as [string, string, string, string, string];
+    const seq = Number(seqText);
     let state = chains.get(id);
     if (!state) {
-      state = { id, file, records: 0, lastSeq: 0, head: GENESIS, lastLine: 0, broken: false, seen: new Map() };
+      state = newChainState(id, file);
       chains.set(id, state);
     }
     if (state.broken) continue;
@@ -105,6 +110,7 @@ export async function verifyFile(
     state.lastSeq = seq;
     state.head = mac;
     state.lastLine = lineNo;
-    if (checkpointSeqs.get(id)?.has(seq)) state.seen.set(seq, { mac, line: lineNo });
+    state.bytes += Buffer.byteLength(line, 'utf8') + 1;
+    if (checkpointSeqs.get(id)?.has(seq)) state.seen.set(seq, { mac, line: lineNo, bytes: state.bytes });
   }
 }

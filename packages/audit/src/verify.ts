@@ -59,13 +59,30 @@ export interface VerifiedChain {
   readonly lastSeq: number;
   /** Highest seq covered by a valid signed checkpoint (0 if none). */
   readonly checkpointedSeq: number;
+  /**
+   * Intact records after the last checkpoint ({@link checkpointedSeq}): the unsealed tail, which
+   * could be cut without detection. Every record when the chain has no checkpoint; 0 when no
+   * checkpoints were verified (no `publicKey`, or one log without `checkpointsPath`) or the chain is broken.
+   */
+  readonly unsealedRecords: number;
+  /** Bytes (UTF-8, newlines included) of the {@link unsealedRecords}. */
+  readonly unsealedBytes: number;
   readonly ok: boolean;
 }
 
 /** Result of {@link verifyAuditLog}. */
 export interface VerifyAuditLogResult {
-  /** True when every chain is intact (and, with checkpoints, complete up to its last checkpoint). */
+  /**
+   * True when every chain is intact (and, with checkpoints, complete up to its last checkpoint). An
+   * unsealed tail is not a problem: see {@link unsealedTail}.
+   */
   readonly ok: boolean;
+  /**
+   * True when checkpoints were verified and some intact chain has records after its last checkpoint
+   * (or none at all): those records are intact, but removing them would not have been detected.
+   * `ok && !unsealedTail` is "intact and sealed".
+   */
+  readonly unsealedTail: boolean;
   readonly files: readonly string[];
   readonly chains: readonly VerifiedChain[];
   /** Problems: at most one per chain (the first bad line), plus checkpoint problems. */
@@ -101,9 +118,29 @@ function filesToVerify(options: VerifyAuditLogOptions): { files: string[]; check
 }
 
 /**
+ * The summary of one chain; with `sealing` (checkpoints verified), the size of its tail after the
+ * checkpoint at `checkpointedSeq` (the verifier kept the byte count at that seq).
+ */
+function summarize(state: ChainState, checkpointedSeq: number, sealing: boolean): VerifiedChain {
+  const unsealed = sealing && !state.broken && state.lastSeq > checkpointedSeq;
+  const sealedBytes = checkpointedSeq > 0 ? (state.seen.get(checkpointedSeq)?.bytes ?? 0) : 0;
+  return {
+    id: state.id,
+    file: state.file,
+    records: state.records,
+    lastSeq: state.lastSeq,
+    checkpointedSeq,
+    unsealedRecords: unsealed ? state.lastSeq - checkpointedSeq : 0,
+    unsealedBytes: unsealed ? state.bytes - sealedBytes : 0,
+    ok: !state.broken,
+  };
+}
+
+/**
  * Verifies audit logs written with a chain: every line's MAC, the order and continuity of each chain
  * (several chains — processes — may share a file or a folder; each is verified on its own), and, with
- * checkpoints, that nothing was cut from the end. Reports the first bad line of each chain.
+ * checkpoints, that nothing was cut from the end. Reports the first bad line of each chain and, with
+ * checkpoints, each chain's unsealed tail (records after its last checkpoint).
  */
 export async function verifyAuditLog(options: VerifyAuditLogOptions): Promise<VerifyAuditLogResult> {
   const key = loadHmacKey(options.key);
@@ -118,14 +155,16 @@ export async function verifyAuditLog(options: VerifyAuditLogOptions): Promise<Ve
   const chains = new Map<string, ChainState>();
   for (const file of files) await verifyFile(file, key, checkpointSeqs, chains, problems);
   const maxCheckpoint = checkCheckpoints(checkpoints, chains, files[0] ?? '', problems);
-  const chainList: VerifiedChain[] = [...chains.values()].map((c) => ({
-    id: c.id,
-    file: c.file,
-    records: c.records,
-    lastSeq: c.lastSeq,
-    checkpointedSeq: maxCheckpoint.get(c.id) ?? 0,
-    ok: !c.broken,
-  }));
+  // Tails are reported when checkpoints were asked for: a checkpoints file, or a folder's with `publicKey`.
+  const sealing = options.publicKey !== undefined && (checkpointFiles.length > 0 || options.dir !== undefined);
+  const chainList = [...chains.values()].map((c) => summarize(c, maxCheckpoint.get(c.id) ?? 0, sealing));
   problems.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
-  return { ok: problems.length === 0, files, chains: chainList, problems, checkpoints: checkpoints.length };
+  return {
+    ok: problems.length === 0,
+    unsealedTail: chainList.some((c) => c.unsealedRecords > 0),
+    files,
+    chains: chainList,
+    problems,
+    checkpoints: checkpoints.length,
+  };
 }

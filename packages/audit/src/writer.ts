@@ -1,10 +1,11 @@
 import { pino } from 'pino';
 import { ChainStage, CheckpointWriter, type LineSink, newChainId } from './chain.js';
+import { CheckpointTimer, type RepeatScheduler } from './checkpoint-timer.js';
 import { flushOnExit, forgetOnExit } from './exit-hook.js';
 import { GroupCommitSink } from './group-commit.js';
 import { jsonString } from './json-text.js';
 import { loadHmacKey, loadPrivateKey } from './keys.js';
-import type { AuditOptions } from './options.js';
+import { type AuditOptions, checkpointSchedule } from './options.js';
 import type { OperationFacts } from './record.js';
 import type { SanitizeLimits } from './sanitize.js';
 import { serializeRecordBody } from './serialize.js';
@@ -24,10 +25,15 @@ export class AuditWriter {
   #sequence = 0;
   #dropped = 0;
   #healthy = true;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #timer: CheckpointTimer | undefined;
   #closed = false;
 
-  constructor(options: Readonly<AuditOptions>) {
+  /**
+   * @param options - the resolved audit options.
+   * @param schedule - how the time-based checkpoints (`chain.checkpoints.everyMs`) are scheduled
+   *   (default: an unref'd `setInterval`; tests pass their own and tick by hand).
+   */
+  constructor(options: Readonly<AuditOptions>, schedule?: RepeatScheduler) {
     let warned = false;
     const userOnError = options.onWriteError;
     this.#onError = (e: Error) => {
@@ -61,7 +67,7 @@ export class AuditWriter {
       key,
       chainId: newChainId(),
       checkpoints: cp
-        ? { writer: new CheckpointWriter(cp.path, loadPrivateKey(cp.privateKey)), every: cp.every ?? 1000 }
+        ? { writer: new CheckpointWriter(cp.path, loadPrivateKey(cp.privateKey)), every: checkpointSchedule(cp).every }
         : undefined,
       now: () => clock.now(),
       onError: this.#onError,
@@ -97,11 +103,10 @@ export class AuditWriter {
     if (cp) {
       // The chain's first checkpoint registers it, so deleting every line of it is detected.
       this.#stage.checkpoint();
-      if (cp.intervalMs && cp.intervalMs > 0) {
-        this.#timer = setInterval(() => {
-          if (this.#stage.dirty) void this.#stage.checkpointAsync();
-        }, cp.intervalMs);
-        this.#timer.unref();
+      const { everyMs } = checkpointSchedule(cp);
+      if (everyMs > 0) {
+        this.#timer = new CheckpointTimer(this.#stage, everyMs, schedule);
+        this.#timer.start();
       }
     }
     flushOnExit(this);
@@ -229,9 +234,10 @@ export class AuditWriter {
   /** Flushes, checkpoints and releases the destination. Later writes are dropped. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    // No timed checkpoint during or after the final one.
+    this.#timer?.stop();
     await this.flush();
     this.#closed = true;
-    if (this.#timer) clearInterval(this.#timer);
     forgetOnExit(this);
     await this.#sink.close();
   }

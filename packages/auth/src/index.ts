@@ -1,7 +1,6 @@
-export { ApiKeyStore, generateApiKey, hashApiKey } from './api-keys.js';
+export { generateApiKey, hashApiKey } from './api-keys.js';
 export { AuthFailure, type AuthFailureKind, type DpopChallenge } from './auth-failure.js';
-export type { AuthLog, AuthLogger } from './auth-log.js';
-export { type Authenticator, createAuthenticator } from './authenticate.js';
+export type { AuthLogger } from './auth-log.js';
 export type { CustomAuthenticator, CustomPrincipal } from './custom.js';
 export { createDevKeys, type DevKeys, loadOrCreateDevKeys, type MintTokenOptions, mintToken } from './dev.js';
 export type { TokenPresentation } from './dpop/binding.js';
@@ -12,36 +11,22 @@ export {
   type DpopNonceOptions,
   type DpopOptions,
 } from './dpop/options.js';
-export { DEFAULT_REPLAY_CAPACITY, MemoryReplayStore, type ReplayCounterOp, type ReplayStore } from './dpop/replay.js';
-export { AddressList, clientAddress, type IpDecision, IpFilter } from './ip.js';
+export { MemoryReplayStore, type ReplayCounterOp, type ReplayStore } from './dpop/replay.js';
 export { createJwtVerifier } from './issuers.js';
-export { createIssuerVerifier, type JwtVerifier } from './jwt.js';
+export type { JwtVerifier } from './jwt.js';
 export type { KeySetMonitor } from './jwt-keys.js';
-export {
-  type ApiKeyEntry,
-  type ApiKeyOptions,
-  type AuthenticationOptions,
-  type AuthOptions,
-  apiKeyDefaults,
-  authenticationDefaults,
-  type ClaimPath,
-  type FallbackError,
-  type IpFilterOptions,
-  ipFilterDefaults,
-  type JwtOptions,
-  jwtDefaults,
-  MIN_SECRET_BYTES,
-  type ResolvedJwtOptions,
-  resolveApiKeyOptions,
-  resolveAuthenticationOptions,
-  resolveAuthOptions,
-  resolveIpFilterOptions,
-  resolveJwtOptions,
-  resolveShieldOptions,
-  type ShieldOptions,
-  shieldDefaults,
+export type {
+  ApiKeyEntry,
+  ApiKeyOptions,
+  AuthenticationOptions,
+  AuthOptions,
+  ClaimPath,
+  FallbackError,
+  IpFilterOptions,
+  JwtOptions,
+  ShieldOptions,
 } from './options.js';
-export { authContext, authModule, requestInfoFrom } from './plugin.js';
+export { authContext, authModule } from './plugin.js';
 export {
   allow,
   and,
@@ -52,7 +37,6 @@ export {
   InputRuleError,
   type InputRuleOptions,
   inputRule,
-  isShieldRule,
   LogicRule,
   not,
   or,

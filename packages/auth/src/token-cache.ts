@@ -9,8 +9,22 @@ import type { IssuerVerifier, VerifiedToken } from './jwt.js';
 /** The default number of tokens kept. */
 export const DEFAULT_TOKEN_CACHE_SIZE = 10_000;
 
+/**
+ * How many characters at the end of a token key the cache: the signature's tail, 288 random-looking
+ * bits. Hashing a whole token (hundreds of characters, a new string on every request) costs more than
+ * the rest of a hit; the full token is compared on every hit, so a shared tail only shares a slot.
+ */
+const KEY_LENGTH = 48;
+
+/** The cache key of a token. */
+function keyOf(token: string): string {
+  return token.length <= KEY_LENGTH ? token : token.slice(-KEY_LENGTH);
+}
+
 /** One cached verification. */
 export interface CachedToken {
+  /** The whole token (compared on every hit). */
+  readonly token: string;
   readonly verified: VerifiedToken;
   /** The issuer configuration that verified it. */
   readonly issuer: IssuerVerifier;
@@ -18,7 +32,7 @@ export interface CachedToken {
   readonly keySetVersion: number;
 }
 
-/** Tokens to their verification, oldest dropped first when full. */
+/** Tokens (by their signature's tail) to their verification, oldest dropped first when full. */
 export class VerifiedTokenCache {
   readonly #entries = new Map<string, CachedToken>();
   readonly #capacity: number;
@@ -38,11 +52,12 @@ export class VerifiedTokenCache {
 
   /** The verification of `token` if it still holds at `now` (ms), else `undefined` (and it is dropped). */
   get(token: string, now: number): CachedToken | undefined {
-    const entry = this.#entries.get(token);
-    if (entry === undefined) return undefined;
+    const key = keyOf(token);
+    const entry = this.#entries.get(key);
+    if (entry === undefined || entry.token !== token) return undefined;
     const { verified, issuer } = entry;
     if (now >= verified.validUntilMs || issuer.keys.keySetVersion() !== entry.keySetVersion) {
-      this.#entries.delete(token);
+      this.#entries.delete(key);
       return undefined;
     }
     // before nbf (a clock set back), or a key set due for refetch: verify again, keep the entry
@@ -53,9 +68,10 @@ export class VerifiedTokenCache {
   /** Keeps a successful verification (only tokens with an `exp`: their lifetime is bounded). */
   set(token: string, verified: VerifiedToken, issuer: IssuerVerifier, keySetVersion: number): void {
     if (this.#capacity === 0 || !Number.isFinite(verified.validUntilMs)) return;
-    if (this.#entries.size >= this.#capacity && !this.#entries.has(token)) {
+    const key = keyOf(token);
+    if (this.#entries.size >= this.#capacity && !this.#entries.has(key)) {
       this.#entries.delete(this.#entries.keys().next().value as string);
     }
-    this.#entries.set(token, { verified, issuer, keySetVersion });
+    this.#entries.set(key, { token, verified, issuer, keySetVersion });
   }
 }

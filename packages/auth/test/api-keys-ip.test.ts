@@ -1,16 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  AddressList,
-  authContext,
-  authModule,
-  clientAddress,
-  generateApiKey,
-  hashApiKey,
-  IpFilter,
-} from '@rampart/auth';
+import { authContext, authModule, generateApiKey, hashApiKey } from '@rampart/auth';
 import { RampartConfigError, SecurityState } from '@rampart/core';
 import { postGraphQL, startTestServer, type TestServer } from '@rampart/testing';
+import { AddressList, clientAddress, IpFilter } from '../src/ip.js';
 import { ME, principalResolvers, principalTypeDefs } from './helpers.js';
 
 describe('API key helpers', () => {

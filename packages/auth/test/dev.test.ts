@@ -3,7 +3,8 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { AddressList, clientAddress, createJwtVerifier, loadOrCreateDevKeys, mintToken } from '@rampart/auth';
+import { createJwtVerifier, loadOrCreateDevKeys, mintToken } from '@rampart/auth';
+import { AddressList, clientAddress } from '../src/ip.js';
 
 describe('dev keys and tokens', () => {
   const dirs: string[] = [];

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { type AuthOptions, authModule, requestInfoFrom } from '@rampart/auth';
-import { attachSecurityState, requestIdFrom, SecurityState } from '@rampart/core';
+import { type AuthOptions, authModule } from '@rampart/auth';
+import { attachSecurityState, requestIdFrom, requestInfoFrom, SecurityState } from '@rampart/core';
 import { startTestServer, type TestServer } from '@rampart/testing';
 import { principalResolvers, principalTypeDefs } from './helpers.js';
 

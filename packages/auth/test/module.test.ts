@@ -2,18 +2,8 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import {
-  and,
-  authModule,
-  createDevKeys,
-  type DevKeys,
-  generateApiKey,
-  mintToken,
-  requestInfoFrom,
-  rule,
-  shield,
-} from '@rampart/auth';
-import { attachSecurityState, getSecurityState, requestIdFrom, SecurityState } from '@rampart/core';
+import { and, authModule, createDevKeys, type DevKeys, generateApiKey, mintToken, rule, shield } from '@rampart/auth';
+import { attachSecurityState, getSecurityState, requestIdFrom, requestInfoFrom, SecurityState } from '@rampart/core';
 import { postGraphQL, startTestServer, type TestServer } from '@rampart/testing';
 
 // What rampart().context does with a RampartModule, reduced to this package's module.

@@ -13,12 +13,11 @@ import {
   not,
   or,
   race,
-  requestInfoFrom,
   rule,
   type ShieldRule,
   shield,
 } from '@rampart/auth';
-import { attachSecurityState, RampartConfigError, SecurityState } from '@rampart/core';
+import { attachSecurityState, RampartConfigError, requestInfoFrom, SecurityState } from '@rampart/core';
 import { postGraphQL, startTestServer, type TestServer } from '@rampart/testing';
 import * as gs from 'graphql-shield';
 import { z } from 'zod';

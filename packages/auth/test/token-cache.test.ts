@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { AuthFailure, createDevKeys, createJwtVerifier, type DevKeys, type JwtOptions } from '@rampart/auth';
 import { RampartConfigError } from '@rampart/core';
 import { importJWK, SignJWT } from 'jose';
+import { resolveAuthenticationOptions } from '../src/options.js';
 import { VerifiedTokenCache } from '../src/token-cache.js';
 import { type JwksServer, startJwksServer } from './helpers.js';
 
@@ -178,7 +179,6 @@ describe('verified-token cache: key rotation', () => {
   });
 
   it('the authentication option: verifiedTokenCacheSize is checked', async () => {
-    const { resolveAuthenticationOptions } = await import('@rampart/auth');
     assert.throws(
       () => resolveAuthenticationOptions({ verifiedTokenCacheSize: -5 }),
       (e: unknown) => e instanceof RampartConfigError && e.option === 'authentication.verifiedTokenCacheSize',

@@ -195,3 +195,96 @@ describe('rampart audit verify: output and exit codes', () => {
     assert.match(noValue.err, /option --key needs a value/);
   });
 });
+
+describe('rampart audit verify: unsealed tail (exit 3)', () => {
+  let base: { log: string; checkpoints: string; chain: string };
+  let crashed: string;
+  before(async () => {
+    base = await writeLog('sealed', 10);
+    // The checkpoints a crash after record 10 would have left: 0, 4 and 8 (no shutdown checkpoint).
+    const cps = lines(base.checkpoints);
+    assert.deepEqual(
+      cps.map((c) => JSON.parse(c).seq),
+      [0, 4, 8, 10],
+    );
+    crashed = join(dir, 'crashed.checkpoints');
+    writeFileSync(crashed, `${cps.slice(0, 3).join('\n')}\n`);
+  });
+  const verifyWith = (log: string, checkpoints: string, ...extra: string[]) =>
+    run([
+      'audit',
+      'verify',
+      log,
+      '--key',
+      key,
+      '--checkpoints',
+      checkpoints,
+      '--public-key',
+      keys.publicKeyPath,
+      ...extra,
+    ]);
+  const bytesOf = (log: string, from: number, to: number) =>
+    lines(log)
+      .slice(from - 1, to)
+      .reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
+
+  it('records after the last checkpoint: their count and bytes, exit 3; --allow-unsealed-tail exits 0', async () => {
+    const bytes = bytesOf(base.log, 9, 10);
+    const r = await verifyWith(base.log, crashed);
+    assert.equal(r.code, 3, r.err);
+    assert.equal(r.err, '');
+    assert.match(
+      r.out,
+      new RegExp(
+        `^chain ${base.chain} \\(.*sealed\\.log\\): 10 records, last seq 10, checkpointed to seq 8: ` +
+          `intact up to checkpoint 8; unsealed tail: 2 records, ${bytes} bytes after it$`,
+        'm',
+      ),
+    );
+    assert.match(
+      r.out,
+      new RegExp(
+        `^UNSEALED: 1 chain\\(s\\), 10 records intact, 3 signed checkpoint\\(s\\) valid; 2 records \\(${bytes} bytes\\) after the last checkpoint of 1 chain\\(s\\)`,
+        'm',
+      ),
+    );
+    const allowed = await verifyWith(base.log, crashed, '--allow-unsealed-tail');
+    assert.equal(allowed.code, 0);
+    assert.equal(allowed.out, r.out);
+  });
+
+  it('a log cut right after its last checkpoint is sealed (exit 0); one record more is unsealed (exit 3)', async () => {
+    const atCheckpoint = tamper(base.log, 'cut-at-8', (l) => l.slice(0, 8));
+    const sealed = await verifyWith(atCheckpoint, crashed);
+    assert.equal(sealed.code, 0, sealed.out);
+    assert.match(sealed.out, /: 8 records, last seq 8, checkpointed to seq 8: intact$/m);
+    assert.match(sealed.out, /^OK: 1 chain\(s\), 8 records intact, 3 signed checkpoint\(s\) valid$/m);
+    const oneMore = tamper(base.log, 'cut-at-9', (l) => l.slice(0, 9));
+    const unsealed = await verifyWith(oneMore, crashed);
+    assert.equal(unsealed.code, 3);
+    assert.match(unsealed.out, new RegExp(`unsealed tail: 1 records, ${bytesOf(base.log, 9, 9)} bytes after it$`, 'm'));
+  });
+
+  it('a normally closed log is intact and sealed: exit 0; tampering still exits 1 before any tail', async () => {
+    const r = await verifyWith(base.log, base.checkpoints);
+    assert.equal(r.code, 0, r.out);
+    assert.doesNotMatch(r.out, /unsealed/);
+    const tampered = tamper(base.log, 'unsealed-tampered', (l) => l.filter((_, i) => i !== 3));
+    const broken = await verifyWith(tampered, crashed);
+    assert.equal(broken.code, 1);
+    assert.doesNotMatch(broken.out, /UNSEALED/);
+  });
+
+  it('a folder with --public-key and a chain no checkpoint covers: the whole chain is unsealed', async () => {
+    const sub = join(dir, 'uncovered');
+    mkdirSync(sub);
+    const log = join(sub, 'a.log');
+    writeFileSync(log, readFileSync(base.log));
+    const r = await run(['audit', 'verify', sub, '--key', key, '--public-key', keys.publicKeyPath]);
+    assert.equal(r.code, 3);
+    assert.match(
+      r.out,
+      new RegExp(`intact up to checkpoint 0; unsealed tail: 10 records, ${bytesOf(log, 1, 10)} bytes after it$`, 'm'),
+    );
+  });
+});

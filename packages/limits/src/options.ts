@@ -103,8 +103,13 @@ export interface LimitsOptions {
    */
   overrides?: Record<string, CoordinateOverride>;
   /**
-   * `'enforce'`: refuse operations over a limit. `'measure'`: only log and record the decision
-   * (outcome `'measured'`), for rolling limits out.
+   * Only log and record what would be refused (outcome `'measured'`), for rolling limits out: the
+   * same switch as `@rampart/scopes`' `dryRun`.
+   * @default false
+   */
+  dryRun?: boolean;
+  /**
+   * @deprecated use `dryRun` (`mode: 'measure'` is `dryRun: true`).
    * @default 'enforce'
    */
   mode?: 'enforce' | 'measure';
@@ -145,7 +150,9 @@ export interface ResolvedLimitsOptions {
   readonly cost: Readonly<Required<CostOptions>>;
   readonly slicing: Readonly<Required<SlicingOptions>>;
   readonly overrides: Readonly<Record<string, Readonly<CoordinateOverride>>>;
+  /** `'measure'` when `dryRun` (or the deprecated `mode: 'measure'`) is set. */
   readonly mode: 'enforce' | 'measure';
+  readonly dryRun: boolean;
   readonly exposeLimits: boolean;
   readonly exposeCost: boolean;
   readonly cacheSize: number;
@@ -179,6 +186,7 @@ export const defaultLimitsOptions: ResolvedLimitsOptions = Object.freeze({
   slicing: defaultSlicingOptions,
   overrides: Object.freeze({}),
   mode: 'enforce',
+  dryRun: false,
   exposeLimits: true,
   exposeCost: false,
   cacheSize: 1000,
@@ -214,6 +222,7 @@ const schema: OptionSchema<LimitsOptions> = {
   cost: check.object(),
   slicing: check.object(),
   overrides: check.object(),
+  dryRun: check.boolean(),
   mode: check.oneOf('enforce', 'measure'),
   exposeLimits: check.boolean(),
   exposeCost: check.boolean(),
@@ -245,5 +254,16 @@ export function resolveLimitsOptions(user?: LimitsOptions, path = 'limits'): Res
     }
     overrides[coordinate] = resolveOptions(p, Object.freeze({}), overrideSchema, value);
   }
-  return Object.freeze({ ...(top as ResolvedLimitsOptions), cost, slicing, overrides: Object.freeze(overrides) });
+  if (user.dryRun !== undefined && user.mode !== undefined && user.dryRun !== (user.mode === 'measure')) {
+    throw new RampartConfigError(`${path}.mode`, `contradicts ${path}.dryRun (mode is deprecated: use dryRun only)`);
+  }
+  const dryRun = user.dryRun ?? user.mode === 'measure';
+  return Object.freeze({
+    ...(top as ResolvedLimitsOptions),
+    dryRun,
+    mode: dryRun ? 'measure' : 'enforce',
+    cost,
+    slicing,
+    overrides: Object.freeze(overrides),
+  });
 }

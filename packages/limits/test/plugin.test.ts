@@ -2,10 +2,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ApolloServerOptions, ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { type DecisionEvent, ErrorCode, getSecurityState, type SecurityState } from '@rampart/core';
+import { type DecisionEvent, ErrorCode, getSecurityState, RampartConfigError, type SecurityState } from '@rampart/core';
 import { postGraphQL, startTestServer } from '@rampart/testing';
 import { buildSchema, type GraphQLSchema, getIntrospectionQuery } from 'graphql';
 import { costDirectivesTypeDefs, LIMITS_SLOT, type LimitsOptions, limitsModule, limitsPlugin } from '../src/index.js';
+import { resolveLimitsOptions } from '../src/options.js';
 import { hostileCorpus } from './corpus.js';
 import { shopTypeDefs } from './fixtures.js';
 
@@ -167,9 +168,19 @@ describe('document cache and exposeLimits', () => {
   });
 });
 
-describe('measure mode', () => {
+describe('dry run (measure mode)', () => {
+  it("the deprecated mode: 'measure' is dryRun: true; both, contradicting, fail at startup", () => {
+    assert.equal(resolveLimitsOptions({ mode: 'measure' }).dryRun, true);
+    assert.equal(resolveLimitsOptions({ dryRun: true }).mode, 'measure');
+    assert.equal(resolveLimitsOptions({ dryRun: false, mode: 'enforce' }).dryRun, false);
+    assert.throws(
+      () => resolveLimitsOptions({ dryRun: false, mode: 'measure' }),
+      (e: unknown) => e instanceof RampartConfigError && e.option === 'limits.mode',
+    );
+  });
+
   it('executes, logs and records a "measured" decision instead of refusing', async () => {
-    const s = await start({ depth: 1, mode: 'measure' });
+    const s = await start({ depth: 1, dryRun: true });
     try {
       const r = await postGraphQL(s.server.graphqlUrl, { query: '{ me { orders(first: 1) { id } } }' });
       assert.equal(r.status, 200);

@@ -1,21 +1,34 @@
 /**
  * `rampart audit verify`: checks an audit log's HMAC chain (and signed checkpoints) with
- * `@rampart/audit`'s `verifyAuditLog`, prints one line per chain, and names the first bad line of each.
+ * `@rampart/audit`'s `verifyAuditLog`, prints one line per chain, names the first bad line of each, and
+ * reports the unsealed tail of each (records after its last checkpoint) with a distinct exit code.
  */
 import { statSync } from 'node:fs';
-import { type VerifyAuditLogResult, verifyAuditLog } from '@rampart/audit';
+import { type VerifiedChain, type VerifyAuditLogResult, verifyAuditLog } from '@rampart/audit';
 import { parseCommandLine } from '../arguments.js';
 import { CliError, type CliIO, type Command, EXIT_USAGE } from '../cli.js';
 
 const USAGE =
-  'usage: rampart audit verify <log|dir> --key <hex|@file> [--checkpoints <file> --public-key <file>]\n' +
+  'usage: rampart audit verify <log|dir> --key <hex|@file> [--checkpoints <file> --public-key <file>] [--allow-unsealed-tail]\n' +
   '  (for a folder, --public-key alone verifies against every *.checkpoints file in it)';
 
 const OPTIONS = {
   key: { type: 'string' },
   checkpoints: { type: 'string' },
   'public-key': { type: 'string' },
+  'allow-unsealed-tail': { type: 'boolean' },
 } as const;
+
+/** Exit code of `audit verify` when every chain is intact and, with checkpoints, sealed. */
+export const EXIT_INTACT = 0;
+/** Exit code of `audit verify` when a chain is broken (tampered, truncated, a bad checkpoint). */
+export const EXIT_TAMPERED = 1;
+/**
+ * Exit code of `audit verify` when every chain is intact but, with checkpoints, some chain has records
+ * after its last checkpoint (an unsealed tail: cutting it would not be detected). `--allow-unsealed-tail`
+ * turns it into {@link EXIT_INTACT}.
+ */
+export const EXIT_UNSEALED_TAIL = 3;
 
 /** What the command line asks to verify. */
 interface VerifyRequest {
@@ -23,6 +36,8 @@ interface VerifyRequest {
   readonly key: string;
   readonly checkpoints: string | undefined;
   readonly publicKey: string | undefined;
+  /** Exit 0 (not {@link EXIT_UNSEALED_TAIL}) when the only finding is an unsealed tail. */
+  readonly allowUnsealedTail: boolean;
 }
 
 /** The request, or undefined when the target or the key is missing (the usage is printed then). */
@@ -33,7 +48,8 @@ function requestOf(args: string[]): VerifyRequest | undefined {
   if (!target || positionals.length > 1 || typeof key !== 'string') return undefined;
   const checkpoints = values.checkpoints as string | undefined;
   const publicKey = values['public-key'] as string | undefined;
-  return { target, key, checkpoints, publicKey };
+  const allowUnsealedTail = values['allow-unsealed-tail'] === true;
+  return { target, key, checkpoints, publicKey, allowUnsealedTail };
 }
 
 /**
@@ -60,34 +76,66 @@ async function verify(request: VerifyRequest, io: CliIO): Promise<VerifyAuditLog
   }
 }
 
-/** Prints one line per chain and the verdict; returns the exit code (0 intact, 1 tampered). */
-function report(result: VerifyAuditLogResult, io: CliIO): number {
+/** The verdict on one chain: intact, intact with an unsealed tail, or tampered. */
+function verdictOf(chain: VerifiedChain): string {
+  if (!chain.ok) return 'TAMPERED';
+  if (chain.unsealedRecords === 0) return 'intact';
+  return (
+    `intact up to checkpoint ${chain.checkpointedSeq}; ` +
+    `unsealed tail: ${chain.unsealedRecords} records, ${chain.unsealedBytes} bytes after it`
+  );
+}
+
+/**
+ * Prints one line per chain and the verdict; returns the exit code ({@link EXIT_INTACT},
+ * {@link EXIT_TAMPERED} or {@link EXIT_UNSEALED_TAIL}).
+ */
+function report(result: VerifyAuditLogResult, allowUnsealedTail: boolean, io: CliIO): number {
   for (const c of result.chains) {
     io.stdout(
       `chain ${c.id} (${c.file}): ${c.records} records, last seq ${c.lastSeq}` +
-        `${c.checkpointedSeq ? `, checkpointed to seq ${c.checkpointedSeq}` : ''}: ${c.ok ? 'intact' : 'TAMPERED'}\n`,
+        `${c.checkpointedSeq ? `, checkpointed to seq ${c.checkpointedSeq}` : ''}: ${verdictOf(c)}\n`,
     );
   }
-  if (result.ok) {
+  if (!result.ok) {
+    for (const p of result.problems) io.stderr(`FAIL ${p.kind}: ${p.message}\n`);
+    return EXIT_TAMPERED;
+  }
+  const intact = `${result.chains.length} chain(s), ${result.chains.reduce((n, c) => n + c.records, 0)} records intact`;
+  if (result.unsealedTail) {
+    const tails = result.chains.filter((c) => c.unsealedRecords > 0);
+    const records = tails.reduce((n, c) => n + c.unsealedRecords, 0);
+    const bytes = tails.reduce((n, c) => n + c.unsealedBytes, 0);
     io.stdout(
-      `OK: ${result.chains.length} chain(s), ${result.chains.reduce((n, c) => n + c.records, 0)} records intact` +
-        `${result.checkpoints ? `, ${result.checkpoints} signed checkpoint(s) valid` : ', no checkpoints (a truncated tail cannot be detected)'}\n`,
+      `UNSEALED: ${intact}, ${result.checkpoints} signed checkpoint(s) valid; ${records} records (${bytes} bytes) ` +
+        `after the last checkpoint of ${tails.length} chain(s): a cut there would not be detected\n`,
     );
-    return 0;
+    return allowUnsealedTail ? EXIT_INTACT : EXIT_UNSEALED_TAIL;
   }
-  for (const p of result.problems) io.stderr(`FAIL ${p.kind}: ${p.message}\n`);
-  return 1;
+  io.stdout(
+    `OK: ${intact}` +
+      `${result.checkpoints ? `, ${result.checkpoints} signed checkpoint(s) valid` : ', no checkpoints (a truncated tail cannot be detected)'}\n`,
+  );
+  return EXIT_INTACT;
 }
 
-/** The `audit verify` command. Exit 0 intact; 1 tampered (the first bad line of each chain on stderr); 2 usage or I/O error. */
+/**
+ * The `audit verify` command. Exit 0 intact (and sealed, with checkpoints); 1 tampered (the first bad
+ * line of each chain on stderr); 2 usage or I/O error; 3 intact but with an unsealed tail (records
+ * after the last checkpoint; 0 with `--allow-unsealed-tail`).
+ */
 export const auditVerifyCommand: Command = {
   path: ['audit', 'verify'],
   summary: 'check an audit log: HMAC chain, and with checkpoints a truncated tail',
   usage: [
     'usage: rampart audit verify <log file | folder> --key <hex | @keyfile> [--checkpoints <file> --public-key <pem file>]',
+    '                            [--allow-unsealed-tail]',
     '',
-    'Exit 0 when every chain is intact; 1 when a chain is broken (the first bad line of each is named);',
-    '2 for bad usage or unreadable files. A folder is verified file by file, each chain on its own.',
+    'Exit 0 when every chain is intact (and, with checkpoints, sealed by its last checkpoint); 1 when a',
+    'chain is broken (the first bad line of each is named); 2 for bad usage or unreadable files; 3 when',
+    'every chain is intact but some records come after the last checkpoint (an unsealed tail: a cut there',
+    'would not be detected; --allow-unsealed-tail exits 0 then). A folder is verified file by file, each',
+    'chain on its own.',
   ].join('\n'),
   async run(args, io) {
     const request = requestOf(args);
@@ -96,6 +144,6 @@ export const auditVerifyCommand: Command = {
       return EXIT_USAGE;
     }
     const result = await verify(request, io);
-    return result ? report(result, io) : EXIT_USAGE;
+    return result ? report(result, request.allowUnsealedTail, io) : EXIT_USAGE;
   },
 };
