@@ -2,8 +2,15 @@
  * What the parts of one audit trail share: the Apollo plugin (HTTP operations), the field wrapper
  * (`@audit` fields) and the operation hook (subscriptions over graphql-ws).
  */
-import { ErrorCode, rampartError, type SecurityState } from '@rampart/core';
-import { type FieldNode, type GraphQLSchema, Kind, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import { ErrorCode, rampartError, type SecurityState, selectOperation } from '@rampart/core';
+import {
+  type DocumentNode,
+  type FieldNode,
+  type GraphQLSchema,
+  Kind,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
 import type { AuditOptions } from './options.js';
 import type { Redactor } from './redact.js';
 import type { SanitizeLimits } from './sanitize.js';
@@ -67,14 +74,7 @@ export function rootFieldsOf(
         : schema.getSubscriptionType();
   const typeName = root?.name ?? operation.operation;
   const out = new Set<string>();
-  const fragments = new Map<string, SelectionSetNode>();
-  for (const d of document.definitions as {
-    kind: string;
-    name?: { value: string };
-    selectionSet?: SelectionSetNode;
-  }[]) {
-    if (d.kind === Kind.FRAGMENT_DEFINITION && d.name && d.selectionSet) fragments.set(d.name.value, d.selectionSet);
-  }
+  const { fragments } = selectOperation(document as DocumentNode, operation.name?.value);
   const seen = new Set<string>();
   const walk = (set: SelectionSetNode) => {
     for (const s of set.selections) {
@@ -84,7 +84,7 @@ export function rootFieldsOf(
       else if (!seen.has(s.name.value)) {
         seen.add(s.name.value);
         const f = fragments.get(s.name.value);
-        if (f) walk(f);
+        if (f) walk(f.selectionSet);
       }
     }
   };

@@ -3,6 +3,8 @@
  * reaches is synchronous, and a Promise only when a rule returned one. Fails closed: a rule that
  * throws (or rejects) denies, whatever logic rule encloses it.
  */
+
+import { isThenable } from '@rampart/core';
 import type { GraphQLResolveInfo } from 'graphql';
 import { type LogicRule, Rule } from './constructors.js';
 
@@ -29,10 +31,6 @@ export type Evaluator = (
   scope: RequestScope,
 ) => Outcome | Promise<Outcome>;
 
-function isPromiseLike(x: unknown): x is PromiseLike<unknown> {
-  return x !== null && typeof x === 'object' && typeof (x as { then?: unknown }).then === 'function';
-}
-
 function normalise(res: unknown): Outcome {
   if (res === true) return true;
   if (res instanceof Error) return res;
@@ -41,7 +39,7 @@ function normalise(res: unknown): Outcome {
 }
 
 function settle(res: unknown, thrown: (e: unknown) => Thrown): Outcome | Promise<Outcome> {
-  if (isPromiseLike(res)) return Promise.resolve(res).then(normalise, thrown);
+  if (isThenable(res)) return Promise.resolve(res).then(normalise, thrown);
   return normalise(res);
 }
 
@@ -153,7 +151,7 @@ export function compileRule(r: Rule | LogicRule, options: EvaluateOptions): Eval
       const negate = (o: Outcome): Outcome => (o instanceof Thrown ? o : o === true ? (error ?? false) : true);
       return (p, a, c, i, s) => {
         const o = inner(p, a, c, i, s);
-        return isPromiseLike(o) ? o.then(negate) : negate(o);
+        return isThenable(o) ? o.then(negate) : negate(o);
       };
     }
     case 'and':
@@ -169,7 +167,7 @@ export function compileRule(r: Rule | LogicRule, options: EvaluateOptions): Eval
         let pending = false;
         for (const part of parts) {
           const o = part(p, a, c, i, s);
-          if (isPromiseLike(o)) pending = true;
+          if (isThenable(o)) pending = true;
           else if (!pending && (want ? o !== true : o === true)) return o; // synchronous short-circuit
           results.push(o);
         }
@@ -185,7 +183,7 @@ export function compileRule(r: Rule | LogicRule, options: EvaluateOptions): Eval
       const run = (k: number, seen: Outcome[], p: unknown, a: any, c: any, i: any, s: RequestScope) => {
         for (; k < parts.length; k++) {
           const o = (parts[k] as Evaluator)(p, a, c, i, s);
-          if (isPromiseLike(o)) {
+          if (isThenable(o)) {
             return o.then((v): Outcome | Promise<Outcome> => {
               if (stopOnDenial ? v !== true : v === true) return v;
               seen.push(v);
