@@ -11,7 +11,8 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import type { AuditOptions } from './options.js';
+import type { AuditLevel, AuditOptions, AuditOutcome, AuditRule } from './options.js';
+import { decideLevel } from './policy.js';
 import type { Redactor } from './redact.js';
 import type { SanitizeLimits } from './sanitize.js';
 import type { AuditWriter } from './writer.js';
@@ -90,4 +91,21 @@ export function rootFieldsOf(
   };
   walk(operation.selectionSet);
   return [...out];
+}
+
+/** The level of an operation's record: the first matching rule's, else the configured level. */
+export function operationLevel(
+  options: { readonly rules: readonly AuditRule[]; readonly level: AuditLevel },
+  op: OperationAudit,
+  outcome: AuditOutcome,
+): AuditLevel {
+  const subject = {
+    record: 'operation' as const,
+    operationType: op.operationType,
+    operationName: op.operationName,
+    coordinates: op.rootFields ?? [],
+    principal: op.state.principal,
+    outcome,
+  };
+  return decideLevel(options.rules, subject, options.level);
 }

@@ -6,9 +6,8 @@
 import { performance } from 'node:perf_hooks';
 import type { BaseContext, GraphQLRequestContext } from '@apollo/server';
 import { ErrorCode, errorCodeOf, getSecurityState, type SecurityState } from '@rampart/core';
-import type { AuditContext, OperationAudit } from './internals.js';
+import { type AuditContext, type OperationAudit, operationLevel } from './internals.js';
 import { type AuditLevel, type AuditOutcome, levelRank } from './options.js';
-import { decideLevel } from './policy.js';
 import { type ErrorFact, type OperationFacts, outcomeOf } from './record.js';
 import { redactVariables, summarise } from './redact.js';
 import { dataObject, sanitizeString, setData, traceIdFrom } from './sanitize.js';
@@ -119,7 +118,8 @@ export class OperationRecords {
         status,
       );
     }
-    const level: AuditLevel = phase === 'start' ? 'metadata' : this.#levelOf(op, outcome as AuditOutcome);
+    const level: AuditLevel =
+      phase === 'start' ? 'metadata' : operationLevel(this.#context.options, op, outcome as AuditOutcome);
     if (level === 'none') return true;
     const rank = levelRank(level);
     const variables = rank >= 2 ? this.#variablesOf(rc) : undefined;
@@ -168,22 +168,6 @@ export class OperationRecords {
     const reason = 'malformed HTTP GraphQL request';
     const facts = requestFacts(action, w.nextSequence(), 'failure', 400, 'BAD_REQUEST', reason, undefined);
     w.writeRecord(facts, this.#context.limits, action);
-  }
-
-  #levelOf(op: OperationAudit, outcome: AuditOutcome): AuditLevel {
-    const { options } = this.#context;
-    return decideLevel(
-      options.rules,
-      {
-        record: 'operation',
-        operationType: op.operationType,
-        operationName: op.operationName,
-        coordinates: op.rootFields ?? [],
-        principal: op.state.principal,
-        outcome,
-      },
-      options.level,
-    );
   }
 
   /** The redacted variables (`request` level and above). */

@@ -16,9 +16,14 @@ import {
   type SecurityState,
 } from '@rampart/core';
 import { type DocumentNode, type ExecutionResult, print } from 'graphql';
-import { type AuditContext, auditUnavailableError, type OperationAudit, rootFieldsOf } from './internals.js';
+import {
+  type AuditContext,
+  auditUnavailableError,
+  type OperationAudit,
+  operationLevel,
+  rootFieldsOf,
+} from './internals.js';
 import { type AuditLevel, type AuditOutcome, levelRank } from './options.js';
-import { decideLevel } from './policy.js';
 import { type ErrorFact, type OperationFacts, outcomeOf, type SubscriptionFacts } from './record.js';
 import { redactVariables } from './redact.js';
 import { traceIdFrom } from './sanitize.js';
@@ -193,7 +198,7 @@ export class TransportOperationRecords implements OperationAuditHooks {
       decisions,
       end === 'error' ? 500 : 200,
     );
-    const level = this.#levelFor(op, outcome);
+    const level = operationLevel(this.#context.options, op, outcome);
     if (level === 'none') return true;
     const w = this.#context.writer();
     const action = actionsOf(op).end;
@@ -209,29 +214,13 @@ export class TransportOperationRecords implements OperationAuditHooks {
   #writeAdmission(op: OperationAudit, input: OperationInput, action: string, errors: readonly ErrorFact[]): boolean {
     const state = op.state;
     const outcome = outcomeOf(errors.length === 0 ? NO_CODES : errors.map(codeOf), state.events, 200);
-    const level = this.#levelFor(op, outcome);
+    const level = operationLevel(this.#context.options, op, outcome);
     if (level === 'none') return true;
     const w = this.#context.writer();
     const facts = factsOf(op, action, w.nextSequence(), outcome, level, errors, state.events);
     facts.cost = state.cost;
     facts.variables = this.#variablesFor(level, input);
     return w.writeRecord(facts, this.#context.limits, action);
-  }
-
-  #levelFor(op: OperationAudit, outcome: AuditOutcome): AuditLevel {
-    const { options } = this.#context;
-    return decideLevel(
-      options.rules,
-      {
-        record: 'operation',
-        operationType: op.operationType,
-        operationName: op.operationName,
-        coordinates: op.rootFields ?? NO_CODES,
-        principal: op.state.principal,
-        outcome,
-      },
-      options.level,
-    );
   }
 
   /** The redacted variables at `request` level and above; none when the operation has none. */
