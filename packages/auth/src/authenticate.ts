@@ -17,7 +17,7 @@ import { AuthFailure } from './auth-failure.js';
 import { type AuthLog, authLog, jwksMonitor } from './auth-log.js';
 import { type Credentials, readCredentials } from './credentials.js';
 import { type CustomAuthenticator, CustomRefusal, runCustom } from './custom.js';
-import type { TokenPresentation } from './dpop/binding.js';
+import { BEARER_PRESENTATION, type TokenPresentation } from './dpop/binding.js';
 import { AddressList, clientAddress, IpFilter } from './ip.js';
 import { createJwtVerifier } from './issuers.js';
 import type { JwtVerifier } from './jwt.js';
@@ -61,12 +61,13 @@ function admit(state: SecurityState, principal: Principal, reason: string, detai
 async function viaJwt(
   p: Pipeline,
   state: SecurityState,
-  presentation: TokenPresentation & { readonly token: string },
+  token: string,
+  presentation: TokenPresentation,
   address: string | undefined,
 ): Promise<void> {
   let principal: Principal;
   try {
-    principal = await (p.jwt as JwtVerifier).verify(presentation.token, state.clock.now(), presentation);
+    principal = await (p.jwt as JwtVerifier).verify(token, state.clock.now(), presentation);
   } catch (e) {
     const failure =
       e instanceof AuthFailure
@@ -126,15 +127,14 @@ async function viaCustom(
   }
 }
 
-/** How the token was presented, with what a DPoP proof check reads of the request. */
-function presentationOf(
-  credentials: Credentials,
-  token: string,
-  request: RequestInfo,
-): TokenPresentation & { readonly token: string } {
+/**
+ * How the token was presented: as a bearer token (the shared constant: nothing else is read), or with
+ * `Authorization: DPoP` and what the proof check reads of the request.
+ */
+function presentationOf(credentials: Credentials, request: RequestInfo): TokenPresentation {
+  if (!credentials.dpop) return BEARER_PRESENTATION;
   return {
-    token,
-    scheme: credentials.dpop ? 'dpop' : 'bearer',
+    scheme: 'dpop',
     proof: request.headers.get('dpop'),
     method: request.method,
     url: request.url,
@@ -166,7 +166,7 @@ async function authenticate(p: Pipeline, state: SecurityState, request: RequestI
   }
   const { bearer, apiKey, otherAuthorization } = credentials;
   if (apiKey !== undefined) return viaApiKey(p, state, apiKey, address);
-  if (bearer !== undefined && p.jwt) return viaJwt(p, state, presentationOf(credentials, bearer, request), address);
+  if (bearer !== undefined && p.jwt) return viaJwt(p, state, bearer, presentationOf(credentials, request), address);
   if (otherAuthorization && !p.custom) return refuse(p.settings, state, unsupportedAuthorization(), 'none');
   const principal = await viaCustom(p, state, request, address);
   if (principal) return admit(state, principal, 'custom authenticator', { method: 'custom', principal: principal.id });

@@ -2,7 +2,7 @@
  * How authentication refuses: a decision recorded in the security state, then a `rampartError` with
  * the status and the RFC 6750 challenge that says which class of failure it was, and nothing more.
  */
-import { bearerChallenge, ErrorCode, rampartError, type SecurityState } from '@rampart/core';
+import { authChallenge, bearerChallenge, ErrorCode, rampartError, type SecurityState } from '@rampart/core';
 import type { AuthFailure } from './auth-failure.js';
 
 /** What a refusal says to the client. */
@@ -26,9 +26,10 @@ export function challenge(settings: ChallengeSettings, error?: string, descripti
   const shown = error && settings.describeErrors ? description : undefined;
   const bearer = bearerChallenge(settings.realm, dpop ? {} : { error, description: shown });
   if (settings.dpopAlgorithms.length === 0) return bearer;
-  let offer = `DPoP algs="${settings.dpopAlgorithms.join(' ')}"`;
-  if (dpop && error)
-    offer += `, error="${error}"${shown ? `, error_description="${shown.replace(/["\\]/g, '')}"` : ''}`;
+  const offer = authChallenge('DPoP', {
+    algs: settings.dpopAlgorithms.join(' '),
+    ...(dpop ? { error, error_description: error ? shown : undefined } : {}),
+  });
   return `${bearer}, ${offer}`;
 }
 

@@ -134,10 +134,27 @@ export interface BearerChallengeParts {
  * parameter so a value cannot break out of its quoted string.
  */
 export function bearerChallenge(realm: string = DEFAULT_REALM, parts: BearerChallengeParts = {}): string {
-  let value = `Bearer realm="${quotable(realm)}"`;
-  if (parts.error) value += `, error="${quotable(parts.error)}"`;
-  if (parts.error && parts.description) value += `, error_description="${quotable(parts.description)}"`;
-  if (parts.scope) value += `, scope="${quotable(parts.scope)}"`;
+  return authChallenge('Bearer', {
+    realm,
+    error: parts.error,
+    error_description: parts.error ? parts.description : undefined,
+    scope: parts.scope,
+  });
+}
+
+/**
+ * One `WWW-Authenticate` challenge (RFC 9110 §11.6.1): `scheme` and its parameters as quoted strings,
+ * in the order given, empty ones left out. Quotes, backslashes and line breaks are removed from every
+ * value so a value cannot break out of its quoted string (or the header).
+ */
+export function authChallenge(scheme: string, params: Readonly<Record<string, string | undefined>>): string {
+  let value = scheme;
+  let first = true;
+  for (const [name, raw] of Object.entries(params)) {
+    if (!raw) continue;
+    value += `${first ? ' ' : ', '}${name}="${quotable(raw)}"`;
+    first = false;
+  }
   return value;
 }
 

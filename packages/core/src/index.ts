@@ -10,6 +10,7 @@ export {
   rampartError,
 } from './errors.js';
 export {
+  authChallenge,
   type BearerChallengeParts,
   bearerChallenge,
   DEFAULT_REALM,

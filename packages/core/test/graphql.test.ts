@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  authChallenge,
   bearerChallenge,
   DEFAULT_REALM,
   isIncluded,
@@ -77,6 +78,17 @@ describe('isThenable and bearerChallenge', () => {
     assert.equal(isThenable(Object.fromEntries([['then', 1]])), false);
     assert.equal(isThenable(null), false);
     assert.equal(isThenable(1), false);
+  });
+
+  it('builds a challenge of any scheme: parameters in order, empty ones left out, nothing breaks out', () => {
+    assert.equal(
+      authChallenge('DPoP', { algs: 'ES256 EdDSA', error: 'invalid_dpop_proof', error_description: 'a "b"\r\nX: y' }),
+      'DPoP algs="ES256 EdDSA", error="invalid_dpop_proof", error_description="a bX: y"',
+    );
+    assert.equal(
+      authChallenge('DPoP', { algs: 'ES256', error: undefined, error_description: '' }),
+      'DPoP algs="ES256"',
+    );
   });
 
   it('builds RFC 6750 challenges with the default realm and no way out of a quoted string', () => {

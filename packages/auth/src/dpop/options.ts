@@ -3,6 +3,7 @@
  * checked at startup by {@link resolveDpopOptions}.
  */
 import { check, type OptionSchema, RampartConfigError, resolveOptions } from '@rampart/core';
+import { MIN_SECRET_BYTES } from '../jwt-options.js';
 import { MemoryReplayStore, type ReplayStore } from './replay.js';
 
 /**
@@ -70,8 +71,6 @@ export const DPOP_DEFAULT_ALGORITHMS: readonly string[] = Object.freeze([
 /** Asymmetric JWS algorithms a proof may use. */
 const ASYMMETRIC = /^(ES(256|384|512|256K)|PS(256|384|512)|RS(256|384|512)|EdDSA|Ed25519|Ed448)$/;
 
-const MIN_NONCE_SECRET_BYTES = 32;
-
 const schema: OptionSchema<DpopOptions> = {
   mode: check.oneOf('allowed', 'required'),
   publicUrl: (v) => (typeof v === 'string' && URL.canParse(v) ? undefined : 'must be an absolute URL'),
@@ -110,19 +109,19 @@ export function resolveDpopOptions(user: DpopMode | DpopOptions, path: string): 
   };
 }
 
+const nonceSchema: OptionSchema<DpopNonceOptions> = {
+  secret: (v) =>
+    typeof v === 'string' || v instanceof Uint8Array ? undefined : 'must be a string or bytes (Uint8Array, Buffer)',
+  lifetimeSeconds: check.integer(1, 86_400),
+};
+
 function resolveNonce(nonce: DpopOptions['nonce'], path: string): ResolvedDpopOptions['nonce'] {
   if (nonce === undefined || nonce === false) return undefined;
-  const o = nonce === true ? {} : nonce;
+  const o = resolveOptions(path, { lifetimeSeconds: 300 }, nonceSchema, nonce === true ? {} : nonce);
   const secret = typeof o.secret === 'string' ? new TextEncoder().encode(o.secret) : o.secret;
-  if (secret !== undefined && !(secret instanceof Uint8Array)) {
-    throw new RampartConfigError(`${path}.secret`, 'must be a string or bytes');
+  // the same floor as a JWT HMAC secret: the nonce MAC is HMAC-SHA256
+  if (secret !== undefined && secret.byteLength < MIN_SECRET_BYTES) {
+    throw new RampartConfigError(`${path}.secret`, `must be at least ${MIN_SECRET_BYTES} bytes`);
   }
-  if (secret !== undefined && secret.byteLength < MIN_NONCE_SECRET_BYTES) {
-    throw new RampartConfigError(`${path}.secret`, `must be at least ${MIN_NONCE_SECRET_BYTES} bytes`);
-  }
-  const lifetimeSeconds = o.lifetimeSeconds ?? 300;
-  if (!Number.isInteger(lifetimeSeconds) || lifetimeSeconds < 1 || lifetimeSeconds > 86_400) {
-    throw new RampartConfigError(`${path}.lifetimeSeconds`, 'must be an integer from 1 to 86400');
-  }
-  return { secret, lifetimeSeconds };
+  return { secret, lifetimeSeconds: o.lifetimeSeconds ?? 300 };
 }
