@@ -75,7 +75,10 @@ export function compareAnchor(
   const where = localFiles.length > 0 ? localFiles.join(', ') : 'no local checkpoints file';
   for (const [chain, list] of byChain) {
     const first = list[0] as Checkpoint;
-    const seqs = list.map((c) => c.seq).join(', ');
+    const seqs = `${list
+      .slice(0, 10)
+      .map((c) => c.seq)
+      .join(', ')}${list.length > 10 ? ', …' : ''}`;
     problems.push({
       kind: 'anchor-mismatch',
       file: first.file,
