@@ -1,6 +1,6 @@
 import type { ApolloServerOptions, ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
-import { auditModule, auditTypeDefs } from '@rampart/audit';
+import { type Audit, type AuditModule, auditModule, auditTypeDefs } from '@rampart/audit';
 import { authModule } from '@rampart/auth';
 import { MODULE_PHASES, type ModulePhase, type RampartModule, type RequestInfo } from '@rampart/core';
 import { costDirectivesTypeDefs, limitsModule } from '@rampart/limits';
@@ -66,6 +66,11 @@ export interface Rampart {
   graphqlWs<TContext extends object = object>(options?: GraphqlWsOptions<TContext>): GraphqlWsServerOptions;
   /** The resolved options (for inspection and tests). */
   readonly options: ResolvedRampartOptions;
+  /**
+   * The audit trail when `audit` is configured, else undefined: `rotateKey()` rotates its keys on the
+   * running server; `writer()` shows its health and drops.
+   */
+  readonly audit: Audit | undefined;
 }
 
 /**
@@ -191,6 +196,7 @@ export function rampart(options: RampartOptions = {}): Rampart {
       allowBatchedHttpRequests: hardening.batching !== false,
     },
     context: securityContext({ modules, hardening, clock }),
+    audit: modules.find((m): m is AuditModule => m.name === 'audit' && 'audit' in m)?.audit,
   };
 }
 

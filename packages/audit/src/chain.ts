@@ -1,17 +1,18 @@
 import * as crypto from 'node:crypto';
-import { createHash, createHmac, type KeyObject, randomBytes, sign } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import type { CheckpointSigner, CheckpointWriter } from './checkpoint-writer.js';
 
 /** `prev` of a chain's first line. */
 export const GENESIS = '0'.repeat(64);
 
 /**
- * The tail every chained line ends with. The MAC is HMAC-SHA-256 over every byte of the line before
- * `,"mac":"`, i.e. over the exact bytes written (the pino record plus `seq`, `chain` and `prev`).
+ * The tail every chained line ends with: `seq`, `chain`, `key_id` (the HMAC key's id; absent from
+ * lines written before key ids), `prev`, `mac`. The MAC is HMAC-SHA-256 over every byte of the line
+ * before `,"mac":"`, i.e. over the exact bytes written (the pino record plus `seq`, `chain`, `key_id`
+ * and `prev`). Groups: seq, chain, key id (or undefined), prev, mac.
  */
 export const CHAINED_TAIL =
-  /,"seq":(\d{1,15}),"chain":"([\da-f]{1,64})","prev":"([\da-f]{64})","mac":"([\da-f]{64})"\}$/;
+  /,"seq":(\d{1,15}),"chain":"([\da-f]{1,64})"(?:,"key_id":"([\w.-]{1,64})")?,"prev":"([\da-f]{64})","mac":"([\da-f]{64})"\}$/;
 
 /** Text signed by a checkpoint. */
 export function checkpointPayload(chain: string, seq: number, head: string, timestamp: string): string {
@@ -97,63 +98,73 @@ export interface LineSink {
   close(): Promise<void>;
 }
 
-/** Appends signed checkpoints to their own file (synchronously; they are rare). */
-export class CheckpointWriter {
-  readonly #path: string;
-  readonly #key: KeyObject;
-  #fd: number | undefined;
-
-  constructor(path: string, key: KeyObject) {
-    this.#path = path;
-    this.#key = key;
-  }
-
-  /** Signs and appends one checkpoint. Throws when the file cannot be written. */
-  write(chain: string, seq: number, head: string, timestamp: string): void {
-    if (this.#fd === undefined) {
-      mkdirSync(dirname(this.#path), { recursive: true });
-      this.#fd = openSync(this.#path, 'a', 0o600);
-    }
-    const sig = sign(null, Buffer.from(checkpointPayload(chain, seq, head, timestamp)), this.#key).toString('base64');
-    writeSync(this.#fd, `${JSON.stringify({ '@timestamp': timestamp, chain, seq, head, sig })}\n`);
-  }
-
-  /** Closes the file. */
-  close(): void {
-    if (this.#fd !== undefined) closeSync(this.#fd);
-    this.#fd = undefined;
-  }
-}
-
 /** Options of {@link ChainStage}. */
 export interface ChainStageOptions {
   readonly key: Buffer | undefined;
+  /** Id of `key`, written as `key_id` in every line. */
+  readonly keyId: string;
   readonly chainId: string;
-  readonly checkpoints?: { writer: CheckpointWriter; every: number } | undefined;
+  readonly checkpoints?: { writer: CheckpointWriter; every: number; signer: CheckpointSigner } | undefined;
   readonly now: () => number;
   readonly onError: (error: Error) => void;
 }
 
+/** Where one chain ended: what the first line of the next chain links to (a key rotation). */
+export interface ChainLink {
+  readonly chain: string;
+  readonly seq: number;
+  readonly head: string;
+  /** Id of the HMAC key of that chain. */
+  readonly keyId: string;
+  /** Checkpoint signer of that chain (undefined without checkpoints). */
+  readonly signer: CheckpointSigner | undefined;
+  /** Whether a checkpoint already covers `seq`. */
+  readonly sealed: boolean;
+}
+
+/** What a key rotation switches to. */
+export interface NextChain {
+  readonly key: Buffer;
+  readonly keyId: string;
+  readonly chainId: string;
+  /** New checkpoint signer; the current one is kept when undefined. */
+  readonly signer?: CheckpointSigner | undefined;
+}
+
 /**
  * The pino destination of the audit logger: takes each serialised record, appends `seq`, `chain`,
- * `prev` and the HMAC of the exact bytes, and passes the line to the sink. The chain advances only
- * when the sink accepted the line, so a known-failed write leaves no hole.
+ * `key_id`, `prev` and the HMAC of the exact bytes, and passes the line to the sink. The chain advances
+ * only when the sink accepted the line, so a known-failed write leaves no hole.
  */
 export class ChainStage {
-  readonly chainId: string;
+  chainId: string;
   #seq = 0;
   #head = GENESIS;
   #checkpointedSeq = -1;
   #lastOk = true;
   readonly #sink: LineSink;
   readonly #options: ChainStageOptions;
-  readonly #mac: LineMac | undefined;
+  #mac: LineMac | undefined;
+  #keyId: string;
+  /** `,"chain":"<id>","key_id":"<key id>","prev":"`: constant per chain, spliced into each line. */
+  #tag = '';
+  #signer: CheckpointSigner | undefined;
 
   constructor(sink: LineSink, options: ChainStageOptions) {
     this.#sink = sink;
     this.#options = options;
     this.chainId = options.chainId;
-    this.#mac = options.key ? new LineMac(options.key) : undefined;
+    this.#keyId = options.keyId;
+    this.#signer = options.checkpoints?.signer;
+    this.#setKey(options.key, options.keyId);
+  }
+
+  #setKey(key: Buffer | undefined, keyId: string): void {
+    this.#mac = key ? new LineMac(key) : undefined;
+    this.#keyId = keyId;
+    this.#tag = `,"chain":"${this.chainId}","key_id":"${keyId}","prev":"`;
+    // The scratch buffer holds the previous key's inner pad.
+    this.#scratch = Buffer.allocUnsafe(0);
   }
 
   /** Last line's sequence number in the chain. */
@@ -164,6 +175,11 @@ export class ChainStage {
   /** MAC of the last line (the chain head). */
   get head(): string {
     return this.#head;
+  }
+
+  /** Id of the HMAC key lines are MACed with now. */
+  get keyId(): string {
+    return this.#keyId;
   }
 
   /** Whether the last write was accepted by the destination. */
@@ -184,7 +200,7 @@ export class ChainStage {
 
   /**
    * Chains and writes one record given without its closing brace (`{"a":1,"b":2`): appends `seq`,
-   * `chain`, `prev` and the MAC, and passes the line to the sink. Sets {@link lastWriteOk}.
+   * `chain`, `key_id`, `prev` and the MAC, and passes the line to the sink. Sets {@link lastWriteOk}.
    */
   writeOpen(open: string): void {
     const seq = this.#seq + 1;
@@ -198,7 +214,7 @@ export class ChainStage {
       } else {
         // Encode once, after the inner pad: the MAC is computed over the very bytes written.
         // (≤ 3 UTF-8 bytes per UTF-16 unit; the ASCII tail is under 256 bytes.)
-        const links = `,"seq":${seq},"chain":"${this.chainId}","prev":"${this.#head}"`;
+        const links = `,"seq":${seq}${this.#tag}${this.#head}"`;
         const buf = this.#buffer(open.length * 3 + 256, mac);
         let n = buf.write(open, HMAC_PAD, 'utf8');
         n += buf.write(links, HMAC_PAD + n, 'latin1');
@@ -234,12 +250,46 @@ export class ChainStage {
     return this.#scratch;
   }
 
+  /** The current chain's end. */
+  #link(): ChainLink {
+    const sealed = this.#checkpointedSeq >= this.#seq;
+    return { chain: this.chainId, seq: this.#seq, head: this.#head, keyId: this.#keyId, signer: this.#signer, sealed };
+  }
+
+  /**
+   * Key rotation: ends the current chain and starts `next`, whose first line links (`prev`) to the
+   * current chain's last MAC; returns where the current chain ended. The caller writes out lines the
+   * sink holds for a rewind first (group commit), then seals the ended chain ({@link sealChain}).
+   */
+  rotate(next: NextChain): ChainLink {
+    const ended = this.#link();
+    this.chainId = next.chainId;
+    this.#setKey(next.key, next.keyId);
+    this.#seq = 0;
+    this.#checkpointedSeq = -1;
+    if (next.signer) this.#signer = next.signer;
+    return ended;
+  }
+
+  /** Writes the final checkpoint of a chain ended by {@link rotate}, once its lines are out of the sink. */
+  async sealChain(link: ChainLink): Promise<boolean> {
+    if (this.#sink.buffered) {
+      try {
+        await this.#sink.flush();
+      } catch (error) {
+        this.#options.onError(error as Error);
+        return false;
+      }
+    }
+    return this.#writeCheckpoint(link);
+  }
+
   /**
    * Writes a signed checkpoint of the current head, synchronously: for unbuffered sinks, or at
    * process exit after `flushSync` (no-op without checkpoints or when nothing changed).
    */
   checkpoint(): boolean {
-    return this.#writeCheckpoint(this.#seq, this.#head);
+    return this.#writeCheckpoint(this.#link());
   }
 
   /**
@@ -247,8 +297,7 @@ export class ChainStage {
    * (a synchronous flush in the middle of an asynchronous write would reorder lines).
    */
   async checkpointAsync(): Promise<boolean> {
-    const seq = this.#seq;
-    const head = this.#head;
+    const link = this.#link();
     const rewinds = this.#rewinds;
     if (this.#sink.buffered) {
       try {
@@ -260,15 +309,16 @@ export class ChainStage {
       // The lines it would cover were lost (a failed group write): nothing to sign.
       if (rewinds !== this.#rewinds) return false;
     }
-    return this.#writeCheckpoint(seq, head);
+    return this.#writeCheckpoint(link);
   }
 
-  #writeCheckpoint(seq: number, head: string): boolean {
+  #writeCheckpoint(link: ChainLink): boolean {
     const cp = this.#options.checkpoints;
-    if (!cp || seq <= this.#checkpointedSeq) return true;
+    const current = link.chain === this.chainId;
+    if (!cp || !link.signer || (current ? link.seq <= this.#checkpointedSeq : link.sealed)) return true;
     try {
-      cp.writer.write(this.chainId, seq, head, new Date(this.#options.now()).toISOString());
-      this.#checkpointedSeq = seq;
+      cp.writer.write(link.signer, link.chain, link.seq, link.head, new Date(this.#options.now()).toISOString());
+      if (current) this.#checkpointedSeq = link.seq;
       return true;
     } catch (error) {
       this.#options.onError(error as Error);

@@ -1,13 +1,18 @@
+export { type AuditKeyRing, loadKeyRing } from './key-ring.js';
 export {
   type AuditKeyFiles,
   type AuditKeys,
   generateAuditKeys,
+  hmacKeyId,
   KEY_FILE_NAMES,
   loadOrCreateAuditKeys,
+  signingKeyId,
 } from './keys.js';
 export type {
   AuditChainOptions,
+  AuditCheckpointAnchor,
   AuditCheckpointOptions,
+  AuditCheckpointRecord,
   AuditDestination,
   AuditLevel,
   AuditOptions,
@@ -27,4 +32,4 @@ export {
   type VerifyProblemKind,
   verifyAuditLog,
 } from './verify.js';
-export type { AuditWriter } from './writer.js';
+export type { AuditKeyRotation, AuditKeyRotationResult, AuditWriter } from './writer.js';

@@ -1,4 +1,11 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+} from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -17,6 +24,39 @@ export function loadHmacKey(key: string | Uint8Array): Buffer {
   else throw new Error('the audit HMAC key must be hex text or "@/path/to/keyfile"');
   if (bytes.length < 32) throw new Error(`the audit HMAC key must be at least 32 bytes, got ${bytes.length}`);
   return bytes;
+}
+
+/**
+ * What a key id may hold: 1 to 64 of `A-Z a-z 0-9 . _ -` (spliced into each line as is, never
+ * escaped).
+ */
+export const KEY_ID_PATTERN = /^[\w.-]{1,64}$/;
+
+/**
+ * The default id of an HMAC key: the first 8 bytes of SHA-256 of the key bytes, as 16 hex digits
+ * (for a hex key file: `xxd -r -p audit-hmac.key | sha256sum | cut -c1-16`).
+ */
+export function hmacKeyId(key: Buffer): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 16);
+}
+
+/**
+ * The default id of an Ed25519 key pair: the first 8 bytes of SHA-256 of the public key's SPKI DER
+ * encoding, as 16 hex digits (the same for the private and the public key).
+ */
+export function signingKeyId(key: KeyObject): string {
+  const pub = key.type === 'private' ? createPublicKey(key) : key;
+  return createHash('sha256')
+    .update(pub.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/** Checks a key id against {@link KEY_ID_PATTERN}; returns it. */
+export function checkKeyId(id: string, what: string): string {
+  if (!KEY_ID_PATTERN.test(id))
+    throw new Error(`${what} must be 1 to 64 of A-Z a-z 0-9 . _ -, got ${JSON.stringify(id)}`);
+  return id;
 }
 
 /** Reads an Ed25519 private key: a KeyObject, PEM text, or `@/path/to/key.pem`. */

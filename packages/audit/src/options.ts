@@ -1,4 +1,15 @@
 import { type Check, type Clock, check, describe, type OptionSchema, resolveOptions, systemClock } from '@rampart/core';
+import { type AuditChainOptions, chainCheck } from './chain-options.js';
+
+export {
+  type AuditChainOptions,
+  type AuditCheckpointAnchor,
+  type AuditCheckpointOptions,
+  type AuditCheckpointRecord,
+  checkpointSchedule,
+  DEFAULT_CHECKPOINT_EVERY,
+  DEFAULT_CHECKPOINT_EVERY_MS,
+} from './chain-options.js';
 
 /**
  * Kubernetes-style audit levels. `none`: no record; `metadata`: who, what, outcome, never a value;
@@ -64,58 +75,6 @@ export type AuditDestination =
   | { path: string; sync?: boolean; minLength?: number }
   | { transport: Record<string, unknown> }
   | { stream: WritableLike };
-
-/** Signed checkpoints of the chain head, written to a separate file. */
-export interface AuditCheckpointOptions {
-  /** File the checkpoints are appended to (one JSON line each). */
-  path: string;
-  /** Ed25519 private key: PEM text, a `KeyObject`, or `@/path/to/key.pem`. */
-  privateKey: string | import('node:crypto').KeyObject;
-  /**
-   * A checkpoint every this many records (and one at start and on shutdown).
-   * @default 1000
-   */
-  every?: number;
-  /**
-   * A checkpoint at least every this many milliseconds while records are being written: an unref'd
-   * timer writes one when records were written since the last checkpoint (none when idle). After a
-   * crash, at most the records of the last `everyMs` are unsealed (a cut there is not detected; the
-   * verifier reports them as an unsealed tail). `0` turns the timer off (count-based and shutdown
-   * checkpoints only).
-   * @default 10000
-   */
-  everyMs?: number;
-  /**
-   * The former name of {@link everyMs} (it defaulted to `0`, off); used when `everyMs` is not given.
-   * @deprecated Use `everyMs`.
-   */
-  intervalMs?: number;
-}
-
-/** Default of {@link AuditCheckpointOptions.every}: a checkpoint every 1,000 records. */
-export const DEFAULT_CHECKPOINT_EVERY = 1000;
-
-/** Default of {@link AuditCheckpointOptions.everyMs}: a checkpoint at least every 10 s while records are written. */
-export const DEFAULT_CHECKPOINT_EVERY_MS = 10_000;
-
-/**
- * The record count and the period (`0`: no timer) of the checkpoints `options` ask for, defaults
- * applied (`everyMs`, else the deprecated `intervalMs`, else {@link DEFAULT_CHECKPOINT_EVERY_MS}).
- */
-export function checkpointSchedule(options: Readonly<AuditCheckpointOptions>): { every: number; everyMs: number } {
-  return {
-    every: options.every ?? DEFAULT_CHECKPOINT_EVERY,
-    everyMs: options.everyMs ?? options.intervalMs ?? DEFAULT_CHECKPOINT_EVERY_MS,
-  };
-}
-
-/** The HMAC chain over the written lines. */
-export interface AuditChainOptions {
-  /** HMAC-SHA-256 key: at least 32 bytes, as a Buffer/Uint8Array, hex text, or `@/path/to/keyfile` (hex inside). */
-  key: string | Uint8Array;
-  /** Signed checkpoints (needed to detect a truncated tail). */
-  checkpoints?: AuditCheckpointOptions;
-}
 
 /** Options of `auditPlugin()` / `auditModule()` (`rampart({ audit })`). */
 export interface AuditOptions {
@@ -309,40 +268,6 @@ const destinationCheck: Check = (v) => {
     return undefined;
   }
   return 'must have one of the keys path, transport or stream';
-};
-
-const chainCheck: Check = (v, path) => {
-  if (v === undefined) return undefined;
-  const base = check.object()(v, path);
-  if (base) return base;
-  const c = v as Record<string, unknown>;
-  for (const key of Object.keys(c)) if (!['key', 'checkpoints'].includes(key)) return `has an unknown key "${key}"`;
-  if (typeof c.key !== 'string' && !(c.key instanceof Uint8Array)) {
-    return '.key must be a hex string, "@/path/to/keyfile" or a Buffer of at least 32 bytes';
-  }
-  if (typeof c.key === 'string' && !c.key.startsWith('@') && !/^(?:[\da-fA-F]{2}){32,}$/.test(c.key)) {
-    return '.key must be at least 64 hex digits (32 bytes), or "@/path/to/keyfile"';
-  }
-  if (c.key instanceof Uint8Array && c.key.length < 32) return '.key must be at least 32 bytes';
-  if (c.checkpoints !== undefined) {
-    const cp = c.checkpoints as Record<string, unknown>;
-    if (check.object()(cp, '')) return '.checkpoints must be an object';
-    for (const key of Object.keys(cp)) {
-      if (!['path', 'privateKey', 'every', 'everyMs', 'intervalMs'].includes(key))
-        return `.checkpoints has an unknown key "${key}"`;
-    }
-    if (typeof cp.path !== 'string' || cp.path.length === 0) return '.checkpoints.path must be a non-empty string';
-    if (typeof cp.privateKey !== 'string' && (cp.privateKey === null || typeof cp.privateKey !== 'object')) {
-      return '.checkpoints.privateKey must be PEM text, "@/path/to/key.pem" or a KeyObject';
-    }
-    if (cp.every !== undefined && check.integer(1, 1e9)(cp.every, ''))
-      return '.checkpoints.every must be an integer ≥ 1';
-    for (const name of ['everyMs', 'intervalMs'] as const) {
-      if (cp[name] !== undefined && check.integer(0, 86_400_000)(cp[name], ''))
-        return `.checkpoints.${name} must be an integer from 0 (off) to 86400000`;
-    }
-  }
-  return undefined;
 };
 
 const schema: OptionSchema<AuditOptions> = {

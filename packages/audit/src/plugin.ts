@@ -13,7 +13,7 @@ import { OperationRecords } from './operation-records.js';
 import { type AuditOptions, resolveAuditOptions } from './options.js';
 import { auditTypeDefs, wrapAuditedFields } from './schema.js';
 import { TransportOperationRecords } from './subscription.js';
-import type { AuditWriter } from './writer.js';
+import type { AuditKeyRotation, AuditKeyRotationResult, AuditWriter } from './writer.js';
 
 /** An audit trail: the Apollo plugin, the schema transform for `@audit` fields, and the writer behind both. */
 export interface Audit {
@@ -39,6 +39,13 @@ export interface Audit {
    * the transport calls it with the error a module's `onOperation` threw. Never throws.
    */
   recordRefusal(state: SecurityState, operation: OperationInput, error: unknown): void;
+  /**
+   * Rotates the HMAC key (and optionally the checkpoint key) of the running trail: the current chain
+   * ends (sealed by a checkpoint signed with the old key) and a new chain starts whose first line
+   * links to its last MAC (see {@link AuditWriter.rotateKey}). Verify across rotations with a key ring
+   * holding every key id. Throws on a bad key or without `chain`.
+   */
+  rotateKey(rotation: AuditKeyRotation): Promise<AuditKeyRotationResult>;
   /** Flushes, checkpoints and closes the destination. */
   close(): Promise<void>;
 }
@@ -78,6 +85,7 @@ export function createAudit(userOptions?: Partial<AuditOptions>): Audit {
     writer: () => context.writer(),
     onOperation: (state, input) => transportRecords.onOperation(state, input),
     recordRefusal: (state, input, error) => transportRecords.recordRefusal(state, input, error),
+    rotateKey: (rotation) => context.writer().rotateKey(rotation),
     close: () => context.closeWriter(),
   };
 }

@@ -2,6 +2,7 @@
 import { type KeyObject, verify as verifySignature } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { checkpointPayload } from './chain.js';
+import { type KeysById, keyFor } from './key-ring.js';
 import type { VerifyProblem } from './verify.js';
 import { type ChainState, safeEqualHex } from './verify-chain.js';
 
@@ -14,39 +15,59 @@ export interface Checkpoint {
   line: number;
 }
 
-/** The checkpoints of `path` whose signature `publicKey` verifies; each bad one is added to `problems`. */
-export function readCheckpoints(path: string, publicKey: KeyObject, problems: VerifyProblem[]): Checkpoint[] {
+/** The fields of one checkpoint line, or what is wrong with it. */
+function parseCheckpoint(
+  text: string,
+): { chain: string; seq: number; head: string; sig: string; ts: string; key_id: string | undefined } | string {
+  let c: { chain?: unknown; seq?: unknown; head?: unknown; sig?: unknown; key_id?: unknown; '@timestamp'?: unknown };
+  try {
+    c = JSON.parse(text);
+  } catch {
+    return 'not a checkpoint (invalid JSON)';
+  }
+  const ts = c['@timestamp'];
+  if (
+    typeof c.chain !== 'string' ||
+    typeof c.seq !== 'number' ||
+    typeof c.head !== 'string' ||
+    typeof c.sig !== 'string' ||
+    typeof ts !== 'string' ||
+    (c.key_id !== undefined && typeof c.key_id !== 'string')
+  )
+    return 'checkpoint is missing fields';
+  return { chain: c.chain, seq: c.seq, head: c.head, sig: c.sig, ts, key_id: c.key_id as string | undefined };
+}
+
+/**
+ * The checkpoints of `path` whose signature the key each names (`key_id`; the fallback key for those
+ * without) verifies; each bad one is added to `problems`.
+ */
+export function readCheckpoints(path: string, keys: KeysById<KeyObject>, problems: VerifyProblem[]): Checkpoint[] {
   const out: Checkpoint[] = [];
   const lines = readFileSync(path, 'utf8').split('\n');
   for (let i = 0; i < lines.length; i++) {
     const text = lines[i] as string;
     if (text.length === 0) continue;
-    let checkpoint: { chain?: unknown; seq?: unknown; head?: unknown; sig?: unknown; '@timestamp'?: unknown };
-    try {
-      checkpoint = JSON.parse(text);
-    } catch {
-      problems.push({
-        kind: 'bad-checkpoint',
-        file: path,
-        line: i + 1,
-        message: `${path}:${i + 1}: not a checkpoint (invalid JSON)`,
-      });
+    const checkpoint = parseCheckpoint(text);
+    if (typeof checkpoint === 'string') {
+      problems.push({ kind: 'bad-checkpoint', file: path, line: i + 1, message: `${path}:${i + 1}: ${checkpoint}` });
       continue;
     }
-    const { chain, seq, head, sig } = checkpoint;
-    const ts = checkpoint['@timestamp'];
-    if (
-      typeof chain !== 'string' ||
-      typeof seq !== 'number' ||
-      typeof head !== 'string' ||
-      typeof sig !== 'string' ||
-      typeof ts !== 'string'
-    ) {
+    const { chain, seq, head, sig, ts } = checkpoint;
+    const keyId = checkpoint.key_id as string | undefined;
+    const publicKey = keyFor(keys, keyId);
+    if (!publicKey) {
+      const which =
+        keyId === undefined
+          ? 'names no key id: give its key with --public-key'
+          : `names public key id "${keyId}", which the key ring does not hold: add it to the ring`;
       problems.push({
-        kind: 'bad-checkpoint',
+        kind: 'unknown-key',
         file: path,
         line: i + 1,
-        message: `${path}:${i + 1}: checkpoint is missing fields`,
+        chain,
+        seq,
+        message: `${path}:${i + 1}: checkpoint of chain ${chain} seq ${seq} ${which}`,
       });
       continue;
     }

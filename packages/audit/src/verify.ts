@@ -3,11 +3,12 @@
  * nothing was cut from the end. Users and the `rampart audit verify` command (`@rampart/cli`) call it.
  */
 import type { KeyObject } from 'node:crypto';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadHmacKey, loadPublicKey } from './keys.js';
+import { type AuditKeyRing, hmacKeys, type KeysById, publicKeys } from './key-ring.js';
 import { type ChainState, verifyFile } from './verify-chain.js';
 import { type Checkpoint, checkCheckpoints, checkpointSeqsByChain, readCheckpoints } from './verify-checkpoints.js';
+import { checkRotations, compareAnchor } from './verify-links.js';
 
 /** Options of {@link verifyAuditLog}. Give `logPath` (one file) or `dir` (every `*.log`/`*.jsonl`/`*.ndjson` in it). */
 export interface VerifyAuditLogOptions {
@@ -15,12 +16,32 @@ export interface VerifyAuditLogOptions {
   logPath?: string;
   /** A folder of log files (each chain in it is verified on its own). */
   dir?: string;
-  /** HMAC key: bytes, hex text or `@/path/to/keyfile`. */
-  key: string | Uint8Array;
+  /**
+   * HMAC key: bytes, hex text or `@/path/to/keyfile`. Verifies the lines without `key_id` (written
+   * before key ids) and, without `keys`, every line; with `keys`, it joins the ring under its derived
+   * id. Give `key`, `keys.hmac`, or both.
+   */
+  key?: string | Uint8Array;
+  /**
+   * Every key the chains may name (after key rotations), by key id: each line is verified with the
+   * HMAC key its `key_id` names, each checkpoint with the public key its `key_id` names. A line or
+   * checkpoint naming an id the ring does not hold is an `unknown-key` problem.
+   */
+  keys?: AuditKeyRing;
   /** Checkpoints file. In `dir` mode, default: every `*.checkpoints` file in the folder. */
   checkpointsPath?: string;
-  /** Ed25519 public key (PEM text, `@/path`, or a KeyObject); required with checkpoints. */
+  /**
+   * Ed25519 public key (PEM text, `@/path`, or a KeyObject); with checkpoints, give it or
+   * `keys.ed25519`. Verifies checkpoints without `key_id`, and every checkpoint without `keys.ed25519`.
+   */
   publicKey?: string | KeyObject;
+  /**
+   * The off-host copy of the checkpoints (`chain.checkpoints.anchor` written to a file): its
+   * checkpoints are verified, compared with the local ones (`anchor-mismatch` for any the local
+   * checkpoints lack) and the log is checked against them, so a log cut together with its local
+   * checkpoints file (even a deleted one) is detected. Needs a public key.
+   */
+  anchorPath?: string;
 }
 
 /** Kinds of problems found. */
@@ -33,7 +54,10 @@ export type VerifyProblemKind =
   | 'broken-link' // prev is not the previous line's MAC
   | 'truncated' // a signed checkpoint covers lines that are not in the log
   | 'checkpoint-mismatch' // the line at a checkpoint's seq has another MAC
-  | 'bad-checkpoint'; // a checkpoint line is malformed or its signature is wrong
+  | 'bad-checkpoint' // a checkpoint line is malformed or its signature is wrong
+  | 'rotation-gap' // a key rotation's new chain does not link to the end of the chain it ended
+  | 'anchor-mismatch' // anchored checkpoints are missing from the local checkpoints
+  | 'unknown-key'; // a line or checkpoint names a key id the key ring does not hold
 
 /** One problem, naming the first bad line. */
 export interface VerifyProblem {
@@ -110,10 +134,12 @@ function filesToVerify(options: VerifyAuditLogOptions): { files: string[]; check
   if (options.dir) {
     const found = listLogs(options.dir);
     files = found.logs;
-    if (!options.checkpointsPath && options.publicKey) checkpointFiles = found.checkpoints;
   } else if (options.logPath) files = [options.logPath];
   else throw new Error('verifyAuditLog: give logPath or dir');
-  if (checkpointFiles.length > 0 && !options.publicKey) throw new Error('verifyAuditLog: checkpoints need publicKey');
+  const havePublicKey = options.publicKey !== undefined || options.keys?.ed25519 !== undefined;
+  if (options.dir && !options.checkpointsPath && havePublicKey) checkpointFiles = listLogs(options.dir).checkpoints;
+  if ((checkpointFiles.length > 0 || options.anchorPath) && !havePublicKey)
+    throw new Error('verifyAuditLog: checkpoints need publicKey (or keys.ed25519)');
   return { files, checkpointFiles };
 }
 
@@ -137,26 +163,45 @@ function summarize(state: ChainState, checkpointedSeq: number, sealing: boolean)
 }
 
 /**
- * Verifies audit logs written with a chain: every line's MAC, the order and continuity of each chain
- * (several chains — processes — may share a file or a folder; each is verified on its own), and, with
- * checkpoints, that nothing was cut from the end. Reports the first bad line of each chain and, with
- * checkpoints, each chain's unsealed tail (records after its last checkpoint).
+ * The signed checkpoints to check the log against: the local files' and, with an anchor, the anchored
+ * ones they lack (reported). With an anchor, a missing local checkpoints file counts as empty.
+ */
+function gatherCheckpoints(
+  options: VerifyAuditLogOptions,
+  checkpointFiles: readonly string[],
+  keys: KeysById<KeyObject>,
+  problems: VerifyProblem[],
+): Checkpoint[] {
+  const local: Checkpoint[] = [];
+  const present = options.anchorPath ? checkpointFiles.filter((f) => existsSync(f)) : checkpointFiles;
+  for (const file of present) local.push(...readCheckpoints(file, keys, problems));
+  if (!options.anchorPath) return local;
+  const anchored = readCheckpoints(options.anchorPath, keys, problems);
+  return [...local, ...compareAnchor(local, anchored, present, problems)];
+}
+
+/**
+ * Verifies audit logs written with a chain: every line's MAC (with the key its `key_id` names), the
+ * order and continuity of each chain (several chains — processes, key rotations — may share a file or
+ * a folder; each is verified on its own, and a rotation's new chain must link to the end of the chain
+ * it ended), and, with checkpoints, that nothing was cut from the end (with an anchor, also checked
+ * against the off-host copy). Reports the first bad line of each chain and, with checkpoints, each
+ * chain's unsealed tail (records after its last checkpoint).
  */
 export async function verifyAuditLog(options: VerifyAuditLogOptions): Promise<VerifyAuditLogResult> {
-  const key = loadHmacKey(options.key);
+  const keys = hmacKeys(options.key, options.keys);
   const { files, checkpointFiles } = filesToVerify(options);
   const problems: VerifyProblem[] = [];
-  const checkpoints: Checkpoint[] = [];
-  if (options.publicKey) {
-    const publicKey = loadPublicKey(options.publicKey);
-    for (const file of checkpointFiles) checkpoints.push(...readCheckpoints(file, publicKey, problems));
-  }
+  const publicKeyRing = publicKeys(options.publicKey, options.keys);
+  const checkpoints = publicKeyRing ? gatherCheckpoints(options, checkpointFiles, publicKeyRing, problems) : [];
   const checkpointSeqs = checkpointSeqsByChain(checkpoints);
   const chains = new Map<string, ChainState>();
-  for (const file of files) await verifyFile(file, key, checkpointSeqs, chains, problems);
+  for (const file of files) await verifyFile(file, keys, checkpointSeqs, chains, problems);
+  checkRotations(chains, problems);
   const maxCheckpoint = checkCheckpoints(checkpoints, chains, files[0] ?? '', problems);
-  // Tails are reported when checkpoints were asked for: a checkpoints file, or a folder's with `publicKey`.
-  const sealing = options.publicKey !== undefined && (checkpointFiles.length > 0 || options.dir !== undefined);
+  // Tails are reported when checkpoints were asked for: a checkpoints file or an anchor, or a folder's with a public key.
+  const sealing =
+    publicKeyRing !== undefined && (checkpointFiles.length > 0 || options.dir !== undefined || !!options.anchorPath);
   const chainList = [...chains.values()].map((c) => summarize(c, maxCheckpoint.get(c.id) ?? 0, sealing));
   problems.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
   return {

@@ -1,15 +1,85 @@
+import type { KeyObject } from 'node:crypto';
 import { pino } from 'pino';
-import { ChainStage, CheckpointWriter, type LineSink, newChainId } from './chain.js';
+import { ChainStage, type LineSink, newChainId } from './chain.js';
 import { CheckpointTimer, type RepeatScheduler } from './checkpoint-timer.js';
+import { type CheckpointSigner, CheckpointWriter, createAnchor } from './checkpoint-writer.js';
 import { flushOnExit, forgetOnExit } from './exit-hook.js';
 import { GroupCommitSink } from './group-commit.js';
 import { jsonString } from './json-text.js';
-import { loadHmacKey, loadPrivateKey } from './keys.js';
+import { checkKeyId, hmacKeyId, loadHmacKey, loadPrivateKey, signingKeyId } from './keys.js';
 import { type AuditOptions, checkpointSchedule } from './options.js';
 import type { OperationFacts } from './record.js';
 import type { SanitizeLimits } from './sanitize.js';
 import { serializeRecordBody } from './serialize.js';
 import { createSink } from './sinks.js';
+
+/** A new HMAC key (and, optionally, a new checkpoint signing key) for {@link AuditWriter.rotateKey}. */
+export interface AuditKeyRotation {
+  /** The new HMAC-SHA-256 key: at least 32 bytes, as bytes, hex text or `@/path/to/keyfile`. */
+  hmacKey: string | Uint8Array;
+  /**
+   * Its id (`key_id` of the new chain's lines). 1 to 64 of `A-Z a-z 0-9 . _ -`.
+   * @default the first 8 bytes of SHA-256 of the key bytes, as 16 hex digits
+   */
+  keyId?: string;
+  /**
+   * A new Ed25519 private key for the checkpoints (PEM text, `@/path/to/key.pem` or a `KeyObject`).
+   * Needs `chain.checkpoints`.
+   * @default undefined (the checkpoints keep their key)
+   */
+  privateKey?: string | KeyObject;
+  /**
+   * Id of the new signing key.
+   * @default the first 8 bytes of SHA-256 of its public key's SPKI DER, as 16 hex digits
+   */
+  checkpointKeyId?: string;
+}
+
+/** What {@link AuditWriter.rotateKey} did. */
+export interface AuditKeyRotationResult {
+  /** The chain that ended: its id, last seq (the new chain links to that line's MAC) and key id. */
+  readonly previous: { readonly chain: string; readonly seq: number; readonly keyId: string };
+  /** The new chain's id. */
+  readonly chain: string;
+  /** The new HMAC key's id. */
+  readonly keyId: string;
+  /** Whether the rotation record (`audit.key.rotated`, the new chain's seq 1) was written. */
+  readonly recorded: boolean;
+  /** Whether the ended chain is covered by a checkpoint (always true without checkpoints). */
+  readonly sealed: boolean;
+}
+
+/** Calls `onWriteError`, or, without it, emits one process warning (the first error). */
+function reporter(userOnError: ((e: Error) => void) | undefined, prefix: string): (e: Error) => void {
+  let warned = false;
+  return (e) => {
+    if (userOnError) {
+      try {
+        userOnError(e);
+      } catch {}
+    } else if (!warned) {
+      warned = true;
+      process.emitWarning(`Rampart audit: ${prefix}${e.message}`, 'RampartAuditWarning');
+    }
+  };
+}
+
+/** The HMAC key, its id and the checkpoint writer and signer of `options.chain`. */
+function chainParts(options: Readonly<AuditOptions>, onAnchorError: (e: Error) => void) {
+  const chain = options.chain;
+  const key = chain ? loadHmacKey(chain.key) : undefined;
+  const keyId = chain?.keyId ?? (key ? hmacKeyId(key) : '');
+  const cp = chain?.checkpoints;
+  if (!cp) return { key, keyId, checkpoints: undefined };
+  const privateKey = loadPrivateKey(cp.privateKey);
+  const signer: CheckpointSigner = { key: privateKey, keyId: cp.keyId ?? signingKeyId(privateKey) };
+  const anchor = cp.anchor === undefined ? undefined : createAnchor(cp.anchor, onAnchorError);
+  return {
+    key,
+    keyId,
+    checkpoints: { writer: new CheckpointWriter(cp.path, anchor), every: checkpointSchedule(cp).every, signer },
+  };
+}
 
 /**
  * The audit logger: a pino instance (separate from the application's) whose destination is the
@@ -22,6 +92,8 @@ export class AuditWriter {
   readonly #logger: pino.Logger;
   readonly #timestamp: () => string;
   readonly #onError: (e: Error) => void;
+  readonly #checkpointWriter: CheckpointWriter | undefined;
+  #anchorFailures = 0;
   #sequence = 0;
   #dropped = 0;
   #healthy = true;
@@ -34,18 +106,16 @@ export class AuditWriter {
    *   (default: an unref'd `setInterval`; tests pass their own and tick by hand).
    */
   constructor(options: Readonly<AuditOptions>, schedule?: RepeatScheduler) {
-    let warned = false;
-    const userOnError = options.onWriteError;
+    const report = reporter(options.onWriteError, 'cannot write the audit trail: ');
     this.#onError = (e: Error) => {
       this.#healthy = false;
-      if (userOnError) {
-        try {
-          userOnError(e);
-        } catch {}
-      } else if (!warned) {
-        warned = true;
-        process.emitWarning(`Rampart audit: cannot write the audit trail: ${e.message}`, 'RampartAuditWarning');
-      }
+      report(e);
+    };
+    // An anchor failure never makes the trail unhealthy (failClosed does not refuse requests for it).
+    const reportAnchor = reporter(options.onWriteError, '');
+    const onAnchorError = (e: Error) => {
+      this.#anchorFailures++;
+      reportAnchor(e);
     };
     this.#sink = createSink(options, {
       onError: this.#onError,
@@ -59,16 +129,13 @@ export class AuditWriter {
       },
     });
     this.#grouped = this.#sink instanceof GroupCommitSink;
-    const chain = options.chain;
-    const key = chain ? loadHmacKey(chain.key) : undefined;
-    const cp = chain?.checkpoints;
+    const cp = options.chain?.checkpoints;
     const clock = options.clock;
+    const parts = chainParts(options, onAnchorError);
+    this.#checkpointWriter = parts.checkpoints?.writer;
     this.#stage = new ChainStage(this.#sink, {
-      key,
+      ...parts,
       chainId: newChainId(),
-      checkpoints: cp
-        ? { writer: new CheckpointWriter(cp.path, loadPrivateKey(cp.privateKey)), every: checkpointSchedule(cp).every }
-        : undefined,
       now: () => clock.now(),
       onError: this.#onError,
     });
@@ -120,6 +187,63 @@ export class AuditWriter {
   /** Sequence number and MAC of the last line written. */
   get head(): { seq: number; mac: string } {
     return { seq: this.#stage.seq, mac: this.#stage.head };
+  }
+
+  /** Id of the HMAC key lines are MACed with now (`key_id`). */
+  get keyId(): string {
+    return this.#stage.keyId;
+  }
+
+  /** Checkpoints the anchor (`chain.checkpoints.anchor`) failed to take. */
+  get anchorFailures(): number {
+    return this.#anchorFailures;
+  }
+
+  /**
+   * Rotates the HMAC key (and, optionally, the checkpoint signing key): writes out the lines waiting
+   * for the turn's group write, ends the current chain (its final checkpoint is signed with the old
+   * key) and starts a new chain whose first line, the rotation record `audit.key.rotated`, links to
+   * the ended chain's last MAC and names it. The verifier follows the link, so records removed across
+   * the rotation are detected. Throws (and changes nothing) on a bad key, without `chain`, or after close.
+   */
+  async rotateKey(rotation: AuditKeyRotation): Promise<AuditKeyRotationResult> {
+    if (this.#closed) throw new Error('audit: cannot rotate the key of a closed audit writer');
+    if (!this.#checkpointWriter && rotation.privateKey !== undefined)
+      throw new Error('audit: a new checkpoint key needs chain.checkpoints');
+    if (!this.#stage.keyId) throw new Error('audit: key rotation needs the chain option (an HMAC key)');
+    const key = loadHmacKey(rotation.hmacKey);
+    const keyId = rotation.keyId === undefined ? hmacKeyId(key) : checkKeyId(rotation.keyId, 'keyId');
+    let signer: CheckpointSigner | undefined;
+    if (rotation.privateKey !== undefined) {
+      const privateKey = loadPrivateKey(rotation.privateKey);
+      const id = rotation.checkpointKeyId;
+      signer = {
+        key: privateKey,
+        keyId: id === undefined ? signingKeyId(privateKey) : checkKeyId(id, 'checkpointKeyId'),
+      };
+    }
+    // A failed group write rewinds the chain to its last line on disk: none may straddle the switch.
+    if (this.#grouped) this.writePendingNow();
+    const ended = this.#stage.rotate({ key, keyId, chainId: newChainId(), signer });
+    // The new chain's first checkpoint registers it (deleting all of its lines is detected).
+    this.#stage.checkpoint();
+    const previous = { chain: ended.chain, seq: ended.seq, keyId: ended.keyId };
+    const recorded = this.write(
+      {
+        event: { kind: 'event', category: ['configuration'], type: ['change'], action: 'audit.key.rotated' },
+        rampart: {
+          key_rotation: {
+            previous_chain: ended.chain,
+            previous_seq: ended.seq,
+            previous_key_id: ended.keyId,
+            key_id: keyId,
+          },
+        },
+      },
+      'audit.key.rotated',
+    );
+    const sealed = await this.#stage.sealChain(ended);
+    return { previous, chain: this.#stage.chainId, keyId, recorded, sealed };
   }
 
   /** False once a write failed, until a later write succeeds. */
@@ -240,5 +364,6 @@ export class AuditWriter {
     this.#closed = true;
     forgetOnExit(this);
     await this.#sink.close();
+    await this.#checkpointWriter?.close();
   }
 }

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
+import { createPublicKey } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { auditPlugin, createAudit, generateAuditKeys } from '@rampart/audit';
+import { auditPlugin, createAudit, generateAuditKeys, hmacKeyId, signingKeyId } from '@rampart/audit';
 import { postGraphQL, startTestServer } from '@rampart/testing';
 import { run } from './run.js';
 
@@ -175,10 +176,17 @@ describe('rampart audit verify: output and exit codes', () => {
     const verify = (...args: string[]) => run(['audit', 'verify', ...args]);
     const noKey = await verify(base.log);
     assert.equal(noKey.code, 2);
-    assert.match(noKey.err, /^usage: rampart audit verify <log\|dir> --key/);
+    assert.match(noKey.err, /^usage: rampart audit verify <log\|dir> \(--key <hex\|@file> \| --keys <ring.json>\)/);
     const alone = await verify(base.log, '--key', key, '--checkpoints', base.checkpoints);
     assert.equal(alone.code, 2);
-    assert.match(alone.err, /^--checkpoints and --public-key go together\nusage:/);
+    assert.match(alone.err, /^--checkpoints and --anchor need --public-key \(or ed25519 keys in --keys\)\nusage:/);
+    const anchorAlone = await verify(base.log, '--key', key, '--anchor', base.checkpoints);
+    assert.equal(anchorAlone.code, 2);
+    const badRing = join(dir, 'bad-ring.json');
+    writeFileSync(badRing, '{"hmac": {"a b": "00"}}');
+    const ring = await verify(base.log, '--keys', badRing);
+    assert.equal(ring.code, 2);
+    assert.match(ring.err, /bad-ring\.json: key id must be 1 to 64 of A-Z a-z 0-9 \. _ -, got "a b"/);
     assert.equal((await verify(base.log, '--key', key, '--public-key', keys.publicKeyPath)).code, 2);
     const missing = await verify(join(dir, 'missing.log'), '--key', key);
     assert.equal(missing.code, 2);
@@ -286,5 +294,156 @@ describe('rampart audit verify: unsealed tail (exit 3)', () => {
       r.out,
       new RegExp(`intact up to checkpoint 0; unsealed tail: 10 records, ${bytesOf(log, 1, 10)} bytes after it$`, 'm'),
     );
+  });
+});
+
+describe('rampart audit verify: key rotation (--keys) and the off-host anchor (--anchor)', () => {
+  const keys2 = generateAuditKeys(join(dir, 'keys2'));
+  const log = join(dir, 'rotating.log');
+  const checkpoints = join(dir, 'rotating.log.checkpoints');
+  const anchor = join(dir, 'offhost', 'rotating.checkpoints');
+  const ringFile = join(dir, 'ring.json');
+  let rotation: Awaited<ReturnType<ReturnType<typeof createAudit>['rotateKey']>>;
+
+  before(async () => {
+    const audit = createAudit({
+      destination: log,
+      chain: { key, checkpoints: { path: checkpoints, privateKey: `@${keys.privateKeyPath}`, anchor } },
+    });
+    const schema = makeExecutableSchema({
+      typeDefs: 'type Query { hello: String }',
+      resolvers: { Query: { hello: () => 'hi' } },
+    });
+    const server = await startTestServer({ schema, plugins: [audit.plugin] });
+    for (let i = 0; i < 3; i++)
+      assert.equal((await postGraphQL(server.graphqlUrl, { query: '{ hello }' })).status, 200);
+    // The rotation happens while requests are in flight: each record lands in one chain or the other.
+    const inFlight = Array.from({ length: 10 }, () => postGraphQL(server.graphqlUrl, { query: '{ hello }' }));
+    rotation = await audit.rotateKey({
+      hmacKey: `@${keys2.hmacKeyPath}`,
+      keyId: 'k2',
+      privateKey: `@${keys2.privateKeyPath}`,
+    });
+    assert.deepEqual(
+      (await Promise.all(inFlight)).map((r) => r.status),
+      Array(10).fill(200),
+    );
+    for (let i = 0; i < 3; i++)
+      assert.equal((await postGraphQL(server.graphqlUrl, { query: '{ hello }' })).status, 200);
+    await server.stop();
+    // The ring names the keys by id; @files are relative to the ring file.
+    const k1 = hmacKeyId(Buffer.from(readFileSync(keys.hmacKeyPath, 'utf8').trim(), 'hex'));
+    writeFileSync(
+      ringFile,
+      JSON.stringify({
+        hmac: { [k1]: '@keys/audit-hmac.key', k2: '@keys2/audit-hmac.key' },
+        ed25519: {
+          [signingKeyId(createPublicKey(readFileSync(keys.publicKeyPath)))]: '@keys/audit-checkpoint-public.pem',
+          [signingKeyId(createPublicKey(readFileSync(keys2.publicKeyPath)))]: '@keys2/audit-checkpoint-public.pem',
+        },
+      }),
+    );
+  });
+
+  const verify = (logPath: string, ...args: string[]) => run(['audit', 'verify', logPath, '--keys', ringFile, ...args]);
+  /** Line index of the rotation record (the new chain's first line). */
+  const rotationLine = () => lines(log).findIndex((l) => l.includes('"action":"audit.key.rotated"'));
+
+  it('the whole log, both chains, verifies with the key ring: exit 0', async () => {
+    const r = await verify(log, '--checkpoints', checkpoints);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.err, '');
+    assert.match(
+      r.out,
+      new RegExp(
+        `chain ${rotation.previous.chain} \\(.*\\): \\d+ records, last seq \\d+, checkpointed to seq \\d+: intact\\n`,
+      ),
+    );
+    assert.match(
+      r.out,
+      new RegExp(`chain ${rotation.chain} \\(.*\\): \\d+ records, last seq \\d+, checkpointed to seq \\d+: intact\\n`),
+    );
+    assert.match(r.out, /OK: 2 chain\(s\), 17 records intact, 4 signed checkpoint\(s\) valid\n$/);
+    // The anchored copy agrees with the local checkpoints.
+    assert.equal(readFileSync(anchor, 'utf8'), readFileSync(checkpoints, 'utf8'));
+    assert.equal((await verify(log, '--checkpoints', checkpoints, '--anchor', anchor)).code, 0);
+  });
+
+  it('a record removed right before the rotation: exit 1, rotation-gap and truncated named', async () => {
+    const at = rotationLine();
+    const cut = tamper(log, 'rotating-cut', (l) => l.filter((_, i) => i !== at - 1));
+    const r = await verify(cut);
+    assert.equal(r.code, 1);
+    const { chain: ended, seq } = rotation.previous;
+    assert.equal(
+      r.err,
+      `FAIL rotation-gap: ${cut}:${at}: chain ${rotation.chain} continues chain ${ended} after seq ${seq} (key rotation), but chain ${ended} ends at seq ${seq - 1}: records were removed across the key rotation\n`,
+    );
+    const sealed = await verify(cut, '--checkpoints', checkpoints);
+    assert.equal(sealed.code, 1);
+    assert.match(
+      sealed.err,
+      new RegExp(`FAIL truncated: .*chain ${ended} ends at seq ${seq - 1}, but a signed checkpoint covers seq ${seq}`),
+    );
+    // The rotation record removed: the new chain misses its start.
+    const noRecord = tamper(log, 'rotating-no-record', (l) => l.filter((_, i) => i !== at));
+    const m = await verify(noRecord);
+    assert.equal(m.code, 1);
+    assert.equal(
+      m.err,
+      `FAIL missing-start: ${noRecord}:${at + 1}: chain ${rotation.chain} starts at seq 2, expected 1: lines were deleted from its start\n`,
+    );
+  });
+
+  it('a key id the ring does not hold: exit 4, its own message', async () => {
+    const partial = join(dir, 'partial-ring.json');
+    const ring = JSON.parse(readFileSync(ringFile, 'utf8'));
+    delete ring.hmac.k2;
+    writeFileSync(partial, JSON.stringify(ring));
+    const r = await run(['audit', 'verify', log, '--keys', partial]);
+    assert.equal(r.code, 4);
+    assert.equal(
+      r.err,
+      `FAIL unknown-key: ${log}:${rotationLine() + 1}: chain ${rotation.chain} seq 1 names HMAC key id "k2", which the key ring does not hold: add it to the ring\n` +
+        'UNKNOWN KEY: some chains name keys that were not given; they were not verified\n',
+    );
+    // With a single --key (no ring) every line is tried with it: the new chain's MACs do not match.
+    const single = await run(['audit', 'verify', log, '--key', key]);
+    assert.equal(single.code, 1);
+    assert.match(single.err, /^FAIL mac-mismatch: .*MAC mismatch \(chain [\da-f]{16}, seq 1 with key k2\)/);
+  });
+
+  it('the log tail and the local checkpoints cut on the host: detected against the anchor, exit 1', async () => {
+    const cutLog = tamper(log, 'rotating-tail', (l) => l.slice(0, -2));
+    const n = lines(log).filter((l) => l.includes(`"chain":"${rotation.chain}"`)).length;
+    const cutCheckpoints = join(dir, 'rotating-tail.checkpoints');
+    // Only the first chain's checkpoints are left on the host.
+    writeFileSync(
+      cutCheckpoints,
+      `${lines(checkpoints)
+        .filter((l) => l.includes(rotation.previous.chain))
+        .join('\n')}\n`,
+    );
+    const local = await verify(cutLog, '--checkpoints', cutCheckpoints);
+    assert.equal(local.code, 3, 'without the anchor, the cut second chain is an unsealed tail');
+    const r = await verify(cutLog, '--checkpoints', cutCheckpoints, '--anchor', anchor);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.err,
+      new RegExp(
+        `FAIL anchor-mismatch: ${anchor}:\\d+: 2 anchored checkpoint\\(s\\) of chain ${rotation.chain} \\(seq 0, ${n}\\) are not in the local checkpoints \\(${cutCheckpoints}\\): the local checkpoints were cut, replaced or deleted\n`,
+      ),
+    );
+    assert.match(
+      r.err,
+      new RegExp(
+        `FAIL truncated: ${cutLog}:\\d+: chain ${rotation.chain} ends at seq ${n - 2}, but a signed checkpoint covers seq ${n}: records were removed from the end\n`,
+      ),
+    );
+    // The local checkpoints file deleted altogether.
+    rmSync(cutCheckpoints);
+    const deleted = await verify(cutLog, '--checkpoints', cutCheckpoints, '--anchor', anchor);
+    assert.equal(deleted.code, 1);
+    assert.match(deleted.err, /FAIL anchor-mismatch: .*\(no local checkpoints file\)/);
   });
 });

@@ -4,16 +4,25 @@
  * reports the unsealed tail of each (records after its last checkpoint) with a distinct exit code.
  */
 import { statSync } from 'node:fs';
-import { type VerifiedChain, type VerifyAuditLogResult, verifyAuditLog } from '@rampart/audit';
+import {
+  type AuditKeyRing,
+  loadKeyRing,
+  type VerifiedChain,
+  type VerifyAuditLogResult,
+  verifyAuditLog,
+} from '@rampart/audit';
 import { parseCommandLine } from '../arguments.js';
 import { CliError, type CliIO, type Command, EXIT_USAGE } from '../cli.js';
 
 const USAGE =
-  'usage: rampart audit verify <log|dir> --key <hex|@file> [--checkpoints <file> --public-key <file>] [--allow-unsealed-tail]\n' +
-  '  (for a folder, --public-key alone verifies against every *.checkpoints file in it)';
+  'usage: rampart audit verify <log|dir> (--key <hex|@file> | --keys <ring.json>) [--checkpoints <file> --public-key <file>]\n' +
+  '                            [--anchor <file>] [--allow-unsealed-tail]\n' +
+  '  (for a folder, a public key alone verifies against every *.checkpoints file in it)';
 
 const OPTIONS = {
   key: { type: 'string' },
+  keys: { type: 'string' },
+  anchor: { type: 'string' },
   checkpoints: { type: 'string' },
   'public-key': { type: 'string' },
   'allow-unsealed-tail': { type: 'boolean' },
@@ -29,11 +38,20 @@ export const EXIT_TAMPERED = 1;
  * turns it into {@link EXIT_INTACT}.
  */
 export const EXIT_UNSEALED_TAIL = 3;
+/**
+ * Exit code of `audit verify` when the only findings are lines or checkpoints naming a key id that
+ * neither the key ring (`--keys`) nor `--key`/`--public-key` holds: they cannot be verified (not
+ * evidence of tampering by itself; add the key and verify again).
+ */
+export const EXIT_UNKNOWN_KEY = 4;
 
 /** What the command line asks to verify. */
 interface VerifyRequest {
   readonly target: string;
-  readonly key: string;
+  readonly key: string | undefined;
+  /** Key ring file (`--keys`). */
+  readonly keys: string | undefined;
+  readonly anchor: string | undefined;
   readonly checkpoints: string | undefined;
   readonly publicKey: string | undefined;
   /** Exit 0 (not {@link EXIT_UNSEALED_TAIL}) when the only finding is an unsealed tail. */
@@ -44,12 +62,14 @@ interface VerifyRequest {
 function requestOf(args: string[]): VerifyRequest | undefined {
   const { values, positionals } = parseCommandLine(args, OPTIONS, USAGE, true);
   const target = positionals[0];
-  const key = values.key;
-  if (!target || positionals.length > 1 || typeof key !== 'string') return undefined;
+  const key = values.key as string | undefined;
+  const keys = values.keys as string | undefined;
+  if (!target || positionals.length > 1 || (key === undefined && keys === undefined)) return undefined;
   const checkpoints = values.checkpoints as string | undefined;
   const publicKey = values['public-key'] as string | undefined;
+  const anchor = values.anchor as string | undefined;
   const allowUnsealedTail = values['allow-unsealed-tail'] === true;
-  return { target, key, checkpoints, publicKey, allowUnsealedTail };
+  return { target, key, keys, anchor, checkpoints, publicKey, allowUnsealedTail };
 }
 
 /**
@@ -57,19 +77,27 @@ function requestOf(args: string[]): VerifyRequest | undefined {
  * usage is printed then). Throws a `CliError` (exit 2) for unreadable files and keys.
  */
 async function verify(request: VerifyRequest, io: CliIO): Promise<VerifyAuditLogResult | undefined> {
-  const { target, key, checkpoints, publicKey } = request;
+  const { target, key, checkpoints, publicKey, anchor } = request;
   try {
     const isDir = statSync(target).isDirectory();
-    // A folder's *.checkpoints files are found by themselves; a single log needs --checkpoints.
-    if ((checkpoints && !publicKey) || (!isDir && publicKey && !checkpoints)) {
+    const ring: AuditKeyRing | undefined = request.keys ? loadKeyRing(request.keys) : undefined;
+    const hasPublicKey = publicKey !== undefined || ring?.ed25519 !== undefined;
+    // A folder's *.checkpoints files are found by themselves; a single log needs --checkpoints (or --anchor).
+    if ((checkpoints || anchor) && !hasPublicKey) {
+      io.stderr(`--checkpoints and --anchor need --public-key (or ed25519 keys in --keys)\n${USAGE}\n`);
+      return undefined;
+    }
+    if (!isDir && publicKey && !checkpoints && !anchor) {
       io.stderr(`--checkpoints and --public-key go together\n${USAGE}\n`);
       return undefined;
     }
     return await verifyAuditLog({
       ...(isDir ? { dir: target } : { logPath: target }),
-      key,
+      ...(key ? { key } : {}),
+      ...(ring ? { keys: ring } : {}),
       ...(checkpoints ? { checkpointsPath: checkpoints } : {}),
       ...(publicKey ? { publicKey: `@${publicKey}` } : {}),
+      ...(anchor ? { anchorPath: anchor } : {}),
     });
   } catch (e) {
     throw new CliError((e as Error).message, EXIT_USAGE);
@@ -99,6 +127,10 @@ function report(result: VerifyAuditLogResult, allowUnsealedTail: boolean, io: Cl
   }
   if (!result.ok) {
     for (const p of result.problems) io.stderr(`FAIL ${p.kind}: ${p.message}\n`);
+    if (result.problems.every((p) => p.kind === 'unknown-key')) {
+      io.stderr('UNKNOWN KEY: some chains name keys that were not given; they were not verified\n');
+      return EXIT_UNKNOWN_KEY;
+    }
     return EXIT_TAMPERED;
   }
   const intact = `${result.chains.length} chain(s), ${result.chains.reduce((n, c) => n + c.records, 0)} records intact`;
@@ -126,16 +158,21 @@ function report(result: VerifyAuditLogResult, allowUnsealedTail: boolean, io: Cl
  */
 export const auditVerifyCommand: Command = {
   path: ['audit', 'verify'],
-  summary: 'check an audit log: HMAC chain, and with checkpoints a truncated tail',
+  summary: 'check an audit log: HMAC chain (key ring across rotations), and with checkpoints a truncated tail',
   usage: [
-    'usage: rampart audit verify <log file | folder> --key <hex | @keyfile> [--checkpoints <file> --public-key <pem file>]',
-    '                            [--allow-unsealed-tail]',
+    'usage: rampart audit verify <log file | folder> (--key <hex | @keyfile> | --keys <ring.json>)',
+    '                            [--checkpoints <file> --public-key <pem file>] [--anchor <file>] [--allow-unsealed-tail]',
+    '',
+    '--keys: a key ring after key rotations, JSON { "hmac": { "<key id>": "<hex | @file>" },',
+    '"ed25519": { "<key id>": "<PEM | @file>" } } (@file relative to the ring); each line and checkpoint',
+    'is verified with the key its key_id names. --key verifies lines without key_id (older logs).',
+    '--anchor: the off-host copy of the checkpoints; the log and the local checkpoints are checked against it.',
     '',
     'Exit 0 when every chain is intact (and, with checkpoints, sealed by its last checkpoint); 1 when a',
     'chain is broken (the first bad line of each is named); 2 for bad usage or unreadable files; 3 when',
     'every chain is intact but some records come after the last checkpoint (an unsealed tail: a cut there',
     'would not be detected; --allow-unsealed-tail exits 0 then). A folder is verified file by file, each',
-    'chain on its own.',
+    'chain on its own. Exit 4 when the only findings are key ids no given key has (add the key).',
   ].join('\n'),
   async run(args, io) {
     const request = requestOf(args);
