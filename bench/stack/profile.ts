@@ -47,7 +47,9 @@ const byFunction = new Map<string, number>();
 const byPackage = new Map<string, number>();
 for (const id of profile.samples) {
   const { functionName, url: source, lineNumber } = byId.get(id)!.callFrame;
-  const short = source.replace(/^.*node_modules\/(\.pnpm\/[^/]+\/node_modules\/)?/, '').replace(/^.*\/packages\//, '@rampart/');
+  const short = source
+    .replace(/^.*node_modules\/(\.pnpm\/[^/]+\/node_modules\/)?/, '')
+    .replace(/^.*\/packages\//, '@rampart/');
   const key = `${functionName || '(anonymous)'} ${short}:${lineNumber + 1}`;
   byFunction.set(key, (byFunction.get(key) ?? 0) + 1);
   const pkg = /^@rampart\/[^/]+/.exec(short)?.[0] ?? (/^(@[^/]+\/[^/]+|[^/(]+)\//.exec(short)?.[1] || functionName);
