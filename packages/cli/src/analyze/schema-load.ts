@@ -35,7 +35,7 @@ export interface LoadedSchema {
   readonly files: readonly string[];
   /** Directives used but not defined in the SDL, and not Rampart's: left out of the analysis. */
   readonly ignoredDirectives: readonly string[];
-  /** Directive renames applied (`myCost` → `cost`), from `@link(import:)`. */
+  /** Directive renames applied (`myCost` → `cost`, from `@link`), those the SDL uses. */
   readonly renamedDirectives: Readonly<Record<string, string>>;
 }
 
@@ -80,11 +80,13 @@ function normalizeDirectives(
   renames: ReadonlyMap<string, string>,
   defined: ReadonlySet<string>,
   ignored: Set<string>,
+  used: Set<string>,
 ): DocumentNode {
   const renamed = visit(doc, {
     DirectiveDefinition: (node) => (renames.has(node.name.value) ? null : undefined),
     Directive: (node) => {
       const name = renames.get(node.name.value) ?? node.name.value;
+      if (name !== node.name.value) used.add(node.name.value);
       if (defined.has(name))
         return name === node.name.value ? undefined : { ...node, name: { ...node.name, value: name } };
       ignored.add(node.name.value);
@@ -123,7 +125,8 @@ export function loadSdl(files: readonly SchemaFile[], rateLimitName?: string): L
   for (const name of ['skip', 'include', 'deprecated', 'specifiedBy', 'oneOf']) defined.add(name);
   for (const alias of renames.keys()) defined.delete(alias);
   const ignored = new Set<string>();
-  doc = normalizeDirectives(doc, renames, defined, ignored);
+  const used = new Set<string>();
+  doc = normalizeDirectives(doc, renames, defined, ignored, used);
   doc = { ...doc, definitions: [...extra, ...adoptOrphanExtensions([...doc.definitions])] };
   const label = files.map((f) => f.path).join(', ');
   let schema: GraphQLSchema;
@@ -136,7 +139,7 @@ export function loadSdl(files: readonly SchemaFile[], rateLimitName?: string): L
     schema,
     files: files.map((f) => f.path),
     ignoredDirectives: [...ignored].sort(),
-    renamedDirectives: Object.fromEntries(renames),
+    renamedDirectives: Object.fromEntries([...renames].filter(([alias]) => used.has(alias))),
   };
 }
 
