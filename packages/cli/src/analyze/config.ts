@@ -49,7 +49,16 @@ export async function loadConfig(path: string): Promise<RampartConfig> {
     if ((e as { exitCode?: number }).exitCode === 2) throw e;
     throw usageError(`cannot load --config ${path}: ${(e as Error).message}`);
   }
-  const options = (mod.default ?? mod.options) as Record<string, unknown> | undefined;
+  let options = (mod.default ?? mod.options) as Record<string, unknown> | undefined;
+  // A .ts module outside a "type": "module" package loads as CommonJS: its exports sit one level down.
+  if (
+    options &&
+    typeof options === 'object' &&
+    !('limits' in options) &&
+    ('default' in options || 'options' in options)
+  ) {
+    options = (options.default ?? options.options) as Record<string, unknown> | undefined;
+  }
   if (!options || typeof options !== 'object') {
     throw usageError(`--config ${path} must export the options object of rampart() (default export or "options")`);
   }
