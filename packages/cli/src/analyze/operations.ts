@@ -11,7 +11,7 @@ import {
   Kind,
   type OperationDefinitionNode,
   parse,
-  visit,
+  type SelectionSetNode,
 } from 'graphql';
 import { usageError } from '../cli.js';
 import type { InputFile } from './inputs.js';
@@ -61,26 +61,33 @@ function addFragments(pool: FragmentPool, doc: DocumentNode, file: string): void
 
 const textOf = (d: DefinitionNode) => d.loc?.source.body.slice(d.loc.start, d.loc.end);
 
+/** The names of the fragments spread anywhere in `set` (a walk of selection sets only). */
+function spreadsIn(set: SelectionSetNode, found: (name: string) => void): void {
+  const stack: SelectionSetNode[] = [set];
+  while (stack.length > 0) {
+    for (const sel of (stack.pop() as SelectionSetNode).selections) {
+      if (sel.kind === Kind.FRAGMENT_SPREAD) found(sel.name.value);
+      else if (sel.selectionSet) stack.push(sel.selectionSet);
+    }
+  }
+}
+
 /** The operation and the fragments it spreads, transitively; the first unknown fragment, if any. */
 function withFragments(op: OperationDefinitionNode, pool: FragmentPool): { doc: DocumentNode; missing?: string } {
   const needed = new Map<string, FragmentDefinitionNode>();
   let missing: string | undefined;
-  const stack: DefinitionNode[] = [op];
-  while (stack.length > 0) {
-    visit(stack.pop() as DefinitionNode, {
-      FragmentSpread(node) {
-        const name = node.name.value;
-        if (needed.has(name)) return;
-        const fragment = pool.get(name);
-        if (!fragment) {
-          missing ??= name;
-          return;
-        }
-        needed.set(name, fragment.node);
-        stack.push(fragment.node);
-      },
-    });
-  }
+  const stack: SelectionSetNode[] = [op.selectionSet];
+  const found = (name: string) => {
+    if (needed.has(name)) return;
+    const fragment = pool.get(name);
+    if (!fragment) {
+      missing ??= name;
+      return;
+    }
+    needed.set(name, fragment.node);
+    stack.push(fragment.node.selectionSet);
+  };
+  while (stack.length > 0) spreadsIn(stack.pop() as SelectionSetNode, found);
   const doc: DocumentNode = { kind: Kind.DOCUMENT, definitions: [op, ...needed.values()] };
   return missing === undefined ? { doc } : { doc, missing };
 }

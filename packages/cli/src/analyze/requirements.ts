@@ -64,6 +64,30 @@ const dnfOf = (v: unknown): Dnf =>
   Array.isArray(v) ? v.map((alt) => (Array.isArray(alt) ? alt.map(String) : [String(alt)])) : [];
 const dnfKey = (d: Dnf) => JSON.stringify(d);
 
+/** What one SDL node declares (parsed once per node: the schema is shared by every operation of a run). */
+interface Declared {
+  readonly authenticated: boolean;
+  readonly scopes: readonly Dnf[];
+  readonly policies: readonly Dnf[];
+}
+
+const NOTHING: Declared = { authenticated: false, scopes: [], policies: [] };
+const declaredCache = new WeakMap<object, Declared>();
+
+function declared(node: Node): Declared {
+  if (!node?.directives || node.directives.length === 0) return NOTHING;
+  let d = declaredCache.get(node);
+  if (!d) {
+    d = {
+      authenticated: directives([node], 'authenticated').length > 0,
+      scopes: directives([node], 'requiresScopes').map((x) => dnfOf(argumentOf(x, 'scopes'))),
+      policies: directives([node], 'policy').map((x) => dnfOf(argumentOf(x, 'policies'))),
+    };
+    declaredCache.set(node, d);
+  }
+  return d;
+}
+
 class RequirementSet {
   readonly #byCoordinate = new Map<
     string,
@@ -71,10 +95,11 @@ class RequirementSet {
   >();
 
   add(coordinate: string, nodes: readonly Node[]): void {
-    const authenticated = directives(nodes, 'authenticated').length > 0;
-    const scopes = directives(nodes, 'requiresScopes').map((d) => dnfOf(argumentOf(d, 'scopes')));
-    const policies = directives(nodes, 'policy').map((d) => dnfOf(argumentOf(d, 'policies')));
-    if (!authenticated && scopes.length === 0 && policies.length === 0) return;
+    const parts = nodes.map(declared).filter((d) => d !== NOTHING);
+    if (parts.length === 0) return;
+    const authenticated = parts.some((d) => d.authenticated);
+    const scopes = parts.flatMap((d) => d.scopes);
+    const policies = parts.flatMap((d) => d.policies);
     let entry = this.#byCoordinate.get(coordinate);
     if (!entry) {
       entry = { authenticated: false, scopes: new Map(), policies: new Map() };
