@@ -31,6 +31,9 @@ const summary = (ops: Op[]) => ops.map((o) => [o.key, o.status, o.measures.cost]
 describe('rampart analyze: operation inputs', () => {
   it('GraphQL files, a directory and a glob; fragments shared across files; several operations per document', () => {
     const bounds = ['--variable-bounds', 'first<=5'];
+    // A directory gives its .graphql/.gql files: not JSON files, not node_modules.
+    ws.file('ops/package.json', '{ "name": "app" }');
+    ws.file('ops/node_modules/dep/broken.graphql', 'query {');
     const byDir = json(['--schema', 'schema', 'ops', ...bounds]);
     assert.equal(byDir.code, 0);
     assert.deepEqual(summary(byDir.report.operations), [

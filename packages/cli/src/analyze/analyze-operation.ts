@@ -150,7 +150,7 @@ export function analyzeOperation(item: OperationItem, settings: AnalysisSettings
     assumedVariables,
     unbounded,
     violations,
-    requirements: requirementsOf(schema, fields, schema.getRootType(operation.operation)?.name),
+    requirements: requirementsOf(schema, fields),
     rateLimits: rateLimitsOf(schema, fields, settings.rateLimitDirective),
     ...(settings.explain ? { explain: explainCost(schema, item.document, options, a) } : {}),
   };

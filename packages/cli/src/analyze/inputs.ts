@@ -1,6 +1,7 @@
 /**
- * The files an analysis reads: plain paths, directories (every `.graphql`, `.gql` and `.json` below
- * them) and glob patterns (fast-glob), each expanded in sorted order, and `-` for standard input.
+ * The files an analysis reads: plain paths, directories (every `.graphql` and `.gql` below them,
+ * `node_modules` left out; JSON files are read only when named or matched by a glob) and glob
+ * patterns (fast-glob), each expanded in sorted order, and `-` for standard input.
  */
 import { statSync } from 'node:fs';
 import fg from 'fast-glob';
@@ -13,7 +14,8 @@ export interface InputFile {
   readonly text: string;
 }
 
-const OPERATION_FILES = '**/*.{graphql,gql,json}';
+const OPERATION_FILES = '**/*.{graphql,gql}';
+const IGNORE = ['**/node_modules/**'];
 
 function isDirectory(path: string): boolean {
   try {
@@ -27,12 +29,12 @@ function isDirectory(path: string): boolean {
 export function expand(arg: string, what: string, directoryPattern = OPERATION_FILES): string[] {
   if (arg === '-') return ['-'];
   if (isDirectory(arg)) {
-    const found = fg.sync(directoryPattern, { cwd: arg, onlyFiles: true }).sort();
+    const found = fg.sync(directoryPattern, { cwd: arg, onlyFiles: true, ignore: IGNORE }).sort();
     if (found.length === 0) throw usageError(`no ${what} file in directory "${arg}"`);
     return found.map((f) => `${arg.replace(/\/+$/, '')}/${f}`);
   }
   if (fg.isDynamicPattern(arg)) {
-    const found = fg.sync(arg, { onlyFiles: true }).sort();
+    const found = fg.sync(arg, { onlyFiles: true, ignore: IGNORE }).sort();
     if (found.length === 0) throw usageError(`no ${what} file matches "${arg}"`);
     return found;
   }

@@ -1,6 +1,6 @@
 /**
  * What an operation requires (`@authenticated`, `@requiresScopes`, `@policy` on the fields it selects,
- * their return types, the root type, the arguments it passes, the same field of the interfaces a type
+ * their parent and return types, the arguments it passes, the same field of the interfaces a type
  * implements and, through an abstract type, of every implementation) and the `@rateLimit`s it hits
  * (on the field, the interface field, else the object type). Read from the schema's SDL nodes.
  */

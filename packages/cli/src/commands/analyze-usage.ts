@@ -11,7 +11,7 @@ Schema:
                                 subgraph SDL (@link imports and renames of @cost/@listSize), or
                                 one introspection result (.json). Rampart's directives are known.
 Operations (positional, or --query <path>, repeatable):
-  op.graphql | dir | 'ops/**/*.graphql' | manifest.json | documents.json | -
+  op.graphql | dir (its .graphql/.gql) | 'ops/**/*.graphql' | manifest.json | documents.json | -
   --operation-name <name>       analyze only the operations of that name
 Variables:
   --variables <json|@file>      values for variables by name (all operations)
