@@ -3,9 +3,17 @@
  * `node_modules` left out; JSON files are read only when named or matched by a glob) and glob
  * patterns (fast-glob), each expanded in sorted order, and `-` for standard input.
  */
-import { statSync } from 'node:fs';
-import fg from 'fast-glob';
+import { readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type FastGlob from 'fast-glob';
 import { type CliIO, usageError } from '../cli.js';
+
+/** fast-glob, loaded on the first glob pattern only (plain files and folders do without it). */
+let fastGlob: typeof FastGlob | undefined;
+function glob(): typeof FastGlob {
+  fastGlob ??= createRequire(import.meta.url)('fast-glob') as typeof FastGlob;
+  return fastGlob;
+}
 
 /** One input file read whole. */
 export interface InputFile {
@@ -14,8 +22,19 @@ export interface InputFile {
   readonly text: string;
 }
 
-const OPERATION_FILES = '**/*.{graphql,gql}';
+/** File extensions a folder gives, for operations. */
+export const OPERATION_EXTENSIONS: readonly string[] = ['.graphql', '.gql'];
 const IGNORE = ['**/node_modules/**'];
+
+/** The files below `dir` with one of `extensions`, sorted, `node_modules` left out. */
+function listDirectory(dir: string, extensions: readonly string[]): string[] {
+  const names = readdirSync(dir, { recursive: true, encoding: 'utf8' });
+  return names
+    .filter((name) => extensions.some((e) => name.endsWith(e)) && !/(^|[\\/])node_modules[\\/]/.test(name))
+    .map((name) => name.replaceAll('\\', '/'))
+    .filter((name) => !isDirectory(`${dir}/${name}`))
+    .sort();
+}
 
 function isDirectory(path: string): boolean {
   try {
@@ -26,15 +45,15 @@ function isDirectory(path: string): boolean {
 }
 
 /** The paths one argument names (`what` is for messages: "schema", "operations"). */
-export function expand(arg: string, what: string, directoryPattern = OPERATION_FILES): string[] {
+export function expand(arg: string, what: string, extensions = OPERATION_EXTENSIONS): string[] {
   if (arg === '-') return ['-'];
   if (isDirectory(arg)) {
-    const found = fg.sync(directoryPattern, { cwd: arg, onlyFiles: true, ignore: IGNORE }).sort();
+    const found = listDirectory(arg, extensions);
     if (found.length === 0) throw usageError(`no ${what} file in directory "${arg}"`);
     return found.map((f) => `${arg.replace(/\/+$/, '')}/${f}`);
   }
-  if (fg.isDynamicPattern(arg)) {
-    const found = fg.sync(arg, { onlyFiles: true, ignore: IGNORE }).sort();
+  if (/[*?[\]{}()!]/.test(arg) && glob().isDynamicPattern(arg)) {
+    const found = glob().sync(arg, { onlyFiles: true, ignore: IGNORE }).sort();
     if (found.length === 0) throw usageError(`no ${what} file matches "${arg}"`);
     return found;
   }
@@ -42,11 +61,16 @@ export function expand(arg: string, what: string, directoryPattern = OPERATION_F
 }
 
 /** Reads every file the arguments name, each once, in order. */
-export function readInputs(io: CliIO, args: readonly string[], what: string, directoryPattern?: string): InputFile[] {
+export function readInputs(
+  io: CliIO,
+  args: readonly string[],
+  what: string,
+  extensions?: readonly string[],
+): InputFile[] {
   const seen = new Set<string>();
   const files: InputFile[] = [];
   for (const arg of args) {
-    for (const path of expand(arg, what, directoryPattern)) {
+    for (const path of expand(arg, what, extensions)) {
       if (seen.has(path)) continue;
       seen.add(path);
       files.push({ path, text: read(io, path, what) });

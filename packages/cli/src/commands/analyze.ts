@@ -79,7 +79,7 @@ async function settingsOf(
   const config: RampartConfig = typeof values.config === 'string' ? await loadConfig(values.config) : {};
   const json =
     typeof values.limits === 'string' ? (jsonValue(io, values.limits, 'limits') as LimitsOptions) : undefined;
-  const schemaFiles = readInputs(io, values.schema as string[], 'schema', '**/*.{graphql,gql,graphqls}');
+  const schemaFiles = readInputs(io, values.schema as string[], 'schema', ['.graphql', '.gql', '.graphqls']);
   const rateLimitDirective = config.rateLimitDirective ?? 'rateLimit';
   const loaded = loadSchema(schemaFiles, rateLimitDirective);
   const settings: AnalysisSettings = {
