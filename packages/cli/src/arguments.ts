@@ -8,11 +8,11 @@ import { closestName } from '@rampart/core';
 import { usageError } from './cli.js';
 
 /** The options a command accepts, as `util.parseArgs` takes them. */
-export type OptionSpecs = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+export type OptionSpecs = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 
 /** The parsed command line. */
 export interface ParsedArguments {
-  readonly values: Record<string, string | boolean | undefined>;
+  readonly values: Record<string, string | boolean | string[] | undefined>;
   readonly positionals: string[];
 }
 

@@ -12,6 +12,8 @@ export interface CliIO {
   stderr(text: string): void;
   /** Reads a UTF-8 file (relative paths against the process's working directory). */
   readFile(path: string): string;
+  /** Reads standard input whole (UTF-8), for `-` as a file name. */
+  readStdin?(): string;
 }
 
 /** One subcommand. */
@@ -52,4 +54,5 @@ export const processIO: CliIO = {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
   readFile: (p) => readFileSync(p, 'utf8'),
+  readStdin: () => readFileSync(0, 'utf8'),
 };

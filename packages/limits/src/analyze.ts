@@ -89,12 +89,22 @@ export interface OperationAnalysis {
   readonly work: number;
   /** Limits exceeded under the options given. */
   readonly violations: readonly Violation[];
+  /**
+   * Only with `openVariables`: the slicing arguments (`Type.field(arg:)`) given an open variable, whose
+   * list size the client chooses (the figures above use the argument's default instead).
+   */
+  readonly unboundedSlicing?: readonly string[];
 }
 
 /** Options of {@link analyzeLimits}: the limits options plus the request's operation name and variables. */
 export interface AnalyzeLimitsOptions extends LimitsOptions {
   operationName?: string | null | undefined;
   variables?: Readonly<Record<string, unknown>> | null | undefined;
+  /**
+   * Variables the client chooses freely (static analysis, e.g. `rampart analyze` without values): a
+   * slicing argument given one of them is listed in `unboundedSlicing`. Not used by the plugin.
+   */
+  openVariables?: ReadonlySet<string> | undefined;
 }
 
 /**
@@ -111,8 +121,9 @@ export function analyzeLimits(
   document: DocumentNode,
   options: AnalyzeLimitsOptions = {},
 ): OperationAnalysis {
-  const { operationName, variables, ...limitOptions } = options;
-  return analyzeWithResolved(schema, document, resolveLimitsOptions(limitOptions), operationName, variables);
+  const { operationName, variables, openVariables, ...limitOptions } = options;
+  const opts = resolveLimitsOptions(limitOptions);
+  return analyzeWithResolved(schema, document, opts, operationName, variables, openVariables);
 }
 
 /** {@link analyzeLimits} with options already resolved (what the plugin calls per request). */
@@ -122,6 +133,7 @@ export function analyzeWithResolved(
   opts: ResolvedLimitsOptions,
   operationName?: string | null,
   variables?: Readonly<Record<string, unknown>> | null,
+  openVariables?: ReadonlySet<string>,
 ): OperationAnalysis {
   const problems: AnalysisProblem[] = [];
   const { operation, fragments, problem } = selectOperation(document, operationName);
@@ -135,7 +147,8 @@ export function analyzeWithResolved(
   const values = variableValues(operation, variables, budget);
   const definitions = variableDefinitionsOf(operation);
   const documentSize = document.loc ? document.loc.end : 100_000;
-  const walker = new Walker(schema, schemaInfo(schema), fragments, opts, values, definitions, budget, documentSize);
+  const info = schemaInfo(schema);
+  const walker = new Walker(schema, info, fragments, opts, values, definitions, budget, documentSize, openVariables);
   const root =
     budget.units > budget.max
       ? undefined
@@ -185,6 +198,7 @@ export function analyzeWithResolved(
       variableDependent: walker.variableDependent,
       work: budget.units,
       violations: [],
+      ...(openVariables ? { unboundedSlicing: walker.unbounded } : {}),
     },
     root.depthOutsideOverrides,
   );

@@ -36,6 +36,8 @@ const IN_PROGRESS = 0;
 export class Walker {
   readonly problems: AnalysisProblem[] = [];
   readonly slicing: SlicingFinding[] = [];
+  /** Slicing arguments (`Type.field(arg:)`) given one of the open variables (see `AnalyzeLimitsOptions.openVariables`). */
+  readonly unbounded: string[] = [];
   /** True once a variable value changed what was measured. */
   variableDependent = false;
   /** Whether `@skip`/`@include` keep a selection (core's semantics; reading a variable marks the analysis variable-dependent). */
@@ -61,6 +63,7 @@ export class Walker {
     variableDefinitions: ReadonlyMap<string, VariableDefinitionNode>,
     private readonly budget: WorkBudget,
     documentSize: number,
+    private readonly openVariables?: ReadonlySet<string>,
   ) {
     this.included = (directives) => isIncluded(directives, values, variableDefinitions, this.#markVar);
     this.#planner = new MergePlanner(schema, fragments, this.included, documentSize);
@@ -252,6 +255,7 @@ export class Walker {
     let size: number | undefined;
     let given = 0;
     for (const path of ls.slicingArguments) {
+      this.#noteOpen(node, path, info);
       const s = sizeOf(argumentValue(node, path, this.schemaInfo, info, this.values, this.budget, this.#markVar));
       if (s === undefined) continue;
       given++;
@@ -283,6 +287,7 @@ export class Walker {
     for (const arg of info.def.args) {
       if (!this.#sliceNames.has(arg.name) || isListType(getNullableType(arg.type))) continue;
       if (getNamedType(arg.type).name !== 'Int') continue;
+      this.#noteOpen(node, [arg.name], info);
       const s = sizeOf(argumentValue(node, [arg.name], this.schemaInfo, info, this.values, this.budget, this.#markVar));
       if (s === undefined) continue;
       size = size === undefined ? s : Math.max(size, s);
@@ -292,6 +297,15 @@ export class Walker {
       }
     }
     return size;
+  }
+
+  /** Records a slicing argument whose value is an open variable (the client picks any size). */
+  #noteOpen(node: FieldNode, path: readonly string[], info: FieldCostInfo): void {
+    if (!this.openVariables) return;
+    const name = variableAt(node, path);
+    if (name === undefined || !this.openVariables.has(name)) return;
+    const coordinate = `${info.coordinate}(${path.join('.')}:)`;
+    if (!this.unbounded.includes(coordinate)) this.unbounded.push(coordinate);
   }
 
   /** Adds the measures of a finished frame `done` to its parent. */
@@ -346,6 +360,15 @@ export class Walker {
       parent.fieldCost += Math.max(0, info.callWeight + done.argumentCost) + done.listSize * childFieldCost;
     }
   }
+}
+
+/** The variable written at argument `path` of `node` (`['input', 'first']` through object literals), if any. */
+function variableAt(node: FieldNode, path: readonly string[]): string | undefined {
+  let value = node.arguments?.find((a) => a.name.value === path[0])?.value;
+  for (let p = 1; p < path.length && value; p++) {
+    value = value.kind === Kind.OBJECT ? value.fields.find((f) => f.name.value === path[p])?.value : undefined;
+  }
+  return value?.kind === Kind.VARIABLE ? value.name.value : undefined;
 }
 
 /** Walks `selections` in place in `frame` (inline fragments, fragments merged into the set). */

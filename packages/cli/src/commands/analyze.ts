@@ -1,159 +1,141 @@
-/** `rampart analyze`: the analysis of one operation against a schema, for CI over persisted operations. */
-import { analyzeLimits, costDirectivesTypeDefs, type LimitsOptions, type OperationAnalysis } from '@rampart/limits';
-import { buildASTSchema, type DocumentNode, GraphQLError, type GraphQLSchema, Kind, parse, validate } from 'graphql';
+/** `rampart analyze`: every operation of a project against its schema, in one process, for CI. */
+import type { LimitsOptions } from '@rampart/limits';
+import { type AnalysisSettings, analyzeOperation } from '../analyze/analyze-operation.js';
+import { compareBaseline, parseBaseline } from '../analyze/baseline.js';
+import { parseBounds } from '../analyze/bounds.js';
+import { loadConfig, mergeLimits, type RampartConfig } from '../analyze/config.js';
+import { formatJunit, formatSarif } from '../analyze/format-ci.js';
+import { formatText } from '../analyze/format-text.js';
+import { read, readInputs } from '../analyze/inputs.js';
+import { collectOperations } from '../analyze/operations.js';
+import { type RunReport, summarize } from '../analyze/report.js';
+import { type LoadedSchema, loadSchema } from '../analyze/schema-load.js';
 import { parseCommandLine } from '../arguments.js';
-import { CliError, type CliIO, type Command, usageError } from '../cli.js';
+import { type CliIO, type Command, usageError } from '../cli.js';
+import { cliVersion } from '../version.js';
+import { ANALYZE_USAGE } from './analyze-usage.js';
 
-const usage = `Usage: rampart analyze --schema <file.graphql> --query <file.graphql> [options]
+const OPTIONS = {
+  schema: { type: 'string', multiple: true },
+  query: { type: 'string', multiple: true },
+  variables: { type: 'string' },
+  'variable-bounds': { type: 'string', multiple: true },
+  'operation-name': { type: 'string' },
+  limits: { type: 'string' },
+  config: { type: 'string' },
+  'max-depth': { type: 'string' },
+  'max-height': { type: 'string' },
+  'max-aliases': { type: 'string' },
+  'max-root-fields': { type: 'string' },
+  'max-directives': { type: 'string' },
+  'max-cost': { type: 'string' },
+  'cost-model': { type: 'string' },
+  format: { type: 'string' },
+  json: { type: 'boolean' },
+  explain: { type: 'boolean' },
+  'fail-on-violation': { type: 'boolean' },
+  baseline: { type: 'string' },
+} as const;
 
-Prints the analysis of one operation: depth, height, aliases, root fields, directives,
-introspection depth, cost (Apollo) and field cost (IBM), and the limits it exceeds.
+const FORMATS = ['table', 'json', 'junit', 'sarif'] as const;
 
-Options:
-  --schema <file>            schema SDL (the @cost/@listSize definitions are added when missing)
-  --query <file>             the operation document
-  --variables <json|@file>   variable values, as JSON or @path to a JSON file
-  --operation-name <name>    the operation to analyze when the document has several
-  --limits <json|@file>      limits options (as rampart({ limits })), default limits otherwise
-  --json                     print one JSON object (unbounded numbers as null)
-  --fail-on-violation        exit 2 when a limit is exceeded (default: exit 0)
-  -h, --help                 this text
-
-Exit codes: 0 analyzed, 1 unreadable or invalid input, 2 bad usage (unknown option, missing option or
-value) or a limit exceeded with --fail-on-violation.
-`;
-
-function read(io: CliIO, path: string, what: string): string {
-  try {
-    return io.readFile(path);
-  } catch (e) {
-    throw new CliError(`cannot read ${what} file "${path}": ${(e as Error).message}`);
-  }
-}
-
-function json(io: CliIO, value: string, what: string): unknown {
+function jsonValue(io: CliIO, value: string, what: string): unknown {
   const text = value.startsWith('@') ? read(io, value.slice(1), what) : value;
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new CliError(`${what} is not valid JSON: ${(e as Error).message}`);
+    throw usageError(`${what} is not valid JSON: ${(e as Error).message}`);
   }
 }
 
-function located(e: unknown, file: string): string {
-  if (e instanceof GraphQLError) {
-    const loc = e.locations?.[0];
-    return `${file}${loc ? `:${loc.line}:${loc.column}` : ''}: ${e.message}`;
-  }
-  return `${file}: ${(e as Error).message}`;
+function variablesOf(io: CliIO, value: unknown): Record<string, unknown> {
+  if (typeof value !== 'string') return {};
+  const v = jsonValue(io, value, 'variables');
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw usageError('variables must be a JSON object');
+  return v as Record<string, unknown>;
 }
 
-/** Builds a schema from SDL, adding the `@cost`/`@listSize` definitions when the SDL lacks them. */
-export function loadSchema(sdl: string, file = 'schema'): GraphQLSchema {
-  let doc: DocumentNode;
-  try {
-    doc = parse(sdl);
-  } catch (e) {
-    throw new CliError(`invalid schema: ${located(e, file)}`);
+function formatOf(values: Record<string, unknown>): (typeof FORMATS)[number] {
+  const format = values.json ? 'json' : ((values.format as string | undefined) ?? 'table');
+  if (!(FORMATS as readonly string[]).includes(format)) {
+    throw usageError(`--format is one of ${FORMATS.join(', ')}, not "${format}"`);
   }
-  const defined = new Set(doc.definitions.flatMap((d) => (d.kind === Kind.DIRECTIVE_DEFINITION ? [d.name.value] : [])));
-  const extra = parse(costDirectivesTypeDefs).definitions.filter(
-    (d) => d.kind === Kind.DIRECTIVE_DEFINITION && !defined.has(d.name.value),
-  );
-  try {
-    return buildASTSchema({ ...doc, definitions: [...extra, ...doc.definitions] });
-  } catch (e) {
-    throw new CliError(`invalid schema: ${located(e, file)}`);
-  }
+  return format as (typeof FORMATS)[number];
 }
 
-const OPTIONS = {
-  schema: { type: 'string' },
-  query: { type: 'string' },
-  variables: { type: 'string' },
-  'operation-name': { type: 'string' },
-  limits: { type: 'string' },
-  json: { type: 'boolean' },
-  'fail-on-violation': { type: 'boolean' },
-} as const;
-
-const finite = (n: number) => (Number.isFinite(n) ? n : null);
-
-/** The JSON form of an analysis (unbounded numbers as `null`). */
-export function analysisToJson(a: OperationAnalysis): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(a, (_k, v) => (typeof v === 'number' ? finite(v) : v))) as Record<string, unknown>;
+/** The exit code of a report: 2 over a limit (with --fail-on-violation), 1 invalid operations, 3 growth. */
+function exitCode(report: RunReport, failOnViolation: boolean): number {
+  const s = report.summary;
+  if (failOnViolation && s.violation + s.unbounded > 0) return 2;
+  if (s.invalid > 0) return 1;
+  if ((s.grew ?? 0) > 0) return 3;
+  return 0;
 }
 
-function text(a: OperationAnalysis): string {
-  const show = (n: number) => (Number.isFinite(n) ? String(n) : 'unbounded');
-  const rows: [string, string][] = [
-    ['operation', `${a.operationName ?? '(anonymous)'} (${a.operationType})`],
-    ['depth', show(a.depth)],
-    ['height', show(a.height)],
-    ['aliases', show(a.aliases)],
-    ['root fields', show(a.rootFields)],
-    ['directives', show(a.directives)],
-    ['introspection depth', show(a.introspectionDepth)],
-    ['cost', show(a.cost)],
-    ['field cost (IBM)', show(a.fieldCost)],
-    ['variable dependent', a.variableDependent ? 'yes' : 'no'],
-  ];
-  for (const [c, s] of Object.entries(a.coordinates)) rows.push([c, `depth ${show(s.depth)}, aliases ${s.aliases}`]);
-  const out = rows.map(([k, v]) => `${`${k}:`.padEnd(21)}${v}`);
-  if (a.violations.length === 0) out.push(`${'violations:'.padEnd(21)}none`);
-  else {
-    out.push('violations:');
-    for (const v of a.violations)
-      out.push(`  ${v.code} (${v.rule}${v.coordinate ? ` ${v.coordinate}` : ''}): ${v.message}`);
-  }
-  return `${out.join('\n')}\n`;
+async function settingsOf(
+  io: CliIO,
+  values: Record<string, string | boolean | string[] | undefined>,
+): Promise<{ settings: AnalysisSettings; loaded: LoadedSchema }> {
+  const config: RampartConfig = typeof values.config === 'string' ? await loadConfig(values.config) : {};
+  const json =
+    typeof values.limits === 'string' ? (jsonValue(io, values.limits, 'limits') as LimitsOptions) : undefined;
+  const schemaFiles = readInputs(io, values.schema as string[], 'schema', '**/*.{graphql,gql,graphqls}');
+  const rateLimitDirective = config.rateLimitDirective ?? 'rateLimit';
+  const loaded = loadSchema(schemaFiles, rateLimitDirective);
+  const settings: AnalysisSettings = {
+    schema: loaded.schema,
+    limits: mergeLimits(config.limits, json, values),
+    variables: variablesOf(io, values.variables),
+    bounds: parseBounds((values['variable-bounds'] as string[] | undefined) ?? []),
+    explain: values.explain === true,
+    rateLimitDirective,
+  };
+  return { settings, loaded };
 }
 
 /** The `analyze` command. */
 export const analyzeCommand: Command = {
   path: ['analyze'],
-  summary: 'analyze an operation against a schema (depth, height, aliases, cost, …)',
-  usage,
-  run(args, io) {
-    const { values } = parseCommandLine(args, OPTIONS, usage, false);
-    if (typeof values.schema !== 'string') throw usageError('--schema <file> is required');
-    if (typeof values.query !== 'string') throw usageError('--query <file> is required');
-    const schema = loadSchema(read(io, values.schema, 'schema'), values.schema);
-    const source = read(io, values.query, 'query');
-    let doc: DocumentNode;
-    try {
-      doc = parse(source);
-    } catch (e) {
-      throw new CliError(`invalid query: ${located(e, values.query)}`);
+  summary: 'analyze operations against a schema (depth, cost, scopes, rate limits, …) for CI',
+  usage: ANALYZE_USAGE,
+  async run(args, io) {
+    const { values, positionals } = parseCommandLine(args, OPTIONS, ANALYZE_USAGE, true);
+    if (!Array.isArray(values.schema)) throw usageError('--schema <file|glob> is required');
+    const sources = [...((values.query as string[] | undefined) ?? []), ...positionals];
+    if (sources.length === 0) throw usageError('no operations: give files, directories, globs or - (standard input)');
+    const format = formatOf(values);
+    const { settings, loaded } = await settingsOf(io, values);
+    let items = collectOperations(readInputs(io, sources, 'operations'));
+    const only = values['operation-name'];
+    if (typeof only === 'string') {
+      items = items.filter((i) => i.name === only);
+      if (items.length === 0) throw usageError(`no operation named "${only}"`);
     }
-    const errors = validate(schema, doc);
-    if (errors.length > 0) {
-      throw new CliError(`invalid query:\n${errors.map((e) => `  ${located(e, values.query as string)}`).join('\n')}`);
-    }
-    let variables: Record<string, unknown> | undefined;
-    if (typeof values.variables === 'string') {
-      const v = json(io, values.variables, 'variables');
-      if (v === null || typeof v !== 'object' || Array.isArray(v))
-        throw new CliError('variables must be a JSON object');
-      variables = v as Record<string, unknown>;
-    }
-    let limits: LimitsOptions = {};
-    if (typeof values.limits === 'string') limits = json(io, values.limits, 'limits') as LimitsOptions;
-    const operationName = values['operation-name'] as string | undefined;
-    let analysis: OperationAnalysis;
-    try {
-      analysis = analyzeLimits(schema, doc, { ...limits, operationName, variables });
-    } catch (e) {
-      throw new CliError(`invalid limits: ${(e as Error).message}`);
-    }
-    const unknown = analysis.problems.find((p) => p.kind === 'unknownOperation');
-    if (unknown) {
-      const names = doc.definitions.flatMap((d) =>
-        d.kind === Kind.OPERATION_DEFINITION ? [d.name?.value ?? '(anonymous)'] : [],
-      );
-      throw new CliError(`${unknown.message} Operations in ${values.query}: ${names.join(', ') || 'none'}.`);
-    }
-    io.stdout(values.json ? `${JSON.stringify(analysisToJson(analysis), null, 2)}\n` : text(analysis));
-    return values['fail-on-violation'] && analysis.violations.length > 0 ? 2 : 0;
+    const operations = items.map((item) => analyzeOperation(item, settings));
+    const baseline = typeof values.baseline === 'string' ? values.baseline : undefined;
+    const grew = baseline
+      ? compareBaseline(operations, parseBaseline(read(io, baseline, 'baseline'), baseline))
+      : undefined;
+    const report: RunReport = {
+      tool: { name: 'rampart analyze', version: cliVersion() },
+      schema: {
+        files: loaded.files,
+        ignoredDirectives: loaded.ignoredDirectives,
+        renamedDirectives: loaded.renamedDirectives,
+      },
+      summary: summarize(operations, grew),
+      operations,
+      ...(baseline && grew ? { baseline: { file: baseline, grew } } : {}),
+    };
+    const text =
+      format === 'json'
+        ? `${JSON.stringify(report, null, 2)}\n`
+        : format === 'junit'
+          ? formatJunit(report)
+          : format === 'sarif'
+            ? formatSarif(report)
+            : formatText(report);
+    io.stdout(text);
+    return exitCode(report, values['fail-on-violation'] === true);
   },
 };
