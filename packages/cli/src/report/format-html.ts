@@ -61,7 +61,6 @@ function row(c: CoordinateEntry, findings: readonly Finding[]): string {
     .join('');
   const desc = c.description ? `<div class="desc">${escapeHtml(c.description)}</div>` : '';
   const marks = findings
-    .filter((f) => f.coordinate === c.coordinate)
     .map((f) => `<span class="sev ${f.severity}" title="${escapeHtml(f.message)}">${escapeHtml(f.rule)}</span>`)
     .join(' ');
   const cells = [
@@ -81,7 +80,9 @@ export function formatReportHtml(report: SecurityReport): string {
   const sources = [`schema: ${report.sources.schema.join(', ')}`];
   if (report.sources.config) sources.push(`config: ${report.sources.config}`);
   const head = COLUMNS.map(([key, label]) => `<th data-key="${key}" scope="col">${label}</th>`).join('');
-  const rows = report.coordinates.map((c) => row(c, report.findings)).join('\n');
+  const byCoordinate = new Map<string, Finding[]>();
+  for (const f of report.findings) byCoordinate.set(f.coordinate, [...(byCoordinate.get(f.coordinate) ?? []), f]);
+  const rows = report.coordinates.map((c) => row(c, byCoordinate.get(c.coordinate) ?? [])).join('\n');
   const findings =
     report.findings.length > 0
       ? `<ol>${report.findings.map(findingItem).join('\n')}</ol>`
