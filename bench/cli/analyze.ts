@@ -4,7 +4,9 @@
  * by `tsc -b`), spawned as CI would: 800 operations in 10 GraphQL files sharing a fragments file, 200
  * in an Apollo persisted query manifest, `--variable-bounds 'first<=100'`, JSON output (parsed to check
  * that all 1,000 were analysed). Wall time of the whole process, ROUNDS runs (default 5): min, median,
- * max. For scale, the wall time of one process per operation (the old way) over 10 operations.
+ * max, and the process's CPU time (user + system, from /proc on Linux): the machine is shared, and
+ * the wall time grows with its load. For scale, the wall time of one process per operation (the old
+ * way) over 10 operations.
  * Goal: < 5 s for the 1,000.
  *
  * KEEP=1 keeps the generated corpus (and prints its folder).
@@ -12,7 +14,7 @@
  * Run: pnpm bench:cli-analyze   (or: tsc -b && cd bench && node --import tsx cli/analyze.ts)
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -79,12 +81,32 @@ function withFragments(op: string): string {
   return text;
 }
 
-function time(args: string[]): { ms: number; stdout: string; status: number | null } {
+/** CPU time (user + system, ms) of the waited-for children of this process, from /proc (Linux; else NaN). */
+function childrenCpuMs(): number {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // cutime and cstime are fields 16 and 17 of stat(5), in clock ticks (100 per second)
+    return (Number(fields[13]) + Number(fields[14])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function time(args: string[]): { ms: number; cpuMs: number; stdout: string } {
+  const cpuBefore = childrenCpuMs();
   const start = performance.now();
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
   const ms = performance.now() - start;
   if (r.status !== 0) throw new Error(`exit ${r.status}: ${r.stderr}`);
-  return { ms, stdout: r.stdout, status: r.status };
+  return { ms, cpuMs: childrenCpuMs() - cpuBefore, stdout: r.stdout };
+}
+
+function readLoad(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return 'unknown';
+  }
 }
 
 const dir = corpus();
@@ -99,6 +121,7 @@ try {
     'first<=100',
   ];
   const times: number[] = [];
+  const cpu: number[] = [];
   for (let round = 0; round < rounds; round++) {
     const r = time([...args, '--json']);
     const report = JSON.parse(r.stdout) as { summary: Record<string, number> };
@@ -106,13 +129,18 @@ try {
       throw new Error(`analysed ${report.summary.operations} operations, not 1000`);
     if (round === 0) console.log('summary', JSON.stringify(report.summary));
     times.push(r.ms);
+    cpu.push(r.cpuMs);
   }
   const table = time(args).ms;
+  const load = readLoad();
   times.sort((a, b) => a - b);
+  cpu.sort((a, b) => a - b);
   const show = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   console.log(
     `1,000 operations, one process, --json (${rounds} runs): min ${show(times[0] as number)}, median ${show(times[Math.floor(rounds / 2)] as number)}, max ${show(times[rounds - 1] as number)}`,
   );
+  console.log(`  CPU (user + system) of the process: median ${show(cpu[Math.floor(rounds / 2)] as number)}`);
+  console.log(`  load average (1, 5, 15 min) after the runs: ${load}`);
   console.log(`1,000 operations, one process, table: ${show(table)}`);
   writeFileSync(join(dir, 'one.graphql'), `${operation(1)}\n${FRAGMENTS}`);
   const single: number[] = [];

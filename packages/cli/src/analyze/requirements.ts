@@ -78,11 +78,10 @@ function declared(node: Node): Declared {
   if (!node?.directives || node.directives.length === 0) return NOTHING;
   let d = declaredCache.get(node);
   if (!d) {
-    d = {
-      authenticated: directives([node], 'authenticated').length > 0,
-      scopes: directives([node], 'requiresScopes').map((x) => dnfOf(argumentOf(x, 'scopes'))),
-      policies: directives([node], 'policy').map((x) => dnfOf(argumentOf(x, 'policies'))),
-    };
+    const authenticated = directives([node], 'authenticated').length > 0;
+    const scopes = directives([node], 'requiresScopes').map((x) => dnfOf(argumentOf(x, 'scopes')));
+    const policies = directives([node], 'policy').map((x) => dnfOf(argumentOf(x, 'policies')));
+    d = authenticated || scopes.length > 0 || policies.length > 0 ? { authenticated, scopes, policies } : NOTHING;
     declaredCache.set(node, d);
   }
   return d;
