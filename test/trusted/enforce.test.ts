@@ -112,7 +112,9 @@ describe("trusted documents, 'enforce' (standalone)", () => {
     }
     const raw = await t.post('{"documentId":"x","__proto__":{"documentId":"' + sha256(HELLO) + '"}}');
     assert.equal(raw.body.errors[0].extensions.code, 'PERSISTED_QUERY_NOT_FOUND');
-    for (const pq of ['abc', 7, { sha256Hash: 7 }, { version: 1 }, { __proto__: { sha256Hash: sha256(HELLO) } }]) {
+    const inherited = `{"extensions":{"persistedQuery":{"version":1,"__proto__":{"sha256Hash":"${sha256(HELLO)}"}}}}`;
+    assert.equal((await t.post(inherited)).body.errors[0].extensions.code, 'PERSISTED_QUERY_NOT_FOUND');
+    for (const pq of ['abc', 7, { sha256Hash: 7 }, { version: 1 }]) {
       const res = await t.post({ extensions: { persistedQuery: pq } });
       assert.equal(res.status, 400, res.text);
       assert.equal(res.body.errors[0].extensions.code, 'PERSISTED_QUERY_NOT_FOUND');
