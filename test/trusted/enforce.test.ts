@@ -110,7 +110,7 @@ describe("trusted documents, 'enforce' (standalone)", () => {
       assert.equal(res.body.errors[0].extensions.code, 'PERSISTED_QUERY_NOT_FOUND');
       assert.ok(res.text.length < 2000, 'a huge id is not echoed');
     }
-    const raw = await t.post('{"documentId":"x","__proto__":{"documentId":"' + sha256(HELLO) + '"}}');
+    const raw = await t.post(`{"documentId":"x","__proto__":{"documentId":"${sha256(HELLO)}"}}`);
     assert.equal(raw.body.errors[0].extensions.code, 'PERSISTED_QUERY_NOT_FOUND');
     const inherited = `{"extensions":{"persistedQuery":{"version":1,"__proto__":{"sha256Hash":"${sha256(HELLO)}"}}}}`;
     assert.equal((await t.post(inherited)).body.errors[0].extensions.code, 'PERSISTED_QUERY_NOT_FOUND');

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { type RampartOptions, rampart } from '@rampart/apollo';
 import { hashApiKey } from '@rampart/auth';
-import { LogSink, postGraphQL, startTestServer, type TestServer } from '@rampart/testing';
+import { type GraphQLHttpResponse, LogSink, postGraphQL, startTestServer, type TestServer } from '@rampart/testing';
 import { testSchema } from '../preset-fixtures.js';
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -49,7 +49,7 @@ export interface TrustedServer {
   readonly audit: LogSink;
   /** Documents Apollo parsed (its `parsingDidStart`). */
   parses: number;
-  post(body: unknown, headers?: Record<string, string>): ReturnType<typeof postGraphQL>;
+  post(body: unknown, headers?: Record<string, string>): Promise<GraphQLHttpResponse<any>>;
 }
 
 /** Starts a standalone server with `trustedDocuments` and back-office / partner API keys. */
