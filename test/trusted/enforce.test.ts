@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   apolloManifest,
   auditRecords,
+  DEEP,
   HELLO,
   ITEMS,
   manifestFile,
@@ -28,6 +29,7 @@ describe("trusted documents, 'enforce' (standalone)", () => {
       apolloManifest([
         { name: 'Hello', body: HELLO },
         { name: 'Items', body: ITEMS },
+        { name: 'Deep', body: DEEP },
       ]),
     );
     t = await startTrusted({ manifest: path, mode: 'enforce' });
@@ -35,7 +37,7 @@ describe("trusted documents, 'enforce' (standalone)", () => {
   after(() => t.server.stop());
 
   it('loads the manifest at start', () => {
-    assert.equal(t.security.trustedDocuments?.size, 2);
+    assert.equal(t.security.trustedDocuments?.size, 3);
     assert.equal(t.security.trustedDocuments?.mode, 'enforce');
   });
 
@@ -132,6 +134,17 @@ describe("trusted documents, 'enforce' (standalone)", () => {
       const res = await t.post(body);
       assert.equal(res.status, 400, res.text);
       assert.equal(res.body.errors[0].extensions.code, 'PERSISTED_QUERY_HASH_MISMATCH');
+    }
+  });
+
+  it('the limits decide on a trusted document as on any other (analysis computed at load, kept per variables)', async () => {
+    for (let i = 0; i < 2; i++) {
+      const deep = await t.post({ documentId: sha256(DEEP), variables: { deep: true } });
+      assert.equal(deep.status, 400, deep.text);
+      assert.equal(deep.body.errors[0].extensions.code, 'MAX_DEPTH_LIMIT');
+      const shallow = await t.post({ documentId: sha256(DEEP), variables: { deep: false } });
+      assert.equal(shallow.status, 200, shallow.text);
+      assert.deepEqual(shallow.body, { data: { node: { id: '0' } } });
     }
   });
 

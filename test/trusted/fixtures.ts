@@ -14,6 +14,8 @@ export const sha256 = (text: string): string => createHash('sha256').update(text
 export const HELLO = 'query Hello { hello }';
 export const ITEMS = 'query Items($n: Int) { items(n: $n) { id a } }';
 export const NODE = 'query Node { node { id name } }';
+/** Deeper than the default depth limit (10) unless `$deep` is false. */
+export const DEEP = `query Deep($deep: Boolean!) { node { id child @include(if: $deep) { ${'child { '.repeat(10)}id${' }'.repeat(10)} } } }`;
 /** A document of the schema that is in no manifest. */
 export const UNLISTED = '{ node { id child { id } } }';
 

@@ -147,7 +147,9 @@ export function rampart(options: RampartOptions = {}): Rampart {
     .filter((t) => t.trim().length > 0)
     .join('\n');
 
-  const trusted = resolved.trustedDocuments ? trustedDocumentsSetup(resolved.trustedDocuments, []) : undefined;
+  // each module computes at load what a trusted document's requests would otherwise compute
+  const preparers = modules.flatMap((m) => (m.prepareDocument ? [m.prepareDocument.bind(m)] : []));
+  const trusted = resolved.trustedDocuments ? trustedDocumentsSetup(resolved.trustedDocuments, preparers) : undefined;
   // one Apollo plugin for the preset and every module: Apollo's per-listener cost is paid once; the
   // trusted documents decide right after the preset (which forks a batch's states), before any module
   const composed = composePlugins([
