@@ -147,9 +147,7 @@ export function rampart(options: RampartOptions = {}): Rampart {
     .filter((t) => t.trim().length > 0)
     .join('\n');
 
-  // each module computes at load what a trusted document's requests would otherwise compute
-  const preparers = modules.flatMap((m) => (m.prepareDocument ? [m.prepareDocument.bind(m)] : []));
-  const trusted = resolved.trustedDocuments ? trustedDocumentsSetup(resolved.trustedDocuments, preparers) : undefined;
+  const trusted = trustedDocumentsOf(resolved, modules);
   // one Apollo plugin for the preset and every module: Apollo's per-listener cost is paid once; the
   // trusted documents decide right after the preset (which forks a batch's states), before any module
   const composed = composePlugins([
@@ -187,6 +185,7 @@ export function rampart(options: RampartOptions = {}): Rampart {
           logger,
           apiKeyHeader: resolved.packages.authentication?.apiKeys?.header ?? 'x-api-key',
           schema: () => transformed,
+          trustedDocuments: trusted?.wsStep,
         },
         wsOptions,
       );
@@ -210,6 +209,13 @@ export function rampart(options: RampartOptions = {}): Rampart {
     },
     context: securityContext({ modules, hardening, clock }),
   };
+}
+
+/** The trusted documents' parts, when configured: each module prepares what it can of every document at load. */
+function trustedDocumentsOf(resolved: ResolvedRampartOptions, modules: readonly RampartModule[]) {
+  if (!resolved.trustedDocuments) return undefined;
+  const preparers = modules.flatMap((m) => (m.prepareDocument ? [m.prepareDocument.bind(m)] : []));
+  return trustedDocumentsSetup(resolved.trustedDocuments, preparers, resolved.hardening.introspection);
 }
 
 /** The order schema transforms are applied in, by phase: the last applied wraps outermost. */

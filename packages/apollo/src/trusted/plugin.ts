@@ -60,7 +60,7 @@ function decideRequest(
   const request = rc.request as GraphQLRequest & RequestLike;
   const verdict = decideDocument(askedDocument(request, options.maxIdLength), set, options, state.principal);
   if (verdict.kind === 'nothing') return undefined;
-  record(state, verdict, options.mode);
+  recordVerdict(state, verdict, options.mode);
   if (verdict.kind === 'trusted') {
     state.documentId = verdict.document.id;
     request.query = verdict.document.body;
@@ -81,14 +81,18 @@ function decideRequest(
 }
 
 /** The client-facing message of a refusal. */
-function refusalMessage(code: string): string {
+export function refusalMessage(code: string): string {
   if (code === 'PERSISTED_QUERY_NOT_FOUND') return 'PersistedQueryNotFound: the document id is not a trusted document.';
   if (code === 'PERSISTED_QUERY_HASH_MISMATCH') return 'The document id and the document text do not match.';
   return 'Only trusted documents are accepted: this document is not in the list.';
 }
 
 /** The decision event of a verdict. */
-function record(state: SecurityState, verdict: Exclude<DocumentVerdict, { kind: 'nothing' }>, mode: string): void {
+export function recordVerdict(
+  state: SecurityState,
+  verdict: Exclude<DocumentVerdict, { kind: 'nothing' }>,
+  mode: string,
+): void {
   const base = { source: TRUSTED_DOCUMENTS_SOURCE, rule: 'trustedDocuments' } as const;
   switch (verdict.kind) {
     case 'trusted':

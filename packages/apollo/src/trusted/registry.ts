@@ -4,7 +4,7 @@
  * key). A reload builds a new set and swaps it in only when every entry is good.
  */
 import { RampartConfigError } from '@rampart/core';
-import { type DocumentNode, type GraphQLSchema, parse, validate } from 'graphql';
+import { type DocumentNode, type GraphQLSchema, parse, specifiedRules, type ValidationRule, validate } from 'graphql';
 import {
   entryError,
   MANIFEST_OPTION,
@@ -66,6 +66,8 @@ export class TrustedDocumentRegistry {
   constructor(
     private readonly source: ManifestSource,
     private readonly preparers: readonly DocumentPreparer[] = [],
+    /** The rules every document must pass: graphql-js's, plus the server's (no introspection in production). */
+    private readonly rules: readonly ValidationRule[] = specifiedRules,
   ) {}
 
   /** The set in use (`undefined` before the server started). */
@@ -96,7 +98,7 @@ export class TrustedDocumentRegistry {
     }
     const entries = manifestEntries(await readManifest(this.source));
     const set = new TrustedDocumentSet();
-    for (const entry of entries) set.add(checkedDocument(schema, entry));
+    for (const entry of entries) set.add(checkedDocument(schema, entry, this.rules));
     for (const doc of set.byId.values()) for (const prepare of this.preparers) prepare(schema, doc.document);
     this.#current = set;
     return { documents: set.size };
@@ -104,14 +106,18 @@ export class TrustedDocumentRegistry {
 }
 
 /** Parses and validates one entry against the schema. */
-function checkedDocument(schema: GraphQLSchema, entry: ManifestEntry): TrustedDocument {
+function checkedDocument(
+  schema: GraphQLSchema,
+  entry: ManifestEntry,
+  rules: readonly ValidationRule[],
+): TrustedDocument {
   let document: DocumentNode;
   try {
     document = parse(entry.body);
   } catch (error) {
     throw entryError(entry.where, entry.id, `does not parse: ${(error as Error).message}`);
   }
-  const errors = validate(schema, document);
+  const errors = validate(schema, document, rules);
   const first = errors[0];
   if (first) {
     const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';

@@ -1,9 +1,11 @@
 /** What `rampart()` builds for `trustedDocuments`: the control it returns, the plugin, Apollo's document store. */
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { NoSchemaIntrospectionCustomRule, specifiedRules } from 'graphql';
 import { type DocumentStore, TrustedDocumentStore } from './document-store.js';
 import type { TrustedDocumentsMode, TrustedDocumentsOptions } from './options.js';
 import { trustedDocumentsPlugin } from './plugin.js';
 import { type DocumentPreparer, TrustedDocumentRegistry, type TrustedDocumentsLoad } from './registry.js';
+import { type WsDocumentStep, wsDocumentStep } from './ws-step.js';
 
 /** `security.trustedDocuments`: reload the manifest, see what is loaded. */
 export interface TrustedDocumentsControl {
@@ -25,14 +27,19 @@ export interface TrustedDocumentsSetup {
   readonly control: TrustedDocumentsControl;
   readonly plugin: ApolloServerPlugin<BaseContext>;
   readonly documentStore: DocumentStore;
+  /** The same decision for graphql-ws `subscribe` messages. */
+  readonly wsStep: WsDocumentStep;
 }
 
 /** Builds the registry, its plugin and its document store. */
 export function trustedDocumentsSetup(
   options: Readonly<TrustedDocumentsOptions>,
   preparers: readonly DocumentPreparer[],
+  introspection: boolean,
 ): TrustedDocumentsSetup {
-  const registry = new TrustedDocumentRegistry(options.manifest, preparers);
+  // a trusted document skips Apollo's validation: it passes the same rules at load
+  const rules = introspection ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule];
+  const registry = new TrustedDocumentRegistry(options.manifest, preparers, rules);
   return {
     control: {
       reload: () => registry.reload(),
@@ -43,5 +50,6 @@ export function trustedDocumentsSetup(
     },
     plugin: trustedDocumentsPlugin(registry, options),
     documentStore: new TrustedDocumentStore(registry, options.untrustedCacheSize),
+    wsStep: wsDocumentStep(registry, options),
   };
 }
