@@ -98,7 +98,7 @@ await Promise.all([normal.stop(), uncached.stop(), trusted.stop()]);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(
-  `| operation | ${columns.map((c) => `${c} µs`).join(' | ')} | trusted by id / normal warm | trusted by id / no cache |`,
+  `| operation | ${columns.map((c) => `${c} (CPU µs)`).join(' | ')} | trusted by id / normal warm | trusted by id / no cache |`,
 );
 console.log(`|---|${columns.map(() => '---:').join('|')}|---:|---:|`);
 for (const [name, figures] of Object.entries(results)) {
