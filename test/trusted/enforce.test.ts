@@ -51,6 +51,9 @@ describe("trusted documents, 'enforce' (standalone)", () => {
       { id: '0', a: 0 },
       { id: '1', a: 1 },
     ]);
+    // other extensions stay with the request
+    const more = await t.post({ extensions: { ...persisted(sha256(HELLO)), tracing: true } });
+    assert.deepEqual(more.body, { data: { hello: 'world' } });
     assert.equal(t.parses, parses, 'trusted documents are parsed and validated at load only');
   });
 
