@@ -48,7 +48,7 @@ export interface KeySource {
    */
   keySetVersion(): number;
   /**
-   * False when a remote JWKS is older than `jwksCacheMaxAge`: the next verification refetches it, so
+   * False when a remote JWKS is older than `jwksCacheMaxAgeMs`: the next verification refetches it, so
    * a cached verification is not used until then.
    */
   fresh(): boolean;
@@ -88,9 +88,9 @@ class RemoteKeySetVersion {
 
 function remoteKeys(o: ResolvedJwtOptions, url: string, monitor: KeySetMonitor | undefined): KeySource {
   const remote = createRemoteJWKSet(new URL(url), {
-    timeoutDuration: o.jwksTimeout,
-    cooldownDuration: o.jwksCooldown,
-    cacheMaxAge: o.jwksCacheMaxAge,
+    timeoutDuration: o.jwksTimeoutMs,
+    cooldownDuration: o.jwksCooldownMs,
+    cacheMaxAge: o.jwksCacheMaxAgeMs,
   });
   const version = new RemoteKeySetVersion();
   let down = false;

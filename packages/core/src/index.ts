@@ -37,6 +37,7 @@ export {
   describe,
   type OptionSchema,
   RampartConfigError,
+  renameDeprecatedOptions,
   resolveOptions,
 } from './options.js';
 export {
