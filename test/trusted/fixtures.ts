@@ -57,10 +57,12 @@ export interface TrustedServer {
 /** Starts a standalone server with `trustedDocuments` and back-office / partner API keys. */
 export async function startTrusted(
   trustedDocuments: NonNullable<RampartOptions['trustedDocuments']>,
+  hardening: RampartOptions['hardening'] = {},
 ): Promise<TrustedServer> {
   const audit = new LogSink();
   const security = rampart({
     trustedDocuments,
+    hardening,
     authentication: {
       apiKeys: {
         keys: [

@@ -121,6 +121,28 @@ describe("trusted documents, 'measure'", () => {
   });
 });
 
+describe('trusted documents in a batch: each operation is decided on its own', () => {
+  let t: TrustedServer;
+  before(async () => {
+    t = await startTrusted({ manifest: manifest() }, { batching: 5 });
+  });
+  after(() => t.server.stop());
+
+  it('a trusted operation runs beside a refused one; the audit has one record each', async () => {
+    t.audit.clear();
+    const res = await t.post([{ documentId: sha256(HELLO) }, { query: UNLISTED }, { documentId: 42 }]);
+    // Apollo shares one HTTP head between a batch's operations: a refusal's 400 is the batch's status
+    assert.equal(res.status, 400, res.text);
+    assert.deepEqual(res.body[0], { data: { hello: 'world' } });
+    assert.equal(res.body[1].errors[0].extensions.code, 'QUERY_NOT_IN_SAFELIST');
+    assert.equal(res.body[2].errors[0].extensions.code, 'PERSISTED_QUERY_NOT_FOUND');
+    const records = await auditRecords(t.audit, 3);
+    assert.equal(records.length, 3);
+    const ids = records.map((r) => r.graphql.operation?.document_id).filter((id) => id !== undefined);
+    assert.deepEqual(ids, [sha256(HELLO)]);
+  });
+});
+
 describe('trusted documents: a bad manifest fails the server start, naming the entry', () => {
   async function startError(manifestOption: unknown): Promise<Error> {
     const security = rampart({ trustedDocuments: { manifest: manifestOption as object } });
