@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApolloServerOptions, BaseContext } from '@apollo/server';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { type Rampart, type RampartOptions, rampart } from '@rampart/apollo';
+import { type Rampart, type RampartOptions, rampart, type TrustedDocumentsMode } from '@rampart/apollo';
 import { loadOrCreateAuditKeys } from '@rampart/audit';
 import { redisStore } from '@rampart/rate-limit';
 import type { GraphQLSchema } from 'graphql';
@@ -22,6 +22,9 @@ import { shopRules } from './rules.js';
 
 /** Where the example writes its audit log by default (git-ignored; `SHOP_AUDIT_DIR` moves it). */
 export const defaultAuditDir = process.env.SHOP_AUDIT_DIR ?? new URL('../.data/audit', import.meta.url).pathname;
+
+/** The operations the shop's own clients send (Apollo's persisted query manifest format). */
+export const trustedDocumentsManifest = new URL('../trusted-documents.json', import.meta.url).pathname;
 
 /** The example's schema SDL (without Rampart's directive definitions). */
 export const shopTypeDefs = readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
@@ -75,6 +78,8 @@ export interface ShopEnvironment {
   auditSigningKeyPem: string;
   /** The shop's public GraphQL URL, when it runs behind a proxy (DPoP proofs name it). */
   publicUrl?: string | undefined;
+  /** What happens to documents not in the manifest. @default defaultTrustedDocumentsMode() */
+  trustedDocumentsMode?: TrustedDocumentsMode | undefined;
 }
 
 /**
@@ -104,6 +109,32 @@ export function recommendedRampartOptions(env: ShopEnvironment): RampartOptions 
       filterIntrospection: true,
     },
     audit: auditOptions(env),
+    trustedDocuments: trustedDocumentsOptions(env.trustedDocumentsMode ?? defaultTrustedDocumentsMode()),
+  };
+}
+
+/**
+ * The mode of trusted documents: `SHOP_TRUSTED_DOCUMENTS` (`enforce`, `allow-untrusted`, `measure`), else
+ * `'allow-untrusted'` under `NODE_ENV=production` and `'measure'` otherwise (during development any
+ * document runs, and the audit log shows which ones are not in the manifest yet).
+ */
+export function defaultTrustedDocumentsMode(): TrustedDocumentsMode {
+  const mode = process.env.SHOP_TRUSTED_DOCUMENTS;
+  if (mode === 'enforce' || mode === 'allow-untrusted' || mode === 'measure') return mode;
+  return process.env.NODE_ENV === 'production' ? 'allow-untrusted' : 'measure';
+}
+
+/**
+ * The storefront, the customers' apps and the partner send the operations of the manifest (by id or as
+ * text); the back office (staff tokens of the back-office issuer, sender-constrained by DPoP) may send
+ * any document, under the same limits, scopes and rate limits.
+ */
+export function trustedDocumentsOptions(mode: TrustedDocumentsMode): NonNullable<RampartOptions['trustedDocuments']> {
+  return {
+    manifest: trustedDocumentsManifest,
+    mode,
+    allowUntrusted: (principal) =>
+      principal.clientId === 'back-office' && principal.claims?.iss === DEV_BACK_OFFICE_ISSUER,
   };
 }
 

@@ -19,6 +19,15 @@ export type {
   NodeRequestArg,
   RequestShapeName,
 } from './request-shapes.js';
+export { APOLLO_MANIFEST_FORMAT } from './trusted/manifest.js';
+export {
+  type ManifestSource,
+  type TrustedDocumentsMode,
+  type TrustedDocumentsOptions,
+  trustedDocumentsDefaults,
+} from './trusted/options.js';
+export type { TrustedDocumentsLoad } from './trusted/registry.js';
+export type { TrustedDocumentsControl } from './trusted/setup.js';
 export { WsCloseCode } from './ws/connection.js';
 export type { GraphqlWsOptions, WsContext, WsExtra, WsUserContextFunction } from './ws/options.js';
 export type { GraphqlWsServerOptions } from './ws/server.js';

@@ -4,6 +4,7 @@ import { type Clock, check, type OptionSchema, type RampartModule, resolveOption
 import type { LimitsOptions } from '@rampart/limits';
 import type { RateLimitOptions } from '@rampart/rate-limit';
 import type { ScopesOptions } from '@rampart/scopes';
+import { resolveTrustedDocumentsOptions, type TrustedDocumentsOptions } from './trusted/options.js';
 
 /** The hardened Apollo Server defaults `rampart()` applies. Every one can be changed. */
 export interface HardeningOptions {
@@ -138,6 +139,13 @@ export interface RampartOptions {
    */
   audit?: Partial<AuditOptions>;
   /**
+   * Trusted documents (persisted operations): the manifest of the operations first-party clients may
+   * send, by id or as text, and what happens to other documents (`mode`: `'enforce'`,
+   * `'allow-untrusted'`, `'measure'`). See the README's "Trusted documents".
+   * @default undefined (every document is accepted, under the limits)
+   */
+  trustedDocuments?: Partial<TrustedDocumentsOptions> & Pick<TrustedDocumentsOptions, 'manifest'>;
+  /**
    * Extra modules composed after Rampart's own (for your own directives and plugins).
    * @default []
    */
@@ -200,7 +208,9 @@ const hardeningSchema: OptionSchema<HardeningOptions> = {
 export interface ResolvedRampartOptions {
   readonly hardening: Readonly<HardeningOptions>;
   /** The packages' own options, as given (each package resolves and checks its own). */
-  readonly packages: Readonly<Omit<RampartOptions, 'hardening' | 'modules' | 'clock' | 'logger'>>;
+  readonly packages: Readonly<Omit<RampartOptions, 'hardening' | 'modules' | 'clock' | 'logger' | 'trustedDocuments'>>;
+  /** Trusted documents, resolved (`undefined`: off). */
+  readonly trustedDocuments: Readonly<TrustedDocumentsOptions> | undefined;
   readonly modules: readonly RampartModule[];
   readonly clock: Clock;
   readonly logger: RampartLogger;
@@ -215,6 +225,7 @@ const topSchema: OptionSchema<RampartOptions> = {
   scopes: check.object(),
   rateLimit: check.object(),
   audit: check.object(),
+  trustedDocuments: check.object(),
   modules: check.arrayOf(check.object()),
   clock: check.object(),
   logger: check.object(),
@@ -230,6 +241,13 @@ export function resolveRampartOptions(options: RampartOptions = {}): ResolvedRam
     requestIdHeader: resolved.requestIdHeader.toLowerCase(),
     exposeRequestId: resolved.exposeRequestId === 'auto' ? (top.audit ? 'always' : 'errors') : resolved.exposeRequestId,
   });
-  const { hardening: _h, modules, clock, logger, ...packages } = top;
-  return { hardening, packages, modules: modules ?? [], clock: clock ?? systemClock, logger: logger ?? console };
+  const { hardening: _h, modules, clock, logger, trustedDocuments, ...packages } = top;
+  return {
+    hardening,
+    packages,
+    trustedDocuments: trustedDocuments ? resolveTrustedDocumentsOptions(trustedDocuments) : undefined,
+    modules: modules ?? [],
+    clock: clock ?? systemClock,
+    logger: logger ?? console,
+  };
 }

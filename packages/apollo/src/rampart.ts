@@ -15,6 +15,7 @@ import { type RampartOptions, type ResolvedRampartOptions, resolveRampartOptions
 import { hardeningPlugin } from './plugin.js';
 import { normaliseRequest } from './request-shapes.js';
 import { schemaUsesCacheControl } from './schema.js';
+import { type TrustedDocumentsControl, trustedDocumentsSetup } from './trusted/setup.js';
 import type { GraphqlWsOptions } from './ws/options.js';
 import { guardedSubscriptionFields, unguardedSubscriptionsWarning } from './ws/schema-warning.js';
 import { type GraphqlWsServerOptions, graphqlWsHooks } from './ws/server.js';
@@ -27,6 +28,7 @@ export type RampartServerOptions = Pick<
   | 'introspection'
   | 'includeStacktraceInErrorResponses'
   | 'allowBatchedHttpRequests'
+  | 'documentStore'
 >;
 
 /** What {@link rampart} returns: the pieces to spread into Apollo. */
@@ -64,6 +66,11 @@ export interface Rampart {
    * expires, and caps subscriptions and messages per connection. See the README's "Subscriptions".
    */
   graphqlWs<TContext extends object = object>(options?: GraphqlWsOptions<TContext>): GraphqlWsServerOptions;
+  /**
+   * Trusted documents (`trustedDocuments` option): `reload()` reads the manifest again; `undefined`
+   * when the option is not set.
+   */
+  readonly trustedDocuments: TrustedDocumentsControl | undefined;
   /** The resolved options (for inspection and tests). */
   readonly options: ResolvedRampartOptions;
   /**
@@ -145,12 +152,19 @@ export function rampart(options: RampartOptions = {}): Rampart {
     .filter((t) => t.trim().length > 0)
     .join('\n');
 
-  // one Apollo plugin for the preset and every module: Apollo's per-listener cost is paid once
-  const composed = composePlugins([hardeningPlugin(hardening, clock), ...modules.flatMap((m) => m.plugins ?? [])]);
+  const trusted = trustedDocumentsOf(resolved, modules);
+  // one Apollo plugin for the preset and every module: Apollo's per-listener cost is paid once; the
+  // trusted documents decide right after the preset (which forks a batch's states), before any module
+  const composed = composePlugins([
+    hardeningPlugin(hardening, clock),
+    ...(trusted ? [trusted.plugin] : []),
+    ...modules.flatMap((m) => m.plugins ?? []),
+  ]);
 
   return {
     typeDefs,
     options: resolved,
+    trustedDocuments: trusted?.control,
     transformSchema(schema) {
       schemaHasCacheControl = schemaUsesCacheControl(schema);
       let out = schema;
@@ -176,6 +190,7 @@ export function rampart(options: RampartOptions = {}): Rampart {
           logger,
           apiKeyHeader: resolved.packages.authentication?.apiKeys?.header ?? 'x-api-key',
           schema: () => transformed,
+          trustedDocuments: trusted?.wsStep,
         },
         wsOptions,
       );
@@ -194,10 +209,19 @@ export function rampart(options: RampartOptions = {}): Rampart {
       introspection: hardening.introspection,
       includeStacktraceInErrorResponses: hardening.includeStacktraceInErrorResponses,
       allowBatchedHttpRequests: hardening.batching !== false,
+      // trusted documents parsed and validated once, at load (others in a bounded LRU)
+      ...(trusted ? { documentStore: trusted.documentStore } : {}),
     },
     context: securityContext({ modules, hardening, clock }),
     audit: modules.find((m): m is AuditModule => m.name === 'audit' && 'audit' in m)?.audit,
   };
+}
+
+/** The trusted documents' parts, when configured: each module prepares what it can of every document at load. */
+function trustedDocumentsOf(resolved: ResolvedRampartOptions, modules: readonly RampartModule[]) {
+  if (!resolved.trustedDocuments) return undefined;
+  const preparers = modules.flatMap((m) => (m.prepareDocument ? [m.prepareDocument.bind(m)] : []));
+  return trustedDocumentsSetup(resolved.trustedDocuments, preparers, resolved.hardening.introspection);
 }
 
 /** The order schema transforms are applied in, by phase: the last applied wraps outermost. */

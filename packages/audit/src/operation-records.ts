@@ -137,6 +137,7 @@ export class OperationRecords {
       operationType: op.operationType,
       operationName: op.operationName ?? rc.request.operationName ?? undefined,
       queryHash: op.queryHash ?? rc.queryHash,
+      documentId: state.documentId,
       rootFields: op.rootFields,
       status,
       errors,

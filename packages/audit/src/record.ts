@@ -65,6 +65,8 @@ export interface OperationFacts {
   readonly operationType: string | undefined;
   readonly operationName: string | undefined;
   readonly queryHash: string | undefined;
+  /** The trusted document's id (`rampart({ trustedDocuments })`), when the operation was one. */
+  readonly documentId?: string | undefined;
   readonly rootFields: readonly string[] | undefined;
   readonly fieldCoordinate?: string | undefined;
   readonly fieldPath?: string | undefined;
@@ -165,6 +167,7 @@ function graphqlOf(f: OperationFacts, limits: SanitizeLimits): Record<string, un
   if (f.operationType) operation.type = f.operationType;
   if (f.operationName) operation.name = sanitizeString(f.operationName, 256);
   if (f.queryHash) operation.hash = sanitizeString(f.queryHash, 64);
+  if (f.documentId) operation.document_id = sanitizeString(f.documentId, 256);
   const graphql: Record<string, unknown> = {};
   if (Object.keys(operation).length > 0) graphql.operation = operation;
   if (f.rootFields) graphql.root_fields = f.rootFields.slice(0, limits.maxItems);

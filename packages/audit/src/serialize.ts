@@ -110,6 +110,7 @@ function graphqlJson(f: OperationFacts, limits: SanitizeLimits): string {
   if (f.operationType) operation = `"type":"${escapeJson(f.operationType)}"`;
   if (f.operationName) operation += `${operation === '' ? '' : ','}"name":"${escapeSanitized(f.operationName, 256)}"`;
   if (f.queryHash) operation += `${operation === '' ? '' : ','}"hash":"${escapeSanitized(f.queryHash, 64)}"`;
+  if (f.documentId) operation += `${operation === '' ? '' : ','}"document_id":"${escapeSanitized(f.documentId, 256)}"`;
   // An empty operation is left out; `separator` is the comma before every graphql member but the first.
   let out = operation === '' ? ',"graphql":{' : `,"graphql":{"operation":{${operation}}`;
   let separator = operation === '' ? '' : ',';

@@ -33,6 +33,12 @@ export enum ErrorCode {
   THROTTLED = 'THROTTLED',
   /** The execution deadline passed. HTTP 503. */
   EXECUTION_TIMEOUT = 'EXECUTION_TIMEOUT',
+  /** A document id (persisted-query hash or `documentId`) that is not in the trusted documents. HTTP 400 (Apollo's code). */
+  PERSISTED_QUERY_NOT_FOUND = 'PERSISTED_QUERY_NOT_FOUND',
+  /** A document id sent with a document text that is not the id's document. HTTP 400. */
+  PERSISTED_QUERY_HASH_MISMATCH = 'PERSISTED_QUERY_HASH_MISMATCH',
+  /** A document text that is not one of the trusted documents, from a caller who may not send others. HTTP 400 (Apollo Router's code). */
+  QUERY_NOT_IN_SAFELIST = 'QUERY_NOT_IN_SAFELIST',
   /** Anything unexpected; the message is masked in production, the request id kept. HTTP 500. */
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }
@@ -53,6 +59,9 @@ export const defaultStatus: Readonly<Record<ErrorCode, number | undefined>> = Ob
   [ErrorCode.QUOTA_EXCEEDED]: 429,
   [ErrorCode.THROTTLED]: 429,
   [ErrorCode.EXECUTION_TIMEOUT]: 503,
+  [ErrorCode.PERSISTED_QUERY_NOT_FOUND]: 400,
+  [ErrorCode.PERSISTED_QUERY_HASH_MISMATCH]: 400,
+  [ErrorCode.QUERY_NOT_IN_SAFELIST]: 400,
   [ErrorCode.INTERNAL_SERVER_ERROR]: 500,
 });
 

@@ -1,6 +1,6 @@
 import { IncomingMessage } from 'node:http';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import type { GraphQLSchema } from 'graphql';
+import type { DocumentNode, GraphQLSchema } from 'graphql';
 import type { OperationHook } from './operation.js';
 import type { SecurityState } from './state.js';
 
@@ -76,6 +76,12 @@ export interface RampartModule {
    * plugin makes in `didResolveOperation`. Throw a `rampartError` to refuse the operation.
    */
   onOperation?: OperationHook;
+  /**
+   * Called once for each document known in advance (`rampart({ trustedDocuments })`), when it is
+   * loaded, with the schema it was validated against: compute and keep what does not depend on the
+   * request, keyed by the document object (the same object reaches every request that runs it).
+   */
+  prepareDocument?(schema: GraphQLSchema, document: DocumentNode): void;
 }
 
 /** What {@link requestInfoFrom} reads of Node's `IncomingMessage` (standalone, express, …). */

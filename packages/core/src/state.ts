@@ -122,6 +122,11 @@ export class SecurityState {
   readonly headers: ReadonlyMap<string, string>;
   /** Cost figures (limits writes, rate-limit and audit read). */
   readonly cost: CostFigures = new CostFigures();
+  /**
+   * The id of the trusted document the operation ran (`rampart({ trustedDocuments })`), when it was
+   * one of them; the audit record carries it.
+   */
+  documentId: string | undefined;
   /** Free slots for packages to share per-request data, keyed by package-owned symbols or strings. */
   readonly slots = new Map<string | symbol, unknown>();
   /** Created on the first decision (most successful requests record none). */
@@ -133,6 +138,7 @@ export class SecurityState {
     this.#requestId = init.requestId;
     this.startedAt = this.clock.now();
     this.headers = init.headers ?? new Map();
+    this.documentId = undefined;
   }
 
   /**

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { rampartError, type SecurityState } from '@rampart/core';
-import type { DocumentNode, GraphQLSchema } from 'graphql';
+import { type DocumentNode, type GraphQLSchema, Kind } from 'graphql';
 import { analyzeWithResolved, type OperationAnalysis } from './analyze.js';
 import { LruCache } from './lru.js';
 import type { ResolvedLimitsOptions } from './options.js';
@@ -25,6 +25,17 @@ export interface LimitsLogger {
 interface SchemaCache {
   readonly byDocument: WeakMap<DocumentNode, Map<string, OperationAnalysis>>;
   readonly byHash: LruCache<string, OperationAnalysis>;
+}
+
+/** Variants kept per prepared document whose analysis depends on variables (one per set of values). */
+const PREPARED_VARIANTS = 64;
+/** Longest JSON of a request's variables used as a variant's key (longer: analyzed, not kept). */
+const MAX_VARIANT_KEY = 2048;
+
+/** A document known in advance: the schema it was prepared for, its variable-dependent analyses. */
+interface PreparedDocument {
+  readonly schema: GraphQLSchema;
+  readonly variants: LruCache<string, OperationAnalysis>;
 }
 
 /** One operation to analyze, as either adapter knows it. */
@@ -51,6 +62,11 @@ export class LimitsEngine {
   // go when Apollo's document cache drops the document); the LRU by query hash serves servers whose
   // document cache is off (a fresh DocumentNode per request) and graphql-ws subscribe messages.
   readonly #caches = new WeakMap<GraphQLSchema, SchemaCache>();
+  /**
+   * Documents known in advance (trusted documents, see {@link LimitsEngine.prepare}): their
+   * variable-dependent analyses are kept per operation name and variable values.
+   */
+  readonly #prepared = new WeakMap<DocumentNode, PreparedDocument>();
 
   constructor(options: ResolvedLimitsOptions) {
     this.options = options;
@@ -61,14 +77,42 @@ export class LimitsEngine {
     return this.#caches.get(schema)?.byHash.size ?? 0;
   }
 
+  /**
+   * Analyzes every operation of a document known in advance (a trusted document, once, at load) and
+   * keeps the analyses that no variable influences, under the document object every request of it
+   * brings; for the others, the analysis of each set of variable values is kept once computed (a
+   * bounded number per document), so a request pays only for values not seen before.
+   */
+  prepare(schema: GraphQLSchema, document: DocumentNode): void {
+    if (this.options.cacheSize > 0) this.#prepared.set(document, { schema, variants: new LruCache(PREPARED_VARIANTS) });
+    for (const definition of document.definitions) {
+      if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+      this.analysisFor({ schema, document, operationName: definition.name?.value ?? null, variables: undefined });
+    }
+  }
+
   /** The analysis of the request's operation: cached when no variable influenced it. */
   analysisFor(r: LimitsRequest): OperationAnalysis {
-    const opts = this.options;
     const cache = this.#cacheFor(r.schema);
     const name = r.operationName ?? '';
-    let perDocument = cache.byDocument.get(r.document);
-    const hit = perDocument?.get(name);
+    const hit = cache.byDocument.get(r.document)?.get(name);
     if (hit) return hit;
+    const prepared = this.#prepared.get(r.document);
+    if (prepared === undefined || prepared.schema !== r.schema) return this.#analyze(r, cache, name);
+    const variants = prepared.variants;
+    const key = `${name}\u0000${JSON.stringify(r.variables ?? {})}`;
+    if (key.length > MAX_VARIANT_KEY) return this.#analyze(r, cache, name);
+    let a = variants.get(key);
+    if (a === undefined) {
+      a = this.#analyze(r, cache, name);
+      if (a.variableDependent) variants.set(key, a);
+    }
+    return a;
+  }
+
+  #analyze(r: LimitsRequest, cache: SchemaCache, name: string): OperationAnalysis {
+    const opts = this.options;
+    let perDocument = cache.byDocument.get(r.document);
     const hash = r.queryHash ?? (typeof r.query === 'string' ? sha256Hex(r.query) : undefined);
     const key = hash === undefined ? undefined : `${hash}\u0000${name}`;
     let a = key === undefined ? undefined : cache.byHash.get(key);

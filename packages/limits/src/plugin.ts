@@ -59,5 +59,6 @@ export function limitsModule(options?: LimitsOptions): RampartModule {
     typeDefs: costDirectivesTypeDefs,
     plugins: [pluginFor(engine)],
     onOperation: limitsOperationHook(engine),
+    prepareDocument: (schema, document) => engine.prepare(schema, document),
   };
 }

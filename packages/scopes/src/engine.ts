@@ -4,7 +4,7 @@
  * (subscriptions over graphql-ws). One implementation of the check, one of the response shaping.
  */
 import { ErrorCode, ownProperty, RampartConfigError, type SecurityState, selectOperation } from '@rampart/core';
-import type { DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import { type DocumentNode, type GraphQLError, type GraphQLSchema, Kind, type OperationDefinitionNode } from 'graphql';
 import { analyzeScopes } from './analyze.js';
 import { Evaluator } from './evaluate.js';
 import { introspectionFilter } from './introspection-filter.js';
@@ -82,6 +82,19 @@ export class ScopesEngine {
       checkedModels.add(model);
     }
     return model;
+  }
+
+  /**
+   * For a document known in advance (a trusted document, at load): decides once, per operation node,
+   * whether anything in it declares a requirement (what {@link ScopesEngine.nothingToCheck} reads), so
+   * no request of it walks the document for that again. What the caller may see depends on the
+   * principal and is decided per request.
+   */
+  prepare(schema: GraphQLSchema, document: DocumentNode): void {
+    const model = this.modelFor(schema);
+    for (const definition of document.definitions) {
+      if (definition.kind === Kind.OPERATION_DEFINITION) this.#isFree(model, definition, document);
+    }
   }
 
   /** True when nothing can be refused for this operation, whoever calls (no per-request work needed). */

@@ -18,5 +18,6 @@ export function scopesModule(options?: Partial<ScopesOptions>): RampartModule {
     typeDefs: scopesTypeDefs,
     plugins: [scopesPluginOf(engine)],
     onOperation: scopesOperationHook(engine),
+    prepareDocument: (schema, document) => engine.prepare(schema, document),
   };
 }

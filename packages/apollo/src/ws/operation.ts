@@ -28,6 +28,7 @@ import type { SubscribePayload } from 'graphql-ws';
 import { SUGGESTION } from '../client-errors.js';
 import { exceedsNesting, nestingError, recordNestingRefusal } from '../nesting.js';
 import type { HardeningOptions } from '../options.js';
+import type { WsDocumentStep } from '../trusted/ws-step.js';
 import { VALIDATION_FAILED } from './recursive-selections.js';
 
 /**
@@ -58,6 +59,8 @@ export interface OperationSettings {
   readonly hardening: Readonly<HardeningOptions>;
   /** graphql-js's specified rules plus the preset's. */
   readonly rules: readonly ValidationRule[];
+  /** Trusted documents' decision, before anything is parsed (when configured). */
+  readonly trustedDocuments?: WsDocumentStep | undefined;
 }
 
 /** An admitted operation: what to execute, and the handles of the modules that admitted it. */
@@ -92,7 +95,9 @@ export async function prepareOperation(
   userContext: ContextStep | undefined,
   admit?: AdmissionStep,
 ): Promise<AdmittedOperation | readonly GraphQLError[]> {
-  const query = payload.query;
+  const trusted = settings.trustedDocuments?.(state, payload);
+  if (trusted?.kind === 'refused') return [trusted.error];
+  const query = trusted?.kind === 'trusted' ? trusted.query : payload.query;
   const operationName = typeof payload.operationName === 'string' ? payload.operationName : undefined;
   const variables = (payload.variables ?? {}) as Readonly<Record<string, unknown>>;
   const contextValue: object = {};
@@ -103,14 +108,10 @@ export async function prepareOperation(
   let handles: OperationHandle[] | undefined;
   try {
     const { hardening } = settings;
-    if (typeof query !== 'string') throw syntaxError('The subscribe payload has no query.');
-    if (exceedsNesting(query, hardening.maxNesting)) {
-      recordNestingRefusal(state, hardening.maxNesting);
-      throw nestingError(hardening.maxNesting);
-    }
-    const document = parseDocument(query, hardening.maxTokens);
+    const document = trusted?.kind === 'trusted' ? trusted.document : parseChecked(query, hardening, state);
     input.document = document;
-    const invalid = validate(schema, document, settings.rules);
+    // a trusted document was validated when the manifest loaded
+    const invalid = trusted?.kind === 'trusted' ? [] : validate(schema, document, settings.rules);
     if (invalid.length > 0) return await refuse(settings, state, input, invalid.map(labelValidationError(hardening)));
     const operation = getOperationAST(document, operationName);
     if (!operation) throw validationError('Unable to identify the operation to run.');
@@ -141,6 +142,16 @@ export async function prepareOperation(
     if (handles !== undefined) await endRefused(handles, error);
     return refuse(settings, state, input, [error]);
   }
+}
+
+/** The nesting cap, then the parse with the token cap. */
+function parseChecked(query: unknown, hardening: Readonly<HardeningOptions>, state: SecurityState): DocumentNode {
+  if (typeof query !== 'string') throw syntaxError('The subscribe payload has no query.');
+  if (exceedsNesting(query, hardening.maxNesting)) {
+    recordNestingRefusal(state, hardening.maxNesting);
+    throw nestingError(hardening.maxNesting);
+  }
+  return parseDocument(query, hardening.maxTokens);
 }
 
 /** Parses with the token cap; a syntax error keeps graphql-js's message, anything else a generic one. */

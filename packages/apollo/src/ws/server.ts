@@ -30,6 +30,7 @@ import type {
 } from 'graphql-ws';
 import type { HardeningOptions } from '../options.js';
 import { requestSteps } from '../request-state.js';
+import type { WsDocumentStep } from '../trusted/ws-step.js';
 import {
   admitMessage,
   armExpiry,
@@ -70,6 +71,8 @@ export interface GraphqlWsSettings {
   readonly apiKeyHeader: string;
   /** The schema `transformSchema` returned last, if it ran. */
   schema(): GraphQLSchema | undefined;
+  /** Trusted documents' decision per `subscribe` message, when configured. */
+  readonly trustedDocuments?: WsDocumentStep | undefined;
 }
 
 /** One admitted subscription, found again by its `subscribe` payload (the same object in every hook). */
@@ -268,6 +271,7 @@ function operationSettingsOf(settings: GraphqlWsSettings): OperationSettings {
     recorders: settings.modules.filter(isRefusalRecorder),
     hardening,
     rules,
+    trustedDocuments: settings.trustedDocuments,
   };
 }
 
