@@ -11,6 +11,7 @@ export {
 } from './options.js';
 export { MASKED_MESSAGE } from './plugin.js';
 export { type Rampart, type RampartServerOptions, rampart, requestInfo } from './rampart.js';
+export type { TelemetryOption } from './telemetry.js';
 export type {
   ContextArgs,
   FetchHeadersLike,

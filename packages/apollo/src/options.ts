@@ -4,6 +4,7 @@ import { type Clock, check, type OptionSchema, type RampartModule, resolveOption
 import type { LimitsOptions } from '@rampart/limits';
 import type { RateLimitOptions } from '@rampart/rate-limit';
 import type { ScopesOptions } from '@rampart/scopes';
+import type { TelemetryOption } from './telemetry.js';
 
 /** The hardened Apollo Server defaults `rampart()` applies. Every one can be changed. */
 export interface HardeningOptions {
@@ -138,6 +139,14 @@ export interface RampartOptions {
    */
   audit?: Partial<AuditOptions>;
   /**
+   * OpenTelemetry metrics and spans (`@rampart/telemetry`): decisions, cost, depth, time spent in
+   * Rampart, rate-limit stores, JWKS fetches, audit writes, open subscriptions. On by default through
+   * the global providers (a no-op until an OpenTelemetry SDK is registered); `{ meterProvider,
+   * tracerProvider, … }` picks the providers; `false` turns it off.
+   * @default true
+   */
+  telemetry?: TelemetryOption;
+  /**
    * Extra modules composed after Rampart's own (for your own directives and plugins).
    * @default []
    */
@@ -215,6 +224,7 @@ const topSchema: OptionSchema<RampartOptions> = {
   scopes: check.object(),
   rateLimit: check.object(),
   audit: check.object(),
+  telemetry: check.anyOf(check.boolean(), check.object()),
   modules: check.arrayOf(check.object()),
   clock: check.object(),
   logger: check.object(),

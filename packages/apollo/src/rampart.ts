@@ -15,6 +15,7 @@ import { type RampartOptions, type ResolvedRampartOptions, resolveRampartOptions
 import { hardeningPlugin } from './plugin.js';
 import { normaliseRequest } from './request-shapes.js';
 import { schemaUsesCacheControl } from './schema.js';
+import { telemetryOf, withTelemetry } from './telemetry.js';
 import type { GraphqlWsOptions } from './ws/options.js';
 import { guardedSubscriptionFields, unguardedSubscriptionsWarning } from './ws/schema-warning.js';
 import { type GraphqlWsServerOptions, graphqlWsHooks } from './ws/server.js';
@@ -141,7 +142,10 @@ export function rampart(options: RampartOptions = {}): Rampart {
     .join('\n');
 
   // one Apollo plugin for the preset and every module: Apollo's per-listener cost is paid once
-  const composed = composePlugins([hardeningPlugin(hardening, clock), ...modules.flatMap((m) => m.plugins ?? [])]);
+  const composed = withTelemetry(
+    composePlugins([hardeningPlugin(hardening, clock), ...modules.flatMap((m) => m.plugins ?? [])]),
+    telemetryOf(resolved.packages.telemetry),
+  );
 
   return {
     typeDefs,

@@ -1,3 +1,4 @@
+import { rampartObserver } from '@rampart/core';
 import { pino } from 'pino';
 import { ChainStage, CheckpointWriter, type LineSink, newChainId } from './chain.js';
 import { CheckpointTimer, type RepeatScheduler } from './checkpoint-timer.js';
@@ -5,6 +6,7 @@ import { flushOnExit, forgetOnExit } from './exit-hook.js';
 import { GroupCommitSink } from './group-commit.js';
 import { jsonString } from './json-text.js';
 import { loadHmacKey, loadPrivateKey } from './keys.js';
+import { observeSink } from './observe-sink.js';
 import { type AuditOptions, checkpointSchedule } from './options.js';
 import type { OperationFacts } from './record.js';
 import type { SanitizeLimits } from './sanitize.js';
@@ -27,6 +29,8 @@ export class AuditWriter {
   #healthy = true;
   readonly #timer: CheckpointTimer | undefined;
   #closed = false;
+  /** Removes the queue-depth gauge (telemetry) on close. */
+  readonly #unobserve: () => void;
 
   /**
    * @param options - the resolved audit options.
@@ -38,6 +42,7 @@ export class AuditWriter {
     const userOnError = options.onWriteError;
     this.#onError = (e: Error) => {
       this.#healthy = false;
+      rampartObserver()?.auditError?.();
       if (userOnError) {
         try {
           userOnError(e);
@@ -58,6 +63,7 @@ export class AuditWriter {
         this.#healthy = true;
       },
     });
+    this.#unobserve = observeSink(this.#sink);
     this.#grouped = this.#sink instanceof GroupCommitSink;
     const chain = options.chain;
     const key = chain ? loadHmacKey(chain.key) : undefined;
@@ -238,6 +244,7 @@ export class AuditWriter {
     this.#timer?.stop();
     await this.flush();
     this.#closed = true;
+    this.#unobserve();
     forgetOnExit(this);
     await this.#sink.close();
   }
