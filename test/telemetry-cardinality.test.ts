@@ -59,7 +59,8 @@ describe('telemetry cardinality under 10,000 distinct clients', () => {
       while (next < CLIENTS) {
         const i = next++;
         // client i: its own address (every 10th in the denied range) and, for even i, its own subject
-        const ip = i % 10 === 9 ? `10.255.${(i >> 8) & 255}.${i & 255}` : `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+        const ip =
+          i % 10 === 9 ? `10.255.${(i >> 8) & 255}.${i & 255}` : `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
         const headers: Record<string, string> = { 'x-forwarded-for': ip };
         if (i % 2 === 0) headers.authorization = `Bearer ${tokens[i / 2]}`;
         const res = await postGraphQL(server.graphqlUrl, { query: queries[i % 4] }, { headers });
@@ -80,7 +81,12 @@ describe('telemetry cardinality under 10,000 distinct clients', () => {
     );
 
     const decisions = await sdk.points('rampart.decisions');
-    const kinds = decisions.map((p) => `${p.attributes['rampart.source']}/${p.attributes['rampart.outcome']}/${p.attributes['rampart.code'] ?? ''}/${p.attributes['rampart.rule'] ?? ''}`).sort();
+    const kinds = decisions
+      .map(
+        (p) =>
+          `${p.attributes['rampart.source']}/${p.attributes['rampart.outcome']}/${p.attributes['rampart.code'] ?? ''}/${p.attributes['rampart.rule'] ?? ''}`,
+      )
+      .sort();
     assert.deepEqual(kinds, [
       'auth/allowed//',
       'ip-filter/allowed//global',

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApolloServer } from '@apollo/server';
-import type { Attributes } from '@opentelemetry/api';
 import { makeExecutableSchema } from '@graphql-tools/schema';
+import type { Attributes } from '@opentelemetry/api';
 import { rampart } from '@rampart/apollo';
 import { allow, createDevKeys, type DevKeys, mintToken, rule, shield } from '@rampart/auth';
 import { postGraphQL, startTestServer, type TestServer } from '@rampart/testing';
@@ -67,7 +67,9 @@ describe('telemetry over HTTP (real OpenTelemetry SDK, in-memory)', () => {
       audit: { destination: join(dir, 'audit.log') },
       telemetry: { meterProvider: sdk.meterProvider, tracerProvider: sdk.tracerProvider },
     });
-    const schema = security.transformSchema(makeExecutableSchema({ typeDefs: [security.typeDefs, typeDefs], resolvers }));
+    const schema = security.transformSchema(
+      makeExecutableSchema({ typeDefs: [security.typeDefs, typeDefs], resolvers }),
+    );
     server = await startTestServer(
       { schema, ...security.serverOptions, plugins: security.plugins },
       { context: security.context() },
@@ -95,11 +97,12 @@ describe('telemetry over HTTP (real OpenTelemetry SDK, in-memory)', () => {
     return out;
   }
 
-  const attrs = (source: string, outcome: string, extra: Record<string, string> = {}) => key({
-    'rampart.source': source,
-    'rampart.outcome': outcome,
-    ...extra,
-  });
+  const attrs = (source: string, outcome: string, extra: Record<string, string> = {}) =>
+    key({
+      'rampart.source': source,
+      'rampart.outcome': outcome,
+      ...extra,
+    });
   const ipAllowed = attrs('ip-filter', 'allowed', { 'rampart.rule': 'global' });
   const authAllowed = attrs('auth', 'allowed');
   const admitted = attrs('rate-limit', 'allowed', { 'rampart.rule': 'operation' });
@@ -109,7 +112,14 @@ describe('telemetry over HTTP (real OpenTelemetry SDK, in-memory)', () => {
       const res = await post('{ hello }', { authorization: `Bearer ${await token()}` });
       assert.equal(res.status, 200, res.text);
     });
-    assert.deepEqual(d, new Map([[ipAllowed, 1], [authAllowed, 1], [admitted, 1]]));
+    assert.deepEqual(
+      d,
+      new Map([
+        [ipAllowed, 1],
+        [authAllowed, 1],
+        [admitted, 1],
+      ]),
+    );
   });
 
   it('an authentication failure (401) counts auth/denied/UNAUTHENTICATED', async () => {
@@ -117,7 +127,13 @@ describe('telemetry over HTTP (real OpenTelemetry SDK, in-memory)', () => {
       assert.equal((await post('{ hello }', { authorization: 'Bearer not-a-token' })).status, 401);
     });
     const denied = attrs('auth', 'denied', { 'rampart.code': 'UNAUTHENTICATED' });
-    assert.deepEqual(d, new Map([[ipAllowed, 1], [denied, 1]]));
+    assert.deepEqual(
+      d,
+      new Map([
+        [ipAllowed, 1],
+        [denied, 1],
+      ]),
+    );
   });
 
   it('a rule denial counts rules/denied/FORBIDDEN with the rule name', async () => {
@@ -126,7 +142,15 @@ describe('telemetry over HTTP (real OpenTelemetry SDK, in-memory)', () => {
       assert.equal(res.body.errors[0].extensions.code, 'FORBIDDEN');
     });
     const denied = attrs('rules', 'denied', { 'rampart.code': 'FORBIDDEN', 'rampart.rule': 'isAdmin' });
-    assert.deepEqual(d, new Map([[ipAllowed, 1], [authAllowed, 1], [admitted, 1], [denied, 1]]));
+    assert.deepEqual(
+      d,
+      new Map([
+        [ipAllowed, 1],
+        [authAllowed, 1],
+        [admitted, 1],
+        [denied, 1],
+      ]),
+    );
   });
 
   it('a scope denial counts scopes/denied/FORBIDDEN', async () => {
@@ -134,7 +158,15 @@ describe('telemetry over HTTP (real OpenTelemetry SDK, in-memory)', () => {
       assert.equal((await post('{ me }', { authorization: `Bearer ${await token()}` })).status, 403);
     });
     const denied = attrs('scopes', 'denied', { 'rampart.code': 'FORBIDDEN' });
-    assert.deepEqual(d, new Map([[ipAllowed, 1], [authAllowed, 1], [admitted, 1], [denied, 1]]));
+    assert.deepEqual(
+      d,
+      new Map([
+        [ipAllowed, 1],
+        [authAllowed, 1],
+        [admitted, 1],
+        [denied, 1],
+      ]),
+    );
   });
 
   it('a limits refusal (400) counts limits/denied/MAX_DEPTH_LIMIT with the limit name', async () => {
@@ -142,7 +174,15 @@ describe('telemetry over HTTP (real OpenTelemetry SDK, in-memory)', () => {
       assert.equal((await post('{ node { child { child { id } } } }')).status, 400);
     });
     const denied = attrs('limits', 'denied', { 'rampart.code': 'MAX_DEPTH_LIMIT', 'rampart.rule': 'depth' });
-    assert.deepEqual(d, new Map([[ipAllowed, 1], [authAllowed, 1], [admitted, 1], [denied, 1]]));
+    assert.deepEqual(
+      d,
+      new Map([
+        [ipAllowed, 1],
+        [authAllowed, 1],
+        [admitted, 1],
+        [denied, 1],
+      ]),
+    );
   });
 
   it('a rate limit (429) counts rate-limit/limited/RATE_LIMITED', async () => {
@@ -150,17 +190,31 @@ describe('telemetry over HTTP (real OpenTelemetry SDK, in-memory)', () => {
     const d = await delta(async () => {
       const statuses = [];
       for (let i = 0; i < 3; i++) {
-        statuses.push((await postGraphQL(server.graphqlUrl, { query: '{ hello }' }, { headers: { 'x-forwarded-for': ip } })).status);
+        statuses.push(
+          (await postGraphQL(server.graphqlUrl, { query: '{ hello }' }, { headers: { 'x-forwarded-for': ip } })).status,
+        );
       }
       assert.deepEqual(statuses, [200, 200, 429]);
     });
     const limited = attrs('rate-limit', 'limited', { 'rampart.code': 'RATE_LIMITED', 'rampart.rule': 'operation' });
-    assert.deepEqual(d, new Map([[ipAllowed, 3], [authAllowed, 3], [admitted, 2], [limited, 1]]));
+    assert.deepEqual(
+      d,
+      new Map([
+        [ipAllowed, 3],
+        [authAllowed, 3],
+        [admitted, 2],
+        [limited, 1],
+      ]),
+    );
   });
 
   it('an IP filter refusal (403) counts ip-filter/denied/FORBIDDEN', async () => {
     const d = await delta(async () => {
-      const res = await postGraphQL(server.graphqlUrl, { query: '{ hello }' }, { headers: { 'x-forwarded-for': '203.0.113.9' } });
+      const res = await postGraphQL(
+        server.graphqlUrl,
+        { query: '{ hello }' },
+        { headers: { 'x-forwarded-for': '203.0.113.9' } },
+      );
       assert.equal(res.status, 403);
     });
     const denied = attrs('ip-filter', 'denied', { 'rampart.code': 'FORBIDDEN', 'rampart.rule': 'global' });
@@ -177,7 +231,10 @@ describe('telemetry over HTTP (real OpenTelemetry SDK, in-memory)', () => {
     assert.ok(depth.sum !== undefined && depth.sum > 0);
     // the audit record carries the actual cost: computed already, so recorded too
     const actual = await sdk.points('rampart.cost.actual');
-    assert.deepEqual(actual.map((p) => p.attributes), [{ 'graphql.operation.type': 'query' }]);
+    assert.deepEqual(
+      actual.map((p) => p.attributes),
+      [{ 'graphql.operation.type': 'query' }],
+    );
   });
 
   it('spans: authentication and analysis with decisions as events, store calls, audit writes', async () => {
@@ -216,7 +273,10 @@ describe('telemetry over HTTP (real OpenTelemetry SDK, in-memory)', () => {
 
   it('the rate-limit store: round trips by store and outcome, and the store is up', async () => {
     const points = await sdk.points('rampart.store.duration');
-    assert.deepEqual(points.map((p) => p.attributes), [{ 'rampart.store': 'memory', 'rampart.outcome': 'success' }]);
+    assert.deepEqual(
+      points.map((p) => p.attributes),
+      [{ 'rampart.store': 'memory', 'rampart.outcome': 'success' }],
+    );
     assert.ok(points[0]!.value > 0);
     assert.deepEqual(await sdk.points('rampart.store.up'), [{ attributes: { 'rampart.store': 'memory' }, value: 1 }]);
   });
@@ -242,7 +302,9 @@ describe('telemetry: spans are children of the active span; audit records and by
       audit: { destination: file },
       telemetry: { meterProvider: sdk.meterProvider, tracerProvider: sdk.tracerProvider },
     });
-    const schema = security.transformSchema(makeExecutableSchema({ typeDefs: [security.typeDefs, typeDefs], resolvers }));
+    const schema = security.transformSchema(
+      makeExecutableSchema({ typeDefs: [security.typeDefs, typeDefs], resolvers }),
+    );
     const apollo = new ApolloServer({ schema, ...security.serverOptions, plugins: security.plugins });
     await apollo.start();
     const tracer = sdk.tracerProvider.getTracer('test');
@@ -258,7 +320,10 @@ describe('telemetry: spans are children of the active span; audit records and by
     await apollo.stop();
 
     const spans = sdk.spans.getFinishedSpans();
-    const children = spans.filter((s) => s.parentSpanContext?.spanId === parentId).map((s) => s.name).sort();
+    const children = spans
+      .filter((s) => s.parentSpanContext?.spanId === parentId)
+      .map((s) => s.name)
+      .sort();
     assert.deepEqual(children, ['rampart.analysis', 'rampart.audit.write', 'rampart.authentication']);
     // the rule denial happened during execution: an event of the active (parent) span
     const parent = spans.find((s) => s.name === 'http.request')!;
@@ -266,7 +331,9 @@ describe('telemetry: spans are children of the active span; audit records and by
       parent.events.map((e) => [e.name, e.attributes?.['rampart.rule'], e.attributes?.['rampart.code']]),
       [['rampart.decision', 'isAdmin', 'FORBIDDEN']],
     );
-    const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0);
+    const lines = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.length > 0);
     assert.equal(await sdk.value('rampart.audit.records', {}), lines.length);
     assert.equal(await sdk.value('rampart.audit.bytes', {}), statSync(file).size);
     assert.equal(await sdk.value('rampart.audit.write_errors', {}), 0);

@@ -21,8 +21,8 @@ import { checkNestingAtTheDoor } from './nesting.js';
 import type { HardeningOptions } from './options.js';
 import { MASKED_CAUSE, MASKED_MESSAGE } from './plugin.js';
 import { type NormalisedRequest, normaliseRequest } from './request-shapes.js';
-import { observePhase } from './telemetry.js';
 import { newRequestState, requestSteps, runRequestSteps } from './request-state.js';
+import { observePhase } from './telemetry.js';
 
 /**
  * Your context function as `security.context(fn)` calls it: with the very arguments the integration

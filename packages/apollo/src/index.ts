@@ -11,7 +11,6 @@ export {
 } from './options.js';
 export { MASKED_MESSAGE } from './plugin.js';
 export { type Rampart, type RampartServerOptions, rampart, requestInfo } from './rampart.js';
-export type { TelemetryOption } from './telemetry.js';
 export type {
   ContextArgs,
   FetchHeadersLike,
@@ -20,6 +19,7 @@ export type {
   NodeRequestArg,
   RequestShapeName,
 } from './request-shapes.js';
+export type { TelemetryOption } from './telemetry.js';
 export { WsCloseCode } from './ws/connection.js';
 export type { GraphqlWsOptions, WsContext, WsExtra, WsUserContextFunction } from './ws/options.js';
 export type { GraphqlWsServerOptions } from './ws/server.js';

@@ -10,7 +10,6 @@ import type {
   GraphQLRequestContextDidResolveOperation,
   GraphQLRequestContextWillSendResponse,
   GraphQLRequestListener,
-  GraphQLServerListener,
 } from '@apollo/server';
 import {
   getSecurityState,
@@ -54,7 +53,7 @@ export function withTelemetry(
     ...plugin,
     async serverWillStart(service) {
       telemetry.start();
-      const inner: GraphQLServerListener | void = await plugin.serverWillStart?.(service);
+      const inner = (await plugin.serverWillStart?.(service)) ?? undefined;
       return {
         ...inner,
         async serverWillStop() {

@@ -96,7 +96,8 @@ function observedFetch(url: string): typeof fetch {
     const observer = rampartObserver();
     if (observer?.jwksFetch === undefined) return fetch(input, init);
     const startedAt = performance.now();
-    const report = (ok: boolean) => observer.jwksFetch?.(url, { startedAt, durationMs: performance.now() - startedAt }, ok);
+    const report = (ok: boolean) =>
+      observer.jwksFetch?.(url, { startedAt, durationMs: performance.now() - startedAt }, ok);
     try {
       const response = await fetch(input, init);
       report(response.status === 200);

@@ -54,7 +54,8 @@ export const defaultTelemetryOptions: Readonly<TelemetryOptions> = Object.freeze
 const provider =
   (method: string): Check =>
   (v) =>
-    v === undefined || (typeof v === 'object' && v !== null && typeof (v as Record<string, unknown>)[method] === 'function')
+    v === undefined ||
+    (typeof v === 'object' && v !== null && typeof (v as Record<string, unknown>)[method] === 'function')
       ? undefined
       : `must have a ${method}() method (an OpenTelemetry provider)`;
 

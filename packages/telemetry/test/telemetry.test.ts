@@ -8,14 +8,8 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Attributes } from '@opentelemetry/api';
 import { type DataPoint, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import {
-  addObservedGauge,
-  OBSERVED_GAUGE,
-  RampartConfigError,
-  rampartObserver,
-  SecurityState,
-} from '@rampart/core';
-import { OTHER, RampartTelemetry, rampartTelemetry } from '../src/index.js';
+import { addObservedGauge, OBSERVED_GAUGE, RampartConfigError, rampartObserver, SecurityState } from '@rampart/core';
+import { OTHER, type RampartTelemetry, rampartTelemetry } from '../src/index.js';
 
 class Reader extends MetricReader {
   protected override async onForceFlush(): Promise<void> {}
@@ -59,7 +53,8 @@ describe('RampartTelemetry', () => {
 
   it('counts decisions by source, outcome, code and rule; caps rule names at maxAttributeValues', async () => {
     const state = new SecurityState();
-    for (const rule of ['a', 'b', 'c', 'd', 'e', 'a']) state.record({ source: 'rules', outcome: 'denied', code: 'FORBIDDEN', rule });
+    for (const rule of ['a', 'b', 'c', 'd', 'e', 'a'])
+      state.record({ source: 'rules', outcome: 'denied', code: 'FORBIDDEN', rule });
     state.record({ source: 'auth', outcome: 'allowed' });
     telemetry.operationEnd(state);
     const got = (await points('rampart.decisions')).map((p) => [p.attributes['rampart.rule'] ?? '-', p.value]);
@@ -116,21 +111,15 @@ describe('RampartTelemetry', () => {
     telemetry.storeCall('redis', timing, true);
     telemetry.storeCall('memory', timing, true);
     telemetry.storeCall('redis', timing, false);
-    assert.deepEqual(
-      (await points('rampart.store.up')).map((p) => [p.attributes['rampart.store'], p.value]).sort(),
-      [
-        ['memory', 1],
-        ['redis', 0],
-      ],
-    );
+    assert.deepEqual((await points('rampart.store.up')).map((p) => [p.attributes['rampart.store'], p.value]).sort(), [
+      ['memory', 1],
+      ['redis', 0],
+    ]);
     telemetry.storeCall('redis', timing, true);
-    assert.deepEqual(
-      (await points('rampart.store.up')).map((p) => [p.attributes['rampart.store'], p.value]).sort(),
-      [
-        ['memory', 1],
-        ['redis', 1],
-      ],
-    );
+    assert.deepEqual((await points('rampart.store.up')).map((p) => [p.attributes['rampart.store'], p.value]).sort(), [
+      ['memory', 1],
+      ['redis', 1],
+    ]);
     const durations = (await points('rampart.store.duration')).map((p) => [
       p.attributes['rampart.store'],
       p.attributes['rampart.outcome'],
