@@ -11,8 +11,8 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import { type RampartOptions, rampart } from '@rampart/apollo';
 import { createShop, shopTypeDefs } from '@rampart/example-shop/app';
 import { ShopData } from '@rampart/example-shop/data';
-import { registerInMemorySdk } from './otel-sdk.js';
 import { createLoaders, resolvers } from '@rampart/example-shop/resolvers';
+import { registerInMemorySdk } from './otel-sdk.js';
 
 /** The options of each `preset:<variant>` ('' is the preset itself). */
 const presetVariants: Record<string, RampartOptions> = {
