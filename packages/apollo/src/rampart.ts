@@ -6,6 +6,7 @@ import { MODULE_PHASES, type ModulePhase, type RampartModule, type RequestInfo }
 import { costDirectivesTypeDefs, limitsModule } from '@rampart/limits';
 import { rateLimitDefaults, rateLimitModule } from '@rampart/rate-limit';
 import { scopesModule } from '@rampart/scopes';
+import type { RampartTelemetry } from '@rampart/telemetry';
 import type { GraphQLSchema } from 'graphql';
 import { composePlugins } from './compose.js';
 import { type SecurityContextFunction, securityContext, type UserContextFunction } from './context.js';
@@ -67,6 +68,11 @@ export interface Rampart {
   graphqlWs<TContext extends object = object>(options?: GraphqlWsOptions<TContext>): GraphqlWsServerOptions;
   /** The resolved options (for inspection and tests). */
   readonly options: ResolvedRampartOptions;
+  /**
+   * The OpenTelemetry telemetry (option `telemetry`), started with the Apollo server (or by
+   * `graphqlWs()`) and stopped with it; `undefined` when turned off.
+   */
+  readonly telemetry: RampartTelemetry | undefined;
 }
 
 /**
@@ -142,14 +148,16 @@ export function rampart(options: RampartOptions = {}): Rampart {
     .join('\n');
 
   // one Apollo plugin for the preset and every module: Apollo's per-listener cost is paid once
+  const telemetry = telemetryOf(resolved.packages.telemetry);
   const composed = withTelemetry(
     composePlugins([hardeningPlugin(hardening, clock), ...modules.flatMap((m) => m.plugins ?? [])]),
-    telemetryOf(resolved.packages.telemetry),
+    telemetry,
   );
 
   return {
     typeDefs,
     options: resolved,
+    telemetry,
     transformSchema(schema) {
       schemaHasCacheControl = schemaUsesCacheControl(schema);
       let out = schema;
@@ -167,6 +175,7 @@ export function rampart(options: RampartOptions = {}): Rampart {
     },
     graphqlWs(wsOptions) {
       wsGuarded = true;
+      telemetry?.start(); // a server with graphql-ws only has no Apollo start to start it
       return graphqlWsHooks(
         {
           modules,

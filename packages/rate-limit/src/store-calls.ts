@@ -36,11 +36,12 @@ export class StoreCalls {
 
   /** Applies `ops` in one store call, through the failure policy; synchronous when the store is. */
   apply(ops: readonly StoreOp[], now: number, upTo = 0): MaybePromise<Outcome> {
-    const observer = rampartObserver(); // telemetry: undefined (free) when nothing observes
+    // telemetry: undefined (free) when nothing observes; a synchronous store (memory) has no round trip
+    const observer = this.store.applySync === undefined ? rampartObserver() : undefined;
     return observer?.storeCall === undefined ? this.#apply(ops, now, upTo) : this.#observed(observer, ops, now, upTo);
   }
 
-  /** {@link apply}, reporting the store's round trip and whether it answered. */
+  /** {@link apply} on an asynchronous store, reporting its round trip and whether it answered. */
   #observed(observer: RampartObserver, ops: readonly StoreOp[], now: number, upTo: number): MaybePromise<Outcome> {
     const startedAt = performance.now();
     const report = (ok: boolean) =>
