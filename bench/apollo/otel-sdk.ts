@@ -12,9 +12,14 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 
+/** Registers only the AsyncLocalStorage context manager (what an SDK setup costs before any telemetry). */
+export function registerContextManager(): void {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+}
+
 /** Registers the SDK globally (before `rampart()` starts its telemetry). */
 export function registerInMemorySdk(): void {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  registerContextManager();
   const metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
   const meterProvider = new MeterProvider({
     readers: [new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 1000 })],

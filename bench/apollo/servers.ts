@@ -12,7 +12,7 @@ import { type RampartOptions, rampart } from '@rampart/apollo';
 import { createShop, shopTypeDefs } from '@rampart/example-shop/app';
 import { ShopData } from '@rampart/example-shop/data';
 import { createLoaders, resolvers } from '@rampart/example-shop/resolvers';
-import { registerInMemorySdk } from './otel-sdk.js';
+import { registerContextManager, registerInMemorySdk } from './otel-sdk.js';
 
 /** The options of each `preset:<variant>` ('' is the preset itself). */
 const presetVariants: Record<string, RampartOptions> = {
@@ -26,6 +26,7 @@ const presetVariants: Record<string, RampartOptions> = {
   nocontext: {},
   notelemetry: { telemetry: false },
   otel: {},
+  als: {},
 };
 
 /** A plugin that burns `us` microseconds of CPU per request. */
@@ -50,7 +51,8 @@ export interface BenchServer {
  * made and sent on every response), noplugins (the preset's schema, options and context, no plugin),
  * nocontext (no `rampart().context`), notelemetry (`telemetry: false`; the preset's telemetry is on
  * through the global OpenTelemetry API, a no-op without an SDK), otel (an OpenTelemetry SDK registered
- * with in-memory exporters, see otel-sdk.ts); `rampart:notelemetry` and `rampart:otel` likewise for
+ * with in-memory exporters, see otel-sdk.ts), als (only the SDK's AsyncLocalStorage context manager,
+ * no provider: the share of `otel` that is not Rampart's); `rampart:notelemetry`, `rampart:als` and `rampart:otel` likewise for
  * the shop; `bare:nocache` is bare Apollo without its cache-control plugin,
  * `bare:spin<N>` bare Apollo plus N µs of busy work per request (a known overhead).
  */
@@ -70,6 +72,7 @@ export async function buildServer(spec: string): Promise<BenchServer> {
     context = async () => ({ data, loaders: createLoaders(data) });
   } else if (mode === 'preset') {
     if (variant === 'otel') registerInMemorySdk();
+    if (variant === 'als') registerContextManager();
     const data = new ShopData();
     const options = presetVariants[variant ?? ''];
     if (!options) throw new Error(`unknown preset variant ${variant}: ${Object.keys(presetVariants).join(', ')}`);
@@ -91,6 +94,7 @@ export async function buildServer(spec: string): Promise<BenchServer> {
     // made large enough that a benchmark client (one IP, thousands of requests a second) measures
     // overhead, not throttling
     if (variant === 'otel') registerInMemorySdk();
+    if (variant === 'als') registerContextManager();
     const dir = mkdtempSync(join(tmpdir(), 'rampart-bench-shop-'));
     const shop = await createShop({
       devKeysDir: dir,
