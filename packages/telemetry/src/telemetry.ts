@@ -5,6 +5,9 @@
 import {
   type Attributes,
   type BatchObservableResult,
+  createNoopMeter,
+  isSpanContextValid,
+  type Meter,
   metrics,
   type Span,
   type Tracer,
@@ -91,7 +94,13 @@ export class RampartTelemetry implements RampartObserver {
     if (this.#unregister !== undefined) return;
     const { name } = this.options;
     const meter = (this.options.meterProvider ?? metrics.getMeterProvider()).getMeter(name);
-    this.#tracer = (this.options.tracerProvider ?? trace.getTracerProvider()).getTracer(name);
+    const tracer = (this.options.tracerProvider ?? trace.getTracerProvider()).getTracer(name);
+    if (isNoopMeter(meter) && isNoopTracer(tracer)) {
+      // no SDK: nothing to report to, so nothing is observed (the packages' reports stay one check)
+      this.#unregister = () => {};
+      return;
+    }
+    this.#tracer = tracer;
     const instruments = createInstruments(meter);
     this.#instruments = instruments;
     this.#gaugeCallback = (result) => this.#observeGauges(result, instruments);
@@ -103,6 +112,13 @@ export class RampartTelemetry implements RampartObserver {
   stop(): void {
     this.#unregister?.();
     this.#unregister = undefined;
+    this.#instruments = undefined;
+    this.#tracer = undefined;
+  }
+
+  /** True when started with an SDK behind the providers (metrics or spans are recorded). */
+  get recording(): boolean {
+    return this.#instruments !== undefined;
   }
 
   #observeGauges(result: BatchObservableResult, instruments: Instruments): void {
@@ -204,6 +220,25 @@ export class RampartTelemetry implements RampartObserver {
   subscriptions(delta: number): void {
     this.#instruments?.subscriptions.add(delta);
   }
+}
+
+const NOOP_METER = createNoopMeter();
+
+/** The API's no-op meter (what the global provider gives before an SDK is registered). */
+function isNoopMeter(meter: Meter): boolean {
+  return meter === NOOP_METER || meter.constructor === NOOP_METER.constructor;
+}
+
+/**
+ * A tracer with no SDK behind it: its spans have no valid context (an SDK that samples a span out
+ * still gives it one). A global tracer registered later is not seen: register the SDK before `start()`.
+ */
+function isNoopTracer(tracer: Tracer): boolean {
+  const probe = tracer.startSpan('rampart.probe', { root: true });
+  const valid = isSpanContextValid(probe.spanContext());
+  // a real span is left unended: never exported (processors export on end), collected with the probe
+  if (!valid) probe.end();
+  return !valid;
 }
 
 const OPERATION_ATTRIBUTES = new Map<string, Attributes>(

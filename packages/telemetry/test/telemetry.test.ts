@@ -168,6 +168,26 @@ describe('RampartTelemetry', () => {
     assert.equal(rampartObserver(), undefined);
   });
 
+  it('without an SDK (the global no-op providers): starts, but observes nothing and records nothing', () => {
+    telemetry.stop();
+    const idle = rampartTelemetry();
+    idle.start();
+    assert.equal(idle.started, true);
+    assert.equal(idle.recording, false);
+    assert.equal(rampartObserver(), undefined);
+    idle.operationEnd(new SecurityState()); // nothing to record to
+    idle.stop();
+    assert.equal(telemetry.recording, false);
+  });
+
+  it('with an SDK: records, and exports no probe span', async () => {
+    assert.equal(telemetry.recording, true);
+    assert.deepEqual(
+      spans.getFinishedSpans().map((s) => s.name),
+      [],
+    );
+  });
+
   it('checks its options', () => {
     assert.throws(() => rampartTelemetry({ actualCost: 'sometimes' as never }), RampartConfigError);
     assert.throws(() => rampartTelemetry({ meterProvider: {} as never }), /getMeter/);
