@@ -119,13 +119,13 @@ function authenticationOptions(env: ShopEnvironment): NonNullable<RampartOptions
   return {
     jwt: [
       // customers' storefront apps and the storefront itself: RFC 9068 access tokens, a day at most
-      { ...provider, issuer: DEV_ISSUER, maxTokenAge: 24 * 3600 },
+      { ...provider, issuer: DEV_ISSUER, maxTokenAgeSeconds: 24 * 3600 },
       // back-office staff: tokens bound to the back-office machine's key (DPoP, RFC 9449), so a token
       // copied off it is useless elsewhere; proofs must name the shop's public URL behind a proxy
       {
         ...provider,
         issuer: DEV_BACK_OFFICE_ISSUER,
-        maxTokenAge: 8 * 3600,
+        maxTokenAgeSeconds: 8 * 3600,
         dpop: { mode: 'required', ...(env.publicUrl ? { publicUrl: env.publicUrl } : {}) },
       },
     ],
@@ -199,7 +199,7 @@ function rateLimitOptions(env: ShopEnvironment): NonNullable<RampartOptions['rat
         field: 'Mutation.login',
         identifierArgument: 'email',
         maxFailures: 5,
-        block: 900,
+        blockSeconds: 900,
         isFailure: (result) => (result as { success?: boolean } | null)?.success === false,
       },
     ],

@@ -49,7 +49,7 @@ export interface KeySource {
    */
   keySetVersion(): number;
   /**
-   * False when a remote JWKS is older than `jwksCacheMaxAge`: the next verification refetches it, so
+   * False when a remote JWKS is older than `jwksCacheMaxAgeMs`: the next verification refetches it, so
    * a cached verification is not used until then.
    */
   fresh(): boolean;
@@ -111,9 +111,9 @@ function observedFetch(url: string): typeof fetch {
 
 function remoteKeys(o: ResolvedJwtOptions, url: string, monitor: KeySetMonitor | undefined): KeySource {
   const remote = createRemoteJWKSet(new URL(url), {
-    timeoutDuration: o.jwksTimeout,
-    cooldownDuration: o.jwksCooldown,
-    cacheMaxAge: o.jwksCacheMaxAge,
+    timeoutDuration: o.jwksTimeoutMs,
+    cooldownDuration: o.jwksCooldownMs,
+    cacheMaxAge: o.jwksCacheMaxAgeMs,
     [customFetch]: observedFetch(url),
   });
   const version = new RemoteKeySetVersion();

@@ -2,7 +2,7 @@
  * The options of bearer JWT verification ({@link JwtOptions}): one issuer configuration, or a list of
  * them (one per issuer), each checked at startup by {@link resolveJwtOptions}.
  */
-import { check, type OptionSchema, RampartConfigError, resolveOptions } from '@rampart/core';
+import { check, type OptionSchema, RampartConfigError, renameDeprecatedOptions, resolveOptions } from '@rampart/core';
 import type { JWK } from 'jose';
 import type { DpopMode, DpopOptions } from './dpop/options.js';
 
@@ -39,17 +39,30 @@ export interface JwtOptions {
    * Only with HMAC algorithms. @default undefined
    */
   secret?: string | Uint8Array | undefined;
-  /** JWKS fetch timeout, ms (jose `timeoutDuration`). @default 5000 */
-  jwksTimeout?: number;
-  /** Minimum time between two JWKS fetches triggered by an unknown `kid`, ms (jose `cooldownDuration`). @default 30000 */
-  jwksCooldown?: number;
-  /** How long a fetched JWKS is used before it is fetched again, ms (jose `cacheMaxAge`). @default 600000 */
-  jwksCacheMaxAge?: number;
+  /** JWKS fetch timeout, milliseconds (jose `timeoutDuration`). @default 5000 */
+  jwksTimeoutMs?: number;
+  /**
+   * Minimum time between two JWKS fetches triggered by an unknown `kid`, milliseconds (jose
+   * `cooldownDuration`). @default 30000
+   */
+  jwksCooldownMs?: number;
+  /** How long a fetched JWKS is used before it is fetched again, milliseconds (jose `cacheMaxAge`). @default 600000 */
+  jwksCacheMaxAgeMs?: number;
   /** Required `typ` header, e.g. `'at+jwt'` (RFC 9068). @default undefined (not checked) */
   typ?: string | undefined;
   /** Tolerance for `exp`/`nbf`/`iat`, seconds. @default 5 */
-  clockTolerance?: number;
+  clockToleranceSeconds?: number;
   /** Maximum age from `iat`, seconds (requires `iat`). @default undefined (not checked) */
+  maxTokenAgeSeconds?: number | undefined;
+  /** @deprecated use `jwksTimeoutMs` (the same value). */
+  jwksTimeout?: number;
+  /** @deprecated use `jwksCooldownMs` (the same value). */
+  jwksCooldown?: number;
+  /** @deprecated use `jwksCacheMaxAgeMs` (the same value). */
+  jwksCacheMaxAge?: number;
+  /** @deprecated use `clockToleranceSeconds` (the same value). */
+  clockTolerance?: number;
+  /** @deprecated use `maxTokenAgeSeconds` (the same value). */
   maxTokenAge?: number | undefined;
   /** Claims that must be present. @default ['exp', 'sub'] */
   requiredClaims?: string[];
@@ -66,8 +79,21 @@ export interface JwtOptions {
   dpop?: DpopMode | DpopOptions | undefined;
 }
 
-/** Resolved {@link JwtOptions}: the secret as bytes. */
-export type ResolvedJwtOptions = Readonly<Omit<Required<JwtOptions>, 'secret'> & { secret: Uint8Array | undefined }>;
+/** The deprecated names of {@link JwtOptions} and the names that replace them (every duration names its unit). */
+const RENAMED_JWT_OPTIONS = [
+  ['jwksTimeout', 'jwksTimeoutMs'],
+  ['jwksCooldown', 'jwksCooldownMs'],
+  ['jwksCacheMaxAge', 'jwksCacheMaxAgeMs'],
+  ['clockTolerance', 'clockToleranceSeconds'],
+  ['maxTokenAge', 'maxTokenAgeSeconds'],
+] as const;
+
+type DeprecatedJwtOption = (typeof RENAMED_JWT_OPTIONS)[number][0];
+
+/** Resolved {@link JwtOptions}: the secret as bytes, deprecated names mapped to their replacements. */
+export type ResolvedJwtOptions = Readonly<
+  Omit<Required<JwtOptions>, 'secret' | DeprecatedJwtOption> & { secret: Uint8Array | undefined }
+>;
 
 const stringOrStrings = check.anyOf(check.string(), check.arrayOf(check.string()));
 const strings = check.arrayOf(check.string());
@@ -86,20 +112,20 @@ export const jwtDefaults = Object.freeze({
   jwksUri: undefined,
   keys: undefined,
   secret: undefined,
-  jwksTimeout: 5000,
-  jwksCooldown: 30_000,
-  jwksCacheMaxAge: 600_000,
+  jwksTimeoutMs: 5000,
+  jwksCooldownMs: 30_000,
+  jwksCacheMaxAgeMs: 600_000,
   typ: undefined,
-  clockTolerance: 5,
-  maxTokenAge: undefined,
+  clockToleranceSeconds: 5,
+  maxTokenAgeSeconds: undefined,
   requiredClaims: Object.freeze(['exp', 'sub']) as unknown as string[],
   scopeClaim: undefined,
   rolesClaim: undefined,
   tenantClaim: undefined,
   dpop: undefined,
-}) as Readonly<Omit<JwtOptions, 'issuer' | 'audience' | 'algorithms'>>;
+}) as Readonly<Omit<JwtOptions, 'issuer' | 'audience' | 'algorithms' | DeprecatedJwtOption>>;
 
-const jwtSchema: OptionSchema<JwtOptions> = {
+const jwtSchema: OptionSchema<Omit<JwtOptions, DeprecatedJwtOption>> = {
   issuer: stringOrStrings,
   audience: stringOrStrings,
   algorithms: strings,
@@ -119,12 +145,12 @@ const jwtSchema: OptionSchema<JwtOptions> = {
   keys: check.arrayOf(check.object()),
   secret: (v) =>
     typeof v === 'string' || v instanceof Uint8Array ? undefined : 'must be a string or bytes (Uint8Array, Buffer)',
-  jwksTimeout: check.integer(1, 120_000),
-  jwksCooldown: check.integer(0, 86_400_000),
-  jwksCacheMaxAge: check.integer(0, 86_400_000),
+  jwksTimeoutMs: check.integer(1, 120_000),
+  jwksCooldownMs: check.integer(0, 86_400_000),
+  jwksCacheMaxAgeMs: check.integer(0, 86_400_000),
   typ: check.string(),
-  clockTolerance: check.integer(0, 3600),
-  maxTokenAge: check.integer(1, 31_536_000),
+  clockToleranceSeconds: check.integer(0, 3600),
+  maxTokenAgeSeconds: check.integer(1, 31_536_000),
   requiredClaims: strings,
   scopeClaim: claimPath,
   rolesClaim: claimPath,
@@ -180,7 +206,10 @@ function checkKeySource(o: ResolvedJwtOptions, path: string): void {
 
 /** Resolves and checks one issuer's JWT options: `issuer`, `audience` and `algorithms` are mandatory. */
 export function resolveJwtOptions(user: JwtOptions, path = 'authentication.jwt'): ResolvedJwtOptions {
-  const raw = resolveOptions(path, { ...jwtDefaults } as JwtOptions, jwtSchema, user) as Required<JwtOptions>;
+  const current = renameDeprecatedOptions(path, user, RENAMED_JWT_OPTIONS);
+  const raw = resolveOptions(path, { ...jwtDefaults } as JwtOptions, jwtSchema, current) as ResolvedJwtOptions & {
+    secret: string | Uint8Array | undefined;
+  };
   const secret = typeof raw.secret === 'string' ? new TextEncoder().encode(raw.secret) : raw.secret;
   const o: ResolvedJwtOptions = { ...raw, secret };
   for (const key of ['issuer', 'audience', 'algorithms'] as const) {

@@ -30,7 +30,7 @@ export interface VerifiedToken {
   readonly payload: JWTPayload;
   /** From when (ms) a fresh verification would accept it: `nbf` less the clock tolerance. */
   readonly validFromMs: number;
-  /** Until when (ms, exclusive) a fresh verification would accept it: `exp` (and `maxTokenAge`) plus the tolerance. */
+  /** Until when (ms, exclusive) a fresh verification would accept it: `exp` (and `maxTokenAgeSeconds`) plus the tolerance. */
   readonly validUntilMs: number;
 }
 
@@ -60,14 +60,14 @@ export function createIssuerVerifier(
     issuer: o.issuer,
     audience: o.audience,
     algorithms: o.algorithms,
-    clockTolerance: o.clockTolerance,
+    clockTolerance: o.clockToleranceSeconds,
     requiredClaims: o.requiredClaims,
     ...(o.typ ? { typ: o.typ } : {}),
-    ...(o.maxTokenAge !== undefined ? { maxTokenAge: o.maxTokenAge } : {}),
+    ...(o.maxTokenAgeSeconds !== undefined ? { maxTokenAge: o.maxTokenAgeSeconds } : {}),
   };
   const dpop = o.dpop === undefined ? undefined : createProofChecker(o.dpop, `${path}.dpop`);
   const checkPresentation: IssuerVerifier['checkPresentation'] = (payload, token, presentation, now) =>
-    checkBinding(dpop, payload, token, presentation, now, o.clockTolerance);
+    checkBinding(dpop, payload, token, presentation, now, o.clockToleranceSeconds);
   const verifyToken = async (token: string, now: number): Promise<VerifiedToken> => {
     let payload: JWTPayload;
     try {
@@ -93,15 +93,15 @@ export function createIssuerVerifier(
 
 /**
  * The window in which jose would accept the token again, to the second: `exp` (required for caching),
- * `nbf` and `maxTokenAge` from `iat`, each with the clock tolerance, as jose compares them (whole seconds).
+ * `nbf` and `maxTokenAgeSeconds` from `iat`, each with the clock tolerance, as jose compares them (whole seconds).
  */
 function validityOf(payload: JWTPayload, o: ResolvedJwtOptions): Pick<VerifiedToken, 'validFromMs' | 'validUntilMs'> {
-  const tolerance = o.clockTolerance;
+  const tolerance = o.clockToleranceSeconds;
   // jose: expired when exp <= floor(now / 1000) - tolerance
   let untilSeconds = typeof payload.exp === 'number' ? payload.exp + tolerance : Number.NEGATIVE_INFINITY;
-  if (o.maxTokenAge !== undefined && typeof payload.iat === 'number') {
+  if (o.maxTokenAgeSeconds !== undefined && typeof payload.iat === 'number') {
     // jose: too old when floor(now / 1000) - iat - tolerance > maxTokenAge
-    untilSeconds = Math.min(untilSeconds, payload.iat + o.maxTokenAge + tolerance + 1);
+    untilSeconds = Math.min(untilSeconds, payload.iat + o.maxTokenAgeSeconds + tolerance + 1);
   }
   // jose: not yet valid when nbf > floor(now / 1000) + tolerance
   const fromSeconds = typeof payload.nbf === 'number' ? payload.nbf - tolerance : Number.NEGATIVE_INFINITY;

@@ -4,6 +4,7 @@ import { authContext, createDevKeys, type DevKeys, type JwtOptions, mintToken } 
 import { RampartConfigError } from '@rampart/core';
 import { postGraphQL, startTestServer, type TestServer } from '@rampart/testing';
 import { exportSPKI, importJWK, SignJWT } from 'jose';
+import { resolveJwtOptions } from '../src/jwt-options.js';
 import { b64url, type JwksServer, ME, principalResolvers, principalTypeDefs, startJwksServer } from './helpers.js';
 
 const issuer = 'https://issuer.test';
@@ -103,12 +104,41 @@ describe('JWT configuration', () => {
       /did you mean "audience"/,
     );
   });
+
+  it('maps the deprecated duration names to the unit-suffixed ones; both names disagreeing is a startup error', () => {
+    const base = { issuer, audience, algorithms: ['RS256'], jwksUri: 'https://x.test/jwks' };
+    const old = { jwksTimeout: 900, jwksCooldown: 0, jwksCacheMaxAge: 1000, clockTolerance: 7, maxTokenAge: 60 };
+    const resolved = resolveJwtOptions({ ...base, ...old });
+    assert.deepEqual(
+      [
+        resolved.jwksTimeoutMs,
+        resolved.jwksCooldownMs,
+        resolved.jwksCacheMaxAgeMs,
+        resolved.clockToleranceSeconds,
+        resolved.maxTokenAgeSeconds,
+      ],
+      [900, 0, 1000, 7, 60],
+    );
+    for (const name of Object.keys(old)) assert.equal(Object.hasOwn(resolved, name), false, name);
+    assert.equal(resolveJwtOptions({ ...base, clockTolerance: 3, clockToleranceSeconds: 3 }).clockToleranceSeconds, 3);
+    assert.throws(
+      () => resolveJwtOptions({ ...base, clockTolerance: 3, clockToleranceSeconds: 4 }),
+      (e: unknown) =>
+        e instanceof RampartConfigError &&
+        e.option === 'authentication.jwt.clockTolerance' &&
+        /use clockToleranceSeconds only/.test(e.message),
+    );
+    assert.throws(
+      () => resolveJwtOptions({ ...base, jwksTimeout: 0 }),
+      (e: unknown) => e instanceof RampartConfigError && e.option === 'authentication.jwt.jwksTimeoutMs',
+    );
+  });
 });
 
 describe('JWT over a JWKS served on loopback', () => {
   let server: TestServer<any>;
   before(async () => {
-    server = await serve({ maxTokenAge: 3600, rolesClaim: 'realm_access.roles' });
+    server = await serve({ maxTokenAgeSeconds: 3600, rolesClaim: 'realm_access.roles' });
   });
 
   it('accepts a valid token and builds the principal (scope string, roles from a claim path)', async () => {
@@ -185,7 +215,7 @@ describe('JWT over a JWKS served on loopback', () => {
   it('rejects expired, not-yet-valid, wrong issuer, wrong audience, wrong typ, too old, unknown key', async () => {
     const now = Math.floor(Date.now() / 1000);
     for (const t of [await sign(keyA, { exp: now - 60 }), await sign(keyA, { iat: now - 7200, exp: now + 60 })]) {
-      // expired, and older than maxTokenAge (jose reports both as expiry)
+      // expired, and older than maxTokenAgeSeconds (jose reports both as expiry)
       assertInvalidToken(await postGraphQL(server.graphqlUrl, ME, bearer(t)), 'The access token expired');
     }
     const cases = [
@@ -231,7 +261,7 @@ describe('JWKS rotation, cooldown and outages', () => {
   it('fetches a new kid once (cooldown 0), then serves it from the cache', async () => {
     const rotating = await startJwksServer([keyA.publicJwk]);
     try {
-      const s = await serve({ jwksUri: rotating.url, jwksCooldown: 0 });
+      const s = await serve({ jwksUri: rotating.url, jwksCooldownMs: 0 });
       assert.equal((await postGraphQL(s.graphqlUrl, ME, bearer(await sign(keyA, {})))).status, 200);
       assert.equal(rotating.hits(), 1);
       rotating.keys = [keyA.publicJwk, keyB.publicJwk];
@@ -249,7 +279,7 @@ describe('JWKS rotation, cooldown and outages', () => {
   it('respects the cooldown: unknown kids do not trigger fetches while it runs', async () => {
     const rotating = await startJwksServer([keyA.publicJwk]);
     try {
-      const s = await serve({ jwksUri: rotating.url, jwksCooldown: 60_000 });
+      const s = await serve({ jwksUri: rotating.url, jwksCooldownMs: 60_000 });
       assert.equal((await postGraphQL(s.graphqlUrl, ME, bearer(await sign(keyA, {})))).status, 200);
       rotating.keys = [keyA.publicJwk, keyB.publicJwk];
       for (let i = 0; i < 5; i++) assertInvalidToken(await postGraphQL(s.graphqlUrl, ME, bearer(await sign(keyB, {}))));
@@ -264,21 +294,21 @@ describe('JWKS rotation, cooldown and outages', () => {
     try {
       down.mode = 'hang';
       const t = await sign(keyA, {});
-      const s401 = await serve({ jwksUri: down.url, jwksTimeout: 200 });
+      const s401 = await serve({ jwksUri: down.url, jwksTimeoutMs: 200 });
       const r1 = await postGraphQL(s401.graphqlUrl, ME, bearer(t));
       assertInvalidToken(r1, 'The token signing keys are unavailable');
-      const s503 = await serve({ jwksUri: down.url, jwksTimeout: 200 }, { jwksUnavailableStatus: 503 });
+      const s503 = await serve({ jwksUri: down.url, jwksTimeoutMs: 200 }, { jwksUnavailableStatus: 503 });
       const r2 = await postGraphQL(s503.graphqlUrl, ME, bearer(t));
       assert.equal(r2.status, 503);
       assert.equal(r2.body.errors[0].extensions.code, 'UNAUTHENTICATED');
       assert.equal(r2.headers.get('retry-after'), '5');
       down.mode = 'error';
-      const s500 = await serve({ jwksUri: down.url, jwksTimeout: 200 });
+      const s500 = await serve({ jwksUri: down.url, jwksTimeoutMs: 200 });
       assertInvalidToken(await postGraphQL(s500.graphqlUrl, ME, bearer(t)), 'The token signing keys are unavailable');
     } finally {
       await down.close();
     }
-    const refused = await serve({ jwksUri: 'http://127.0.0.1:9/jwks.json', jwksTimeout: 500 });
+    const refused = await serve({ jwksUri: 'http://127.0.0.1:9/jwks.json', jwksTimeoutMs: 500 });
     assertInvalidToken(
       await postGraphQL(refused.graphqlUrl, ME, bearer(await sign(keyA, {}))),
       'The token signing keys are unavailable',

@@ -31,7 +31,14 @@ async function sign(keys: DevKeys, claims: Record<string, unknown>): Promise<str
 }
 
 function localVerifier(extra: Partial<JwtOptions> = {}, cacheSize?: number) {
-  const options = { issuer, audience, algorithms: ['ES256'], keys: [keyA.publicJwk], clockTolerance: 0, ...extra };
+  const options = {
+    issuer,
+    audience,
+    algorithms: ['ES256'],
+    keys: [keyA.publicJwk],
+    clockToleranceSeconds: 0,
+    ...extra,
+  };
   return createJwtVerifier(options, undefined, 'authentication.jwt', cacheSize);
 }
 
@@ -60,15 +67,15 @@ describe('verified-token cache: time', () => {
   });
 
   it('with a clock tolerance, until exp plus the tolerance', async () => {
-    const verifier = localVerifier({ clockTolerance: 5 });
+    const verifier = localVerifier({ clockToleranceSeconds: 5 });
     const token = await sign(keyA, { exp: T0 / 1000 + 60 });
     const first = await verifier.verify(token, T0);
     assert.equal(await verifier.verify(token, T0 + 64_999), first);
     assert.equal(await refusal(verifier.verify(token, T0 + 65_000)), 'ERR_JWT_EXPIRED');
   });
 
-  it('maxTokenAge ends the cached verification as it ends a fresh one', async () => {
-    const verifier = localVerifier({ maxTokenAge: 30 });
+  it('maxTokenAgeSeconds ends the cached verification as it ends a fresh one', async () => {
+    const verifier = localVerifier({ maxTokenAgeSeconds: 30 });
     const token = await sign(keyA, { iat: T0 / 1000, exp: T0 / 1000 + 3600 });
     const first = await verifier.verify(token, T0);
     assert.equal(await verifier.verify(token, T0 + 30_999), first);
@@ -157,7 +164,7 @@ describe('verified-token cache: key rotation', () => {
   after(() => jwks.close());
 
   function remoteVerifier() {
-    return createJwtVerifier({ issuer, audience, algorithms: ['ES256'], jwksUri: jwks.url, jwksCooldown: 0 });
+    return createJwtVerifier({ issuer, audience, algorithms: ['ES256'], jwksUri: jwks.url, jwksCooldownMs: 0 });
   }
 
   it('a key added to the set keeps cached tokens; a key removed evicts the tokens verified before', async () => {

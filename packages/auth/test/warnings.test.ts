@@ -86,7 +86,7 @@ describe('JWKS outage and recovery are logged once each, with the URL', () => {
     const port = Number(new URL(jwks.url).port);
     const { server, logger } = await start({
       authentication: {
-        jwt: { issuer, audience, algorithms: ['RS256'], jwksUri: jwks.url, jwksCacheMaxAge: 0, jwksTimeout: 500 },
+        jwt: { issuer, audience, algorithms: ['RS256'], jwksUri: jwks.url, jwksCacheMaxAgeMs: 0, jwksTimeoutMs: 500 },
       },
     });
     const token = await mintToken(keys, { issuer, audience, subject: 'alice', scopes: ['a'], expiresIn: '10m' });
@@ -126,7 +126,13 @@ describe('authentication.logger', () => {
       {
         context: authContext({
           authentication: {
-            jwt: { issuer, audience, algorithms: ['RS256'], jwksUri: 'http://127.0.0.1:9/jwks.json', jwksTimeout: 300 },
+            jwt: {
+              issuer,
+              audience,
+              algorithms: ['RS256'],
+              jwksUri: 'http://127.0.0.1:9/jwks.json',
+              jwksTimeoutMs: 300,
+            },
             logger,
           },
         }) as never,

@@ -47,6 +47,7 @@ export {
   describe,
   type OptionSchema,
   RampartConfigError,
+  renameDeprecatedOptions,
   resolveOptions,
 } from './options.js';
 export {

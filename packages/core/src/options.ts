@@ -145,6 +145,41 @@ export function resolveOptions<T extends object>(
 }
 
 /**
+ * Maps deprecated option names to their new names before {@link resolveOptions} checks them: each
+ * `[oldName, newName]` pair moves a user's `oldName` to `newName`, so old configurations keep working.
+ * Both names given with different values is a contradiction, and a startup error.
+ *
+ * @param path - the option path for messages, e.g. `'authentication.jwt'`.
+ * @param user - what the user passed (returned as is when no old name is in it).
+ * @param renames - `[oldName, newName]` pairs.
+ * @throws RampartConfigError naming the old option when both names are given and disagree.
+ */
+export function renameDeprecatedOptions<T extends object>(
+  path: string,
+  user: T | undefined,
+  renames: ReadonlyArray<readonly [oldName: string, newName: string]>,
+): T | undefined {
+  if (user === undefined || user === null || typeof user !== 'object') return user;
+  let out: Record<string, unknown> | undefined;
+  for (const [oldName, newName] of renames) {
+    if (!Object.hasOwn(user, oldName)) continue;
+    const source = user as Record<string, unknown>;
+    const oldValue = source[oldName];
+    const newValue = source[newName];
+    if (oldValue !== undefined && newValue !== undefined && oldValue !== newValue) {
+      throw new RampartConfigError(
+        `${path}.${oldName}`,
+        `contradicts ${path}.${newName} (${oldName} is deprecated: use ${newName} only)`,
+      );
+    }
+    out ??= { ...source };
+    delete out[oldName];
+    out[newName] = newValue ?? oldValue;
+  }
+  return (out as T | undefined) ?? user;
+}
+
+/**
  * The candidate within edit distance 2 of `word` (case-insensitive), if any: the "did you mean" of
  * every Rampart configuration error.
  */

@@ -13,6 +13,7 @@ import {
   RampartConfigError,
   RequestHeaders,
   rampartError,
+  renameDeprecatedOptions,
   requestIdFrom,
   requestInfoFrom,
   resolveOptions,
@@ -69,6 +70,30 @@ describe('resolveOptions', () => {
     assert.throws(
       () => resolveOptions('limits', defaults, schema, { dept: 3 } as never),
       (e: unknown) => e instanceof RampartConfigError && /did you mean "depth"/.test(e.message),
+    );
+  });
+});
+
+describe('renameDeprecatedOptions', () => {
+  const renames = [['depthLimit', 'depth']] as const;
+  it('moves an old name to its new name without touching the user object', () => {
+    const user = { depthLimit: 3, enabled: false };
+    assert.deepEqual(renameDeprecatedOptions('limits', user, renames), { depth: 3, enabled: false });
+    assert.deepEqual(user, { depthLimit: 3, enabled: false });
+  });
+  it('returns the same object when no old name is used, and accepts both names when they agree', () => {
+    const user = { depth: 3 };
+    assert.equal(renameDeprecatedOptions('limits', user, renames), user);
+    assert.deepEqual(renameDeprecatedOptions('limits', { depth: 3, depthLimit: 3 }, renames), { depth: 3 });
+    assert.equal(renameDeprecatedOptions('limits', undefined, renames), undefined);
+  });
+  it('refuses both names with different values, naming the old one', () => {
+    assert.throws(
+      () => renameDeprecatedOptions('limits', { depth: 3, depthLimit: 4 }, renames),
+      (e: unknown) =>
+        e instanceof RampartConfigError &&
+        e.option === 'limits.depthLimit' &&
+        e.message === 'limits.depthLimit: contradicts limits.depth (depthLimit is deprecated: use depth only)',
     );
   });
 });

@@ -1,4 +1,4 @@
-import { check, RampartConfigError, resolveOptions } from '@rampart/core';
+import { check, RampartConfigError, renameDeprecatedOptions, resolveOptions } from '@rampart/core';
 
 /**
  * A brute-force guard on a login-like field. Attempts are counted before the resolver runs; a failure
@@ -10,19 +10,19 @@ export interface BruteForceOptions {
   /** Argument path identifying the account (e.g. `'email'` or `'input.email'`); hashed in keys. */
   identifierArgument?: string;
   /**
-   * Failures allowed per (identifier, IP) within `window`, then blocked.
+   * Failures allowed per (identifier, IP) within `windowSeconds`, then blocked.
    * @default 5
    */
   maxFailures?: number;
   /**
-   * Failures allowed per IP (any identifier) within `window`, then blocked.
+   * Failures allowed per IP (any identifier) within `windowSeconds`, then blocked.
    * @default 100
    */
   maxFailuresPerIp?: number;
   /**
    * Attempts at one identifier, from all addresses together, that run without pacing. Past them the
-   * identifier is paced, never locked: the wait between attempts grows from `identifierDelay`,
-   * doubling as attempts pile up, to at most `identifierMaxDelay`; an attempt that comes earlier is
+   * identifier is paced, never locked: the wait between attempts grows from `identifierDelaySeconds`,
+   * doubling as attempts pile up, to at most `identifierMaxDelaySeconds`; an attempt that comes earlier is
    * refused (429, `Retry-After`) without running the resolver. A success resets the pacing.
    * Needs `identifierArgument`.
    * @default 5
@@ -32,31 +32,50 @@ export interface BruteForceOptions {
    * Seconds between attempts at one identifier once its burst is used (the first step of the pacing).
    * @default 1
    */
-  identifierDelay?: number;
+  identifierDelaySeconds?: number;
   /**
    * The longest wait (seconds) between attempts at one identifier: the most its owner ever waits.
    * @default 60
    */
-  identifierMaxDelay?: number;
+  identifierMaxDelaySeconds?: number;
   /**
    * Seconds over which failures are counted (from the first failure).
    * @default 900
    */
-  window?: number;
+  windowSeconds?: number;
   /**
    * Seconds an (identifier, IP) pair or an IP stays blocked once over its limit.
    * @default 900
    */
-  block?: number;
+  blockSeconds?: number;
   /**
    * Whether a resolver result is a failure (a thrown error always is).
    * @default result is null/undefined/false, or has `success === false` or `ok === false`
    */
   isFailure?: (result: unknown) => boolean;
+  /** @deprecated use `identifierDelaySeconds` (the same value). */
+  identifierDelay?: number;
+  /** @deprecated use `identifierMaxDelaySeconds` (the same value). */
+  identifierMaxDelay?: number;
+  /** @deprecated use `windowSeconds` (the same value). */
+  window?: number;
+  /** @deprecated use `blockSeconds` (the same value). */
+  block?: number;
 }
 
+/** The deprecated names of {@link BruteForceOptions} and the names that replace them (every duration names its unit). */
+const RENAMED_BRUTE_FORCE_OPTIONS = [
+  ['identifierDelay', 'identifierDelaySeconds'],
+  ['identifierMaxDelay', 'identifierMaxDelaySeconds'],
+  ['window', 'windowSeconds'],
+  ['block', 'blockSeconds'],
+] as const;
+
+type DeprecatedBruteForceOption = (typeof RENAMED_BRUTE_FORCE_OPTIONS)[number][0];
+type CurrentBruteForceOptions = Omit<BruteForceOptions, DeprecatedBruteForceOption>;
+
 /** Brute-force options after resolution (`identifierArgument` stays optional). */
-export type ResolvedBruteForceOptions = Required<Omit<BruteForceOptions, 'identifierArgument'>> &
+export type ResolvedBruteForceOptions = Required<Omit<CurrentBruteForceOptions, 'identifierArgument'>> &
   Pick<BruteForceOptions, 'identifierArgument'>;
 
 const defaultIsFailure = (result: unknown): boolean => {
@@ -77,7 +96,8 @@ const positive = check.number(Number.MIN_VALUE);
  */
 export function resolveBruteForceOptions(guard: BruteForceOptions, path: string): ResolvedBruteForceOptions {
   if (guard.field === undefined) throw new RampartConfigError(`${path}.field`, 'is required');
-  const resolved = resolveOptions<BruteForceOptions>(
+  const current = renameDeprecatedOptions(path, guard, RENAMED_BRUTE_FORCE_OPTIONS) as CurrentBruteForceOptions;
+  const resolved = resolveOptions<CurrentBruteForceOptions>(
     path,
     {
       field: '',
@@ -85,10 +105,10 @@ export function resolveBruteForceOptions(guard: BruteForceOptions, path: string)
       maxFailures: 5,
       maxFailuresPerIp: 100,
       identifierBurst: 5,
-      identifierDelay: 1,
-      identifierMaxDelay: 60,
-      window: 900,
-      block: 900,
+      identifierDelaySeconds: 1,
+      identifierMaxDelaySeconds: 60,
+      windowSeconds: 900,
+      blockSeconds: 900,
       isFailure: defaultIsFailure,
     },
     {
@@ -98,15 +118,15 @@ export function resolveBruteForceOptions(guard: BruteForceOptions, path: string)
       maxFailures: positiveInt,
       maxFailuresPerIp: positiveInt,
       identifierBurst: positiveInt,
-      identifierDelay: positive,
-      identifierMaxDelay: positive,
-      window: positiveInt,
-      block: positiveInt,
+      identifierDelaySeconds: positive,
+      identifierMaxDelaySeconds: positive,
+      windowSeconds: positiveInt,
+      blockSeconds: positiveInt,
       isFailure: check.function(),
     },
-    guard,
+    current,
   ) as ResolvedBruteForceOptions;
-  if (resolved.identifierMaxDelay < resolved.identifierDelay)
-    throw new RampartConfigError(`${path}.identifierMaxDelay`, 'must be ≥ identifierDelay');
+  if (resolved.identifierMaxDelaySeconds < resolved.identifierDelaySeconds)
+    throw new RampartConfigError(`${path}.identifierMaxDelaySeconds`, 'must be ≥ identifierDelaySeconds');
   return resolved;
 }

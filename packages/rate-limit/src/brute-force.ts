@@ -129,8 +129,8 @@ export class BruteForceGuards {
     now: number,
   ): MaybePromise<AttemptStart> {
     const ops: CounterOp[] = [];
-    const blockMs = rule.block * 1000;
-    const ttlMs = rule.window * 1000;
+    const blockMs = rule.blockSeconds * 1000;
+    const ttlMs = rule.windowSeconds * 1000;
     if (ticket.idKey)
       ops.push({ type: 'counter', key: ticket.idKey, limit: rule.maxFailures, cost: 1, ttlMs, blockMs });
     ops.push({ type: 'counter', key: ticket.ipKey, limit: rule.maxFailuresPerIp, cost: 1, ttlMs, blockMs });

@@ -14,8 +14,8 @@ import type { BucketOp, DeleteOp } from './store.js';
 /** The pacing options of one guarded field (resolved brute-force options). */
 export interface PacingOptions {
   readonly identifierBurst: number;
-  readonly identifierDelay: number;
-  readonly identifierMaxDelay: number;
+  readonly identifierDelaySeconds: number;
+  readonly identifierMaxDelaySeconds: number;
 }
 
 /** One step of the ladder: capacity and seconds per restored attempt. */
@@ -27,12 +27,12 @@ export interface PacingStep {
 /** The ladder of an options set: delays `delay, 2·delay, 4·delay, …` below `maxDelay`, then `maxDelay`. */
 export function pacingSteps(options: PacingOptions): PacingStep[] {
   const steps: PacingStep[] = [];
-  let seconds = options.identifierDelay;
-  while (seconds < options.identifierMaxDelay && steps.length < 30) {
+  let seconds = options.identifierDelaySeconds;
+  while (seconds < options.identifierMaxDelaySeconds && steps.length < 30) {
     steps.push({ capacity: options.identifierBurst * (steps.length + 1), seconds });
     seconds *= 2;
   }
-  steps.push({ capacity: options.identifierBurst * (steps.length + 1), seconds: options.identifierMaxDelay });
+  steps.push({ capacity: options.identifierBurst * (steps.length + 1), seconds: options.identifierMaxDelaySeconds });
   return steps;
 }
 

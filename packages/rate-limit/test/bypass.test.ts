@@ -44,9 +44,21 @@ describe('guessing spread over many addresses (memory store)', () => {
     assert.throws(
       () =>
         resolveRateLimitOptions({
-          bruteForce: [{ field: 'Mutation.login', identifierDelay: 10, identifierMaxDelay: 5 }],
+          bruteForce: [{ field: 'Mutation.login', identifierDelaySeconds: 10, identifierMaxDelaySeconds: 5 }],
         }),
-      /rateLimit\.bruteForce\[0\]\.identifierMaxDelay/,
+      /rateLimit\.bruteForce\[0\].identifierMaxDelaySeconds/,
+    );
+    // the earlier names are aliases of the unit-suffixed ones; both names disagreeing is a startup error
+    const aliased = resolveRateLimitOptions({
+      bruteForce: [{ field: 'Mutation.login', identifierDelay: 2, identifierMaxDelay: 8, window: 60, block: 30 }],
+    }).bruteForce[0]!;
+    assert.deepEqual(
+      [aliased.identifierDelaySeconds, aliased.identifierMaxDelaySeconds, aliased.windowSeconds, aliased.blockSeconds],
+      [2, 8, 60, 30],
+    );
+    assert.throws(
+      () => resolveRateLimitOptions({ bruteForce: [{ field: 'Mutation.login', block: 30, blockSeconds: 60 }] }),
+      /rateLimit\.bruteForce\[0\]\.block: contradicts rateLimit\.bruteForce\[0\]\.blockSeconds/,
     );
     assert.throws(
       () => resolveRateLimitOptions({ costBudget: { maximumAvailable: 1, restoreRate: 1, invalidDocumentCost: -1 } }),

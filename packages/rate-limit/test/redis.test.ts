@@ -142,7 +142,7 @@ describe('per-field limits and brute-force guard on Redis', () => {
       {
         prefix: PREFIX,
         store: counting,
-        bruteForce: [{ field: 'Mutation.login', identifierArgument: 'email', maxFailures: 5, block: 300 }],
+        bruteForce: [{ field: 'Mutation.login', identifierArgument: 'email', maxFailures: 5, blockSeconds: 300 }],
       },
       { clock: new TestClock() },
     );

@@ -34,7 +34,7 @@ export interface DpopOptions {
    * URL, its host read from the `Host` header, its scheme from the integration (`http` when unknown)
    */
   publicUrl?: string | undefined;
-  /** How old a proof's `iat` may be, seconds (the issuer's `clockTolerance` is added). @default 60 */
+  /** How old a proof's `iat` may be, seconds (the issuer's `clockToleranceSeconds` is added). @default 60 */
   maxAgeSeconds?: number;
   /** Accepted proof algorithms: asymmetric only. @default ['ES256', 'ES384', 'EdDSA', 'Ed25519', 'PS256', 'RS256'] */
   algorithms?: string[];
