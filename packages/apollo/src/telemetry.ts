@@ -65,16 +65,26 @@ export function withTelemetry(
         },
       };
     },
-    async requestDidStart(rc) {
-      const inner = (await plugin.requestDidStart?.(rc)) ?? undefined;
-      return new ObservedListener(inner, telemetry);
-    },
+    // no SDK behind the providers: the plugin's own listener, untouched (nothing to time or count)
+    requestDidStart: (rc) =>
+      telemetry.recording ? observedRequest(plugin, rc, telemetry) : (plugin.requestDidStart?.(rc) ?? NO_LISTENER),
     async contextCreationDidFail(arg) {
       await plugin.contextCreationDidFail?.(arg);
       const state = getSecurityState(arg.error);
-      if (state !== undefined) telemetry.operationEnd(state);
+      if (state !== undefined && telemetry.recording) telemetry.operationEnd(state);
     },
   };
+}
+
+const NO_LISTENER: Promise<void> = Promise.resolve();
+
+async function observedRequest(
+  plugin: ApolloServerPlugin<BaseContext>,
+  rc: Parameters<NonNullable<ApolloServerPlugin<BaseContext>['requestDidStart']>>[0],
+  telemetry: RampartTelemetry,
+): Promise<Listener> {
+  const inner = (await plugin.requestDidStart?.(rc)) ?? undefined;
+  return new ObservedListener(inner, telemetry);
 }
 
 /** A request listener that forwards every hook and times the phases around the checks and the response. */
