@@ -12,6 +12,7 @@ import { type RampartOptions, rampart } from '@rampart/apollo';
 import { createShop, shopTypeDefs } from '@rampart/example-shop/app';
 import { ShopData } from '@rampart/example-shop/data';
 import { createLoaders, resolvers } from '@rampart/example-shop/resolvers';
+import { registerContextManager, registerInMemorySdk } from './otel-sdk.js';
 
 /** The options of each `preset:<variant>` ('' is the preset itself). */
 const presetVariants: Record<string, RampartOptions> = {
@@ -23,6 +24,9 @@ const presetVariants: Record<string, RampartOptions> = {
   idalways: { hardening: { exposeRequestId: 'always' } },
   noplugins: {},
   nocontext: {},
+  notelemetry: { telemetry: false },
+  otel: {},
+  als: {},
 };
 
 /** A plugin that burns `us` microseconds of CPU per request. */
@@ -45,7 +49,11 @@ export interface BenchServer {
  * Builds a benchmark server. Modes: bare | preset | rampart; `preset:<variant>` changes one default, to
  * see where the preset's cost goes: nodeadline, nolimits, keepcache, nomask, idalways (a request id
  * made and sent on every response), noplugins (the preset's schema, options and context, no plugin),
- * nocontext (no `rampart().context`); `bare:nocache` is bare Apollo without its cache-control plugin,
+ * nocontext (no `rampart().context`), notelemetry (`telemetry: false`; the preset's telemetry is on
+ * through the global OpenTelemetry API, a no-op without an SDK), otel (an OpenTelemetry SDK registered
+ * with in-memory exporters, see otel-sdk.ts), als (only the SDK's AsyncLocalStorage context manager,
+ * no provider: the share of `otel` that is not Rampart's); `rampart:notelemetry`, `rampart:als` and `rampart:otel` likewise for
+ * the shop; `bare:nocache` is bare Apollo without its cache-control plugin,
  * `bare:spin<N>` bare Apollo plus N µs of busy work per request (a known overhead).
  */
 export async function buildServer(spec: string): Promise<BenchServer> {
@@ -63,6 +71,8 @@ export async function buildServer(spec: string): Promise<BenchServer> {
     });
     context = async () => ({ data, loaders: createLoaders(data) });
   } else if (mode === 'preset') {
+    if (variant === 'otel') registerInMemorySdk();
+    if (variant === 'als') registerContextManager();
     const data = new ShopData();
     const options = presetVariants[variant ?? ''];
     if (!options) throw new Error(`unknown preset variant ${variant}: ${Object.keys(presetVariants).join(', ')}`);
@@ -83,6 +93,8 @@ export async function buildServer(spec: string): Promise<BenchServer> {
     // the recommended configuration, every policy active; the cost budget and the operation limit are
     // made large enough that a benchmark client (one IP, thousands of requests a second) measures
     // overhead, not throttling
+    if (variant === 'otel') registerInMemorySdk();
+    if (variant === 'als') registerContextManager();
     const dir = mkdtempSync(join(tmpdir(), 'rampart-bench-shop-'));
     const shop = await createShop({
       devKeysDir: dir,
@@ -92,6 +104,7 @@ export async function buildServer(spec: string): Promise<BenchServer> {
           costBudget: { maximumAvailable: 1e12, restoreRate: 1e12 },
           operation: { limit: 1e12, duration: 60 },
         },
+        ...(variant === 'notelemetry' ? { telemetry: false } : {}),
       },
     });
     server = new ApolloServer(shop.apolloConfig);

@@ -1,5 +1,9 @@
 import { createShop } from './app.js';
+import { startTelemetry } from './otel.js';
 import { serveShop } from './serve.js';
+
+// OTEL=console: the OpenTelemetry SDK with console exporters, registered before Rampart starts
+const stopTelemetry = startTelemetry();
 
 const port = Number(process.env.PORT ?? 4000);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -19,12 +23,14 @@ console.log(
   '  mint a token: pnpm mint-token -- --sub cust-1 --scopes "profile orders:read" (see examples/shop/README.md)',
 );
 console.log(`  partner API key (dev only): ${shop.partnerApiKey}`);
+if (stopTelemetry) console.log('  OpenTelemetry: metrics and spans to the console (OTEL=console)');
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     served
       .stop()
       .then(() => shop.close())
+      .then(() => stopTelemetry?.())
       .finally(() => process.exit(0));
   });
 }

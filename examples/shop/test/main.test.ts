@@ -12,7 +12,10 @@ import { postGraphQL } from '@rampart/testing';
 const shopDir = new URL('..', import.meta.url).pathname;
 
 /** Starts the shop with `env`; resolves with the child and the first line it prints. */
-async function startShop(dir: string, env: Record<string, string>): Promise<{ child: ChildProcess; line: string }> {
+async function startShop(
+  dir: string,
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; line: string; output: () => string }> {
   const { HOST: _host, REDIS_URL: _redis, ...inherited } = process.env;
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/main.ts'], {
     cwd: shopDir,
@@ -32,7 +35,7 @@ async function startShop(dir: string, env: Record<string, string>): Promise<{ ch
     });
     child.once('exit', (code) => reject(new Error(`the shop exited (${code}) before it was ready: ${err}`)));
   });
-  return { child, line };
+  return { child, line, output: () => out };
 }
 
 async function stop(child: ChildProcess): Promise<void> {
@@ -74,5 +77,25 @@ describe('shop example: where it listens', () => {
     } finally {
       await stop(child);
     }
+  });
+
+  it('OTEL=console: Rampart metrics and spans go to the console (flushed on SIGTERM)', async () => {
+    const { child, line, output } = await startShop(dir, { OTEL: 'console', OTEL_METRIC_EXPORT_INTERVAL: '600000' });
+    const url = /ready at (\S+)/.exec(line)![1]!;
+    const refused = await postGraphQL(url, { query: '{ __typename }' }, { headers: { authorization: 'Bearer nope' } });
+    assert.equal(refused.status, 401);
+    assert.equal((await postGraphQL(url, { query: '{ __typename }' })).status, 200);
+    await stop(child);
+    const printed = output();
+    assert.match(printed, /OpenTelemetry: metrics and spans to the console \(OTEL=console\)/);
+    for (const name of [
+      'rampart.decisions',
+      'rampart.request.duration',
+      'rampart.authentication',
+      'rampart.audit.write',
+    ]) {
+      assert.ok(printed.includes(`name: '${name}'`), `${name} in the console output`);
+    }
+    assert.match(printed, /'rampart.code': 'UNAUTHENTICATED'/);
   });
 });

@@ -13,6 +13,7 @@ import {
   RampartConfigError,
   type RampartModule,
   rampartError,
+  rampartObserver,
   SecurityState,
 } from '@rampart/core';
 import type { GraphQLError } from 'graphql';
@@ -21,6 +22,7 @@ import type { HardeningOptions } from './options.js';
 import { MASKED_CAUSE, MASKED_MESSAGE } from './plugin.js';
 import { type NormalisedRequest, normaliseRequest } from './request-shapes.js';
 import { newRequestState, requestSteps, runRequestSteps } from './request-state.js';
+import { observePhase } from './telemetry.js';
 
 /**
  * Your context function as `security.context(fn)` calls it: with the very arguments the integration
@@ -53,6 +55,8 @@ export function securityContext(settings: SecurityContextSettings) {
       const request = normalise(args, clock);
       const { info } = request;
       const state = newRequestState(info, clock, hardening.requestIdHeader);
+      const observer = rampartObserver(); // telemetry: undefined (free) when nothing observes
+      const startedAt = observer === undefined ? 0 : performance.now();
       try {
         const running = runRequestSteps(steps, state, info);
         if (running !== undefined) await running; // only asynchronous steps cost a microtask
@@ -62,8 +66,10 @@ export function securityContext(settings: SecurityContextSettings) {
       } catch (error) {
         // lets plugins that see the failure (contextCreationDidFail: the audit record) find the state
         if (error !== null && typeof error === 'object') attachSecurityState(error, state);
+        if (observer !== undefined) observePhase(observer, 'authentication', startedAt, state, 0, error);
         throw error;
       }
+      if (observer !== undefined) observePhase(observer, 'authentication', startedAt, state, 0);
       const value = userContext ? await callUser(userContext, args, state) : undefined;
       return withState(value, state) as TContext;
     };

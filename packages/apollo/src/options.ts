@@ -5,6 +5,7 @@ import type { LimitsOptions } from '@rampart/limits';
 import type { RateLimitOptions } from '@rampart/rate-limit';
 import type { ScopesOptions } from '@rampart/scopes';
 import { resolveTrustedDocumentsOptions, type TrustedDocumentsOptions } from './trusted/options.js';
+import type { TelemetryOption } from './telemetry.js';
 
 /** The hardened Apollo Server defaults `rampart()` applies. Every one can be changed. */
 export interface HardeningOptions {
@@ -146,6 +147,14 @@ export interface RampartOptions {
    */
   trustedDocuments?: Partial<TrustedDocumentsOptions> & Pick<TrustedDocumentsOptions, 'manifest'>;
   /**
+   * OpenTelemetry metrics and spans (`@rampart/telemetry`): decisions, cost, depth, time spent in
+   * Rampart, rate-limit stores, JWKS fetches, audit writes, open subscriptions. On by default through
+   * the global providers (a no-op until an OpenTelemetry SDK is registered); `{ meterProvider,
+   * tracerProvider, … }` picks the providers; `false` turns it off.
+   * @default true
+   */
+  telemetry?: TelemetryOption;
+  /**
    * Extra modules composed after Rampart's own (for your own directives and plugins).
    * @default []
    */
@@ -226,6 +235,7 @@ const topSchema: OptionSchema<RampartOptions> = {
   rateLimit: check.object(),
   audit: check.object(),
   trustedDocuments: check.object(),
+  telemetry: check.anyOf(check.boolean(), check.object()),
   modules: check.arrayOf(check.object()),
   clock: check.object(),
   logger: check.object(),

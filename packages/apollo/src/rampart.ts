@@ -6,6 +6,7 @@ import { MODULE_PHASES, type ModulePhase, type RampartModule, type RequestInfo }
 import { costDirectivesTypeDefs, limitsModule } from '@rampart/limits';
 import { rateLimitDefaults, rateLimitModule } from '@rampart/rate-limit';
 import { scopesModule } from '@rampart/scopes';
+import type { RampartTelemetry } from '@rampart/telemetry';
 import type { GraphQLSchema } from 'graphql';
 import { composePlugins } from './compose.js';
 import { type SecurityContextFunction, securityContext, type UserContextFunction } from './context.js';
@@ -16,6 +17,7 @@ import { hardeningPlugin } from './plugin.js';
 import { normaliseRequest } from './request-shapes.js';
 import { schemaUsesCacheControl } from './schema.js';
 import { type TrustedDocumentsControl, trustedDocumentsSetup } from './trusted/setup.js';
+import { telemetryOf, withTelemetry } from './telemetry.js';
 import type { GraphqlWsOptions } from './ws/options.js';
 import { guardedSubscriptionFields, unguardedSubscriptionsWarning } from './ws/schema-warning.js';
 import { type GraphqlWsServerOptions, graphqlWsHooks } from './ws/server.js';
@@ -78,6 +80,11 @@ export interface Rampart {
    * running server; `writer()` shows its health and drops.
    */
   readonly audit: Audit | undefined;
+  /**
+   * The OpenTelemetry telemetry (option `telemetry`), started with the Apollo server (or by
+   * `graphqlWs()`) and stopped with it; `undefined` when turned off.
+   */
+  readonly telemetry: RampartTelemetry | undefined;
 }
 
 /**
@@ -155,16 +162,21 @@ export function rampart(options: RampartOptions = {}): Rampart {
   const trusted = trustedDocumentsOf(resolved, modules);
   // one Apollo plugin for the preset and every module: Apollo's per-listener cost is paid once; the
   // trusted documents decide right after the preset (which forks a batch's states), before any module
-  const composed = composePlugins([
-    hardeningPlugin(hardening, clock),
-    ...(trusted ? [trusted.plugin] : []),
-    ...modules.flatMap((m) => m.plugins ?? []),
-  ]);
+  const telemetry = telemetryOf(resolved.packages.telemetry);
+  const composed = withTelemetry(
+    composePlugins([
+      hardeningPlugin(hardening, clock),
+      ...(trusted ? [trusted.plugin] : []),
+      ...modules.flatMap((m) => m.plugins ?? []),
+    ]),
+    telemetry,
+  );
 
   return {
     typeDefs,
     options: resolved,
     trustedDocuments: trusted?.control,
+    telemetry,
     transformSchema(schema) {
       schemaHasCacheControl = schemaUsesCacheControl(schema);
       let out = schema;
@@ -182,6 +194,7 @@ export function rampart(options: RampartOptions = {}): Rampart {
     },
     graphqlWs(wsOptions) {
       wsGuarded = true;
+      telemetry?.start(); // a server with graphql-ws only has no Apollo start to start it
       return graphqlWsHooks(
         {
           modules,

@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import { rampartObserver } from '@rampart/core';
 import { pino } from 'pino';
 import { ChainStage, type LineSink, newChainId } from './chain.js';
 import { CheckpointTimer, type RepeatScheduler } from './checkpoint-timer.js';
@@ -7,6 +8,7 @@ import { flushOnExit, forgetOnExit } from './exit-hook.js';
 import { GroupCommitSink } from './group-commit.js';
 import { jsonString } from './json-text.js';
 import { checkKeyId, hmacKeyId, loadHmacKey, loadPrivateKey, signingKeyId } from './keys.js';
+import { observeSink } from './observe-sink.js';
 import { type AuditOptions, checkpointSchedule } from './options.js';
 import type { OperationFacts } from './record.js';
 import type { SanitizeLimits } from './sanitize.js';
@@ -99,6 +101,8 @@ export class AuditWriter {
   #healthy = true;
   readonly #timer: CheckpointTimer | undefined;
   #closed = false;
+  /** Removes the queue-depth gauge (telemetry) on close. */
+  readonly #unobserve: () => void;
 
   /**
    * @param options - the resolved audit options.
@@ -109,6 +113,7 @@ export class AuditWriter {
     const report = reporter(options.onWriteError, 'cannot write the audit trail: ');
     this.#onError = (e: Error) => {
       this.#healthy = false;
+      rampartObserver()?.auditError?.();
       report(e);
     };
     // An anchor failure never makes the trail unhealthy (failClosed does not refuse requests for it).
@@ -128,6 +133,7 @@ export class AuditWriter {
         this.#healthy = true;
       },
     });
+    this.#unobserve = observeSink(this.#sink);
     this.#grouped = this.#sink instanceof GroupCommitSink;
     const cp = options.chain?.checkpoints;
     const clock = options.clock;
@@ -362,6 +368,7 @@ export class AuditWriter {
     this.#timer?.stop();
     await this.flush();
     this.#closed = true;
+    this.#unobserve();
     forgetOnExit(this);
     await this.#sink.close();
     await this.#checkpointWriter?.close();

@@ -4,7 +4,8 @@
  * selects a key; jose's `jwtVerify` checks every signature.
  */
 import { createSecretKey, type KeyObject } from 'node:crypto';
-import { createLocalJWKSet, createRemoteJWKSet, errors, type JWK, type JWTVerifyGetKey } from 'jose';
+import { rampartObserver } from '@rampart/core';
+import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, type JWK, type JWTVerifyGetKey } from 'jose';
 import type { ResolvedJwtOptions } from './jwt-options.js';
 
 /** The JWKS could not be fetched (network, timeout, HTTP error, not a JWKS): not the token's fault. */
@@ -86,11 +87,34 @@ class RemoteKeySetVersion {
   }
 }
 
+/**
+ * jose's fetch of the JWKS at `url` (the global `fetch`, as jose's own), reporting each fetch and
+ * whether it answered 200 to the telemetry (`url` from the configuration).
+ */
+function observedFetch(url: string): typeof fetch {
+  return async (input, init) => {
+    const observer = rampartObserver();
+    if (observer?.jwksFetch === undefined) return fetch(input, init);
+    const startedAt = performance.now();
+    const report = (ok: boolean) =>
+      observer.jwksFetch?.(url, { startedAt, durationMs: performance.now() - startedAt }, ok);
+    try {
+      const response = await fetch(input, init);
+      report(response.status === 200);
+      return response;
+    } catch (error) {
+      report(false);
+      throw error;
+    }
+  };
+}
+
 function remoteKeys(o: ResolvedJwtOptions, url: string, monitor: KeySetMonitor | undefined): KeySource {
   const remote = createRemoteJWKSet(new URL(url), {
     timeoutDuration: o.jwksTimeoutMs,
     cooldownDuration: o.jwksCooldownMs,
     cacheMaxAge: o.jwksCacheMaxAgeMs,
+    [customFetch]: observedFetch(url),
   });
   const version = new RemoteKeySetVersion();
   let down = false;

@@ -29,6 +29,16 @@ export {
   type RequestInfo,
   requestInfoFrom,
 } from './module.js';
+export {
+  addObservedGauge,
+  addRampartObserver,
+  OBSERVED_GAUGE,
+  type ObservedPhase,
+  type ObservedTiming,
+  type RampartObserver,
+  rampartObserver,
+  readObservedGauges,
+} from './observe.js';
 export type { OperationEnd, OperationHandle, OperationHook, OperationInput } from './operation.js';
 export {
   type Check,

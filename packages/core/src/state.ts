@@ -68,6 +68,14 @@ export class CostFigures {
     return this.#actual;
   }
 
+  /**
+   * `actual` if it is known without computing it (set, or a deferred figure already read), else
+   * `undefined`: for observers that must not force the response walk.
+   */
+  get actualIfComputed(): number | undefined {
+    return this.#compute === undefined ? this.#actual : undefined;
+  }
+
   set actual(value: number | undefined) {
     this.#compute = undefined;
     this.#actual = value;

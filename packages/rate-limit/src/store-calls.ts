@@ -2,7 +2,7 @@
  * Store calls through the failure policy (`onStoreError`): a failed call is admitted, refused, or
  * applied to an in-process fallback store; the first failure of an outage and the recovery warn once.
  */
-import { ErrorCode, rampartError } from '@rampart/core';
+import { ErrorCode, type RampartObserver, rampartError, rampartObserver } from '@rampart/core';
 import type { GraphQLError } from 'graphql';
 import type { MaybePromise } from './maybe-promise.js';
 import { MemoryStore } from './memory-store.js';
@@ -36,6 +36,28 @@ export class StoreCalls {
 
   /** Applies `ops` in one store call, through the failure policy; synchronous when the store is. */
   apply(ops: readonly StoreOp[], now: number, upTo = 0): MaybePromise<Outcome> {
+    // telemetry: undefined (free) when nothing observes; a synchronous store (memory) has no round trip
+    const observer = this.store.applySync === undefined ? rampartObserver() : undefined;
+    return observer?.storeCall === undefined ? this.#apply(ops, now, upTo) : this.#observed(observer, ops, now, upTo);
+  }
+
+  /** {@link apply} on an asynchronous store, reporting its round trip and whether it answered. */
+  #observed(observer: RampartObserver, ops: readonly StoreOp[], now: number, upTo: number): MaybePromise<Outcome> {
+    const startedAt = performance.now();
+    const report = (ok: boolean) =>
+      observer.storeCall?.(this.store.name, { startedAt, durationMs: performance.now() - startedAt }, ok);
+    const out = this.#apply(ops, now, upTo);
+    if (!(out instanceof Promise)) {
+      report(!this.#down);
+      return out;
+    }
+    return out.then((outcome) => {
+      report(!this.#down);
+      return outcome;
+    });
+  }
+
+  #apply(ops: readonly StoreOp[], now: number, upTo: number): MaybePromise<Outcome> {
     const store = this.store;
     if (store.applySync) {
       try {

@@ -11,6 +11,7 @@ import {
   RampartConfigError,
   type RampartModule,
   rampartError,
+  rampartObserver,
   SecurityState,
 } from '@rampart/core';
 import {
@@ -169,10 +170,12 @@ class GraphqlWsGuard {
     );
     if (Array.isArray(admitted)) {
       if (counted) conn.active--;
+      rampartObserver()?.operationEnd?.(state); // telemetry: the refusal's decisions
       return admitted as readonly GraphQLError[];
     }
     const { args, shapers, enders } = admitted as Exclude<typeof admitted, readonly GraphQLError[]>;
     this.#active.set(payload, { state, conn, shapers, enders, results: 0, lastErrors: undefined, errored: false });
+    rampartObserver()?.subscriptions?.(1);
     return args;
   }
 
@@ -209,6 +212,8 @@ class GraphqlWsGuard {
     if (sub === undefined) return;
     this.#active.delete(payload);
     sub.conn.active--;
+    const observer = rampartObserver();
+    observer?.subscriptions?.(-1);
     const outcome = sub.errored ? 'error' : id in ctx.subscriptions ? 'completed' : 'stopped';
     const ended: OperationEnd = { outcome, results: sub.results, errors: sub.lastErrors };
     for (const h of sub.enders) {
@@ -220,6 +225,7 @@ class GraphqlWsGuard {
         );
       }
     }
+    observer?.operationEnd?.(sub.state);
   }
 
   /** A ping or pong: counted like any other message. */
