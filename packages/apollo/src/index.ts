@@ -19,6 +19,7 @@ export type {
   NodeRequestArg,
   RequestShapeName,
 } from './request-shapes.js';
+export type { TelemetryOption } from './telemetry.js';
 export { APOLLO_MANIFEST_FORMAT } from './trusted/manifest.js';
 export {
   type ManifestSource,
@@ -28,7 +29,6 @@ export {
 } from './trusted/options.js';
 export type { TrustedDocumentsLoad } from './trusted/registry.js';
 export type { TrustedDocumentsControl } from './trusted/setup.js';
-export type { TelemetryOption } from './telemetry.js';
 export { WsCloseCode } from './ws/connection.js';
 export type { GraphqlWsOptions, WsContext, WsExtra, WsUserContextFunction } from './ws/options.js';
 export type { GraphqlWsServerOptions } from './ws/server.js';

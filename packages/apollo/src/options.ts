@@ -4,8 +4,8 @@ import { type Clock, check, type OptionSchema, type RampartModule, resolveOption
 import type { LimitsOptions } from '@rampart/limits';
 import type { RateLimitOptions } from '@rampart/rate-limit';
 import type { ScopesOptions } from '@rampart/scopes';
-import { resolveTrustedDocumentsOptions, type TrustedDocumentsOptions } from './trusted/options.js';
 import type { TelemetryOption } from './telemetry.js';
+import { resolveTrustedDocumentsOptions, type TrustedDocumentsOptions } from './trusted/options.js';
 
 /** The hardened Apollo Server defaults `rampart()` applies. Every one can be changed. */
 export interface HardeningOptions {

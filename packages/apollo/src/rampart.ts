@@ -16,8 +16,8 @@ import { type RampartOptions, type ResolvedRampartOptions, resolveRampartOptions
 import { hardeningPlugin } from './plugin.js';
 import { normaliseRequest } from './request-shapes.js';
 import { schemaUsesCacheControl } from './schema.js';
-import { type TrustedDocumentsControl, trustedDocumentsSetup } from './trusted/setup.js';
 import { telemetryOf, withTelemetry } from './telemetry.js';
+import { type TrustedDocumentsControl, trustedDocumentsSetup } from './trusted/setup.js';
 import type { GraphqlWsOptions } from './ws/options.js';
 import { guardedSubscriptionFields, unguardedSubscriptionsWarning } from './ws/schema-warning.js';
 import { type GraphqlWsServerOptions, graphqlWsHooks } from './ws/server.js';
@@ -160,17 +160,8 @@ export function rampart(options: RampartOptions = {}): Rampart {
     .join('\n');
 
   const trusted = trustedDocumentsOf(resolved, modules);
-  // one Apollo plugin for the preset and every module: Apollo's per-listener cost is paid once; the
-  // trusted documents decide right after the preset (which forks a batch's states), before any module
   const telemetry = telemetryOf(resolved.packages.telemetry);
-  const composed = withTelemetry(
-    composePlugins([
-      hardeningPlugin(hardening, clock),
-      ...(trusted ? [trusted.plugin] : []),
-      ...modules.flatMap((m) => m.plugins ?? []),
-    ]),
-    telemetry,
-  );
+  const composed = withTelemetry(presetPlugin(resolved, modules, trusted?.plugin), telemetry);
 
   return {
     typeDefs,
@@ -228,6 +219,22 @@ export function rampart(options: RampartOptions = {}): Rampart {
     context: securityContext({ modules, hardening, clock }),
     audit: modules.find((m): m is AuditModule => m.name === 'audit' && 'audit' in m)?.audit,
   };
+}
+
+/**
+ * One Apollo plugin for the preset and every module: Apollo's per-listener cost is paid once. The
+ * trusted documents decide right after the preset (which forks a batch's states), before any module.
+ */
+function presetPlugin(
+  resolved: ResolvedRampartOptions,
+  modules: readonly RampartModule[],
+  trustedPlugin: ApolloServerPlugin<BaseContext> | undefined,
+): ApolloServerPlugin<BaseContext> {
+  return composePlugins([
+    hardeningPlugin(resolved.hardening, resolved.clock),
+    ...(trustedPlugin ? [trustedPlugin] : []),
+    ...modules.flatMap((m) => m.plugins ?? []),
+  ]);
 }
 
 /** The trusted documents' parts, when configured: each module prepares what it can of every document at load. */

@@ -62,7 +62,7 @@ export const reportCommand: Command = {
       values['fail-on'] === undefined ? undefined : choice<Severity>(values['fail-on'], SEVERITIES, 'fail-on', 'high');
     const configPath = typeof values.config === 'string' ? values.config : undefined;
     const module = configPath ? await loadOptionsModule(configPath) : undefined;
-    const files = readInputs(io, values.schema, 'schema', '**/*.{graphql,gql,graphqls}');
+    const files = readInputs(io, values.schema, 'schema', ['.graphql', '.gql', '.graphqls']);
     const loaded = loadSchema(files, module?.config.rateLimitDirective);
     const rules = module && configPath ? shieldRules(module.options.rules, loaded.schema, configPath) : undefined;
     const body = buildReport({
