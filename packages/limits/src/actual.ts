@@ -12,7 +12,6 @@ import {
   type GraphQLNamedType,
   type GraphQLSchema,
   Kind,
-  type OperationDefinitionNode,
   type SelectionNode,
   type SelectionSetNode,
   type VariableDefinitionNode,
@@ -63,37 +62,15 @@ export function actualCost(
   const values = variableValues(operation, options.variables, budget);
   const walk = new ActualCostWalk(schema, fragments, values, variableDefinitionsOf(operation), budget);
   const rootType = schema.getRootType(operation.operation) ?? undefined;
-  const figures = walk.object(data as Record<string, unknown>, rootSetsOf(operation), rootType);
+  const figures = walk.object(data as Record<string, unknown>, [operation.selectionSet], rootType);
   const base = operation.operation === 'mutation' ? (options.mutationBase ?? 10) : 0;
   return { cost: base + figures.cost, fieldCost: figures.fieldCost };
-}
-
-type Plan = Map<string, PlanEntry>;
-
-/**
- * Plans that no variable decides, per merged selection sets, shared by the walks on one schema: Apollo
- * hands every request of one query text the same parsed document, so its plans are made once.
- */
-const sharedPlans = new WeakMap<GraphQLSchema, WeakMap<SelectionSetNode[], Plan>>();
-
-/** The root selection sets of an operation: one array per operation node, so its plan can be shared. */
-const rootSets = new WeakMap<OperationDefinitionNode, SelectionSetNode[]>();
-
-function rootSetsOf(operation: OperationDefinitionNode): SelectionSetNode[] {
-  let sets = rootSets.get(operation);
-  if (!sets) {
-    sets = [operation.selectionSet];
-    rootSets.set(operation, sets);
-  }
-  return sets;
 }
 
 /** The walk of one response along one operation (plans memoized per merged selection sets). */
 export class ActualCostWalk {
   readonly #schemaInfo: SchemaInfo;
-  /** Plans that `@skip`/`@include` variables decided: this request's only. */
-  readonly #plans = new WeakMap<SelectionSetNode[], Plan>();
-  readonly #shared: WeakMap<SelectionSetNode[], Plan>;
+  readonly #plans = new WeakMap<SelectionSetNode[], Map<string, PlanEntry>>();
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -103,12 +80,6 @@ export class ActualCostWalk {
     private readonly budget: WorkBudget,
   ) {
     this.#schemaInfo = schemaInfo(schema);
-    let shared = sharedPlans.get(schema);
-    if (!shared) {
-      shared = new WeakMap();
-      sharedPlans.set(schema, shared);
-    }
-    this.#shared = shared;
   }
 
   /** Both figures of one object resolved for `sets` (merged selection sets) on `type`. */
@@ -174,14 +145,10 @@ export class ActualCostWalk {
   }
 
   /** The response keys of merged selection sets on `parentType`, fragments and `@skip`/`@include` applied. */
-  #plan(sets: SelectionSetNode[], parentType: GraphQLNamedType | undefined): Plan {
-    const cached = this.#shared.get(sets) ?? this.#plans.get(sets);
+  #plan(sets: SelectionSetNode[], parentType: GraphQLNamedType | undefined): Map<string, PlanEntry> {
+    const cached = this.#plans.get(sets);
     if (cached) return cached;
-    let readsVariable = false;
-    const onVariable = () => {
-      readsVariable = true;
-    };
-    const plan: Plan = new Map();
+    const plan = new Map<string, PlanEntry>();
     const seen = new Set<string>();
     const stack: { selections: readonly SelectionNode[]; type: GraphQLNamedType | undefined }[] = sets.map((set) => ({
       selections: set.selections,
@@ -191,7 +158,7 @@ export class ActualCostWalk {
       const { selections, type } = stack.pop() as (typeof stack)[number];
       for (const selection of selections) {
         this.budget.units++;
-        if (!isIncluded(selection.directives, this.values, this.definitions, onVariable)) continue;
+        if (!isIncluded(selection.directives, this.values, this.definitions)) continue;
         if (selection.kind === Kind.FIELD) {
           addField(plan, selection, type);
         } else if (selection.kind === Kind.INLINE_FRAGMENT) {
@@ -212,7 +179,7 @@ export class ActualCostWalk {
         }
       }
     }
-    (readsVariable ? this.#plans : this.#shared).set(sets, plan);
+    this.#plans.set(sets, plan);
     return plan;
   }
 

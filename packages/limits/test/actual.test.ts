@@ -29,25 +29,4 @@ describe('actualCost: operation selection and @skip/@include (core semantics)', 
     const document = parse('query ($skip: Boolean) { products(first: 3) @skip(if: $skip) { name } }');
     assert.deepEqual(actualCost(schema, document, data, { variables: { skip: 'yes' } }), { cost: 3, fieldCost: 1 });
   });
-
-  it('a plan made for one request is reused only where no variable decides it', () => {
-    // the root plan is shared between requests; the nested one depends on $with
-    const nested = parse(
-      'query ($with: Boolean!) { products(first: 3) { name ...P @include(if: $with) } } fragment P on Product { inventory }',
-    );
-    const stocked = { products: [1, 2, 3].map((n) => ({ name: `p${n}`, inventory: n })) };
-    const figures = () =>
-      [true, false].map((flag) => actualCost(schema, nested, stocked, { variables: { with: flag } }));
-    const expected = [
-      { cost: 12, fieldCost: 10 },
-      { cost: 3, fieldCost: 1 },
-    ];
-    assert.deepEqual(figures(), expected);
-    assert.deepEqual(figures(), expected);
-    const root = parse('query ($with: Boolean!) { products(first: 3) @include(if: $with) { name } }');
-    for (let i = 0; i < 2; i++) {
-      assert.deepEqual(actualCost(schema, root, data, { variables: { with: true } }), { cost: 3, fieldCost: 1 });
-      assert.deepEqual(actualCost(schema, root, data, { variables: { with: false } }), { cost: 0, fieldCost: 0 });
-    }
-  });
 });
