@@ -67,10 +67,6 @@ type SubsequentPayloadArgs = Parameters<NonNullable<Listener['willSendSubsequent
 
 /** Settled "nothing to wait for", shared by the composite's hooks when no part defines the hook. */
 const NOTHING: Promise<void> = Promise.resolve();
-/** Settled "no end hook, no listener", for the hooks that return one when no part defines them. */
-const NO_LISTENER: Promise<undefined> = Promise.resolve(undefined);
-/** Settled "no response": `responseForOperation` when no part defines it. */
-const NO_RESPONSE: Promise<null> = Promise.resolve(null);
 
 /**
  * Calls `call` on every part, in order, and returns the promises it gave (none when no part defines
@@ -100,20 +96,6 @@ function start<P, R>(parts: readonly P[], call: (part: P) => Promise<R> | undefi
 function gather<P, T>(parts: readonly P[], call: (part: P) => HookResult<T> | undefined): Promise<T[]> {
   const pending = start(parts, call);
   return pending === undefined ? Promise.resolve([]) : Promise.all(pending).then(definedOnly);
-}
-
-/**
- * {@link gather} then `combine`, for the hooks that return a listener or an end hook: no promise of its
- * own when no part defines the hook (every request reaches these hooks of the composite).
- */
-function gatherInto<P, T, R>(
-  parts: readonly P[],
-  call: (part: P) => HookResult<T> | undefined,
-  combine: (results: T[]) => R | undefined,
-): Promise<R | undefined> {
-  const pending = start(parts, call);
-  if (pending === undefined) return NO_LISTENER;
-  return Promise.all(pending).then((results) => combine(definedOnly(results)));
 }
 
 /**
@@ -150,19 +132,13 @@ class CompositeListener implements Listener {
   didResolveSource(rc: GraphQLRequestContextDidResolveSource<BaseContext>): Promise<void> {
     return each(this.parts, (l) => l.didResolveSource?.(rc));
   }
-  parsingDidStart(rc: GraphQLRequestContextParsingDidStart<BaseContext>) {
-    return gatherInto(
-      this.parts,
-      (l) => l.parsingDidStart?.(rc),
-      (ends) => endInReverse<Error>(ends satisfies GraphQLRequestListenerParsingDidEnd[]),
-    );
+  async parsingDidStart(rc: GraphQLRequestContextParsingDidStart<BaseContext>) {
+    const ends = await gather(this.parts, (l) => l.parsingDidStart?.(rc));
+    return endInReverse<Error>(ends satisfies GraphQLRequestListenerParsingDidEnd[]);
   }
-  validationDidStart(rc: GraphQLRequestContextValidationDidStart<BaseContext>) {
-    return gatherInto(
-      this.parts,
-      (l) => l.validationDidStart?.(rc),
-      (ends) => endInReverse<readonly Error[]>(ends satisfies GraphQLRequestListenerValidationDidEnd[]),
-    );
+  async validationDidStart(rc: GraphQLRequestContextValidationDidStart<BaseContext>) {
+    const ends = await gather(this.parts, (l) => l.validationDidStart?.(rc));
+    return endInReverse<readonly Error[]>(ends satisfies GraphQLRequestListenerValidationDidEnd[]);
   }
   didResolveOperation(rc: GraphQLRequestContextDidResolveOperation<BaseContext>): Promise<void> {
     return each(this.parts, (l) => l.didResolveOperation?.(rc));
@@ -170,11 +146,7 @@ class CompositeListener implements Listener {
   didEncounterErrors(rc: GraphQLRequestContextDidEncounterErrors<BaseContext>): Promise<void> {
     return each(this.parts, (l) => l.didEncounterErrors?.(rc));
   }
-  responseForOperation(rc: GraphQLRequestContextResponseForOperation<BaseContext>): Promise<GraphQLResponse | null> {
-    return this.parts.some((l) => l.responseForOperation) ? this.#askInOrder(rc) : NO_RESPONSE;
-  }
-  /** `responseForOperation` of each part that defines it, in order, until one answers. */
-  async #askInOrder(rc: GraphQLRequestContextResponseForOperation<BaseContext>): Promise<GraphQLResponse | null> {
+  async responseForOperation(rc: GraphQLRequestContextResponseForOperation<BaseContext>) {
     for (const l of this.parts) {
       if (!l.responseForOperation) continue;
       const response: GraphQLResponse | null = await l.responseForOperation(rc);
@@ -182,8 +154,8 @@ class CompositeListener implements Listener {
     }
     return null;
   }
-  executionDidStart(rc: GraphQLRequestContextExecutionDidStart<BaseContext>) {
-    return gatherInto(this.parts, (l) => l.executionDidStart?.(rc), composeExecutionListeners);
+  async executionDidStart(rc: GraphQLRequestContextExecutionDidStart<BaseContext>) {
+    return composeExecutionListeners(await gather(this.parts, (l) => l.executionDidStart?.(rc)));
   }
   willSendResponse(rc: GraphQLRequestContextWillSendResponse<BaseContext>): Promise<void> {
     return each(this.parts, (l) => l.willSendResponse?.(rc));
