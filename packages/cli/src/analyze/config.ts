@@ -3,10 +3,9 @@
  * `rampart()`, as its default export or an export named `options`), then `--limits`, then the
  * `--max-*` flags, each over the one before.
  */
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { LimitsOptions } from '@rampart/limits';
 import { usageError } from '../cli.js';
+import { loadRampartOptions } from '../options-module.js';
 
 /** What an analysis takes from a Rampart options module. */
 export interface RampartConfig {
@@ -26,42 +25,9 @@ const NO_LIMITS: LimitsOptions = {
   cost: { max: false },
 };
 
-async function importModule(path: string): Promise<Record<string, unknown>> {
-  const url = pathToFileURL(resolve(path)).href;
-  if (!/\.[cm]?ts$/.test(path)) return (await import(url)) as Record<string, unknown>;
-  let tsx: { tsImport(specifier: string, parent: string): Promise<unknown> };
-  try {
-    tsx = (await import('tsx/esm/api')) as typeof tsx;
-  } catch {
-    throw usageError(
-      `--config ${path}: a TypeScript options module needs tsx installed (npm i -D tsx), or use a .js/.mjs module`,
-    );
-  }
-  return (await tsx.tsImport(url, import.meta.url)) as Record<string, unknown>;
-}
-
 /** Loads `--config`: the options object's `limits` and `rateLimit.directiveName`. */
 export async function loadConfig(path: string): Promise<RampartConfig> {
-  let mod: Record<string, unknown>;
-  try {
-    mod = await importModule(path);
-  } catch (e) {
-    if ((e as { exitCode?: number }).exitCode === 2) throw e;
-    throw usageError(`cannot load --config ${path}: ${(e as Error).message}`);
-  }
-  let options = (mod.default ?? mod.options) as Record<string, unknown> | undefined;
-  // A .ts module outside a "type": "module" package loads as CommonJS: its exports sit one level down.
-  if (
-    options &&
-    typeof options === 'object' &&
-    !('limits' in options) &&
-    ('default' in options || 'options' in options)
-  ) {
-    options = (options.default ?? options.options) as Record<string, unknown> | undefined;
-  }
-  if (!options || typeof options !== 'object') {
-    throw usageError(`--config ${path} must export the options object of rampart() (default export or "options")`);
-  }
+  const options = await loadRampartOptions(path);
   const limits = options.limits === false ? NO_LIMITS : (options.limits as LimitsOptions | undefined);
   const directiveName = (options.rateLimit as { directiveName?: unknown } | undefined)?.directiveName;
   return {
