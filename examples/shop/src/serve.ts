@@ -1,7 +1,8 @@
 /**
  * Serves the shop the way we recommend for a server with subscriptions: one HTTP server, Apollo over
  * Express 5 for queries and mutations, graphql-ws on the same `/graphql` path for subscriptions, both
- * guarded by Rampart (`security.context` for HTTP, `security.graphqlWs()` for the socket).
+ * guarded by Rampart (`security.context` for HTTP, `security.graphqlWs()` for the socket), and
+ * `GET /healthz` on the same port for readiness probes (`security.health()`).
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -45,6 +46,14 @@ export async function serveShop(shop: Shop, listen: { port: number; host: string
     ],
   });
   await server.start();
+  // readiness: Rampart's stores, JWKS and audit writer (no secrets); 503 only when Rampart is down
+  app.get('/healthz', (_req, res) => {
+    const health = shop.security.health();
+    res
+      .status(health.status === 'down' ? 503 : 200)
+      .set('cache-control', 'no-store')
+      .json(health);
+  });
   app.use('/graphql', express.json({ limit: '1mb' }), expressMiddleware(server, { context: shop.context }));
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

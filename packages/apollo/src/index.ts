@@ -1,6 +1,8 @@
+export { type AnomalyOptions, anomalyDefaults } from './anomaly/options.js';
 export { PersistedQueryCode } from './client-errors.js';
 export { composePlugins } from './compose.js';
 export type { SecurityContextFunction, UserContextFunction } from './context.js';
+export type { RampartHealth } from './health.js';
 export {
   type HardeningOptions,
   hardeningDefaults,

@@ -4,6 +4,7 @@ import { type Clock, check, type OptionSchema, type RampartModule, resolveOption
 import type { LimitsOptions } from '@rampart/limits';
 import type { RateLimitOptions } from '@rampart/rate-limit';
 import type { ScopesOptions } from '@rampart/scopes';
+import { type AnomalyOptions, resolveAnomalyOptions } from './anomaly/options.js';
 import type { TelemetryOption } from './telemetry.js';
 import { resolveTrustedDocumentsOptions, type TrustedDocumentsOptions } from './trusted/options.js';
 
@@ -155,6 +156,16 @@ export interface RampartOptions {
    */
   telemetry?: TelemetryOption;
   /**
+   * The anomaly signal ("spot an attack as it happens"): when one client (principal id, else client
+   * id, else address) has `threshold` refused operations within `windowSeconds` — authentication
+   * failures, IP, rule and scope denials, limits and rate-limit refusals — the operation that reaches
+   * it gets an `anomaly` decision (in its audit record and `rampart.decisions`) and `rampart.anomalies`
+   * counts one; at most once per client and window. A signal only: no response changes. `false` turns
+   * it off.
+   * @default { threshold: 50, windowSeconds: 60, maxClients: 10000 }
+   */
+  anomaly?: Partial<AnomalyOptions> | false;
+  /**
    * Extra modules composed after Rampart's own (for your own directives and plugins).
    * @default []
    */
@@ -217,7 +228,11 @@ const hardeningSchema: OptionSchema<HardeningOptions> = {
 export interface ResolvedRampartOptions {
   readonly hardening: Readonly<HardeningOptions>;
   /** The packages' own options, as given (each package resolves and checks its own). */
-  readonly packages: Readonly<Omit<RampartOptions, 'hardening' | 'modules' | 'clock' | 'logger' | 'trustedDocuments'>>;
+  readonly packages: Readonly<
+    Omit<RampartOptions, 'hardening' | 'modules' | 'clock' | 'logger' | 'trustedDocuments' | 'anomaly'>
+  >;
+  /** The anomaly signal, resolved (`undefined`: off). */
+  readonly anomaly: Readonly<AnomalyOptions> | undefined;
   /** Trusted documents, resolved (`undefined`: off). */
   readonly trustedDocuments: Readonly<TrustedDocumentsOptions> | undefined;
   readonly modules: readonly RampartModule[];
@@ -236,6 +251,7 @@ const topSchema: OptionSchema<RampartOptions> = {
   audit: check.object(),
   trustedDocuments: check.object(),
   telemetry: check.anyOf(check.boolean(), check.object()),
+  anomaly: check.anyOf(check.oneOf(false), check.object()),
   modules: check.arrayOf(check.object()),
   clock: check.object(),
   logger: check.object(),
@@ -251,10 +267,11 @@ export function resolveRampartOptions(options: RampartOptions = {}): ResolvedRam
     requestIdHeader: resolved.requestIdHeader.toLowerCase(),
     exposeRequestId: resolved.exposeRequestId === 'auto' ? (top.audit ? 'always' : 'errors') : resolved.exposeRequestId,
   });
-  const { hardening: _h, modules, clock, logger, trustedDocuments, ...packages } = top;
+  const { hardening: _h, modules, clock, logger, trustedDocuments, anomaly, ...packages } = top;
   return {
     hardening,
     packages,
+    anomaly: resolveAnomalyOptions(anomaly),
     trustedDocuments: trustedDocuments ? resolveTrustedDocumentsOptions(trustedDocuments) : undefined,
     modules: modules ?? [],
     clock: clock ?? systemClock,

@@ -8,10 +8,12 @@ import { rateLimitDefaults, rateLimitModule } from '@rampart/rate-limit';
 import { scopesModule } from '@rampart/scopes';
 import type { RampartTelemetry } from '@rampart/telemetry';
 import type { GraphQLSchema } from 'graphql';
+import { anomalyModule } from './anomaly/module.js';
 import { composePlugins } from './compose.js';
 import { type SecurityContextFunction, securityContext, type UserContextFunction } from './context.js';
 import { withDeadlineChecks } from './deadline.js';
 import { withDpopReplayStore } from './dpop-replay.js';
+import { collectHealth, type RampartHealth } from './health.js';
 import { type RampartOptions, type ResolvedRampartOptions, resolveRampartOptions } from './options.js';
 import { hardeningPlugin } from './plugin.js';
 import { normaliseRequest } from './request-shapes.js';
@@ -81,6 +83,12 @@ export interface Rampart {
    */
   readonly audit: Audit | undefined;
   /**
+   * The state of what Rampart depends on outside a request (rate-limit stores, remote JWKS, the audit
+   * writer) and an overall `status` (`up`, `degraded`, `down`; see {@link RampartHealth}), for a
+   * readiness endpoint. Plain JSON with no secrets, tokens, keys, addresses or principal ids.
+   */
+  health(): RampartHealth;
+  /**
    * The OpenTelemetry telemetry (option `telemetry`), started with the Apollo server (or by
    * `graphqlWs()`) and stopped with it; `undefined` when turned off.
    */
@@ -127,6 +135,8 @@ function packageModules(resolved: ResolvedRampartOptions): RampartModule[] {
   // after limits (reads the estimated and actual cost), after scopes (a refused operation is refunded)
   modules.push(rateLimitModule({ clock: resolved.clock, ...p.rateLimit }));
   modules.push(...resolved.modules);
+  // just before audit: the record of the operation that crosses the threshold carries the anomaly
+  if (resolved.anomaly) modules.push(anomalyModule(resolved.anomaly));
   // audit last: its plugin sees the final response and every decision; its field wrapper is outermost
   modules.push(p.audit ? auditModule(p.audit) : { name: 'audit', phase: 'audit', typeDefs: auditTypeDefs });
   return modules;
@@ -217,6 +227,7 @@ export function rampart(options: RampartOptions = {}): Rampart {
       ...(trusted ? { documentStore: trusted.documentStore } : {}),
     },
     context: securityContext({ modules, hardening, clock }),
+    health: () => collectHealth(modules, clock.now()),
     audit: modules.find((m): m is AuditModule => m.name === 'audit' && 'audit' in m)?.audit,
   };
 }

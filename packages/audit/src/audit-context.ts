@@ -35,6 +35,11 @@ export class AuditTrailContext implements AuditContext {
     return this.#writer;
   }
 
+  /** The current writer, if one is open (never opens one). */
+  get openWriter(): AuditWriter | undefined {
+    return this.#writer;
+  }
+
   /** The redactor of a schema (built once per schema). */
   redactorFor(schema: GraphQLSchema): Redactor {
     let redactor = this.#redactors.get(schema);

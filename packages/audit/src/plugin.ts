@@ -4,7 +4,7 @@
  * `auditPlugin` and `auditModule` package them.
  */
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import type { OperationHook, OperationInput, RampartModule, SecurityState } from '@rampart/core';
+import type { AuditHealth, OperationHook, OperationInput, RampartModule, SecurityState } from '@rampart/core';
 import type { GraphQLSchema } from 'graphql';
 import { createAuditApolloPlugin } from './apollo-plugin.js';
 import { AuditTrailContext } from './audit-context.js';
@@ -48,6 +48,11 @@ export interface Audit {
   rotateKey(rotation: AuditKeyRotation): Promise<AuditKeyRotationResult>;
   /** Flushes, checkpoints and closes the destination. */
   close(): Promise<void>;
+  /**
+   * The writer's state for `rampart().health()`: `down` from a failed write until a later one
+   * succeeds, records queued and dropped, the last error (time and error code; no record content).
+   */
+  health(): AuditHealth;
 }
 
 /**
@@ -87,6 +92,17 @@ export function createAudit(userOptions?: Partial<AuditOptions>): Audit {
     recordRefusal: (state, input, error) => transportRecords.recordRefusal(state, input, error),
     rotateKey: (rotation) => context.writer().rotateKey(rotation),
     close: () => context.closeWriter(),
+    health: () => {
+      // never opens a writer (a probe after the server stopped must not reopen the file)
+      const w = context.openWriter;
+      return {
+        status: w === undefined || w.healthy ? 'up' : 'down',
+        failClosed: options.failClosed,
+        queued: w?.queued ?? 0,
+        dropped: w?.dropped ?? 0,
+        lastError: w?.lastError ?? null,
+      };
+    },
   };
 }
 
@@ -112,6 +128,7 @@ export function auditModule(options?: Partial<AuditOptions>): AuditModule {
     plugins: [audit.plugin],
     onOperation: audit.onOperation,
     recordRefusal: audit.recordRefusal,
+    ...(audit.options.enabled ? { health: () => ({ audit: audit.health() }) } : {}),
     audit,
   };
 }

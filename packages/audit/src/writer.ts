@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { rampartObserver } from '@rampart/core';
+import { type HealthError, healthError, rampartObserver } from '@rampart/core';
 import { pino } from 'pino';
 import { ChainStage, type LineSink, newChainId } from './chain.js';
 import { CheckpointTimer, type RepeatScheduler } from './checkpoint-timer.js';
@@ -99,6 +99,7 @@ export class AuditWriter {
   #sequence = 0;
   #dropped = 0;
   #healthy = true;
+  #lastError: HealthError | null = null;
   readonly #timer: CheckpointTimer | undefined;
   #closed = false;
   /** Removes the queue-depth gauge (telemetry) on close. */
@@ -113,6 +114,7 @@ export class AuditWriter {
     const report = reporter(options.onWriteError, 'cannot write the audit trail: ');
     this.#onError = (e: Error) => {
       this.#healthy = false;
+      this.#lastError = healthError(options.clock.now(), e);
       rampartObserver()?.auditError?.();
       report(e);
     };
@@ -260,6 +262,17 @@ export class AuditWriter {
   /** Records that could not be written. */
   get dropped(): number {
     return this.#dropped;
+  }
+
+  /** The last failed write (its time and error code), `null` if none. */
+  get lastError(): HealthError | null {
+    return this.#lastError;
+  }
+
+  /** Records accepted and not yet written (group commit; 0 otherwise). */
+  get queued(): number {
+    const pending = (this.#sink as { readonly pending?: unknown }).pending;
+    return typeof pending === 'number' ? pending : 0;
   }
 
   /** The next `event.sequence` (counts every record attempted, so a drop shows as a gap). */

@@ -5,9 +5,11 @@
  * Pure engine (no Apollo import besides core's error factory).
  */
 import {
+  anonymousPrincipal,
   createPrincipal,
   DEFAULT_REALM,
   type ErrorCode,
+  type ModuleHealth,
   type Principal,
   type RequestInfo,
   type SecurityState,
@@ -37,6 +39,8 @@ export interface Authenticator {
   authenticate(state: SecurityState, request: RequestInfo): Promise<void>;
   /** Where it logs (its `plugin` hands it Apollo's logger). */
   readonly log: AuthLog;
+  /** The remote JWKS it fetches, as their fetches saw them (for `rampart().health()`). */
+  health(): ModuleHealth;
 }
 
 /** Everything a request needs, resolved once at startup. */
@@ -147,6 +151,9 @@ const unsupportedAuthorization = () =>
 
 async function authenticate(p: Pipeline, state: SecurityState, request: RequestInfo): Promise<void> {
   const address = clientAddress(request.remoteAddress, request.headers.get('x-forwarded-for'), p.trusted);
+  // behind a trusted proxy: a refused caller is known by its own address, not the proxy's
+  if (state.principal.kind === 'anonymous' && state.principal.ip !== address)
+    state.principal = anonymousPrincipal(address);
   if (p.filter.active) {
     const d = p.filter.check(address);
     if (!d.allowed) forbidAddress(state, address, d.reason, 'global');
@@ -209,5 +216,9 @@ export function createAuthenticator(
     custom: a.custom,
     log,
   };
-  return { log, authenticate: (state, request) => authenticate(p, state, request) };
+  return {
+    log,
+    authenticate: (state, request) => authenticate(p, state, request),
+    health: () => ({ jwks: jwt?.health?.() ?? [] }),
+  };
 }

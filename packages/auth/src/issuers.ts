@@ -49,6 +49,7 @@ export function createJwtVerifier(
   const cache = new VerifiedTokenCache(cacheSize);
   return {
     dpopAlgorithms,
+    health: () => verifiers.flatMap((v) => (v.keys.health ? [v.keys.health()] : [])),
     async verify(token, now, presentation = BEARER_PRESENTATION) {
       const cached = cache.get(token, now);
       if (cached !== undefined) {

@@ -4,7 +4,7 @@
  * selects a key; jose's `jwtVerify` checks every signature.
  */
 import { createSecretKey, type KeyObject } from 'node:crypto';
-import { rampartObserver } from '@rampart/core';
+import { healthError, type JwksHealth, rampartObserver } from '@rampart/core';
 import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, type JWK, type JWTVerifyGetKey } from 'jose';
 import type { ResolvedJwtOptions } from './jwt-options.js';
 
@@ -53,6 +53,57 @@ export interface KeySource {
    * a cached verification is not used until then.
    */
   fresh(): boolean;
+  /** A remote JWKS's fetches, for `rampart().health()` (local keys: none). */
+  health?(): JwksHealth;
+}
+
+/**
+ * What the fetches of one remote JWKS came to: a fetch that answered 200 and whose set jose read is
+ * a success; a network error, a timeout, another status or a body that is no JWKS is a failure.
+ */
+class JwksFetchLog {
+  readonly #issuer: string;
+  readonly #url: string;
+  #lastSuccess: number | undefined;
+  #lastError: JwksHealth['lastError'] = null;
+  #down = false;
+  /** A fetch of the current lookup answered 200 (jose has still to read the body). */
+  fetched = false;
+  /** The HTTP status of the current lookup's fetch when it was not 200. */
+  failedStatus: number | undefined;
+
+  constructor(issuer: string, url: string) {
+    this.#issuer = issuer;
+    this.#url = url;
+  }
+
+  /** The lookup that fetched ended without a key-set error. */
+  succeeded(): void {
+    if (!this.fetched) return;
+    this.fetched = false;
+    this.#down = false;
+    this.#lastSuccess = Date.now();
+  }
+
+  /** The lookup ended with a key-set error (the fetch failed, or its body was no JWKS). */
+  failed(error: unknown): void {
+    const status = this.failedStatus;
+    this.fetched = false;
+    this.failedStatus = undefined;
+    this.#down = true;
+    this.#lastError =
+      status === undefined ? healthError(Date.now(), error) : healthError(Date.now(), { code: `HTTP ${status}` });
+  }
+
+  health(): JwksHealth {
+    return {
+      issuer: this.#issuer,
+      url: this.#url,
+      status: this.#down ? 'down' : 'up',
+      lastSuccess: this.#lastSuccess === undefined ? null : new Date(this.#lastSuccess).toISOString(),
+      lastError: this.#lastError,
+    };
+  }
 }
 
 /** The keys of a JWKS as comparable strings. */
@@ -91,15 +142,15 @@ class RemoteKeySetVersion {
  * jose's fetch of the JWKS at `url` (the global `fetch`, as jose's own), reporting each fetch and
  * whether it answered 200 to the telemetry (`url` from the configuration).
  */
-function observedFetch(url: string): typeof fetch {
+function observedFetch(url: string, log: JwksFetchLog): typeof fetch {
   return async (input, init) => {
     const observer = rampartObserver();
-    if (observer?.jwksFetch === undefined) return fetch(input, init);
+    if (observer?.jwksFetch === undefined) return logged(log, fetch(input, init));
     const startedAt = performance.now();
     const report = (ok: boolean) =>
       observer.jwksFetch?.(url, { startedAt, durationMs: performance.now() - startedAt }, ok);
     try {
-      const response = await fetch(input, init);
+      const response = await logged(log, fetch(input, init));
       report(response.status === 200);
       return response;
     } catch (error) {
@@ -109,25 +160,39 @@ function observedFetch(url: string): typeof fetch {
   };
 }
 
+/** Notes in `log` whether the fetch answered 200 (its status otherwise). */
+async function logged(log: JwksFetchLog, pending: Promise<Response>): Promise<Response> {
+  const response = await pending;
+  if (response.status === 200) log.fetched = true;
+  else log.failedStatus = response.status;
+  return response;
+}
+
 function remoteKeys(o: ResolvedJwtOptions, url: string, monitor: KeySetMonitor | undefined): KeySource {
+  const log = new JwksFetchLog(Array.isArray(o.issuer) ? (o.issuer[0] ?? '') : o.issuer, url);
   const remote = createRemoteJWKSet(new URL(url), {
     timeoutDuration: o.jwksTimeoutMs,
     cooldownDuration: o.jwksCooldownMs,
     cacheMaxAge: o.jwksCacheMaxAgeMs,
-    [customFetch]: observedFetch(url),
+    [customFetch]: observedFetch(url, log),
   });
   const version = new RemoteKeySetVersion();
   let down = false;
   const getKey: JWTVerifyGetKey = async (header, token) => {
     try {
       const key = await remote(header, token).finally(() => version.update(remote.jwks()));
+      log.succeeded();
       if (down) {
         down = false;
         monitor?.recovered(url);
       }
       return key;
     } catch (e) {
-      if (TOKEN_CODES.has(codeOf(e) ?? '')) throw e;
+      if (TOKEN_CODES.has(codeOf(e) ?? '')) {
+        log.succeeded();
+        throw e;
+      }
+      log.failed(e);
       if (!down) {
         down = true;
         monitor?.unreachable(url, codeOf(e) ?? (e as Error)?.name ?? 'error');
@@ -135,7 +200,7 @@ function remoteKeys(o: ResolvedJwtOptions, url: string, monitor: KeySetMonitor |
       throw new KeySetUnavailable(e);
     }
   };
-  return { getKey, keySetVersion: () => version.value, fresh: () => remote.fresh };
+  return { getKey, keySetVersion: () => version.value, fresh: () => remote.fresh, health: () => log.health() };
 }
 
 /** One HMAC secret and what it may verify. */

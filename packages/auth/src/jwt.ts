@@ -2,7 +2,7 @@
  * OAuth2 bearer JWT verification with jose: mandatory issuer/audience/algorithms, remote (cached,
  * time-limited, cooled-down) or local keys, RFC 9068 claims into a Principal.
  */
-import { createPrincipal, type Principal } from '@rampart/core';
+import { createPrincipal, type JwksHealth, type Principal } from '@rampart/core';
 import { type JWTPayload, jwtVerify } from 'jose';
 import { AuthFailure } from './auth-failure.js';
 import { claimAt, claimName, stringList } from './claims.js';
@@ -22,6 +22,8 @@ export interface JwtVerifier {
   verify(token: string, now: number, presentation?: TokenPresentation): Promise<Principal>;
   /** The proof algorithms of the issuers that accept DPoP (empty: none does). */
   readonly dpopAlgorithms: readonly string[];
+  /** The remote JWKS of each issuer configuration that has one (for `rampart().health()`). */
+  health?(): JwksHealth[];
 }
 
 /** A token whose signature and claims jose verified, with how long that verification holds. */

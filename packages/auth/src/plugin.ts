@@ -39,6 +39,7 @@ export function authModule(options: AuthOptions = {}): RampartModule {
       log.plugin,
     ],
     onRequest: (state, request) => authenticator.authenticate(state, request),
+    health: () => authenticator.health(),
   };
 }
 

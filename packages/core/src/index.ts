@@ -21,6 +21,15 @@ export {
   variableDefinitionsOf,
 } from './graphql.js';
 export {
+  type AuditHealth,
+  type HealthError,
+  type HealthStatus,
+  healthError,
+  type JwksHealth,
+  type ModuleHealth,
+  type StoreHealth,
+} from './health.js';
+export {
   MODULE_PHASES,
   type ModulePhase,
   type NodeRequestLike,

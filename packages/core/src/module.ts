@@ -1,6 +1,7 @@
 import { IncomingMessage } from 'node:http';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
+import type { ModuleHealth } from './health.js';
 import type { OperationHook } from './operation.js';
 import type { SecurityState } from './state.js';
 
@@ -82,6 +83,11 @@ export interface RampartModule {
    * request, keyed by the document object (the same object reaches every request that runs it).
    */
   prepareDocument?(schema: GraphQLSchema, document: DocumentNode): void;
+  /**
+   * The state of what the module depends on outside a request (a store, a JWKS, the audit
+   * destination), for `rampart().health()`. Called on demand (a readiness probe); must not throw.
+   */
+  health?(): ModuleHealth;
 }
 
 /** What {@link requestInfoFrom} reads of Node's `IncomingMessage` (standalone, express, …). */

@@ -41,6 +41,11 @@ export interface RampartObserver {
   auditError?(): void;
   /** graphql-ws subscriptions opened (`+1`) or ended (`-1`). */
   subscriptions?(delta: number): void;
+  /**
+   * One client's refusals crossed the anomaly threshold (once per client and window); `refusalClass`
+   * is the class of the refusal that crossed it (`authentication`, `authorization`, `limits`, `other`).
+   */
+  anomaly?(refusalClass: string): void;
 }
 
 const observers: RampartObserver[] = [];
@@ -73,6 +78,7 @@ function rebuild(): void {
     auditWrite: fanOut('auditWrite'),
     auditError: fanOut('auditError'),
     subscriptions: fanOut('subscriptions'),
+    anomaly: fanOut('anomaly'),
   };
 }
 

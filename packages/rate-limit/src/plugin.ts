@@ -207,6 +207,7 @@ export function rateLimitModule(options?: Partial<RateLimitOptions> | RateLimite
     plugins: [rateLimitPlugin(limiter)],
     onHttpRequest: (state) => admitInContext(limiter, state),
     onOperation: rateLimitOperationHook(limiter),
+    health: () => ({ stores: limiter.health() }),
   };
 }
 

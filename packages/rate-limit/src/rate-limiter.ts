@@ -5,7 +5,7 @@
  * (delay.ts), refunds (settle.ts), per-field limits (field-guard.ts), brute-force guards
  * (brute-force.ts). No Apollo import.
  */
-import type { Principal, SecurityState } from '@rampart/core';
+import type { Principal, SecurityState, StoreHealth } from '@rampart/core';
 import type { GraphQLError } from 'graphql';
 import { type AttemptStart, type AttemptTicket, BruteForceGuards } from './brute-force.js';
 import { PrincipalKeys } from './client-keys.js';
@@ -51,7 +51,7 @@ export class RateLimiter {
     this.options = resolved;
     this.store = resolved.store ?? new MemoryStore();
     const warn = resolved.warn ?? ((message: string) => console.warn(message));
-    this.#calls = new StoreCalls(this.store, resolved.onStoreError, warn);
+    this.#calls = new StoreCalls(this.store, resolved.onStoreError, warn, resolved.clock);
     const ipv6Prefix = resolved.ipv6Prefix;
     this.#principalKeys = new PrincipalKeys(
       resolved.keyGenerator ?? ((principal) => defaultKeyGenerator(principal, ipv6Prefix)),
@@ -63,6 +63,11 @@ export class RateLimiter {
     this.#fields = new FieldLimiter(resolved, this.#calls, (principal) => this.keyOf(principal));
     for (const rule of resolved.bruteForce) this.#bruteForceRules.set(rule.field, rule);
     this.bruteForce = new BruteForceGuards(this);
+  }
+
+  /** The store, as its last call saw it (for `rampart().health()`). */
+  health(): StoreHealth[] {
+    return [this.#calls.health()];
   }
 
   /** True when any operation-level policy (operation limit, cost budget, quota) is configured. */

@@ -2,7 +2,15 @@
  * Store calls through the failure policy (`onStoreError`): a failed call is admitted, refused, or
  * applied to an in-process fallback store; the first failure of an outage and the recovery warn once.
  */
-import { ErrorCode, type RampartObserver, rampartError, rampartObserver } from '@rampart/core';
+import {
+  type Clock,
+  ErrorCode,
+  type RampartObserver,
+  rampartError,
+  rampartObserver,
+  type StoreHealth,
+  systemClock,
+} from '@rampart/core';
 import type { GraphQLError } from 'graphql';
 import type { MaybePromise } from './maybe-promise.js';
 import { MemoryStore } from './memory-store.js';
@@ -24,14 +32,30 @@ export class StoreCalls {
   readonly #policy: StoreErrorPolicy;
   readonly #fallback: MemoryStore | undefined;
   readonly #warn: (message: string) => void;
+  readonly #clock: Clock;
   /** True between a failed call and the next call that succeeds. */
   #down = false;
+  /** When `#down` last changed (ms since the epoch; the creation time at first). */
+  #since: number;
 
-  constructor(store: Store, policy: StoreErrorPolicy, warn: (message: string) => void) {
+  constructor(store: Store, policy: StoreErrorPolicy, warn: (message: string) => void, clock: Clock = systemClock) {
     this.store = store;
     this.#policy = policy;
     this.#warn = warn;
+    this.#clock = clock;
+    this.#since = clock.now();
     this.#fallback = policy === 'fallback-memory' && !(store instanceof MemoryStore) ? new MemoryStore() : undefined;
+  }
+
+  /** The store as the last call saw it (for `rampart().health()`). */
+  health(): StoreHealth {
+    return {
+      name: this.store.name,
+      status: this.#down ? 'down' : 'up',
+      since: new Date(this.#since).toISOString(),
+      onStoreError: this.#policy,
+      fallback: this.#down && this.#fallback !== undefined,
+    };
   }
 
   /** Applies `ops` in one store call, through the failure policy; synchronous when the store is. */
@@ -81,6 +105,7 @@ export class StoreCalls {
   #answered(result: ApplyResult, store: Store): Outcome {
     if (this.#down) {
       this.#down = false;
+      this.#since = this.#clock.now();
       this.#warn(`[rampart/rate-limit] store "${store.name}" answers again; counting resumes there`);
     }
     return { kind: 'result', result, store };
@@ -91,6 +116,7 @@ export class StoreCalls {
     const policy = this.#policy;
     if (!this.#down) {
       this.#down = true;
+      this.#since = this.#clock.now();
       this.#warn(
         `[rampart/rate-limit] store "${this.store.name}" failed (${(error as Error)?.message ?? String(error)}); ` +
           `onStoreError: '${policy}'${policy === 'allow' ? ' — requests are ADMITTED without limits until it returns' : ''}`,

@@ -46,6 +46,7 @@ export const ATTR = Object.freeze({
   operationType: 'graphql.operation.type',
   coordinate: 'rampart.coordinate',
   reason: 'rampart.reason',
+  refusalClass: 'rampart.refusal_class',
 });
 
 /**

@@ -27,6 +27,7 @@ export const METRIC = Object.freeze({
   auditErrors: 'rampart.audit.write_errors',
   auditQueue: 'rampart.audit.queue.depth',
   subscriptions: 'rampart.subscriptions.open',
+  anomalies: 'rampart.anomalies',
 });
 
 /** The instruments. */
@@ -45,6 +46,7 @@ export interface Instruments {
   readonly auditErrors: Counter;
   readonly auditQueue: ObservableGauge;
   readonly subscriptions: UpDownCounter;
+  readonly anomalies: Counter;
 }
 
 /** Creates every instrument on `meter`. */
@@ -80,6 +82,11 @@ export function createInstruments(meter: Meter): Instruments {
     subscriptions: meter.createUpDownCounter(METRIC.subscriptions, {
       unit: '{subscription}',
       description: 'Operations open over graphql-ws',
+    }),
+    anomalies: meter.createCounter(METRIC.anomalies, {
+      unit: '{anomaly}',
+      description:
+        'Clients whose refusals crossed the anomaly threshold (once per client and window), by refusal class',
     }),
   };
 }

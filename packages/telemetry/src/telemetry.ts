@@ -220,6 +220,12 @@ export class RampartTelemetry implements RampartObserver {
   subscriptions(delta: number): void {
     this.#instruments?.subscriptions.add(delta);
   }
+
+  /** A client crossed the anomaly threshold: counted by refusal class (never by client). */
+  anomaly(refusalClass: string): void {
+    const attrs = REFUSAL_CLASS_ATTRIBUTES.get(refusalClass) ?? REFUSAL_CLASS_ATTRIBUTES.get('other');
+    this.#instruments?.anomalies.add(1, attrs);
+  }
 }
 
 const NOOP_METER = createNoopMeter();
@@ -243,6 +249,11 @@ function isNoopTracer(tracer: Tracer): boolean {
 
 const OPERATION_ATTRIBUTES = new Map<string, Attributes>(
   ['query', 'mutation', 'subscription'].map((t) => [t, Object.freeze({ [ATTR.operationType]: t })]),
+);
+
+/** The refusal classes of `rampart.anomalies` (a fixed set: anything else is `other`). */
+const REFUSAL_CLASS_ATTRIBUTES = new Map<string, Attributes>(
+  ['authentication', 'authorization', 'limits', 'other'].map((c) => [c, Object.freeze({ [ATTR.refusalClass]: c })]),
 );
 
 function operationAttributes(type: string): Attributes | undefined {
