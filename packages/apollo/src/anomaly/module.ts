@@ -9,16 +9,20 @@ import { getSecurityState, type RampartModule } from '@rampart/core';
 import { AnomalyDetector } from './detector.js';
 import type { AnomalyOptions } from './options.js';
 
+const DONE: Promise<void> = Promise.resolve();
+
 /** The module (phase `audit`: `rampart()` places it just before the audit module). */
 export function anomalyModule(options: Readonly<AnomalyOptions>): RampartModule {
   const detector = new AnomalyDetector(options);
-  // one listener for every request: it keeps nothing per request
+  // one listener (and one settled promise of it) for every request: it keeps nothing per request
   const listener: GraphQLRequestListener<BaseContext> = {
-    async willSendResponse(rc) {
+    willSendResponse(rc) {
       const state = getSecurityState(rc.contextValue);
       if (state !== undefined) detector.observe(state);
+      return DONE;
     },
   };
+  const started = Promise.resolve(listener);
   return {
     name: 'anomaly',
     phase: 'audit',
@@ -28,7 +32,7 @@ export function anomalyModule(options: Readonly<AnomalyOptions>): RampartModule 
           const state = getSecurityState(error);
           if (state !== undefined) detector.observe(state);
         },
-        requestDidStart: async () => listener,
+        requestDidStart: () => started,
       },
     ],
   };
