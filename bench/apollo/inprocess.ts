@@ -4,7 +4,8 @@
 // figure is the median of the rounds in CPU µs per small-query request, with its difference to the
 // first mode. Steadier than the HTTP benchmark for comparing checkouts: CPU time does not depend on
 // what else the machine runs as much as requests per second do.
-// Usage: pnpm bench:apollo-inprocess  [MODES=bare,preset,preset@<checkout> ROUNDS=21 OPS=2000]
+// Usage: pnpm bench:apollo-inprocess  [MODES=bare,preset,preset@<checkout> ROUNDS=21 OPS=2000 KIND=apollo]
+// KIND=stack: the servers of bench/stack (bare, peers, rampart, rampart:noaudit, …) with its token and small query.
 import { type ChildProcess, fork } from 'node:child_process';
 import { resolve } from 'node:path';
 
@@ -18,7 +19,7 @@ function start(spec: string): Promise<ChildProcess> {
   const at = spec.indexOf('@');
   const mode = at === -1 ? spec : spec.slice(0, at);
   const checkout = at === -1 ? here : resolve(process.env.INIT_CWD ?? process.cwd(), spec.slice(at + 1));
-  const proc = fork(child, [checkout, mode], {
+  const proc = fork(child, [checkout, mode, process.env.KIND ?? 'apollo'], {
     execArgv: ['--import', 'tsx'],
     env: { ...process.env, NODE_ENV: 'production' },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -29,9 +30,15 @@ function start(spec: string): Promise<ChildProcess> {
   });
 }
 
+/** One round of `ops` requests in `proc`; fails when the child exits (a wrong answer ends it). */
 function run(proc: ChildProcess): Promise<number> {
-  return new Promise((ok) => {
-    proc.once('message', (m: { us: number }) => ok(m.us));
+  return new Promise((ok, fail) => {
+    const died = (code: number | null) => fail(new Error(`a server exited with ${code} (see its error above)`));
+    proc.once('exit', died);
+    proc.once('message', (m: { us: number }) => {
+      proc.off('exit', died);
+      ok(m.us);
+    });
     proc.send({ ops });
   });
 }
