@@ -16,6 +16,7 @@ import type {
   GraphQLResponse,
   GraphQLServerListener,
 } from '@apollo/server';
+import { HOOK_DONE, isThenable, type SynchronousStartPlugin } from '@rampart/core';
 
 /**
  * Composes several Apollo plugins into one that behaves like them listed in order.
@@ -35,8 +36,7 @@ export function composePlugins(plugins: readonly ApolloServerPlugin<BaseContext>
   const composite: ApolloServerPlugin<BaseContext> = {};
   const withRequest = parts.filter((p) => p.requestDidStart);
   if (withRequest.length > 0) {
-    composite.requestDidStart = async (rc) =>
-      composeListeners(await gather(withRequest, (p) => p.requestDidStart?.(rc)));
+    composite.requestDidStart = startEvery(withRequest);
   }
   const serverStart = parts.filter((p) => p.serverWillStart);
   if (serverStart.length > 0) {
@@ -59,14 +59,50 @@ export function composePlugins(plugins: readonly ApolloServerPlugin<BaseContext>
 }
 
 type Listener = GraphQLRequestListener<BaseContext>;
+type RequestDidStart = NonNullable<ApolloServerPlugin<BaseContext>['requestDidStart']>;
+/** What a plugin's start gives: a listener, nothing, or a promise of either. */
+// biome-ignore lint/suspicious/noConfusingVoidType: Apollo's hooks resolve to `T | void`
+type Started = Listener | undefined | void | Promise<Listener | undefined | void>;
+
+/**
+ * The composite's `requestDidStart`: each part's `startRequest` when it has one (no promise of its
+ * own, see {@link SynchronousStartPlugin}), else its `requestDidStart`; one settled promise when no
+ * start had to wait.
+ */
+function startEvery(plugins: readonly ApolloServerPlugin<BaseContext>[]): RequestDidStart {
+  const starts = plugins.map((p): ((rc: Parameters<RequestDidStart>[0]) => Started) => {
+    const direct = (p as Partial<SynchronousStartPlugin>).startRequest;
+    return typeof direct === 'function' ? direct.bind(p) : p.requestDidStart!.bind(p);
+  });
+  return (rc) => {
+    const started: Started[] = [];
+    let waiting = false;
+    for (const start of starts) {
+      let result: Started;
+      try {
+        result = start(rc);
+      } catch (error) {
+        result = Promise.reject(error);
+      }
+      if (isThenable(result)) waiting = true;
+      started.push(result);
+    }
+    if (!waiting) return Promise.resolve(composeListeners((started as (Listener | undefined)[]).filter(isDefined)));
+    return Promise.all(started).then((listeners) => composeListeners(listeners.filter(isDefined)));
+  };
+}
 /** What an Apollo hook returns: a promise of `T` or of nothing. */
 // biome-ignore lint/suspicious/noConfusingVoidType: Apollo's hooks resolve to `T | void`
 type HookResult<T> = Promise<T | void>;
 type SubsequentErrorsArgs = Parameters<NonNullable<Listener['didEncounterSubsequentErrors']>>;
 type SubsequentPayloadArgs = Parameters<NonNullable<Listener['willSendSubsequentPayload']>>;
 
-/** Settled "nothing to wait for", shared by the composite's hooks when no part defines the hook. */
-const NOTHING: Promise<void> = Promise.resolve();
+/** Settled "nothing to wait for", shared by the composite's hooks when no part had anything to wait for. */
+const NOTHING: Promise<void> = HOOK_DONE;
+/** Settled "no end hook, no listener", for the hooks that return one when no part defines them. */
+const NO_LISTENER: Promise<undefined> = Promise.resolve(undefined);
+/** Settled "no response": `responseForOperation` when no part defines it. */
+const NO_RESPONSE: Promise<null> = Promise.resolve(null);
 
 /**
  * Calls `call` on every part, in order, and returns the promises it gave (none when no part defines
@@ -82,7 +118,8 @@ function start<P, R>(parts: readonly P[], call: (part: P) => Promise<R> | undefi
     } catch (error) {
       result = Promise.reject(error);
     }
-    if (result === undefined) continue;
+    // a hook that finished synchronously (see HOOK_DONE): nothing to wait for
+    if (result === undefined || result === (HOOK_DONE as Promise<unknown>)) continue;
     if (pending === undefined) pending = [result];
     else pending.push(result);
   }
@@ -96,6 +133,20 @@ function start<P, R>(parts: readonly P[], call: (part: P) => Promise<R> | undefi
 function gather<P, T>(parts: readonly P[], call: (part: P) => HookResult<T> | undefined): Promise<T[]> {
   const pending = start(parts, call);
   return pending === undefined ? Promise.resolve([]) : Promise.all(pending).then(definedOnly);
+}
+
+/**
+ * {@link gather} then `combine`, for the hooks that return a listener or an end hook: no promise of its
+ * own when no part defines the hook (every request reaches these hooks of the composite).
+ */
+function gatherInto<P, T, R>(
+  parts: readonly P[],
+  call: (part: P) => HookResult<T> | undefined,
+  combine: (results: T[]) => R | undefined,
+): Promise<R | undefined> {
+  const pending = start(parts, call);
+  if (pending === undefined) return NO_LISTENER;
+  return Promise.all(pending).then((results) => combine(definedOnly(results)));
 }
 
 /**
@@ -132,13 +183,19 @@ class CompositeListener implements Listener {
   didResolveSource(rc: GraphQLRequestContextDidResolveSource<BaseContext>): Promise<void> {
     return each(this.parts, (l) => l.didResolveSource?.(rc));
   }
-  async parsingDidStart(rc: GraphQLRequestContextParsingDidStart<BaseContext>) {
-    const ends = await gather(this.parts, (l) => l.parsingDidStart?.(rc));
-    return endInReverse<Error>(ends satisfies GraphQLRequestListenerParsingDidEnd[]);
+  parsingDidStart(rc: GraphQLRequestContextParsingDidStart<BaseContext>) {
+    return gatherInto(
+      this.parts,
+      (l) => l.parsingDidStart?.(rc),
+      (ends) => endInReverse<Error>(ends satisfies GraphQLRequestListenerParsingDidEnd[]),
+    );
   }
-  async validationDidStart(rc: GraphQLRequestContextValidationDidStart<BaseContext>) {
-    const ends = await gather(this.parts, (l) => l.validationDidStart?.(rc));
-    return endInReverse<readonly Error[]>(ends satisfies GraphQLRequestListenerValidationDidEnd[]);
+  validationDidStart(rc: GraphQLRequestContextValidationDidStart<BaseContext>) {
+    return gatherInto(
+      this.parts,
+      (l) => l.validationDidStart?.(rc),
+      (ends) => endInReverse<readonly Error[]>(ends satisfies GraphQLRequestListenerValidationDidEnd[]),
+    );
   }
   didResolveOperation(rc: GraphQLRequestContextDidResolveOperation<BaseContext>): Promise<void> {
     return each(this.parts, (l) => l.didResolveOperation?.(rc));
@@ -146,7 +203,11 @@ class CompositeListener implements Listener {
   didEncounterErrors(rc: GraphQLRequestContextDidEncounterErrors<BaseContext>): Promise<void> {
     return each(this.parts, (l) => l.didEncounterErrors?.(rc));
   }
-  async responseForOperation(rc: GraphQLRequestContextResponseForOperation<BaseContext>) {
+  responseForOperation(rc: GraphQLRequestContextResponseForOperation<BaseContext>): Promise<GraphQLResponse | null> {
+    return this.parts.some((l) => l.responseForOperation) ? this.#askInOrder(rc) : NO_RESPONSE;
+  }
+  /** `responseForOperation` of each part that defines it, in order, until one answers. */
+  async #askInOrder(rc: GraphQLRequestContextResponseForOperation<BaseContext>): Promise<GraphQLResponse | null> {
     for (const l of this.parts) {
       if (!l.responseForOperation) continue;
       const response: GraphQLResponse | null = await l.responseForOperation(rc);
@@ -154,8 +215,8 @@ class CompositeListener implements Listener {
     }
     return null;
   }
-  async executionDidStart(rc: GraphQLRequestContextExecutionDidStart<BaseContext>) {
-    return composeExecutionListeners(await gather(this.parts, (l) => l.executionDidStart?.(rc)));
+  executionDidStart(rc: GraphQLRequestContextExecutionDidStart<BaseContext>) {
+    return gatherInto(this.parts, (l) => l.executionDidStart?.(rc), composeExecutionListeners);
   }
   willSendResponse(rc: GraphQLRequestContextWillSendResponse<BaseContext>): Promise<void> {
     return each(this.parts, (l) => l.willSendResponse?.(rc));

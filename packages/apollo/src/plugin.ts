@@ -19,7 +19,9 @@ import {
   getSecurityState,
   RampartConfigError,
   rampartError,
+  runHook,
   type SecurityState,
+  type SynchronousStartPlugin,
 } from '@rampart/core';
 import type { GraphQLError } from 'graphql';
 import {
@@ -84,7 +86,11 @@ class HardeningListener implements GraphQLRequestListener<BaseContext> {
     return true;
   }
 
-  async didResolveOperation(rc: GraphQLRequestContextDidResolveOperation<BaseContext>): Promise<void> {
+  didResolveOperation(rc: GraphQLRequestContextDidResolveOperation<BaseContext>): Promise<void> {
+    return runHook(this, this.#checkOperation, rc);
+  }
+
+  #checkOperation(rc: GraphQLRequestContextDidResolveOperation<BaseContext>): void {
     // also for a document from Apollo's cache (parsed and validated once, then never again)
     if (this.#refuseNesting(rc.source)) throw nestingError(this.shared.options.maxNesting);
     const batching = this.shared.options.batching;
@@ -111,7 +117,11 @@ class HardeningListener implements GraphQLRequestListener<BaseContext> {
     return this.shared.options.hideSchemaDetailsFromClientErrors ? stripSuggestions : undefined;
   }
 
-  async executionDidStart(rc: GraphQLRequestContextExecutionDidStart<BaseContext>): Promise<void> {
+  executionDidStart(rc: GraphQLRequestContextExecutionDidStart<BaseContext>): Promise<void> {
+    return runHook(this, this.#startDeadline, rc);
+  }
+
+  #startDeadline(rc: GraphQLRequestContextExecutionDidStart<BaseContext>): void {
     const ms = this.shared.options.executionTimeoutMs;
     if (ms === false) return;
     const deadline = new Deadline(ms, this.shared.clock);
@@ -119,7 +129,11 @@ class HardeningListener implements GraphQLRequestListener<BaseContext> {
     (rc.contextValue as Record<symbol, unknown>)[DEADLINE] = deadline;
   }
 
-  async didEncounterErrors(rc: GraphQLRequestContextDidEncounterErrors<BaseContext>): Promise<void> {
+  didEncounterErrors(rc: GraphQLRequestContextDidEncounterErrors<BaseContext>): Promise<void> {
+    return runHook(this, this.#shapeErrors, rc);
+  }
+
+  #shapeErrors(rc: GraphQLRequestContextDidEncounterErrors<BaseContext>): void {
     const { hideSchemaDetailsFromClientErrors, maxNesting, maskErrors } = this.shared.options;
     // Apollo formats this very array into the response once every plugin's hook has run
     if (this.#refuseNesting(rc.source)) {
@@ -142,7 +156,11 @@ class HardeningListener implements GraphQLRequestListener<BaseContext> {
     }
   }
 
-  async willSendResponse(rc: GraphQLRequestContextWillSendResponse<BaseContext>): Promise<void> {
+  willSendResponse(rc: GraphQLRequestContextWillSendResponse<BaseContext>): Promise<void> {
+    return runHook(this, this.#finishResponse, rc);
+  }
+
+  #finishResponse(rc: GraphQLRequestContextWillSendResponse<BaseContext>): void {
     const { requestIdHeader, maskErrors, exposeRequestId } = this.shared.options;
     const deadline = this.#deadline;
     if (deadline) {
@@ -174,7 +192,7 @@ class HardeningListener implements GraphQLRequestListener<BaseContext> {
  * listener on every request (and each listener costs every request about a microsecond).
  * Pure per-operation work; it never instruments fields (no `willResolveField`).
  */
-export function hardeningPlugin(options: Readonly<HardeningOptions>, clock: Clock): ApolloServerPlugin<BaseContext> {
+export function hardeningPlugin(options: Readonly<HardeningOptions>, clock: Clock): SynchronousStartPlugin {
   const shared: HardeningShared = { options, clock };
   let logger: GraphQLServerContext['logger'] | undefined;
   return {
@@ -190,6 +208,7 @@ export function hardeningPlugin(options: Readonly<HardeningOptions>, clock: Cloc
         (logger ?? console).error(`[rampart] request ${id}: ${cause.stack ?? cause.message}`);
       }
     },
+    startRequest: (requestContext) => startRequest(shared, requestContext),
     async requestDidStart(requestContext) {
       return startRequest(shared, requestContext);
     },

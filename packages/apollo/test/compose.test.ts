@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { composePlugins } from '@rampart/apollo';
-import { ErrorCode, rampartError } from '@rampart/core';
+import { ErrorCode, HOOK_DONE, rampartError, type SynchronousStartPlugin } from '@rampart/core';
 import { postGraphQL, startTestServer } from '@rampart/testing';
 
 const schema = () =>
@@ -245,6 +245,101 @@ describe('composePlugins', () => {
     assert.equal(composite.requestDidStart !== undefined, true);
     assert.equal(await composite.requestDidStart!({} as never), undefined);
     assert.equal(composePlugins([{}]).requestDidStart, undefined);
+  });
+
+  it('starts a part through startRequest when it has one (requestDidStart is not called), and waits for a start that returns a promise', async () => {
+    const log: string[] = [];
+    const direct: SynchronousStartPlugin = {
+      startRequest: () => {
+        log.push('direct.startRequest');
+        return { didResolveOperation: async () => void log.push('direct.didResolveOperation') };
+      },
+      async requestDidStart() {
+        log.push('direct.requestDidStart');
+        return undefined;
+      },
+    };
+    const waiting: SynchronousStartPlugin = {
+      startRequest: () =>
+        new Promise((resolve) =>
+          setImmediate(() => {
+            log.push('waiting.started');
+            resolve({ didResolveOperation: async () => void log.push('waiting.didResolveOperation') });
+          }),
+        ),
+      async requestDidStart() {
+        throw new Error('not called');
+      },
+    };
+    const server = await startTestServer({
+      schema: schema(),
+      plugins: [composePlugins([direct, recorder('plain', log), waiting])],
+    });
+    try {
+      const res = await postGraphQL(server.url, { query: '{ a }' });
+      assert.deepEqual(res.body, { data: { a: 1 } });
+    } finally {
+      await server.stop();
+    }
+    assert.deepEqual(log.slice(0, 4), [
+      'direct.startRequest',
+      'plain.requestDidStart',
+      'waiting.started',
+      'plain.didResolveSource',
+    ]);
+    assert.equal(log.includes('direct.requestDidStart'), false);
+    assert.deepEqual(
+      log.filter((l) => l.endsWith('didResolveOperation')),
+      ['direct.didResolveOperation', 'plain.didResolveOperation', 'waiting.didResolveOperation'],
+    );
+  });
+
+  it('a start that throws fails the request with that error (no crash), like a rejecting requestDidStart', async () => {
+    const throwing: SynchronousStartPlugin = {
+      startRequest: () => {
+        throw rampartError(ErrorCode.FORBIDDEN, 'not here');
+      },
+      async requestDidStart() {
+        throw rampartError(ErrorCode.FORBIDDEN, 'not here');
+      },
+    };
+    const server = await startTestServer({
+      schema: schema(),
+      plugins: [composePlugins([recorder('p', []), throwing])],
+    });
+    try {
+      const res = await postGraphQL(server.url, { query: '{ a }' });
+      assert.equal(res.status, 500);
+      assert.equal(res.body.errors.length, 1);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('a hook every part finished synchronously (HOOK_DONE) gives HOOK_DONE; one pending part is waited for', async () => {
+    let release!: () => void;
+    const done = { didResolveOperation: () => HOOK_DONE, willSendResponse: () => HOOK_DONE };
+    const pending = {
+      didResolveOperation: () => HOOK_DONE,
+      willSendResponse: () => new Promise<void>((resolve) => (release = resolve)),
+    };
+    const composite = composePlugins([
+      { requestDidStart: async () => done },
+      { requestDidStart: async () => ({ ...done }) },
+      { requestDidStart: async () => pending },
+    ]);
+    const listener = (await composite.requestDidStart!({} as never))!;
+    assert.equal(listener.didResolveOperation!({} as never), HOOK_DONE);
+    let sent = false;
+    const sending = listener.willSendResponse!({} as never).then(() => {
+      sent = true;
+    });
+    assert.notEqual(sending, HOOK_DONE);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(sent, false);
+    release();
+    await sending;
+    assert.equal(sent, true);
   });
 
   it('refuses two landing pages, as Apollo does', async () => {

@@ -7,28 +7,39 @@
 import type {
   ApolloServerPlugin,
   BaseContext,
+  GraphQLRequestContext,
   GraphQLRequestContextDidResolveOperation,
   GraphQLRequestContextWillSendResponse,
   GraphQLRequestListener,
 } from '@apollo/server';
-import { ErrorCode, ensureSecurityState } from '@rampart/core';
+import { ErrorCode, ensureSecurityState, HOOK_DONE, type SynchronousStartPlugin } from '@rampart/core';
 import type { AuditTrailContext } from './audit-context.js';
 import { auditUnavailableError, type OperationAudit, rootFieldsOf } from './internals.js';
 import type { OperationRecords } from './operation-records.js';
 
 /** Records the resolved operation; with `failClosed`, throws the refusal when its start record is not written. */
-async function admitOperation(
+function admitOperation(
   context: AuditTrailContext,
   records: OperationRecords,
   rc: GraphQLRequestContextDidResolveOperation<BaseContext>,
   op: OperationAudit,
 ): Promise<void> {
-  if (!rc.operation) return;
+  if (!rc.operation) return HOOK_DONE;
   op.operationType = rc.operation.operation;
   op.operationName = rc.operationName ?? undefined;
   op.queryHash = rc.queryHash;
   op.rootFields = rootFieldsOf(rc.operation, rc.schema, rc.document);
-  if (!context.options.failClosed) return;
+  if (!context.options.failClosed) return HOOK_DONE;
+  return writeStartRecord(context, records, rc, op);
+}
+
+/** `failClosed`: the operation's start record, written (and, with group commit, on disk) before it runs. */
+async function writeStartRecord(
+  context: AuditTrailContext,
+  records: OperationRecords,
+  rc: GraphQLRequestContextDidResolveOperation<BaseContext>,
+  op: OperationAudit,
+): Promise<void> {
   let ok = false;
   try {
     ok = records.write(rc, op, 'graphql.operation.start', 'start');
@@ -41,7 +52,23 @@ async function admitOperation(
 }
 
 /** Writes the operation's record; with `failClosed`, replaces the response when it is not written. */
-async function recordResponse(
+function recordResponse(
+  context: AuditTrailContext,
+  records: OperationRecords,
+  rc: GraphQLRequestContextWillSendResponse<BaseContext>,
+  op: OperationAudit,
+): Promise<void> {
+  if (context.options.failClosed) return recordResponseFailClosed(context, records, rc, op);
+  try {
+    records.write(rc, op, 'graphql.operation', 'end');
+  } catch (e) {
+    context.options.onWriteError?.(e as Error);
+  }
+  return HOOK_DONE;
+}
+
+/** `failClosed`: the operation's record, or the 503 refusal in place of the response when it is not written. */
+async function recordResponseFailClosed(
   context: AuditTrailContext,
   records: OperationRecords,
   rc: GraphQLRequestContextWillSendResponse<BaseContext>,
@@ -51,11 +78,11 @@ async function recordResponse(
   let ok = false;
   try {
     ok = records.write(rc, op, 'graphql.operation', 'end');
-    if (ok && options.failClosed && context.writer().grouped) ok = await context.writer().whenWritten();
+    if (ok && context.writer().grouped) ok = await context.writer().whenWritten();
   } catch (e) {
     options.onWriteError?.(e as Error);
   }
-  if (!ok && options.failClosed) {
+  if (!ok) {
     const error = auditUnavailableError();
     rc.response.body = {
       kind: 'single',
@@ -73,7 +100,14 @@ export function createAuditApolloPlugin(
   records: OperationRecords,
 ): ApolloServerPlugin<BaseContext> {
   if (!context.options.enabled) return {};
-  return {
+  const startRequest = (rc: GraphQLRequestContext<BaseContext>): GraphQLRequestListener<BaseContext> => {
+    const op = records.begin(rc, ensureSecurityState(rc.contextValue as object));
+    return {
+      didResolveOperation: (resolved) => admitOperation(context, records, resolved, op),
+      willSendResponse: (response) => recordResponse(context, records, response, op),
+    };
+  };
+  const plugin: SynchronousStartPlugin = {
     async serverWillStart() {
       context.writer();
       return {
@@ -88,12 +122,10 @@ export function createAuditApolloPlugin(
     async invalidRequestWasReceived() {
       records.writeInvalidRequest();
     },
-    async requestDidStart(rc): Promise<GraphQLRequestListener<BaseContext>> {
-      const op = records.begin(rc, ensureSecurityState(rc.contextValue as object));
-      return {
-        didResolveOperation: (resolved) => admitOperation(context, records, resolved, op),
-        willSendResponse: (response) => recordResponse(context, records, response, op),
-      };
+    startRequest,
+    async requestDidStart(rc) {
+      return startRequest(rc);
     },
   };
+  return plugin;
 }

@@ -20,6 +20,7 @@ export {
   selectOperation,
   variableDefinitionsOf,
 } from './graphql.js';
+export { HOOK_DONE, runHook } from './hooks.js';
 export {
   type AuditHealth,
   type HealthError,
@@ -37,6 +38,7 @@ export {
   RequestHeaders,
   type RequestInfo,
   requestInfoFrom,
+  type SynchronousStartPlugin,
 } from './module.js';
 export {
   addObservedGauge,

@@ -1,5 +1,5 @@
 import { IncomingMessage } from 'node:http';
-import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import type { ApolloServerPlugin, BaseContext, GraphQLRequestContext, GraphQLRequestListener } from '@apollo/server';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import type { ModuleHealth } from './health.js';
 import type { OperationHook } from './operation.js';
@@ -38,6 +38,19 @@ export type ModulePhase = 'identity' | 'checks' | 'accounting' | 'audit';
 
 /** The phases, in the order their hooks run. */
 export const MODULE_PHASES: readonly ModulePhase[] = Object.freeze(['identity', 'checks', 'accounting', 'audit']);
+
+/**
+ * An Apollo plugin that also makes its request listener without a promise. `rampart()` composes its
+ * plugins into one and calls `startRequest` where Apollo would await `requestDidStart`: a request then
+ * costs one promise for every plugin instead of one each. `requestDidStart` must return what `startRequest` returns; a start that must wait (an
+ * admission from Redis) returns a promise, and the composite waits for it.
+ */
+export interface SynchronousStartPlugin extends ApolloServerPlugin<BaseContext> {
+  /** The request's listener (or a promise of it when it must wait), as `requestDidStart` resolves to. */
+  startRequest(
+    requestContext: GraphQLRequestContext<BaseContext>,
+  ): GraphQLRequestListener<BaseContext> | undefined | Promise<GraphQLRequestListener<BaseContext> | undefined>;
+}
 
 /**
  * The contract between a Rampart package and `@rampart/apollo`: each package exports a function

@@ -9,7 +9,7 @@ import type {
   GraphQLRequestContextWillSendResponse,
   GraphQLRequestListener,
 } from '@apollo/server';
-import type { SecurityState } from '@rampart/core';
+import { runHook, type SecurityState } from '@rampart/core';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { actualCost } from './actual.js';
 import type { OperationAnalysis } from './analyze.js';
@@ -28,7 +28,11 @@ export class LimitsListener implements GraphQLRequestListener<BaseContext> {
   ) {}
 
   /** Analyzes the operation and applies the decision (rejects with the first violation in enforce mode). */
-  async didResolveOperation(ctx: GraphQLRequestContextDidResolveOperation<BaseContext>): Promise<void> {
+  didResolveOperation(ctx: GraphQLRequestContextDidResolveOperation<BaseContext>): Promise<void> {
+    return runHook(this, this.#decide, ctx);
+  }
+
+  #decide(ctx: GraphQLRequestContextDidResolveOperation<BaseContext>): void {
     const analysis = this.engine.analysisFor({
       schema: ctx.schema,
       document: ctx.document,
@@ -45,7 +49,11 @@ export class LimitsListener implements GraphQLRequestListener<BaseContext> {
    * refund, the audit record, `exposeCost`), then adds `extensions.cost` when `exposeCost` is on.
    * Synchronous up to the write of `cost.actual`, so plugins listed after this one see it.
    */
-  async willSendResponse(ctx: GraphQLRequestContextWillSendResponse<BaseContext>): Promise<void> {
+  willSendResponse(ctx: GraphQLRequestContextWillSendResponse<BaseContext>): Promise<void> {
+    return runHook(this, this.#account, ctx);
+  }
+
+  #account(ctx: GraphQLRequestContextWillSendResponse<BaseContext>): void {
     const analysis = this.analysis;
     const body = ctx.response.body;
     if (!analysis || !ctx.document || body.kind !== 'single') return;

@@ -5,7 +5,7 @@
  * with the module's `onOperation` (operation.ts).
  */
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { ensureSecurityState, type RampartModule } from '@rampart/core';
+import { ensureSecurityState, type RampartModule, type SynchronousStartPlugin } from '@rampart/core';
 import type { GraphQLSchema } from 'graphql';
 import { costDirectivesTypeDefs } from './directives.js';
 import { LimitsEngine } from './engine.js';
@@ -14,7 +14,7 @@ import { limitsOperationHook } from './operation.js';
 import { type LimitsOptions, type ResolvedLimitsOptions, resolveLimitsOptions } from './options.js';
 
 /** The plugin object, with its cache exposed for tests and metrics. */
-export interface LimitsPlugin extends ApolloServerPlugin<BaseContext> {
+export interface LimitsPlugin extends SynchronousStartPlugin {
   /** Resolved options. */
   readonly options: ResolvedLimitsOptions;
   /** Entries in the per-document cache of the given schema. */
@@ -40,6 +40,8 @@ function pluginFor(engine: LimitsEngine): LimitsPlugin {
     async serverWillStart({ logger }) {
       engine.logger = logger;
     },
+    startRequest: (requestContext) =>
+      new LimitsListener(engine, ensureSecurityState(requestContext.contextValue as object)),
     async requestDidStart(requestContext) {
       return new LimitsListener(engine, ensureSecurityState(requestContext.contextValue as object));
     },

@@ -5,7 +5,14 @@ import type {
   GraphQLRequestContextWillSendResponse,
   GraphQLRequestListener,
 } from '@apollo/server';
-import { ensureSecurityState, type RampartModule, type SecurityState } from '@rampart/core';
+import {
+  ensureSecurityState,
+  HOOK_DONE,
+  type RampartModule,
+  runHook,
+  type SecurityState,
+  type SynchronousStartPlugin,
+} from '@rampart/core';
 import type { GraphQLError, GraphQLSchema } from 'graphql';
 import { type Admission, type AdmissionResult, admissionOf } from './admission.js';
 import type { OperationDecision } from './conclude.js';
@@ -38,9 +45,14 @@ class OperationListener implements GraphQLRequestListener<BaseContext> {
     this.#operationCharged = operationCharged;
   }
 
-  async didResolveOperation(): Promise<void> {
+  didResolveOperation(): Promise<void> {
+    return runHook(this, this.#decide, undefined);
+  }
+
+  #decide(): void | Promise<void> {
     const decision = this.#limiter.decide(this.#state, this.#operationCharged);
-    this.#decided(isPending(decision) ? await decision : decision);
+    if (isPending(decision)) return decision.then((decided) => this.#decided(decided));
+    this.#decided(decision);
   }
 
   #decided(decision: OperationDecision): void {
@@ -48,7 +60,11 @@ class OperationListener implements GraphQLRequestListener<BaseContext> {
     if (decision.error) throw decision.error;
   }
 
-  async willSendResponse(ctx: GraphQLRequestContextWillSendResponse<BaseContext>): Promise<void> {
+  willSendResponse(ctx: GraphQLRequestContextWillSendResponse<BaseContext>): Promise<void> {
+    return runHook(this, this.#settle, ctx);
+  }
+
+  #settle(ctx: GraphQLRequestContextWillSendResponse<BaseContext>): void | Promise<void> {
     this.#limiter.flushFieldDecisions(this.#state);
     const decision = this.#decision;
     // ended before its operation was decided: the document failed to parse or validate
@@ -59,7 +75,8 @@ class OperationListener implements GraphQLRequestListener<BaseContext> {
     const body = ctx.response.body;
     const executed = body.kind === 'single' ? 'data' in body.singleResult : true;
     const available = this.#limiter.settle(this.#state, charge, executed);
-    this.#respond(ctx, decision, isPending(available) ? await available : available);
+    if (isPending(available)) return available.then((units) => this.#respond(ctx, decision, units));
+    this.#respond(ctx, decision, available);
   }
 
   #respond(
@@ -99,8 +116,9 @@ class FieldDecisionsListener implements GraphQLRequestListener<BaseContext> {
     private readonly state: SecurityState,
   ) {}
 
-  async willSendResponse(): Promise<void> {
+  willSendResponse(): Promise<void> {
     this.limiter.flushFieldDecisions(this.state);
+    return HOOK_DONE;
   }
 }
 
@@ -153,7 +171,7 @@ type Listener = GraphQLRequestListener<BaseContext>;
  * Per-field `@rateLimit` and brute-force guards also need {@link rateLimitModule}'s `transformSchema`
  * (or {@link transformRateLimitSchema} with the same limiter).
  */
-export function rateLimitPlugin(options?: Partial<RateLimitOptions> | RateLimiter): ApolloServerPlugin<BaseContext> {
+export function rateLimitPlugin(options?: Partial<RateLimitOptions> | RateLimiter): SynchronousStartPlugin {
   const limiter = limiterOf(options);
   const operational = limiter.hasOperationPolicies;
   const clock = limiter.options.clock;
@@ -182,6 +200,7 @@ export function rateLimitPlugin(options?: Partial<RateLimitOptions> | RateLimite
       };
     },
     // an admission that waits (a Redis store, delay mode) is awaited here: it still refuses before parsing
+    startRequest: start,
     async requestDidStart(requestContext) {
       return start(requestContext);
     },

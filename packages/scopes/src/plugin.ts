@@ -5,7 +5,7 @@ import type {
   GraphQLRequestContextWillSendResponse,
   GraphQLRequestListener,
 } from '@apollo/server';
-import { ensureSecurityState, type SecurityState } from '@rampart/core';
+import { ensureSecurityState, HOOK_DONE, type SecurityState, type SynchronousStartPlugin } from '@rampart/core';
 import type { DocumentNode, GraphQLFormattedError, OperationDefinitionNode } from 'graphql';
 import { ScopesEngine } from './engine.js';
 import type { ScopesOptions } from './options.js';
@@ -24,12 +24,14 @@ export function scopesPlugin(options?: Partial<ScopesOptions>): ApolloServerPlug
 }
 
 /** The plugin of an engine (`scopesModule` shares one engine between the plugin and `onOperation`). */
-export function scopesPluginOf(engine: ScopesEngine): ApolloServerPlugin<BaseContext> {
+export function scopesPluginOf(engine: ScopesEngine): SynchronousStartPlugin {
   return {
     async serverWillStart({ schema, logger }) {
       engine.policyErrors.useLogger(logger);
       engine.modelFor(schema); // fail at startup on a policy that is not configured
     },
+    startRequest: (requestContext) =>
+      new ScopesListener(engine, ensureSecurityState(requestContext.contextValue as object)),
     async requestDidStart(requestContext) {
       return new ScopesListener(engine, ensureSecurityState(requestContext.contextValue as object));
     },
@@ -47,15 +49,16 @@ export class ScopesListener implements GraphQLRequestListener<BaseContext> {
   ) {}
 
   /** Checks the operation; swaps in the rewritten document when fields are removed. */
-  async didResolveOperation(rc: GraphQLRequestContextDidResolveOperation<BaseContext>): Promise<void> {
+  didResolveOperation(rc: GraphQLRequestContextDidResolveOperation<BaseContext>): Promise<void> {
     const operation = rc.operation;
-    if (!operation || this.engine.nothingToCheck(rc.schema, operation, rc.document)) return;
-    await this.#check(rc, operation);
+    if (!operation || this.engine.nothingToCheck(rc.schema, operation, rc.document)) return HOOK_DONE;
+    return this.#check(rc, operation);
   }
 
   /** Puts back `null` and an error at each removed field's path. */
-  async willSendResponse(rc: GraphQLRequestContextWillSendResponse<BaseContext>): Promise<void> {
+  willSendResponse(rc: GraphQLRequestContextWillSendResponse<BaseContext>): Promise<void> {
     if (this.shape) this.#reshape(rc, this.shape);
+    return HOOK_DONE;
   }
 
   async #check(

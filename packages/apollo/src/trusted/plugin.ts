@@ -13,7 +13,13 @@ import type {
   GraphQLRequestContextDidEncounterErrors,
   GraphQLRequestListener,
 } from '@apollo/server';
-import { createDictionary, ensureSecurityState, rampartError, type SecurityState } from '@rampart/core';
+import {
+  createDictionary,
+  ensureSecurityState,
+  rampartError,
+  type SecurityState,
+  type SynchronousStartPlugin,
+} from '@rampart/core';
 import type { GraphQLError } from 'graphql';
 import { type DocumentVerdict, decideDocument } from './decide.js';
 import type { TrustedDocumentsOptions } from './options.js';
@@ -37,11 +43,12 @@ class RefusalListener implements GraphQLRequestListener<BaseContext> {
 export function trustedDocumentsPlugin(
   registry: TrustedDocumentRegistry,
   options: Readonly<TrustedDocumentsOptions>,
-): ApolloServerPlugin<BaseContext> {
+): SynchronousStartPlugin {
   return {
     async serverWillStart({ schema }) {
       await registry.start(schema);
     },
+    startRequest: (rc) => decideRequest(registry, options, rc),
     async requestDidStart(rc) {
       return decideRequest(registry, options, rc);
     },
