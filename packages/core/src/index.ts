@@ -20,7 +20,6 @@ export {
   selectOperation,
   variableDefinitionsOf,
 } from './graphql.js';
-export { HOOK_DONE, runHook } from './hooks.js';
 export {
   type AuditHealth,
   type HealthError,
@@ -30,6 +29,7 @@ export {
   type ModuleHealth,
   type StoreHealth,
 } from './health.js';
+export { HOOK_DONE, runHook } from './hooks.js';
 export {
   MODULE_PHASES,
   type ModulePhase,
