@@ -1,5 +1,6 @@
 // A CPU profile of one bench/stack server under load, summed by function: where a mode's time goes.
-// Usage: pnpm bench:stack-profile  [MODE=rampart QUERY=small DURATION=20 TOP=40]
+// Usage: pnpm bench:stack-profile  [MODE=rampart QUERY=small DURATION=20 TOP=40 KEEP=<folder>]
+// KEEP: the .cpuprofile is left in that folder (for a closer look, e.g. in Chrome's DevTools).
 // The server runs with `node --cpu-prof`; the load generator (autocannon, 10 connections) runs here. The
 // table lists self time per function (file:line), as a share of the server's samples, and per package.
 import { spawn } from 'node:child_process';
@@ -26,7 +27,7 @@ interface Profile {
   samples: number[];
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'rampart-profile-'));
+const dir = process.env.KEEP ?? mkdtempSync(join(tmpdir(), 'rampart-profile-'));
 const script = new URL('./server.ts', import.meta.url).pathname;
 const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--import', 'tsx', script, mode], {
   stdio: ['ignore', 'pipe', 'inherit'],
@@ -41,7 +42,7 @@ await once(child, 'exit');
 
 const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))!;
 const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile;
-rmSync(dir, { recursive: true, force: true });
+if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const byFunction = new Map<string, number>();
 const byPackage = new Map<string, number>();

@@ -13,8 +13,12 @@ export class AuditTrailContext implements AuditContext {
   readonly options: Readonly<AuditOptions>;
   /** Size limits of logged values (from the options). */
   readonly limits: SanitizeLimits;
-  /** Operations in flight, by context value: the field records find their operation here. */
-  readonly operations = new WeakMap<object, OperationAudit>();
+  /**
+   * The key under which an operation in flight sits on its context value (one per trail). A property,
+   * not a `WeakMap` entry: an entry per request kept each request's context alive through the young
+   * generation's collections and cost more than the whole record.
+   */
+  readonly #operationKey = Symbol('rampart.audit.operation');
   readonly #isSensitiveName: (name: string) => boolean;
   readonly #redactors = new WeakMap<GraphQLSchema, Redactor>();
   #writer: AuditWriter | undefined;
@@ -27,6 +31,23 @@ export class AuditTrailContext implements AuditContext {
       maxDepth: options.maxDepth,
     };
     this.#isSensitiveName = nameMatcher(options.sensitiveNames);
+  }
+
+  /** Registers `op` as the operation in flight on `contextValue` (the field records find it there). */
+  attachOperation(contextValue: object, op: OperationAudit): void {
+    (contextValue as Record<symbol, unknown>)[this.#operationKey] = op;
+  }
+
+  /** The operation in flight on `contextValue`, if any. */
+  operationOf(contextValue: unknown): OperationAudit | undefined {
+    if (contextValue === null || typeof contextValue !== 'object') return undefined;
+    return (contextValue as Record<symbol, OperationAudit | undefined>)[this.#operationKey];
+  }
+
+  /** Forgets the operation in flight on `contextValue` (only when it is `op`, if given). */
+  detachOperation(contextValue: object, op?: OperationAudit): void {
+    const slots = contextValue as Record<symbol, unknown>;
+    if (op === undefined || slots[this.#operationKey] === op) slots[this.#operationKey] = undefined;
   }
 
   /** The current writer (created on first use, and again after {@link closeWriter}). */

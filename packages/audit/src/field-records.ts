@@ -48,7 +48,7 @@ export class FieldRecords {
    * auditing never breaks a resolver.
    */
   record(field: FieldResolution, contextValue: unknown): void {
-    const op = this.#context.operations.get(contextValue as object);
+    const op = this.#context.operationOf(contextValue);
     if (!op) return;
     try {
       this.#write(op, field);

@@ -43,8 +43,12 @@ export interface AuditContext {
   readonly options: Readonly<AuditOptions>;
   /** Size limits of logged values. */
   readonly limits: SanitizeLimits;
-  /** Operations in flight, by context value: the field wrapper finds its operation here. */
-  readonly operations: WeakMap<object, OperationAudit>;
+  /** Registers the operation in flight on a context value: the field wrapper finds it there. */
+  attachOperation(contextValue: object, op: OperationAudit): void;
+  /** The operation in flight on a context value, if any. */
+  operationOf(contextValue: unknown): OperationAudit | undefined;
+  /** Forgets the operation in flight on a context value (only when it is `op`, if given). */
+  detachOperation(contextValue: object, op?: OperationAudit): void;
   /** The current writer (created on first use). */
   writer(): AuditWriter;
   /** The redactor of a schema (built once per schema). */

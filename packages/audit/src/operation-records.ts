@@ -94,7 +94,7 @@ export class OperationRecords {
       userAgent: headerOf(rc, state, 'user-agent'),
       decisionsFrom: 0,
     };
-    this.#context.operations.set(rc.contextValue as object, op);
+    this.#context.attachOperation(rc.contextValue as object, op);
     return op;
   }
 

@@ -134,8 +134,7 @@ class OperationRecordHandle implements OperationHandle {
   end(how: OperationEnd): void {
     if (this.#ended) return;
     this.#ended = true;
-    const operations = this.#context.operations;
-    if (operations.get(this.#contextValue) === this.#op) operations.delete(this.#contextValue);
+    this.#context.detachOperation(this.#contextValue, this.#op);
     try {
       this.#records.writeEnd(this.#op, how, this.#decisionsAtStart);
     } catch (e) {
@@ -167,14 +166,14 @@ export class TransportOperationRecords implements OperationAuditHooks {
     }
     if (!ok && options.failClosed) throw auditUnavailableError();
     op.decisionsFrom = state.events.length;
-    this.#context.operations.set(input.contextValue, op);
+    this.#context.attachOperation(input.contextValue, op);
     return new OperationRecordHandle(this, this.#context, op, input.contextValue);
   }
 
   /** See {@link OperationAuditHooks.recordRefusal}. */
   recordRefusal(state: SecurityState, input: OperationInput, error: unknown): void {
     if (!this.#context.options.enabled) return;
-    this.#context.operations.delete(input.contextValue);
+    this.#context.detachOperation(input.contextValue);
     try {
       const op = describeOperation(state, input);
       const code = errorCodeOf(error) ?? ErrorCode.INTERNAL_SERVER_ERROR;

@@ -70,7 +70,11 @@ export function actualCost(
 /** The walk of one response along one operation (plans memoized per merged selection sets). */
 export class ActualCostWalk {
   readonly #schemaInfo: SchemaInfo;
-  readonly #plans = new WeakMap<SelectionSetNode[], Map<string, PlanEntry>>();
+  /**
+   * Plans by merged selection sets (the key arrays live as long as the walk). A `Map`, not a
+   * `WeakMap`: the walk is per response, and weak entries made per request are costly to collect.
+   */
+  readonly #plans = new Map<SelectionSetNode[], Map<string, PlanEntry>>();
 
   constructor(
     private readonly schema: GraphQLSchema,
