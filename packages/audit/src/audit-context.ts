@@ -16,7 +16,8 @@ export class AuditTrailContext implements AuditContext {
   /**
    * The key under which an operation in flight sits on its context value (one per trail). A property,
    * not a `WeakMap` entry: an entry per request kept each request's context alive through the young
-   * generation's collections and cost more than the whole record.
+   * generation's collections and cost more than the whole record. Not the security state's `slots`:
+   * without `rampart()`, the operations of a batch share one state, while each has its own context value.
    */
   readonly #operationKey = Symbol('rampart.audit.operation');
   readonly #isSensitiveName: (name: string) => boolean;

@@ -164,13 +164,16 @@ export function contextFn({ req }: { req: { headers: Record<string, string | str
 export const hmacKeyHex = randomBytes(32).toString('hex');
 
 /** Starts a real Apollo server with the audit trail writing into a LogSink (unless a destination is given). */
-export async function startAudited(options: Partial<AuditOptions> = {}) {
+export async function startAudited(
+  options: Partial<AuditOptions> = {},
+  serverOptions: { allowBatchedHttpRequests?: boolean } = {},
+) {
   const sink = new LogSink();
   const audit = createAudit({ destination: { stream: sink }, ...options });
   const base = makeExecutableSchema({ typeDefs: [audit.typeDefs, typeDefs], resolvers });
   const schema = audit.transformSchema(base);
   const server = await startTestServer(
-    { schema, plugins: [simulatedPeers, audit.plugin] },
+    { schema, plugins: [simulatedPeers, audit.plugin], ...serverOptions },
     { context: contextFn as never },
   );
   return { sink, audit, base, schema, server, url: server.graphqlUrl };

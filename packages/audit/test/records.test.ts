@@ -265,6 +265,28 @@ describe('field records', () => {
     assert.equal(records.filter((r) => r.event.action === 'graphql.operation').length, 1);
   });
 
+  it('gives each operation of a batch its own field records (the operation in flight sits on its context value)', async () => {
+    const batched = await startAudited({}, { allowBatchedHttpRequests: true });
+    try {
+      const res = await fetch(batched.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...USER },
+        body: JSON.stringify([
+          { query: 'query First { customer(id: "c7") { id } }' },
+          { query: 'query Second { customer(id: "c8") { id } }' },
+        ]),
+      });
+      assert.equal(res.status, 200);
+      const fields = (batched.sink.records as Record<string, any>[]).filter((r) => r.event.action === 'graphql.field');
+      assert.deepEqual(fields.map((f) => [f.graphql.operation.name, f.graphql.arguments.id]).sort(), [
+        ['First', 'c7'],
+        ['Second', 'c8'],
+      ]);
+    } finally {
+      await batched.server.stop();
+    }
+  });
+
   it('never logs the value of a @sensitive field, even at response level', async () => {
     s.sink.clear();
     await postGraphQL(s.url, { query: '{ secretQuestion plain }' }, { headers: USER });
