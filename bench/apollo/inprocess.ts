@@ -1,11 +1,12 @@
 // CPU per request of the Apollo benchmark servers in-process (no socket, no load generator): each mode
 // (a servers.ts mode, optionally `@<checkout>` to run another built checkout's) runs in its own child
 // process (run the script under `taskset -c 1` to keep them on one core); rounds are interleaved (one child works at a time) and each
-// figure is the median of the rounds in CPU µs per small-query request, with its difference to the
+// figure is the median of the rounds in CPU µs per request (the small query; KIND=stack: QUERY), with its difference to the
 // first mode. Steadier than the HTTP benchmark for comparing checkouts: CPU time does not depend on
 // what else the machine runs as much as requests per second do.
 // Usage: pnpm bench:apollo-inprocess  [MODES=bare,preset,preset@<checkout> ROUNDS=21 OPS=2000 KIND=apollo]
-// KIND=stack: the servers of bench/stack (bare, peers, rampart, rampart:noaudit, …) with its token and small query.
+// KIND=stack: the servers of bench/stack (bare, peers, rampart, rampart:noaudit, …) with its token and one of
+// its queries: QUERY=small (default), list100 or orders1000.
 import { type ChildProcess, fork } from 'node:child_process';
 import { resolve } from 'node:path';
 
@@ -66,4 +67,6 @@ for (const [i, m] of modes.entries()) {
     `| ${m} | ${med.toFixed(1)} | ${Math.min(...f).toFixed(1)}–${Math.max(...f).toFixed(1)} | ${(med - ref).toFixed(1)} | ${(med / ref).toFixed(3)} |`,
   );
 }
-console.log(`\n(${rounds} interleaved rounds of ${ops} requests, one at a time; NODE_ENV=production)`);
+console.log(
+  `\n(${rounds} interleaved rounds of ${ops} requests, one at a time${process.env.KIND === 'stack' ? `, query ${process.env.QUERY ?? 'small'}` : ''}; NODE_ENV=production)`,
+);

@@ -16,14 +16,21 @@ export interface ServerProcess {
  * Starts `script` (a TypeScript file printing its URL on its first line of output) with `args` in a
  * child process, NODE_ENV=production. `pin`: on CPU 1 (run the load generator under `taskset -c 0`):
  * one core each for the load generator and the servers, so the scheduler does not add its own noise.
+ * SERVER_NODE_ARGS: Node options put before the script (space-separated, e.g. `--single-threaded-gc`).
  */
 export async function startServer(script: string, args: string[], pin: boolean): Promise<ServerProcess> {
-  const argv = ['--import', 'tsx', script, ...args];
+  const nodeArgs = (process.env.SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const argv = [...nodeArgs, '--import', 'tsx', script, ...args];
   const child = spawn(pin ? 'taskset' : process.execPath, pin ? ['-c', '1', process.execPath, ...argv] : argv, {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, NODE_ENV: 'production' },
   });
-  const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
+  // a server that exits before printing its URL (a configuration error) fails the run instead of hanging it
+  const exited = once(child, 'exit').then(([code]) => {
+    throw new Error(`${script} ${args.join(' ')} exited with ${code} before printing its URL (see its error above)`);
+  });
+  const [chunk] = (await Promise.race([once(child.stdout!, 'data'), exited])) as [Buffer];
+  exited.catch(() => {});
   return { url: `${chunk.toString().trim().replace(/\/$/, '')}/graphql`, child };
 }
 

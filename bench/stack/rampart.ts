@@ -59,8 +59,15 @@ export function everythingOn(auditPath: string, variant = ''): RampartOptions {
   };
 }
 
-/** The audit log: one record per operation; `chained`: HMAC-chained and checkpointed, as the shop runs it. */
+/**
+ * The audit log: one record per operation; `chained`: HMAC-chained and checkpointed, as the shop runs it;
+ * `nowrite` and `sync`: see below.
+ */
 function auditOptions(auditPath: string, variant: string): NonNullable<RampartOptions['audit']> {
+  // nowrite: every record built and serialised, then dropped (what the file write costs, by difference)
+  if (variant === 'nowrite') return { destination: { stream: { write: () => true } }, level: 'metadata' };
+  // sync: one write system call per record instead of one per event-loop turn
+  if (variant === 'sync') return { destination: auditPath, level: 'metadata', durability: 'sync' };
   if (variant !== 'chained') return { destination: auditPath, level: 'metadata' };
   const keys = loadOrCreateAuditKeys(dirname(auditPath));
   return {
@@ -73,7 +80,7 @@ function auditOptions(auditPath: string, variant: string): NonNullable<RampartOp
   };
 }
 
-/** Builds Rampart's server and context function; `variant`: '' (everything on), noauth, noaudit, chained. */
+/** Builds Rampart's server and context function; `variant`: '' (everything on), noauth, noaudit, chained, nowrite, sync. */
 export function buildRampart(data: BenchData, auditPath: string, variant = '') {
   const security = rampart(everythingOn(auditPath, variant));
   const schema = security.transformSchema(

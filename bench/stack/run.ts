@@ -8,7 +8,8 @@
 // Usage: pnpm bench:stack  [ROUNDS=3 DURATION=5 CONNECTIONS=10 QUERIES=small,list100,orders1000
 //                           MODES=bare,bare:nocache,peers,rampart PIN=1 CONCURRENT=1 TOKEN_ALG=RS256
 //                           ORDERS_DURATION=<3 × DURATION> ORDERS_CONNECTIONS=<CONNECTIONS>]
-// More modes: rampart:noaudit, rampart:noauth (see servers.ts). The first mode is the reference.
+// More modes: rampart:noaudit, rampart:noauth, rampart:chained, rampart:nowrite, rampart:sync (see servers.ts).
+// The first mode is the reference. SERVER_NODE_ARGS: Node options for every server (e.g. --single-threaded-gc).
 import { execFileSync } from 'node:child_process';
 import { load, measure, median, peakRssMiB, ratioCells, type ServerProcess, startServer } from '../lib/http-load.js';
 import { benchQueries } from './schema.js';
@@ -37,6 +38,8 @@ const labels: Record<string, string> = {
   'rampart:noaudit': 'Rampart without audit',
   'rampart:noauth': 'Rampart without authentication',
   'rampart:chained': 'Rampart, chained audit (the shop)',
+  'rampart:nowrite': 'Rampart, audit records not written',
+  'rampart:sync': "Rampart, audit durability 'sync'",
 };
 const label = (m: string) => labels[m] ?? m;
 

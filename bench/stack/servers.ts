@@ -3,7 +3,9 @@
 //   peers: the peer stack (peers.ts); rampart: Rampart with everything on (rampart.ts);
 //   rampart:chained: with the shop's chained, checkpointed audit log;
 //   rampart:noaudit and rampart:noauth: the same without the audit log or without authentication
-//   (without authentication, Query.orders is refused: only for the small and 100-item queries).
+//   (without authentication, Query.orders is refused: only for the small and 100-item queries);
+//   rampart:nowrite: every audit record built and then dropped (the file write's cost, by difference);
+//   rampart:sync: the audit log with `durability: 'sync'` (a write per record, not per event-loop turn).
 import { mkdtempSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -33,6 +35,8 @@ export const stackModes = [
   'rampart:noaudit',
   'rampart:noauth',
   'rampart:chained',
+  'rampart:nowrite',
+  'rampart:sync',
 ];
 
 /** Builds the server of one mode (see the header); its audit log goes to a fresh temporary folder. */

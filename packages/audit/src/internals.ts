@@ -25,7 +25,7 @@ export interface OperationAudit {
   operationType: string | undefined;
   operationName: string | undefined;
   queryHash: string | undefined;
-  rootFields: string[] | undefined;
+  rootFields: readonly string[] | undefined;
   readonly requestId: string;
   readonly traceId: string | undefined;
   readonly userAgent: string | undefined;
@@ -65,12 +65,30 @@ export function auditUnavailableError(): Error {
   });
 }
 
+/**
+ * Root field coordinates by operation (no variable changes them: `@skip`/`@include` are not applied).
+ * A `WeakMap` on the operation node: Apollo hands the same document to every request of a query.
+ */
+const rootFieldsCache = new WeakMap<OperationDefinitionNode, { schema: GraphQLSchema; fields: readonly string[] }>();
+
 /** The operation's root field coordinates (`Query.me`), through fragments, without `__typename`. */
 export function rootFieldsOf(
   operation: OperationDefinitionNode,
   schema: GraphQLSchema,
   document: { definitions: readonly unknown[] },
-): string[] {
+): readonly string[] {
+  const cached = rootFieldsCache.get(operation);
+  if (cached?.schema === schema) return cached.fields;
+  const fields = collectRootFields(operation, schema, document);
+  rootFieldsCache.set(operation, { schema, fields });
+  return fields;
+}
+
+function collectRootFields(
+  operation: OperationDefinitionNode,
+  schema: GraphQLSchema,
+  document: { definitions: readonly unknown[] },
+): readonly string[] {
   const root =
     operation.operation === 'query'
       ? schema.getQueryType()

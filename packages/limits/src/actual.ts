@@ -12,6 +12,7 @@ import {
   type GraphQLNamedType,
   type GraphQLSchema,
   Kind,
+  type OperationDefinitionNode,
   type SelectionNode,
   type SelectionSetNode,
   type VariableDefinitionNode,
@@ -29,11 +30,21 @@ export interface ActualCost {
 
 /** One response key of a selection set: the field it resolves and every selection set merged under it. */
 interface PlanEntry {
+  readonly key: string;
   readonly name: string;
   readonly type: GraphQLNamedType | undefined;
   readonly node: FieldNode;
   readonly sets: SelectionSetNode[];
+  /** The field's cost facts, looked up once (the entry's type and field do not change). */
+  info: FieldCostInfo | undefined;
+  /** The walk that computed {@link argumentCost} (argument values can come from its variables). */
+  costOf: ActualCostWalk | undefined;
+  /** The cost of the field's arguments in walk {@link costOf}: the same for every object of the walk. */
+  argumentCost: number;
 }
+
+/** The response keys of merged selection sets, in order. */
+type Plan = readonly PlanEntry[];
 
 /** Options of {@link actualCost}. */
 export interface ActualCostOptions {
@@ -43,6 +54,57 @@ export interface ActualCostOptions {
   mutationBase?: number;
   /** Stop after this many values visited (the partial sum is returned). @default 2000000 */
   workBudget?: number;
+}
+
+/**
+ * An operation prepared for walking its responses, shared by every response to it: the operation, its
+ * fragments and variable definitions, and the plans of its selection sets, which are reused while no
+ * plan depends on a variable (`@skip(if: $x)`); once one does, each walk builds its own.
+ */
+interface PreparedOperation {
+  readonly schema: GraphQLSchema;
+  readonly operation: OperationDefinitionNode;
+  readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>;
+  readonly definitions: ReadonlyMap<string, VariableDefinitionNode>;
+  /** The key of the root plan: `[operation.selectionSet]`, the same array for every walk. */
+  readonly root: SelectionSetNode[];
+  readonly plans: Map<SelectionSetNode[], Plan>;
+  /** A plan read a variable: plans are no longer shared. */
+  variable: boolean;
+}
+
+/**
+ * Prepared operations by document and operation name. A `WeakMap` on the document, as the analysis
+ * cache (engine.ts): Apollo hands the same document object to every request of the same query.
+ */
+const prepared = new WeakMap<DocumentNode, Map<string, PreparedOperation>>();
+
+function prepareOperation(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+): PreparedOperation | undefined {
+  const name = operationName ?? '';
+  let byName = prepared.get(document);
+  const cached = byName?.get(name);
+  if (cached && cached.schema === schema) return cached;
+  const { operation, fragments } = selectOperation(document, operationName);
+  if (!operation) return undefined;
+  const entry: PreparedOperation = {
+    schema,
+    operation,
+    fragments,
+    definitions: variableDefinitionsOf(operation),
+    root: [operation.selectionSet],
+    plans: new Map(),
+    variable: false,
+  };
+  if (!byName) {
+    byName = new Map();
+    prepared.set(document, byName);
+  }
+  byName.set(name, entry);
+  return entry;
 }
 
 /**
@@ -56,46 +118,56 @@ export function actualCost(
   data: unknown,
   options: ActualCostOptions = {},
 ): ActualCost {
-  const { operation, fragments } = selectOperation(document, options.operationName);
+  const operation = prepareOperation(schema, document, options.operationName);
   if (!operation || data === null || typeof data !== 'object') return { cost: 0, fieldCost: 0 };
   const budget: WorkBudget = { units: 0, max: options.workBudget ?? 2_000_000 };
-  const values = variableValues(operation, options.variables, budget);
-  const walk = new ActualCostWalk(schema, fragments, values, variableDefinitionsOf(operation), budget);
-  const rootType = schema.getRootType(operation.operation) ?? undefined;
-  const figures = walk.object(data as Record<string, unknown>, [operation.selectionSet], rootType);
-  const base = operation.operation === 'mutation' ? (options.mutationBase ?? 10) : 0;
+  const values = variableValues(operation.operation, options.variables, budget);
+  const walk = new ActualCostWalk(operation, values, budget);
+  const rootType = schema.getRootType(operation.operation.operation) ?? undefined;
+  const figures = walk.object(data as Record<string, unknown>, operation.root, rootType);
+  const base = operation.operation.operation === 'mutation' ? (options.mutationBase ?? 10) : 0;
   return { cost: base + figures.cost, fieldCost: figures.fieldCost };
 }
 
-/** The walk of one response along one operation (plans memoized per merged selection sets). */
-export class ActualCostWalk {
+/** The walk of one response along one operation (plans shared per operation, see {@link PreparedOperation}). */
+class ActualCostWalk {
   readonly #schemaInfo: SchemaInfo;
+  readonly #operation: PreparedOperation;
   /**
-   * Plans by merged selection sets (the key arrays live as long as the walk). A `Map`, not a
-   * `WeakMap`: the walk is per response, and weak entries made per request are costly to collect.
+   * Plans by merged selection sets: the operation's shared ones, or this walk's own when a plan
+   * depends on a variable. A `Map`, not a `WeakMap`: weak entries made per request are costly to collect.
    */
-  readonly #plans = new Map<SelectionSetNode[], Map<string, PlanEntry>>();
+  readonly #plans: Map<SelectionSetNode[], Plan>;
+  readonly #onVariable = (): void => {
+    this.#operation.variable = true;
+  };
 
   constructor(
-    private readonly schema: GraphQLSchema,
-    private readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+    operation: PreparedOperation,
     private readonly values: Readonly<Dictionary<unknown>>,
-    private readonly definitions: ReadonlyMap<string, VariableDefinitionNode>,
     private readonly budget: WorkBudget,
   ) {
-    this.#schemaInfo = schemaInfo(schema);
+    this.#operation = operation;
+    this.#plans = operation.variable ? new Map() : operation.plans;
+    this.#schemaInfo = schemaInfo(operation.schema);
   }
 
   /** Both figures of one object resolved for `sets` (merged selection sets) on `type`. */
   object(data: Record<string, unknown>, sets: SelectionSetNode[], type: GraphQLNamedType | undefined): ActualCost {
     let cost = 0;
     let fieldCost = 0;
-    for (const [key, entry] of this.#plan(sets, type)) {
-      if (!hasOwnKey(data, key) || this.budget.units > this.budget.max) continue;
-      const info = this.#schemaInfo.field(entry.type, entry.name);
+    for (const entry of this.#plan(sets, type)) {
+      if (this.budget.units > this.budget.max) break;
+      const value = ownValue(data, entry.key);
+      if (value === undefined) continue;
+      entry.info ??= this.#schemaInfo.field(entry.type, entry.name);
+      const info = entry.info;
       if (info.meta) continue;
-      const value = data[key];
-      const argumentCost = this.#argumentCost(info, entry.node);
+      if (entry.costOf !== this) {
+        entry.argumentCost = this.#argumentCost(info, entry.node);
+        entry.costOf = this;
+      }
+      const argumentCost = entry.argumentCost;
       if (entry.sets.length > 0) {
         const below = { objects: 0, cost: 0, fieldCost: 0 };
         this.#objects(value, entry.sets, info.type, below, 0);
@@ -149,7 +221,7 @@ export class ActualCostWalk {
   }
 
   /** The response keys of merged selection sets on `parentType`, fragments and `@skip`/`@include` applied. */
-  #plan(sets: SelectionSetNode[], parentType: GraphQLNamedType | undefined): Map<string, PlanEntry> {
+  #plan(sets: SelectionSetNode[], parentType: GraphQLNamedType | undefined): Plan {
     const cached = this.#plans.get(sets);
     if (cached) return cached;
     const plan = new Map<string, PlanEntry>();
@@ -162,7 +234,7 @@ export class ActualCostWalk {
       const { selections, type } = stack.pop() as (typeof stack)[number];
       for (const selection of selections) {
         this.budget.units++;
-        if (!isIncluded(selection.directives, this.values, this.definitions)) continue;
+        if (!isIncluded(selection.directives, this.values, this.#operation.definitions, this.#onVariable)) continue;
         if (selection.kind === Kind.FIELD) {
           addField(plan, selection, type);
         } else if (selection.kind === Kind.INLINE_FRAGMENT) {
@@ -173,7 +245,7 @@ export class ActualCostWalk {
           });
         } else if (!seen.has(selection.name.value)) {
           seen.add(selection.name.value);
-          const fragment = this.fragments.get(selection.name.value);
+          const fragment = this.#operation.fragments.get(selection.name.value);
           if (fragment) {
             stack.push({
               selections: fragment.selectionSet.selections,
@@ -183,12 +255,13 @@ export class ActualCostWalk {
         }
       }
     }
-    this.#plans.set(sets, plan);
-    return plan;
+    const entries = [...plan.values()];
+    this.#plans.set(sets, entries);
+    return entries;
   }
 
   #type(name: string): GraphQLNamedType | undefined {
-    return this.schema.getType(name) ?? undefined;
+    return this.#operation.schema.getType(name) ?? undefined;
   }
 }
 
@@ -201,8 +274,27 @@ function addField(plan: Map<string, PlanEntry>, field: FieldNode, type: GraphQLN
   if (entry) {
     if (field.selectionSet) entry.sets.push(field.selectionSet);
   } else {
-    plan.set(key, { name: field.name.value, type, node: field, sets: field.selectionSet ? [field.selectionSet] : [] });
+    plan.set(key, {
+      key,
+      name: field.name.value,
+      type,
+      node: field,
+      sets: field.selectionSet ? [field.selectionSet] : [],
+      info: undefined,
+      costOf: undefined,
+      argumentCost: 0,
+    });
   }
+}
+
+/**
+ * `data[key]` when it is the object's own value, else `undefined`. Response data holds no functions,
+ * so a function is inherited (`constructor`, `toString`…); `__proto__` is checked on its own.
+ */
+function ownValue(data: Record<string, unknown>, key: string): unknown {
+  const value = data[key];
+  if (typeof value === 'function' || (key === '__proto__' && !hasOwnKey(data, key))) return undefined;
+  return value;
 }
 
 function countLeaves(value: unknown, budget: { units: number }, depth = 0): number {

@@ -50,6 +50,8 @@ export interface FieldCostInfo {
   readonly listSize: ListSizeInfo | undefined;
   /** Introspection meta field (`__schema`, `__type`, `__typename`): costs nothing. */
   readonly meta: boolean;
+  /** `@cost` of its arguments by name, filled as they are asked for ({@link SchemaInfo.argumentWeight}). */
+  readonly argumentWeights: Map<string, number | undefined>;
 }
 
 const UNKNOWN_TYPE_WEIGHT = 1;
@@ -95,8 +97,6 @@ export class SchemaInfo {
   readonly schema: GraphQLSchema;
   readonly #types = new Map<string, number>();
   readonly #fields = new Map<string, Map<string, FieldCostInfo>>();
-  readonly #argWeights = new Map<string, number | undefined>();
-
   constructor(schema: GraphQLSchema) {
     this.schema = schema;
   }
@@ -163,6 +163,7 @@ export class SchemaInfo {
         callWeight: 0,
         listSize: undefined,
         meta: false,
+        argumentWeights: new Map(),
       };
     }
     const type = getNamedType(def.type);
@@ -202,16 +203,17 @@ export class SchemaInfo {
       callWeight: meta ? 0 : (weight ?? (isComposite ? 1 : 0)),
       listSize,
       meta,
+      argumentWeights: new Map(),
     };
   }
 
   /** `@cost` on an argument definition (`coordinate` is `Type.field(arg:)`). */
   argumentWeight(field: FieldCostInfo, argName: string): number | undefined {
-    const key = `${field.coordinate}(${argName}:)`;
-    if (this.#argWeights.has(key)) return this.#argWeights.get(key);
+    const known = field.argumentWeights.get(argName);
+    if (known !== undefined || field.argumentWeights.has(argName)) return known;
     const arg = field.def?.args.find((a) => a.name === argName);
     const w = weightOf([arg?.astNode]);
-    this.#argWeights.set(key, w);
+    field.argumentWeights.set(argName, w);
     return w;
   }
 
