@@ -158,8 +158,6 @@ class ActualCostWalk {
     let fieldCost = 0;
     for (const entry of this.#plan(sets, type)) {
       if (this.budget.units > this.budget.max) break;
-      const value = ownValue(data, entry.key);
-      if (value === undefined) continue;
       entry.info ??= this.#schemaInfo.field(entry.type, entry.name);
       const info = entry.info;
       if (info.meta) continue;
@@ -168,6 +166,10 @@ class ActualCostWalk {
         entry.costOf = this;
       }
       const argumentCost = entry.argumentCost;
+      // A leaf that weighs nothing adds nothing, whatever its value: not even read.
+      if (entry.sets.length === 0 && info.valueWeight === 0 && info.callWeight === 0 && argumentCost === 0) continue;
+      const value = ownValue(data, entry.key);
+      if (value === undefined) continue;
       if (entry.sets.length > 0) {
         const below = { objects: 0, cost: 0, fieldCost: 0 };
         this.#objects(value, entry.sets, info.type, below, 0);

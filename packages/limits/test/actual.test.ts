@@ -51,6 +51,15 @@ describe('actualCost: operation selection and @skip/@include (core semantics)', 
     assert.deepEqual(actualCost(schema, document, both, { operationName: 'B' }), b);
   });
 
+  it('a weighted leaf counts each value resolved; leaves of no weight add nothing', () => {
+    const document = parse('{ products(first: 3) { name tags inventory } }');
+    const full = { products: [1, 2, 3].map((n) => ({ name: `p${n}`, tags: ['a', 'b'], inventory: n })) };
+    // 3 products (weight 1 each) + 3 inventories (@cost(weight: 3))
+    assert.deepEqual(actualCost(schema, document, full), { cost: 3 + 3 * 3, fieldCost: 1 + 3 * 3 });
+    const oneNull = { products: [{ name: 'p', tags: [], inventory: null }, ...full.products.slice(1)] };
+    assert.deepEqual(actualCost(schema, document, oneNull), { cost: 3 + 2 * 3, fieldCost: 1 + 3 * 3 });
+  });
+
   it('counts only own keys: inherited names (`constructor`, `__proto__`) are not in the data', () => {
     for (const alias of ['constructor', '__proto__', 'toString']) {
       const document = parse(`{ ${alias}: products(first: 3) { name } }`);
