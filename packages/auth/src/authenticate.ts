@@ -11,6 +11,7 @@ import {
   type ErrorCode,
   type ModuleHealth,
   type Principal,
+  principalAt,
   type RequestInfo,
   type SecurityState,
 } from '@rampart/core';
@@ -79,7 +80,7 @@ async function viaJwt(
         : new AuthFailure('invalid_token', 'The access token is invalid', (e as Error)?.name ?? 'error');
     return refuse(p.settings, state, failure, 'jwt');
   }
-  const withIp = createPrincipal({ ...principal, claims: principal.claims as Record<string, unknown>, ip: address });
+  const withIp = principalAt(principal, address);
   const dpop = presentation.scheme === 'dpop';
   admit(state, withIp, dpop ? 'valid DPoP-bound token and proof' : 'valid bearer token', {
     method: 'jwt',

@@ -68,6 +68,7 @@ export {
   isAnonymous,
   type Principal,
   type PrincipalInit,
+  principalAt,
 } from './principal.js';
 export {
   attachSecurityState,

@@ -36,25 +36,41 @@ export interface PrincipalInit {
   claims?: Record<string, unknown> | undefined;
 }
 
-/** An empty set that refuses to change: shared by every principal without scopes or roles. */
-class EmptySet extends Set<string> {
+const READ_ONLY = "a principal's scopes and roles are read-only";
+
+/**
+ * A set that refuses to change once built: a principal's scopes and roles. Principals are frozen and
+ * shared (the verified-token cache hands the same one to every request with the same token), so their
+ * sets must not change either.
+ */
+class ReadOnlySet extends Set<string> {
+  constructor(values: Iterable<string>) {
+    super();
+    for (const value of values) super.add(value);
+  }
   override add(): this {
-    throw new TypeError("a principal's scopes and roles are read-only");
+    throw new TypeError(READ_ONLY);
   }
   override delete(): boolean {
-    return false;
+    throw new TypeError(READ_ONLY);
   }
-  override clear(): void {}
+  override clear(): void {
+    throw new TypeError(READ_ONLY);
+  }
 }
-const EMPTY: ReadonlySet<string> = Object.freeze(new EmptySet());
+
+/** The empty set shared by every principal without scopes or roles. */
+const EMPTY: ReadonlySet<string> = new ReadOnlySet([]);
 
 function setOf(values: Iterable<string> | undefined): ReadonlySet<string> {
-  if (values === undefined) return EMPTY;
-  const set = new Set(values);
+  if (values === undefined || values === EMPTY) return EMPTY;
+  // already a principal's set: it cannot change, so it is shared
+  if (values instanceof ReadOnlySet) return values;
+  const set = new ReadOnlySet(values);
   return set.size === 0 ? EMPTY : set;
 }
 
-/** Builds a frozen {@link Principal}. */
+/** Builds a frozen {@link Principal}; its scopes and roles are read-only sets. */
 export function createPrincipal(init: PrincipalInit): Principal {
   return Object.freeze({
     id: init.id,
@@ -66,6 +82,29 @@ export function createPrincipal(init: PrincipalInit): Principal {
     authMethod: init.authMethod,
     ip: init.ip,
     claims: init.claims ? Object.freeze({ ...init.claims }) : undefined,
+  });
+}
+
+/**
+ * The same principal seen from the client address `ip`: its scopes, roles and claims are shared (they
+ * cannot change), so this costs one frozen object, not a copy of each (authentication does this on
+ * every request with a cached token).
+ */
+export function principalAt(principal: Principal, ip: string | undefined): Principal {
+  if (principal.ip === ip) return principal;
+  return Object.freeze({
+    id: principal.id,
+    kind: principal.kind,
+    scopes: setOf(principal.scopes),
+    roles: setOf(principal.roles),
+    clientId: principal.clientId,
+    tenant: principal.tenant,
+    authMethod: principal.authMethod,
+    ip,
+    claims:
+      principal.claims === undefined || Object.isFrozen(principal.claims)
+        ? principal.claims
+        : Object.freeze({ ...principal.claims }),
   });
 }
 

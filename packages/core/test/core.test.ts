@@ -10,6 +10,8 @@ import {
   ensureSecurityState,
   getSecurityState,
   type HttpHeaders,
+  type Principal,
+  principalAt,
   RampartConfigError,
   RequestHeaders,
   rampartError,
@@ -215,6 +217,52 @@ describe('CostFigures', () => {
     const b = new SecurityState();
     a.cost.estimated = 5;
     assert.equal(b.cost.estimated, undefined);
+  });
+});
+
+describe("a principal's scopes and roles", () => {
+  it('cannot be changed: add, delete and clear throw', () => {
+    const p = createPrincipal({ id: 'u', kind: 'user', authMethod: 'jwt', scopes: ['a', 'b'], roles: ['r'] });
+    assert.throws(() => (p.scopes as Set<string>).add('admin'), TypeError);
+    assert.throws(() => (p.roles as Set<string>).delete('r'), TypeError);
+    assert.throws(() => (p.scopes as Set<string>).clear(), TypeError);
+    assert.deepEqual([...p.scopes], ['a', 'b']);
+    assert.deepEqual([...p.roles], ['r']);
+  });
+
+  it('principalAt: the same principal from another address shares its sets and claims', () => {
+    const p = createPrincipal({
+      id: 'u',
+      kind: 'user',
+      authMethod: 'jwt',
+      scopes: ['a'],
+      roles: ['r'],
+      clientId: 'c',
+      tenant: 't',
+      claims: { sub: 'u' },
+    });
+    assert.equal(principalAt(p, undefined), p);
+    const q = principalAt(p, '10.0.0.7');
+    assert.equal(q.ip, '10.0.0.7');
+    assert.equal(p.ip, undefined);
+    assert.ok(Object.isFrozen(q));
+    assert.equal(q.scopes, p.scopes);
+    assert.equal(q.roles, p.roles);
+    assert.equal(q.claims, p.claims);
+    assert.deepEqual({ ...q, ip: undefined }, { ...p });
+    assert.equal(principalAt(q, '10.0.0.7'), q);
+  });
+
+  it('principalAt copies what could still change (a principal not built by createPrincipal)', () => {
+    const scopes = new Set(['a']);
+    const claims = { sub: 'u' };
+    const own: Principal = { id: 'u', kind: 'user', authMethod: 'custom', scopes, roles: new Set(), claims };
+    const q = principalAt(own, '10.0.0.8');
+    scopes.add('admin');
+    claims.sub = 'someone else';
+    assert.deepEqual([...q.scopes], ['a']);
+    assert.equal(q.claims?.sub, 'u');
+    assert.throws(() => (q.scopes as Set<string>).add('admin'), TypeError);
   });
 });
 
