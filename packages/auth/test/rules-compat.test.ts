@@ -109,6 +109,25 @@ describe('shield: semantics match graphql-shield', () => {
     assert.deepEqual(gcounts, counts);
   });
 
+  it('strict caching keys on the arguments too: the same arguments once per parent, other arguments again', async () => {
+    const counts = { strict: 0 };
+    const gcounts = { strict: 0 };
+    const ours = rule('s', { cache: 'strict' })(() => ++counts.strict > 0);
+    const theirs = gs.rule('s', { cache: 'strict' })(() => ++gcounts.strict > 0);
+    // Query.items three times on the same root value: (n: 2) twice, (n: 3) once; Order.id and Order.total
+    // share their parent and their (empty) arguments
+    const q = '{ items(n: 2) { a } same: items(n: 2) { b } other: items(n: 3) { a } orders { id total } }';
+    const tree = (r: any) => ({ Query: { items: r }, Order: { id: r, total: r } });
+    const a = await run(shield(tree(ours)).transformSchema(baseSchema()), q);
+    const b = await run(applyMiddleware(baseSchema(), gs.shield(tree(theirs))), q);
+    assert.deepEqual(a.data, b.data);
+    assert.equal(gcounts.strict, 2 + 2);
+    assert.deepEqual(counts, gcounts);
+    // a second request evaluates again
+    await run(shield(tree(ours)).transformSchema(baseSchema()), q);
+    assert.equal(counts.strict, 2 * (2 + 2));
+  });
+
   it("inputRule keeps the validator's own message, as graphql-shield does; reason and issues go to extensions", async () => {
     const schema = z.object({ text: z.string().max(5) });
     const shortText = inputRule('shortText')(schema);

@@ -71,33 +71,51 @@ function cached(r: Rule, scope: RequestScope, key: unknown, compute: () => unkno
   return value;
 }
 
-const parentIds = new WeakMap<object, number>();
-let nextParentId = 0;
-function parentKey(parent: unknown): string {
-  if (parent !== null && (typeof parent === 'object' || typeof parent === 'function')) {
-    let id = parentIds.get(parent as object);
-    if (id === undefined) {
-      id = ++nextParentId;
-      parentIds.set(parent as object, id);
-    }
-    return `o${id}`;
-  }
-  return `p${typeof parent}:${String(parent)}`;
-}
+/**
+ * A `strict` rule's cache of one request: by parent (the object itself, or the primitive), then by the
+ * JSON of the arguments. Keyed by the object, not by an id in a `WeakMap`: the cache lives as long as
+ * the request, and weak entries made per request are costly to collect.
+ */
+type StrictCache = Map<unknown, Map<string, unknown>>;
 
-function strictKey(parent: unknown, args: unknown, options: EvaluateOptions): string | undefined {
-  if (options.hashFunction) return options.hashFunction({ parent, args });
+/** The key of a field's arguments: `''` for none, else their JSON; `undefined` when not serialisable. */
+function argumentsKey(args: unknown): string | undefined {
+  if (args !== null && typeof args === 'object') {
+    let empty = true;
+    for (const _ in args) {
+      empty = false;
+      break;
+    }
+    if (empty) return '';
+  }
   try {
-    return `${parentKey(parent)}|${JSON.stringify(args)}`;
+    return JSON.stringify(args) ?? 'undefined';
   } catch {
     return undefined; // not serialisable (e.g. BigInt): evaluate without caching
   }
+}
+
+function strictCached(r: Rule, scope: RequestScope, parent: unknown, argsKey: string, compute: () => unknown): unknown {
+  let byParent = scope.cache.get(r) as StrictCache | undefined;
+  if (byParent === undefined) {
+    byParent = new Map();
+    scope.cache.set(r, byParent);
+  }
+  let byArgs = byParent.get(parent);
+  if (byArgs === undefined) {
+    byArgs = new Map();
+    byParent.set(parent, byArgs);
+  } else if (byArgs.has(argsKey)) return byArgs.get(argsKey);
+  const value = compute();
+  byArgs.set(argsKey, value);
+  return value;
 }
 
 function leaf(r: Rule, options: EvaluateOptions): Evaluator {
   const func = r.func;
   const cache = r.cache;
   const onThrow = options.onThrow;
+  const hashFunction = options.hashFunction;
   const thrown = (e: unknown): Thrown => {
     onThrow?.(r, e);
     return new Thrown(e);
@@ -116,8 +134,11 @@ function leaf(r: Rule, options: EvaluateOptions): Evaluator {
       let res: unknown;
       const compute = () => func(parent, args, ctx, info);
       if (cache === 'contextual') res = cached(r, scope, undefined, compute, false);
-      else {
-        const key = cache === 'strict' ? strictKey(parent, args, options) : String(cache(parent, args, ctx, info));
+      else if (cache === 'strict' && !hashFunction) {
+        const key = argumentsKey(args);
+        res = key === undefined ? compute() : strictCached(r, scope, parent, key, compute);
+      } else {
+        const key = cache === 'strict' ? hashFunction?.({ parent, args }) : String(cache(parent, args, ctx, info));
         res = key === undefined ? compute() : cached(r, scope, key, compute, true);
       }
       return settle(res, thrown);
