@@ -33,7 +33,7 @@ export interface PrincipalInit {
   tenant?: string | undefined;
   authMethod: AuthMethod;
   ip?: string | undefined;
-  claims?: Record<string, unknown> | undefined;
+  claims?: Readonly<Record<string, unknown>> | undefined;
 }
 
 const READ_ONLY = "a principal's scopes and roles are read-only";
@@ -63,14 +63,26 @@ class ReadOnlySet extends Set<string> {
 const EMPTY: ReadonlySet<string> = new ReadOnlySet([]);
 
 function setOf(values: Iterable<string> | undefined): ReadonlySet<string> {
-  if (values === undefined || values === EMPTY) return EMPTY;
-  // already a principal's set: it cannot change, so it is shared
+  if (values === undefined) return EMPTY;
+  // already a principal's set (EMPTY included): it cannot change, so it is shared
   if (values instanceof ReadOnlySet) return values;
   const set = new ReadOnlySet(values);
   return set.size === 0 ? EMPTY : set;
 }
 
-/** Builds a frozen {@link Principal}; its scopes and roles are read-only sets. */
+/** Frozen claims: shared when already frozen (another principal's), else a frozen copy. */
+function frozenClaims(
+  claims: Readonly<Record<string, unknown>> | undefined,
+): Readonly<Record<string, unknown>> | undefined {
+  if (!claims) return undefined;
+  if (Object.isFrozen(claims)) return claims;
+  return Object.freeze({ ...claims });
+}
+
+/**
+ * Builds a frozen {@link Principal}; its scopes and roles are read-only sets. What cannot change
+ * (another principal's sets, frozen claims) is shared, not copied.
+ */
 export function createPrincipal(init: PrincipalInit): Principal {
   return Object.freeze({
     id: init.id,
@@ -81,7 +93,7 @@ export function createPrincipal(init: PrincipalInit): Principal {
     tenant: init.tenant,
     authMethod: init.authMethod,
     ip: init.ip,
-    claims: init.claims ? Object.freeze({ ...init.claims }) : undefined,
+    claims: frozenClaims(init.claims),
   });
 }
 
@@ -91,21 +103,7 @@ export function createPrincipal(init: PrincipalInit): Principal {
  * every request with a cached token).
  */
 export function principalAt(principal: Principal, ip: string | undefined): Principal {
-  if (principal.ip === ip) return principal;
-  return Object.freeze({
-    id: principal.id,
-    kind: principal.kind,
-    scopes: setOf(principal.scopes),
-    roles: setOf(principal.roles),
-    clientId: principal.clientId,
-    tenant: principal.tenant,
-    authMethod: principal.authMethod,
-    ip,
-    claims:
-      principal.claims === undefined || Object.isFrozen(principal.claims)
-        ? principal.claims
-        : Object.freeze({ ...principal.claims }),
-  });
+  return principal.ip === ip ? principal : createPrincipal({ ...principal, ip });
 }
 
 /** Anonymous principals by client address: frozen and equal for every request from that address. */
