@@ -65,7 +65,7 @@ describe('telemetry over HTTP (real OpenTelemetry SDK, in-memory)', () => {
       rules: shield({ Query: { admin: isAdmin } }, { fallbackRule: allow }),
       limits: { depth: 2 },
       rateLimit: { operation: { limit: 2, duration: 60 } },
-      audit: { destination: join(dir, 'audit.log') },
+      audit: { destination: join(dir, 'audit.log'), actualCost: 'always' },
       telemetry: { meterProvider: sdk.meterProvider, tracerProvider: sdk.tracerProvider },
     });
     const schema = security.transformSchema(
@@ -230,7 +230,7 @@ describe('telemetry over HTTP (real OpenTelemetry SDK, in-memory)', () => {
     assert.equal(await sdk.value('rampart.cost.estimated', { 'graphql.operation.type': 'query' }), estBefore + 1);
     const depth = (await sdk.points('rampart.operation.depth'))[0]!;
     assert.ok(depth.sum !== undefined && depth.sum > 0);
-    // the audit record carries the actual cost: computed already, so recorded too
+    // the audit record (actualCost: 'always') counted the actual cost: computed already, so recorded too
     const actual = await sdk.points('rampart.cost.actual');
     assert.deepEqual(
       actual.map((p) => p.attributes),

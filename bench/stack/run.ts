@@ -9,8 +9,10 @@
 //                           MODES=bare,bare:nocache,peers,rampart PIN=1 CONCURRENT=1 TOKEN_ALG=RS256
 //                           ORDERS_DURATION=<3 × DURATION> ORDERS_CONNECTIONS=<CONNECTIONS>]
 // More modes: rampart:noaudit, rampart:noauth, rampart:chained, rampart:nowrite, rampart:sync (see servers.ts).
+// `<mode>@<checkout>` runs another built checkout's server of that mode (an A/B in one run).
 // The first mode is the reference. SERVER_NODE_ARGS: Node options for every server (e.g. --single-threaded-gc).
 import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import { load, measure, median, peakRssMiB, ratioCells, type ServerProcess, startServer } from '../lib/http-load.js';
 import { benchQueries } from './schema.js';
 import { prepareBenchToken, TOKEN_ALG } from './token.js';
@@ -41,13 +43,25 @@ const labels: Record<string, string> = {
   'rampart:nowrite': 'Rampart, audit records not written',
   'rampart:sync': "Rampart, audit durability 'sync'",
 };
-const label = (m: string) => labels[m] ?? m;
+const label = (spec: string) => {
+  const at = spec.indexOf('@');
+  const m = at === -1 ? spec : spec.slice(0, at);
+  return `${labels[m] ?? m}${at === -1 ? '' : ` (${spec.slice(at + 1)})`}`;
+};
 
 // PIN=1: this load generator (all its threads) on CPU 0, the servers on CPU 1
 if (pin) execFileSync('taskset', ['-a', '-cp', '0', String(process.pid)], { stdio: 'ignore' });
 
 const headers = { authorization: `Bearer ${await prepareBenchToken()}` };
 const script = new URL('./server.ts', import.meta.url).pathname;
+
+/** The server script and mode of a mode spec: this checkout's, or `<mode>@<checkout>`, another built checkout's. */
+function serverOf(spec: string): { script: string; mode: string } {
+  const at = spec.indexOf('@');
+  if (at === -1) return { script, mode: spec };
+  const checkout = resolve(process.env.INIT_CWD ?? process.cwd(), spec.slice(at + 1));
+  return { script: `${checkout}/bench/stack/server.ts`, mode: spec.slice(0, at) };
+}
 
 /**
  * Sends each query once to every server: each must answer without errors and with the same data as
@@ -82,7 +96,10 @@ interface Figures {
 const servers: Record<string, ServerProcess> = {};
 const figures: Record<string, Record<string, Figures>> = {};
 try {
-  for (const m of modes) servers[m] = await startServer(script, [m], pin);
+  for (const m of modes) {
+    const server = serverOf(m);
+    servers[m] = await startServer(server.script, [server.mode], pin);
+  }
   await checkSameAnswers(servers);
   for (const q of queryNames) {
     const query = benchQueries[q]!;

@@ -8,7 +8,7 @@ import type { BaseContext, GraphQLRequestContext } from '@apollo/server';
 import { ErrorCode, errorCodeOf, getSecurityState, type SecurityState } from '@rampart/core';
 import { type AuditContext, type OperationAudit, operationLevel } from './internals.js';
 import { type AuditLevel, type AuditOutcome, levelRank } from './options.js';
-import { type ErrorFact, type OperationFacts, outcomeOf } from './record.js';
+import { costFacts, type ErrorFact, type OperationFacts, outcomeOf } from './record.js';
 import { redactVariables, summarise } from './redact.js';
 import { dataObject, sanitizeString, setData, traceIdFrom } from './sanitize.js';
 
@@ -142,7 +142,7 @@ export class OperationRecords {
       status,
       errors,
       decisions: state.events,
-      cost: state.cost,
+      cost: costFacts(state.cost, this.#context.options.actualCost),
       variables,
       result,
     };

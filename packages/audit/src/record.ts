@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { DecisionEvent, Principal } from '@rampart/core';
-import type { AuditLevel, AuditOutcome } from './options.js';
+import type { CostFigures, DecisionEvent, Principal } from '@rampart/core';
+import type { AuditLevel, AuditOptions, AuditOutcome } from './options.js';
 import { type SanitizeLimits, sanitizeString, sanitizeValue } from './sanitize.js';
 
 /** Error codes that mean "refused by a security decision" (→ `event.outcome: denied`). */
@@ -83,6 +83,17 @@ export interface OperationFacts {
   /** How a subscription ended (subscription end records only). */
   readonly subscription?: SubscriptionFacts | undefined;
   readonly reason?: string | undefined;
+}
+
+/**
+ * The cost facts of a record: the estimate, and the actual cost as `actualCost` says (`'computed'`: only
+ * when another part already counted it, so the record never walks the response).
+ */
+export function costFacts(
+  cost: CostFigures,
+  actualCost: AuditOptions['actualCost'],
+): { estimated?: number | undefined; actual?: number | undefined } {
+  return actualCost === 'always' ? cost : { estimated: cost.estimated, actual: cost.actualIfComputed };
 }
 
 /** Most decisions written per record (the rest are counted in `rampart.decisions_omitted`). */

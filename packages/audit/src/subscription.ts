@@ -24,7 +24,7 @@ import {
   rootFieldsOf,
 } from './internals.js';
 import { type AuditLevel, type AuditOutcome, levelRank } from './options.js';
-import { type ErrorFact, type OperationFacts, outcomeOf, type SubscriptionFacts } from './record.js';
+import { costFacts, type ErrorFact, type OperationFacts, outcomeOf, type SubscriptionFacts } from './record.js';
 import { redactVariables } from './redact.js';
 import { traceIdFrom } from './sanitize.js';
 
@@ -217,7 +217,7 @@ export class TransportOperationRecords implements OperationAuditHooks {
     if (level === 'none') return true;
     const w = this.#context.writer();
     const facts = factsOf(op, action, w.nextSequence(), outcome, level, errors, state.events);
-    facts.cost = state.cost;
+    facts.cost = costFacts(state.cost, this.#context.options.actualCost);
     facts.variables = this.#variablesFor(level, input);
     return w.writeRecord(facts, this.#context.limits, action);
   }
