@@ -55,7 +55,8 @@ export function everythingOn(auditPath: string, variant = ''): RampartOptions {
       },
       { fallbackRule: allow },
     ),
-    ...(variant === 'noaudit' ? {} : { audit: auditOptions(auditPath, variant) }),
+    ...(variant === 'noaudit' || variant === 'nodeadline' ? {} : { audit: auditOptions(auditPath, variant) }),
+    ...(variant === 'nodeadline' ? { hardening: { executionTimeoutMs: false as const } } : {}),
   };
 }
 
@@ -80,7 +81,7 @@ function auditOptions(auditPath: string, variant: string): NonNullable<RampartOp
   };
 }
 
-/** Builds Rampart's server and context function; `variant`: '' (everything on), noauth, noaudit, chained, nowrite, sync. */
+/** Builds Rampart's server and context function; `variant`: '' (everything on), noauth, noaudit, chained, nowrite, sync, nodeadline. */
 export function buildRampart(data: BenchData, auditPath: string, variant = '') {
   const security = rampart(everythingOn(auditPath, variant));
   const schema = security.transformSchema(

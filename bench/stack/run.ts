@@ -8,7 +8,7 @@
 // Usage: pnpm bench:stack  [ROUNDS=3 DURATION=5 CONNECTIONS=10 QUERIES=small,list100,orders1000
 //                           MODES=bare,bare:nocache,peers,rampart PIN=1 CONCURRENT=1 TOKEN_ALG=RS256
 //                           ORDERS_DURATION=<3 × DURATION> ORDERS_CONNECTIONS=<CONNECTIONS>]
-// More modes: rampart:noaudit, rampart:noauth, rampart:chained, rampart:nowrite, rampart:sync (see servers.ts).
+// More modes: rampart:noaudit, rampart:noauth, rampart:chained, rampart:nowrite, rampart:sync, rampart:nodeadline (see servers.ts).
 // `<mode>@<checkout>` runs another built checkout's server of that mode (an A/B in one run).
 // The first mode is the reference. SERVER_NODE_ARGS: Node options for every server (e.g. --single-threaded-gc).
 import { execFileSync } from 'node:child_process';
@@ -42,6 +42,7 @@ const labels: Record<string, string> = {
   'rampart:chained': 'Rampart, chained audit (the shop)',
   'rampart:nowrite': 'Rampart, audit records not written',
   'rampart:sync': "Rampart, audit durability 'sync'",
+  'rampart:nodeadline': 'Rampart without audit and execution deadline',
 };
 const label = (spec: string) => {
   const at = spec.indexOf('@');

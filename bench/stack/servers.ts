@@ -5,7 +5,8 @@
 //   rampart:noaudit and rampart:noauth: the same without the audit log or without authentication
 //   (without authentication, Query.orders is refused: only for the small and 100-item queries);
 //   rampart:nowrite: every audit record built and then dropped (the file write's cost, by difference);
-//   rampart:sync: the audit log with `durability: 'sync'` (a write per record, not per event-loop turn).
+//   rampart:sync: the audit log with `durability: 'sync'` (a write per record, not per event-loop turn);
+//   rampart:nodeadline: without audit and without the execution deadline (what its resolver checks cost).
 import { mkdtempSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -37,6 +38,7 @@ export const stackModes = [
   'rampart:chained',
   'rampart:nowrite',
   'rampart:sync',
+  'rampart:nodeadline',
 ];
 
 /** Builds the server of one mode (see the header); its audit log goes to a fresh temporary folder. */
